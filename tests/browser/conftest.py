@@ -1,0 +1,57 @@
+import os
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import CHROMIUM
+
+DEMO_PASSWORD = "xiangcheng-demo"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+    # themselves are still plain synchronous code.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                ],
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", scale=0.02, stdout=open(os.devnull, "w"))
+
+
+@pytest.fixture
+def login(browser, live_server):
+    pages = []
+
+    def _login(username):
+        page = browser.new_page()
+        pages.append(page)
+        page.goto(f"{live_server.url}/admin/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", DEMO_PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    yield _login
+    for page in pages:
+        page.close()

@@ -1,0 +1,39 @@
+import factory
+from django.contrib.auth import get_user_model
+
+from branches.models import Organization
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """An organization placed in the tree: under `parent`, or as a new root district."""
+
+    class Meta:
+        model = Organization
+
+    type = Organization.Type.BRANCH
+    name = factory.Sequence(lambda n: f"测试党支部{n}")
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    parent = None
+
+    @classmethod
+    def _create(cls, model_class, *args, parent=None, **kwargs):
+        organization = model_class(**kwargs)
+        if parent is None:
+            organization.type = Organization.Type.DISTRICT
+            return Organization.objects.add_root(instance=organization)
+        return Organization.objects.add_child(parent, instance=organization)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
