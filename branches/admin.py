@@ -1,37 +1,44 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.contrib.postgres.aggregates import StringAgg
 from django.db.models import OuterRef, Subquery, Value
 from django.utils.html import format_html
 
 from branches.forms import OrganizationForm
-from branches.models import Organization
+from branches.models import AccountScope, Organization
+from branches.resources import OrganizationResource
 from branches.services import organization_save
+from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
 
 
 class TownFilter(admin.SimpleListFilter):
-    """Organizations of one town or subdistrict, with everything below it."""
+    """Rows of one town or subdistrict, with everything below it (only towns the user may see)."""
 
     title = "所属镇（街道）"
     parameter_name = "town"
+    # The lookup from the filtered model to the organization's tree path.
+    path_lookup = "path"
 
     def lookups(self, request, model_admin):
-        towns = Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]).only(
-            "code", "name"
+        towns = Organization.objects.visible_to(request.user).filter(
+            type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]
         )
-        return [(town.code, town.name) for town in towns]
+        return [(town.code, town.name) for town in towns.only("code", "name")]
 
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        town = Organization.objects.filter(code=self.value()).first()
+        town = Organization.objects.visible_to(request.user).filter(code=self.value()).first()
         if town is None:
             return queryset.none()
-        return queryset.filter(path__descendants=town.path)
+        return queryset.filter(**{f"{self.path_lookup}__descendants": town.path})
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ImportExportAdmin):
     form = OrganizationForm
+    resource_classes = [OrganizationResource]
     list_display = ["tree_name", "type", "code", "ancestry", "founded_on", "is_active"]
     list_filter = ["type", TownFilter, "is_active"]
     search_fields = ["name", "code"]
@@ -51,6 +58,12 @@ class OrganizationAdmin(admin.ModelAdmin):
         )
         return super().get_queryset(request).annotate(ancestor_names=Subquery(ancestors))
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        parent = form.base_fields["parent"]
+        parent.queryset = parent.queryset.visible_to(request.user)
+        return form
+
     @admin.display(description="名称", ordering="path")
     def tree_name(self, obj):
         return format_html('<span style="padding-left:{}em">{}</span>', (len(obj.path) - 1) * 1.5, obj.name)
@@ -61,3 +74,20 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         organization_save(organization=obj, parent=form.cleaned_data.get("parent"))
+
+
+class AccountScopeInline(ScopedAdminMixin, admin.TabularInline):
+    model = AccountScope
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AccountAdmin(UserAdmin):
+    """Portal accounts, with the organizations each one answers for."""
+
+    inlines = [AccountScopeInline]

@@ -1,10 +1,27 @@
+from django.conf import settings
 from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import RegexValidator
 from django.db import models
-from treebeard.ltree import LT_Node, LT_NodeManager
+from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
 from treebeard.ltree.fields import PathField
 
+from xiangcheng.audit import audited
+from xiangcheng.scoping import ScopedQuerySet
 
+
+class OrganizationQuerySet(ScopedQuerySet, LT_NodeQuerySet):
+    pass
+
+
+class OrganizationManager(LT_NodeManager):
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+    def visible_to(self, user):
+        return self.get_queryset().visible_to(user)
+
+
+@audited()
 class Organization(LT_Node):
     """A party organization in the district tree.
 
@@ -42,12 +59,17 @@ class Organization(LT_Node):
     founded_on = models.DateField("成立日期", null=True, blank=True)
     is_active = models.BooleanField("有效", default=True)
 
-    objects = LT_NodeManager()
+    objects = OrganizationManager()
+
+    # Scoping (xiangcheng/scoping.py): the lookup to this row's tree path, and the import key.
+    scope_path = "path"
+    natural_key_field = "code"
 
     class Meta(LT_Node.Meta):
         verbose_name = "党组织"
         verbose_name_plural = "党组织"
         ordering = ["path"]
+        permissions = [("view_all_organizations", "查看全区所有组织的数据")]
         indexes = [
             # Serves every subtree query: scoping ("path <@ my organization") and descendants.
             GistIndex(fields=["path"], name="branches_org_path_gist"),
@@ -71,3 +93,27 @@ class Organization(LT_Node):
     def subtree(self):
         """This organization and everything below it, in tree order: one indexed query."""
         return Organization.objects.filter(path__descendants=self.path)
+
+
+@audited()
+class AccountScope(models.Model):
+    """An organization a portal account answers for: the account sees that organization's subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="organization_scopes", verbose_name="账号"
+    )
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="account_scopes", verbose_name="组织")
+
+    class Meta:
+        verbose_name = "账号负责组织"
+        verbose_name_plural = "账号负责组织"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="该账号已负责这个组织。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization}"

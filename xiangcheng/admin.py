@@ -1,0 +1,250 @@
+"""The admin side of the shared mechanisms: scoping, personal numbers, history, import/export."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from import_export.admin import ImportExportModelAdmin
+
+from xiangcheng.audit import history_of, log_access
+from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat, can_see_full_numbers
+from xiangcheng.models import AccessLog
+from xiangcheng.scoping import is_scoped
+from xiangcheng.validators import MASKS
+
+NOT_FOUND = "记录不存在，或不在您的权限范围内。"
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A foreign-key filter that offers only the related rows the user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        queryset = field.related_model._default_manager.all()
+        if is_scoped(field.related_model):
+            queryset = queryset.visible_to(request.user)
+        return [(obj.pk, str(obj)) for obj in queryset]
+
+
+class ScopedAdminMixin:
+    """Applies `visible_to(user)` everywhere the admin reaches rows: lists, objects, choices,
+    filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_scoped(self.model):
+            queryset = queryset.visible_to(request.user)
+        return queryset
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(NOT_FOUND)
+        return obj
+
+    def _scope_choices(self, db_field, request, kwargs):
+        related = db_field.related_model
+        if "queryset" in kwargs:
+            queryset = kwargs["queryset"]
+        else:
+            queryset = related._default_manager.all()
+        if is_scoped(related):
+            kwargs["queryset"] = queryset.visible_to(request.user)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        self._scope_choices(db_field, request, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        scoped = []
+        for entry in super().get_list_filter(request):
+            if isinstance(entry, str):
+                field = _field_or_none(self.model, entry)
+                if field is not None and field.is_relation and is_scoped(field.related_model):
+                    entry = (entry, ScopedRelatedFieldListFilter)
+            scoped.append(entry)
+        return scoped
+
+    def _in_scope(self, request, obj) -> bool:
+        if obj is None or not is_scoped(self.model):
+            return True
+        cache = request.__dict__.setdefault("_scope_cache", {})
+        key = (self.model._meta.label, obj.pk)
+        if key not in cache:
+            cache[key] = self.model._default_manager.filter(pk=obj.pk).visible_to(request.user).exists()
+        return cache[key]
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+    # Personal numbers (model attribute `personal_fields`): masked unless the user may see more.
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not can_see_full_numbers(request.user):
+            readonly += [f"masked_{name}" for name in getattr(self.model, "personal_fields", {})]
+        return readonly
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        personal = getattr(self.model, "personal_fields", {})
+        if obj is not None and not can_see_full_numbers(request.user):
+            fields = [f"masked_{name}" if name in personal else name for name in fields]
+        return fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        personal = getattr(self.model, "personal_fields", {})
+        if obj is not None and personal:
+            if can_see_full_numbers(request.user):
+                log_access(
+                    user=request.user,
+                    action=AccessLog.Action.VIEW_FULL_NUMBER,
+                    what=f"{self.model._meta.verbose_name}：{obj}",
+                    rows=1,
+                )
+            else:
+                kwargs["exclude"] = [*(kwargs.get("exclude") or []), *personal]
+        return super().get_form(request, obj, **kwargs)
+
+    def __getattr__(self, name):
+        # masked_<field>: a read-only column or form field showing a personal number masked.
+        if name.startswith("masked_"):
+            field_name = name.removeprefix("masked_")
+            kind = getattr(self.model, "personal_fields", {}).get(field_name)
+            if kind:
+
+                def masked(obj, field_name=field_name, kind=kind):
+                    value = getattr(obj, field_name)
+                    return MASKS[kind](value) if value else "—"
+
+                masked.short_description = self.model._meta.get_field(field_name).verbose_name
+                return masked
+        raise AttributeError(name)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The audit trail of one record: scoped like the record, read-only."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        obj = self.get_object(request, object_id)
+        if not self.has_view_permission(request, obj):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"变更历史：{obj}",
+            "subtitle": None,
+            "object": obj,
+            "opts": self.model._meta,
+            "events": history_of(obj),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+def _field_or_none(model, name):
+    try:
+        return model._meta.get_field(name)
+    except Exception:
+        return None
+
+
+class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
+    """The admin base for every model with import/export: scoped, permissioned, logged."""
+
+    tmp_storage_class = DatabaseStorage
+    skip_import_confirm = False
+
+    def get_import_formats(self):
+        resource = self.get_import_resource_classes(None)[0]()
+        headers = tuple(field.column_name for field in resource.get_user_visible_fields())
+        required = tuple(getattr(resource._meta, "required_headers", ()))
+        return [
+            type(format_class.__name__, (format_class,), {"headers": headers, "required_headers": required})
+            for format_class in (CSVFormat, XLSXFormat)
+        ]
+
+    def get_export_formats(self):
+        return [CSVFormat, XLSXFormat]
+
+    def has_import_permission(self, request):
+        return (
+            request.user.has_perm("xiangcheng.import_data")
+            and self.has_add_permission(request)
+            and self.has_change_permission(request)
+        )
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("xiangcheng.export_data") and self.has_view_permission(request)
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs.pop("request", None)
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        import pghistory
+
+        name = form.cleaned_data.get("original_file_name") or ""
+        with pghistory.context(import_file=name):
+            return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            self.message_user(request, "导入未完成：有数据行无效，没有写入任何数据。请修正后重新导入。", messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        return super().process_result(result, request)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, ImportRefused):
+            form.add_error("import_file", str(e))
+        else:
+            form.add_error("import_file", "无法读取文件，请确认选择了正确的格式（CSV 或 XLSX）。")
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        kwargs.pop("encoding", None)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(request, queryset, force_native_type=file_format.native_types, **kwargs)
+        log_access(
+            user=request.user, action=AccessLog.Action.EXPORT, what=str(self.model._meta.verbose_name), rows=data.height
+        )
+        return file_format.export_data(data)
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "what", "rows"]
+    list_filter = ["action"]
+    list_select_related = ["user"]
+    search_fields = ["what", "user__username"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,54 @@
+"""The audit trail (django-pghistory triggers) and the access log, shared by every app."""
+
+import pghistory
+from django.contrib.auth import get_user_model
+
+LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+
+
+def audited():
+    """Track every insert, update and delete of a model with database triggers.
+
+    Triggers see bulk imports and `QuerySet.update()` too; the request middleware (or an import)
+    attaches the acting user and URL as context.
+    """
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+
+
+def history_of(obj) -> list[dict]:
+    """The events of one record, newest first, each with its acting user and changed fields."""
+    events = list(
+        pghistory.models.Events.objects.tracks(obj)
+        .order_by("pgh_created_at", "pgh_id")
+        .values("pgh_created_at", "pgh_label", "pgh_data", "pgh_context")
+    )
+    user_ids = {(event["pgh_context"] or {}).get("user") for event in events} - {None}
+    users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids)}
+    fields = {field.attname: field.verbose_name for field in obj._meta.concrete_fields}
+    rows, previous = [], {}
+    for event in events:
+        data = event["pgh_data"]
+        if event["pgh_label"] == "update":
+            changed = [key for key, value in data.items() if previous.get(key) != value]
+        else:
+            changed = list(data)
+        context = event["pgh_context"] or {}
+        rows.append(
+            {
+                "at": event["pgh_created_at"],
+                "label": LABELS.get(event["pgh_label"], event["pgh_label"]),
+                "user": users.get(context.get("user")),
+                "url": context.get("url", ""),
+                "import_file": context.get("import_file", ""),
+                "changed": [str(fields.get(key, key)) for key in changed if key in fields],
+            }
+        )
+        previous = data
+    rows.reverse()
+    return rows
+
+
+def log_access(*, user, action: str, what: str, rows: int = 0) -> None:
+    from xiangcheng.models import AccessLog
+
+    AccessLog.objects.create(user=user if user and user.is_authenticated else None, action=action, what=what, rows=rows)
