@@ -21,7 +21,7 @@ class OrganizationResource(ScopedResource):
         clean_model_instances = False
 
     def before_export(self, queryset, **kwargs):
-        self._codes = dict(Organization.objects.values_list("path", "code"))
+        self._codes = {str(path): code for path, code in Organization.objects.values_list("path", "code")}
 
     def dehydrate_parent(self, organization):
         parent_path = ".".join(organization.path[:-1])

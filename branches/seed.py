@@ -1,8 +1,11 @@
 """Demo organization tree and the two demo accounts (see README)."""
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
-from branches.models import Organization
+from branches.models import AccountScope, Organization
+from xiangcheng.roles import DISTRICT_STAFF, SECRETARY, sync_roles
 
 DEMO_PASSWORD = "xiangcheng-demo"
 DEMO_SECRETARY_TOWN = "YH"
@@ -77,13 +80,17 @@ def seed_organizations(*, scale: float, rng) -> None:
 
 
 def seed_accounts() -> None:
+    sync_roles(apps)
     users = get_user_model()
     if not users.objects.filter(username="admin").exists():
-        users.objects.create_superuser("admin", password=DEMO_PASSWORD, first_name="组织部", last_name="演示")
+        admin = users.objects.create_superuser("admin", password=DEMO_PASSWORD, first_name="组织部", last_name="演示")
+        admin.groups.add(Group.objects.get(name=DISTRICT_STAFF))
     if not users.objects.filter(username="secretary").exists():
-        users.objects.create_user(
+        secretary = users.objects.create_user(
             "secretary", password=DEMO_PASSWORD, first_name="书记", last_name="元和", is_staff=True
         )
+        secretary.groups.add(Group.objects.get(name=SECRETARY))
+        AccountScope.objects.create(user=secretary, organization=Organization.objects.get(code=DEMO_SECRETARY_TOWN))
 
 
 def seed(*, scale: float, rng, log) -> None:

@@ -45,3 +45,43 @@ def pytest_collection_modifyitems(config, items):
     print(f"\n*** {reason}")
     for item in browser_items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture
+def cast(tree):
+    """The named cast: district staff, the secretaries of towns A and B, and a user with no role."""
+    from django.contrib.auth.models import Group
+
+    from branches.models import AccountScope
+    from tests.factories import UserFactory
+    from xiangcheng.roles import DISTRICT_STAFF, SECRETARY
+
+    staff = UserFactory(username="staff")
+    staff.groups.add(Group.objects.get(name=DISTRICT_STAFF))
+    people = {"staff": staff, "outsider": UserFactory(username="outsider")}
+    for town in ("A", "B"):
+        secretary = UserFactory(username=f"secretary_{town.lower()}")
+        secretary.groups.add(Group.objects.get(name=SECRETARY))
+        AccountScope.objects.create(user=secretary, organization=tree[town])
+        people[f"secretary_{town.lower()}"] = secretary
+    return people
+
+
+@pytest.fixture
+def as_user(client):
+    def _as(user):
+        client.force_login(user)
+        return client
+
+    return _as
+
+
+def grant(user, *names):
+    """Give a user extra permissions by 'app_label.codename'."""
+    from django.contrib.auth.models import Permission
+
+    for name in names:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)

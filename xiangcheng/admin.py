@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from import_export.admin import ImportExportModelAdmin
+from import_export.forms import ExportForm
 
 from xiangcheng.audit import history_of, log_access
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat, can_see_full_numbers
@@ -165,6 +166,7 @@ class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
     """The admin base for every model with import/export: scoped, permissioned, logged."""
 
     tmp_storage_class = DatabaseStorage
+    export_form_class = ExportForm
     skip_import_confirm = False
 
     def get_import_formats(self):

@@ -1,0 +1,163 @@
+"""The import/export base, exercised through the organization admin."""
+
+import io
+
+import openpyxl
+import pytest
+import tablib
+
+from branches.models import Organization
+from tests.conftest import grant
+from xiangcheng import imex
+from xiangcheng.models import AccessLog, ImportUpload
+
+ORGS = "/admin/branches/organization/"
+HEADER = "上级组织代码,组织代码,名称,组织类型,成立日期,有效\n"
+
+
+def export(client, fmt):
+    return client.post(f"{ORGS}export/", {"format": {"csv": "0", "xlsx": "1"}[fmt], "resource": "0"})
+
+
+def upload(client, content: bytes, name="orgs.csv", fmt="csv"):
+    file = io.BytesIO(content)
+    file.name = name
+    return client.post(
+        f"{ORGS}import/", {"import_file": file, "format": {"csv": "0", "xlsx": "1"}[fmt], "resource": "0"}
+    )
+
+
+def confirm(client, preview):
+    form = preview.context["confirm_form"]
+    return client.post(
+        f"{ORGS}process_import/", {name: form.initial[name] for name in form.fields if name in form.initial}
+    )
+
+
+def test_csv_export_has_bom_and_chinese_headers(cast, as_user):
+    response = export(as_user(cast["staff"]), "csv")
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    text = response.content.decode("utf-8-sig")
+    assert text.splitlines()[0] == HEADER.strip()
+    assert "A0101,甲街道党工委第1党支部,党支部," in text
+
+
+def test_secretary_export_holds_only_their_scope(cast, as_user):
+    text = export(as_user(cast["secretary_a"]), "csv").content.decode("utf-8-sig")
+    assert "甲街道" in text and "乙镇" not in text
+
+
+def test_export_needs_the_export_permission(cast, as_user):
+    assert export(as_user(cast["outsider"]), "csv").status_code == 403
+
+
+def test_every_export_is_logged(cast, as_user):
+    export(as_user(cast["secretary_a"]), "csv")
+    entry = AccessLog.objects.get()
+    assert (entry.user, entry.action, entry.rows) == (cast["secretary_a"], "export", 4)
+
+
+def test_exported_formulas_are_neutralized(cast, as_user, tree):
+    Organization.objects.filter(code="A0101").update(name='=HYPERLINK("http://x")')
+    Organization.objects.filter(code="A0102").update(name="@SUM(1)")
+    client = as_user(cast["staff"])
+    text = export(client, "csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM(1)" in text
+    book = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx").content))
+    cells = [cell for row in book.active.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert '\'=HYPERLINK("http://x")' in [cell.value for cell in cells]
+
+
+def test_xlsx_keeps_numbers_numbers_and_empty_cells_empty():
+    dataset = tablib.Dataset(headers=["人次", "备注", "说明"])
+    dataset.append([25180, None, "-5 度"])
+    book = openpyxl.load_workbook(io.BytesIO(imex.XLSXFormat().export_data(dataset)))
+    row = [cell.value for cell in next(book.active.iter_rows(min_row=2))]
+    assert row == [25180, None, "'-5 度"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
+def test_import_reads_utf8_and_gbk(cast, as_user, encoding):
+    client = as_user(cast["staff"])
+    content = (HEADER + "A01,A0103,甲街道第三党支部,党支部,2020-05-17,是\n").encode(encoding)
+    preview = upload(client, content)
+    assert preview.context["result"].totals["new"] == 1, preview.content.decode()
+    assert not Organization.objects.filter(code="A0103").exists()  # the preview writes nothing
+    confirm(client, preview)
+    created = Organization.objects.get(code="A0103")
+    assert created.name == "甲街道第三党支部" and created.type == "branch"
+    assert Organization.objects.get_parent(created).code == "A01"
+    assert not ImportUpload.objects.exists()
+
+
+def test_unknown_encoding_is_refused_in_chinese(cast, as_user):
+    response = upload(as_user(cast["staff"]), (HEADER + "A01,A0103,第三,党支部,,是\n").encode("utf-16"))
+    assert "无法识别文件编码" in response.content.decode()
+
+
+def test_unknown_header_is_refused_before_any_row(cast, as_user):
+    response = upload(
+        as_user(cast["staff"]), "组织代码,名称,组织类型,上级组织代码,书记\nA0103,x,党支部,A01,张三\n".encode()
+    )
+    assert "无法识别的列：书记" in response.content.decode()
+
+
+def test_missing_header_is_refused(cast, as_user):
+    response = upload(as_user(cast["staff"]), "组织代码,名称\nA0103,x\n".encode())
+    assert "缺少必需的列：组织类型、上级组织代码" in response.content.decode()
+
+
+def test_row_cap_is_enforced(cast, as_user, monkeypatch):
+    monkeypatch.setattr(imex, "MAX_IMPORT_ROWS", 2)
+    rows = "".join(f"A01,A01{n:02d}X,支部{n},党支部,,是\n" for n in range(3))
+    response = upload(as_user(cast["staff"]), (HEADER + rows).encode())
+    assert "超过单次导入上限 2 行" in response.content.decode()
+
+
+def test_one_bad_row_writes_no_row(cast, as_user):
+    client = as_user(cast["staff"])
+    content = (
+        HEADER
+        + "A01,A0103,好的党支部,党支部,,是\n"
+        + "A01,A0104,坏的党支部,支部委员会,,是\n"
+        + "ZZ,A0105,无上级党支部,党支部,,是\n"
+    ).encode()
+    response = upload(client, content)
+    body = response.content.decode()
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert "“支部委员会”不是有效选项" in body
+    assert "找不到党组织“ZZ”" in body
+    assert not Organization.objects.filter(code__in=["A0103", "A0104", "A0105"]).exists()
+
+
+def test_duplicate_rows_abort_the_import(cast, as_user):
+    content = (HEADER + "A01,A0103,第三党支部,党支部,,是\n" + "A01,A0103,又一个,党总支,,是\n").encode()
+    response = upload(as_user(cast["staff"]), content)
+    assert response.context.get("confirm_form") is None
+    assert not Organization.objects.filter(code="A0103").exists()
+
+
+def test_secretary_cannot_import_into_other_town(cast, as_user):
+    grant(cast["secretary_a"], "branches.add_organization", "branches.change_organization")
+    response = upload(as_user(cast["secretary_a"]), (HEADER + "B01,B0103,乙镇新支部,党支部,,是\n").encode())
+    assert "找不到党组织“B01”，或不在您的权限范围内" in response.content.decode()
+    assert not Organization.objects.filter(code="B0103").exists()
+
+
+def test_import_needs_the_import_permission(cast, as_user):
+    assert upload(as_user(cast["secretary_a"]), HEADER.encode()).status_code == 403  # no add/change
+    assert upload(as_user(cast["outsider"]), HEADER.encode()).status_code == 403
+
+
+def test_xlsx_import(cast, as_user):
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.strip().split(","))
+    book.active.append(["A01", "A0109", "表格导入党支部", "党支部", None, "是"])
+    stream = io.BytesIO()
+    book.save(stream)
+    client = as_user(cast["staff"])
+    preview = upload(client, stream.getvalue(), name="orgs.xlsx", fmt="xlsx")
+    confirm(client, preview)
+    assert Organization.objects.get(code="A0109").name == "表格导入党支部"

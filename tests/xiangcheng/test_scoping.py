@@ -1,0 +1,126 @@
+"""The permission matrix: the named cast over every registered admin page."""
+
+import pytest
+from django.contrib import admin
+
+from branches.models import Organization
+from tests.conftest import grant
+
+ORGS = "/admin/branches/organization/"
+
+
+def codes(response):
+    return {org.code for org in response.context["cl"].result_list}
+
+
+def test_staff_sees_the_whole_district(cast, as_user, tree):
+    assert codes(as_user(cast["staff"]).get(ORGS)) == {org.code for org in tree.values()}
+
+
+def test_secretary_sees_only_their_town(cast, as_user):
+    assert codes(as_user(cast["secretary_a"]).get(ORGS)) == {"A", "A01", "A0101", "A0102"}
+    assert codes(as_user(cast["secretary_b"]).get(ORGS)) == {"B", "B01", "B0101", "B0102"}
+
+
+def test_user_without_role_sees_nothing(cast, as_user, tree):
+    client = as_user(cast["outsider"])
+    assert client.get(ORGS).status_code == 403
+    assert client.get(f"{ORGS}{tree['A'].pk}/change/").status_code in (403, 404)
+    assert Organization.objects.visible_to(cast["outsider"]).count() == 0
+
+
+@pytest.mark.parametrize("view", ["change", "delete", "history"])
+def test_secretary_gets_404_for_other_town(cast, as_user, tree, view):
+    client = as_user(cast["secretary_a"])
+    assert client.get(f"{ORGS}{tree['B0101'].pk}/{view}/").status_code == 404
+    assert client.get(f"{ORGS}{tree['A0101'].pk}/{view}/").status_code in (200, 403)
+
+
+def test_forged_delete_of_other_town_changes_nothing(cast, as_user, tree):
+    grant(cast["secretary_a"], "branches.delete_organization")
+    client = as_user(cast["secretary_a"])
+    response = client.post(f"{ORGS}{tree['B0102'].pk}/delete/", {"post": "yes"})
+    assert response.status_code == 404
+    assert Organization.objects.filter(code="B0102").exists()
+
+
+def test_delete_action_ignores_out_of_scope_ids(cast, as_user, tree):
+    grant(cast["secretary_a"], "branches.delete_organization")
+    client = as_user(cast["secretary_a"])
+    client.post(
+        ORGS,
+        {"action": "delete_selected", "_selected_action": [tree["B0102"].pk, tree["A0102"].pk], "post": "yes"},
+    )
+    assert Organization.objects.filter(code="B0102").exists()
+    assert not Organization.objects.filter(code="A0102").exists()
+
+
+def test_forged_parent_from_other_town_is_a_form_error(cast, as_user, tree):
+    grant(cast["secretary_a"], "branches.change_organization")
+    client = as_user(cast["secretary_a"])
+    general = tree["A01"]
+    response = client.post(
+        f"{ORGS}{general.pk}/change/",
+        {"parent": tree["B"].pk, "type": "general_branch", "name": general.name, "code": "A01", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "parent" in response.context["adminform"].form.errors
+    assert Organization.objects.get_parent(Organization.objects.get(code="A01")) == tree["A"]
+
+
+def test_parent_choices_are_scoped(cast, as_user, tree):
+    grant(cast["secretary_a"], "branches.change_organization")
+    response = as_user(cast["secretary_a"]).get(f"{ORGS}{tree['A01'].pk}/change/")
+    choices = {org.code for org in response.context["adminform"].form.fields["parent"].queryset}
+    assert choices == {"A", "A01"}
+
+
+def test_town_filter_offers_only_visible_towns(cast, as_user):
+    response = as_user(cast["secretary_a"]).get(ORGS)
+    town_filter = next(
+        spec for spec in response.context["cl"].filter_specs if getattr(spec, "parameter_name", "") == "town"
+    )
+    assert [code for code, _ in town_filter.lookup_choices] == ["A"]
+    forged = as_user(cast["secretary_a"]).get(ORGS, {"town": "B"})
+    assert codes(forged) == set()
+
+
+def test_autocomplete_is_scoped(cast, as_user):
+    params = {"app_label": "branches", "model_name": "accountscope", "field_name": "organization", "term": "党支部"}
+    secretary = as_user(cast["secretary_a"]).get("/admin/autocomplete/", params).json()
+    assert {item["text"] for item in secretary["results"]} == {"甲街道党工委第1党支部", "甲街道党工委第2党支部"}
+    staff = as_user(cast["staff"]).get("/admin/autocomplete/", params).json()
+    assert len(staff["results"]) == 4
+    outsider = as_user(cast["outsider"]).get("/admin/autocomplete/", params)
+    assert outsider.status_code == 403
+
+
+def test_history_is_scoped_and_read_only(cast, as_user, tree):
+    client = as_user(cast["secretary_a"])
+    url = f"{ORGS}{tree['A0101'].pk}/history/"
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"revert": "1"}).status_code == 405
+
+
+def test_every_organization_owned_model_has_a_scoped_admin():
+    """Architecture: any model that points at an organization is scoped, and its admin too."""
+    from xiangcheng.admin import ScopedAdminMixin
+    from xiangcheng.scoping import is_scoped
+
+    problems = []
+    for model, model_admin in admin.site._registry.items():
+        owned = model is Organization or any(
+            field.is_relation and field.related_model is Organization and not field.auto_created
+            for field in model._meta.get_fields()
+        )
+        if owned and not is_scoped(model):
+            problems.append(f"{model._meta.label} points at an organization but has no scope_path")
+        admins = [model_admin, *(inline(model, admin.site) for inline in model_admin.inlines)]
+        for each in admins:
+            if is_scoped(each.model) and not isinstance(each, ScopedAdminMixin):
+                problems.append(f"{type(each).__name__} for {each.model._meta.label} lacks ScopedAdminMixin")
+            for name in getattr(each, "raw_id_fields", ()):
+                related = each.model._meta.get_field(name).related_model
+                if getattr(related, "personal_fields", None) or is_scoped(related):
+                    problems.append(f"{type(each).__name__}.raw_id_fields points at {related._meta.label}")
+    assert problems == []

@@ -1,0 +1,57 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from xiangcheng.validators import (
+    id_birth_date,
+    id_sex,
+    mask_id_number,
+    mask_mobile,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
+
+VALID_ID = "11010519491231002X"
+
+
+def test_valid_id_number_passes_and_gives_birth_date_and_sex():
+    validate_id_number(VALID_ID)
+    validate_id_number(VALID_ID.lower())
+    assert id_birth_date(VALID_ID) == date(1949, 12, 31)
+    assert id_sex(VALID_ID) == "female"
+    assert id_sex("110105194912310010") in ("male", "female")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("110105194912310021", "校验位不正确"),
+        ("1101051949123100", "应为 18 位"),
+        ("3.2e+17", "设为“文本”格式"),
+        ("3.20507E+17", "设为“文本”格式"),
+        ("110105194913310021", "格式不正确"),
+    ],
+)
+def test_invalid_id_numbers_get_chinese_messages(value, message):
+    with pytest.raises(ValidationError) as error:
+        validate_id_number(value)
+    assert message in error.value.messages[0]
+
+
+@pytest.mark.parametrize("value", ["13812345678", "+8613812345678", "+86 138 1234 5678", "19912345678"])
+def test_mainland_mobiles_pass(value):
+    validate_mobile(value)
+    assert len(normalize_mobile(value)) == 11
+
+
+@pytest.mark.parametrize("value", ["12812345678", "1381234567", "0512-65881234", "+1 4155550100"])
+def test_other_numbers_are_not_mobiles(value):
+    with pytest.raises(ValidationError, match="手机号应为 11 位"):
+        validate_mobile(value)
+
+
+def test_masks_keep_only_the_ends():
+    assert mask_id_number(VALID_ID) == "110105********002X"
+    assert mask_mobile("13812345678") == "138****5678"
