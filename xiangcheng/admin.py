@@ -1,17 +1,21 @@
 """The admin side of the shared mechanisms: scoping, personal numbers, history, import/export."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
 from xiangcheng.audit import history_of, log_access
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat, can_see_full_numbers
-from xiangcheng.models import AccessLog
+from xiangcheng.models import AccessLog, Target, TargetMilestone
 from xiangcheng.scoping import is_scoped
+from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
 
 NOT_FOUND = "记录不存在，或不在您的权限范围内。"
@@ -104,17 +108,24 @@ class ScopedAdminMixin:
 
     def get_form(self, request, obj=None, **kwargs):
         personal = getattr(self.model, "personal_fields", {})
-        if obj is not None and personal:
-            if can_see_full_numbers(request.user):
-                log_access(
-                    user=request.user,
-                    action=AccessLog.Action.VIEW_FULL_NUMBER,
-                    what=f"{self.model._meta.verbose_name}：{obj}",
-                    rows=1,
-                )
-            else:
-                kwargs["exclude"] = [*(kwargs.get("exclude") or []), *personal]
+        if obj is not None and personal and not can_see_full_numbers(request.user):
+            kwargs["exclude"] = [
+                *(kwargs.get("exclude") or self.get_exclude(request, obj) or []),
+                *self.get_readonly_fields(request, obj),
+                *personal,
+            ]
         return super().get_form(request, obj, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        personal = getattr(self.model, "personal_fields", {})
+        if obj is not None and personal and can_see_full_numbers(request.user):
+            log_access(
+                user=request.user,
+                action=AccessLog.Action.VIEW_FULL_NUMBER,
+                what=f"{self.model._meta.verbose_name}：{obj}",
+                rows=1,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def __getattr__(self, name):
         # masked_<field>: a read-only column or form field showing a personal number masked.
@@ -250,3 +261,79 @@ class AccessLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class TargetMilestoneInline(admin.TabularInline):
+    model = TargetMilestone
+    extra = 1
+
+
+STATUS_COLORS = {Status.ON_PACE.value: "#2e7d32", Status.BEHIND.value: "#ef6c00", Status.FAR_BEHIND.value: "#c62828"}
+
+
+@admin.register(Target)
+class TargetAdmin(admin.ModelAdmin):
+    """Plan targets with their progress today. Targets are district-wide, so not scoped."""
+
+    inlines = [TargetMilestoneInline]
+    list_display = ["name", "rule_name", "window", "value", "actual", "expected", "ratio", "status", "projected"]
+    search_fields = ["name", "notes"]
+    ordering = ["start", "name"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The rules are registered at start-up, so their choices cannot live on the model field.
+        if db_field.name == "rule":
+            return forms.ChoiceField(
+                label=db_field.verbose_name,
+                help_text=db_field.help_text,
+                choices=lambda: [("", "---------"), *rule_choices()],
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changelist_instance(self, request):
+        # Progress of the whole page at once: one count query per target, milestones prefetched.
+        changelist = super().get_changelist_instance(request)
+        today = timezone.localdate()
+        for target, target_progress in progress_list(changelist.result_list, today):
+            target.progress_today = target_progress
+        return changelist
+
+    def _progress(self, obj):
+        if not hasattr(obj, "progress_today"):
+            obj.progress_today = progress_list([obj], timezone.localdate())[0][1]
+        return obj.progress_today
+
+    @admin.display(description="统计规则", ordering="rule")
+    def rule_name(self, obj):
+        return rule_label(obj.rule)
+
+    @admin.display(description="起止日期", ordering="start")
+    def window(self, obj):
+        return f"{obj.start:%Y-%m-%d} 至 {obj.end:%Y-%m-%d}"
+
+    @admin.display(description="实际完成")
+    def actual(self, obj):
+        found = self._progress(obj)
+        return found.actual if found else "—"
+
+    @admin.display(description="应完成")
+    def expected(self, obj):
+        found = self._progress(obj)
+        return found.expected if found else "—"
+
+    @admin.display(description="完成率")
+    def ratio(self, obj):
+        found = self._progress(obj)
+        return f"{found.ratio:.1%}" if found and found.ratio is not None else "—"
+
+    @admin.display(description="进度状态")
+    def status(self, obj):
+        found = self._progress(obj)
+        if found is None:
+            return "规则未注册"
+        return format_html('<strong style="color:{}">{}</strong>', STATUS_COLORS[found.status], found.status_label)
+
+    @admin.display(description="预计期末")
+    def projected(self, obj):
+        found = self._progress(obj)
+        return found.projected if found else "—"

@@ -1,7 +1,11 @@
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+from xiangcheng import targets
+from xiangcheng.audit import audited
 
 
 class AccessLog(models.Model):
@@ -49,3 +53,72 @@ class ImportUpload(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@audited()
+class Target(models.Model):
+    """A district plan target (计划目标): so many dated events within a window, say 3,000 talents
+    brought in between 2018 and 2020. A registered rule (xiangcheng/targets.py) counts the events;
+    yearly milestones may set the pace instead of an even spread over the window."""
+
+    name = models.CharField("名称", max_length=100)
+    rule = models.CharField("统计规则", max_length=50, help_text="由哪条规则统计完成数量。")
+    parameter = models.CharField(
+        "规则参数", max_length=100, blank=True, help_text="部分规则可据此筛选，例如荣誉名称；不需要时留空。"
+    )
+    start = models.DateField("开始日期")
+    end = models.DateField("截止日期")
+    value = models.PositiveIntegerField("目标值")
+    notes = models.TextField("备注", blank=True)
+
+    class Meta:
+        verbose_name = "计划目标"
+        verbose_name_plural = "计划目标"
+        ordering = ["start", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")),
+                name="%(app_label)s_%(class)s_end_not_before_start",
+                violation_error_message="截止日期不能早于开始日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.rule and targets.get_rule(self.rule) is None:
+            raise ValidationError({"rule": f"统计规则“{self.rule}”不存在，请从列表中选择。"})
+
+
+@audited()
+class TargetMilestone(models.Model):
+    """A yearly milestone (年度节点) of a plan target: how much should be done, in total, by a date."""
+
+    target = models.ForeignKey(Target, models.CASCADE, related_name="milestones", verbose_name="计划目标")
+    due_on = models.DateField("节点日期")
+    value = models.PositiveIntegerField("累计应完成", help_text="截至节点日期应累计完成的数量。")
+
+    class Meta:
+        verbose_name = "年度节点"
+        verbose_name_plural = "年度节点"
+        ordering = ["target", "due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target", "due_on"],
+                name="%(app_label)s_%(class)s_unique_due_on",
+                violation_error_message="同一计划目标的节点日期不能重复。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.target} · {self.due_on:%Y-%m-%d}"
+
+    def clean(self):
+        try:
+            target = self.target
+        except Target.DoesNotExist:
+            return
+        if self.due_on and target.start and target.end and not target.start <= self.due_on <= target.end:
+            window = f"{target.start:%Y-%m-%d} 至 {target.end:%Y-%m-%d}"
+            raise ValidationError({"due_on": f"节点日期必须在计划目标的起止日期（{window}）之内。"})

@@ -1,0 +1,170 @@
+"""Plan targets (计划目标): how far a district-wide target has come, and whether it is on pace.
+
+A target (`xiangcheng.models.Target`) names a counting rule by key. The rules live in the apps
+above this one (branches, talent, members, cadres), which register them from
+`AppConfig.ready()`, so this module never imports them:
+
+    register_rule("talent_arrivals", "引进人才", count_arrivals)
+
+where `count_arrivals(target, start, end)` counts dated events in [start, end], both days included
+(a talent's arrival date, a branch's founding date — never current state, so any period can be
+recounted later).
+
+The arithmetic, all in whole days, both ends of the window included:
+
+- actual: the events counted from the window start to `on` (or the window end, if earlier).
+- expected: where the target should stand at the end of day `on`. The window is a line from 0 at
+  its start to `value` at its end; yearly milestones (`TargetMilestone`) put points on that line
+  that it must pass through, and between two points the line is straight. Without milestones
+  that is `value × elapsed share`, with elapsed share = (on − start + 1 day) / (end − start + 1 day).
+- expected and projected are rounded to whole numbers half up (2.5 → 3), not Python's
+  half-to-even `round()`: a district report must round 0.5 the way people do by hand, and the
+  same way every year.
+- status: on pace from 100% of expected (also when nothing is expected yet), behind from 85%,
+  far behind below that. Decided in integers, so 85% is exactly 85%.
+- projected: the end value if the pace so far holds (actual / elapsed share).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+if TYPE_CHECKING:
+    from xiangcheng.models import Target
+
+CountFunction = Callable[["Target", date, date], int]
+
+# Below this share of the expected value a target is far behind; from here up to 100% it is behind.
+BEHIND_FROM_PERCENT = 85
+
+
+class Rule(NamedTuple):
+    key: str
+    label: str
+    count: CountFunction
+
+
+_rules: dict[str, Rule] = {}
+
+
+class Status(models.TextChoices):
+    ON_PACE = "on_pace", "按计划推进"
+    BEHIND = "behind", "进度滞后"
+    FAR_BEHIND = "far_behind", "严重滞后"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where one target stands on one day; see the module docstring for the arithmetic."""
+
+    actual: int
+    expected: int
+    # actual / expected; None while nothing is expected yet.
+    ratio: Decimal | None
+    status: str
+    status_label: str
+    projected: int
+
+
+def register_rule(key: str, label: str, count: CountFunction) -> None:
+    """Make a counting rule available to targets. Call it from an app's `AppConfig.ready()`.
+
+    `count(target, start, end)` returns how many dated events fall in [start, end], both days
+    included; it may narrow the count with `target.parameter` (an honour's name, for example).
+    Registering a key twice with a different function is a configuration error.
+    """
+    existing = _rules.get(key)
+    if existing is not None and existing.count is not count:
+        raise ImproperlyConfigured(f"Target rule {key!r} is already registered by {existing.count!r}.")
+    _rules[key] = Rule(key, label, count)
+
+
+def get_rule(key: str) -> Rule | None:
+    return _rules.get(key)
+
+
+def rule_choices() -> list[tuple[str, str]]:
+    """(key, label) of every registered rule, for a form's choices, in registration order."""
+    return [(rule.key, rule.label) for rule in _rules.values()]
+
+
+def rule_label(key: str) -> str:
+    rule = _rules.get(key)
+    return rule.label if rule else f"未注册的规则（{key}）"
+
+
+def progress(target: Target, on: date) -> Progress:
+    """Where `target` stands at the end of day `on`. One query for the count, plus one for the
+    milestones unless they are prefetched. Raises LookupError if the target's rule is not registered."""
+    rule = _rules.get(target.rule)
+    if rule is None:
+        raise LookupError(f"计划目标“{target}”的统计规则“{target.rule}”未注册。")
+    if on < target.start:
+        return _progress(actual=0, expected=0, projected=0)
+    actual = int(rule.count(target, target.start, min(on, target.end)))
+    total_days = _day_number(target, target.end)
+    elapsed_days = min(_day_number(target, on), total_days)
+    expected = _round_half_up(_expected_value(target, elapsed_days))
+    projected = actual if on >= target.end else _round_half_up(Decimal(actual * total_days) / elapsed_days)
+    return _progress(actual=actual, expected=expected, projected=projected)
+
+
+def progress_list(targets: Iterable[Target], on: date) -> list[tuple[Target, Progress | None]]:
+    """Each target with its progress on `on` (None where its rule is no longer registered).
+
+    Costs one query per target (its count) plus at most two: the targets, if a queryset is given,
+    and their milestones, unless already prefetched.
+    """
+    targets = list(targets)
+    models.prefetch_related_objects([target for target in targets if target.pk is not None], "milestones")
+    return [(target, progress(target, on) if target.rule in _rules else None) for target in targets]
+
+
+def _day_number(target: Target, day: date) -> int:
+    """Whole days of the window used up by the end of `day`: 1 on the first day."""
+    return (day - target.start).days + 1
+
+
+def _expected_value(target: Target, elapsed_days: int) -> Decimal:
+    """The line through (0, 0), each milestone and (window end, value), read at `elapsed_days`."""
+    milestones = target.milestones.all() if target.pk is not None else []
+    # Sorted here rather than in SQL, so prefetched milestones need no further query; a milestone
+    # outside the window (clean() refuses one, but the window may have been moved since) is ignored.
+    inside = sorted((m for m in milestones if target.start <= m.due_on <= target.end), key=lambda m: m.due_on)
+    points = [(0, 0)] + [(_day_number(target, m.due_on), m.value) for m in inside]
+    total_days = _day_number(target, target.end)
+    if points[-1][0] < total_days:
+        points.append((total_days, target.value))
+    for (day_before, value_before), (day_after, value_after) in zip(points, points[1:], strict=False):
+        if elapsed_days <= day_after:
+            span = Decimal(day_after - day_before)
+            return value_before + (value_after - value_before) * (elapsed_days - day_before) / span
+    return Decimal(points[-1][1])
+
+
+def _round_half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _progress(*, actual: int, expected: int, projected: int) -> Progress:
+    if actual >= expected:
+        status = Status.ON_PACE
+    elif actual * 100 >= expected * BEHIND_FROM_PERCENT:
+        status = Status.BEHIND
+    else:
+        status = Status.FAR_BEHIND
+    return Progress(
+        actual=actual,
+        expected=expected,
+        ratio=Decimal(actual) / expected if expected else None,
+        status=status.value,
+        status_label=status.label,
+        projected=projected,
+    )
