@@ -37,3 +37,22 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+def resident_id(serial: int, birth: str = "19850101", region: str = "110105") -> str:
+    """A valid GB 11643 number for tests."""
+    from stdnum.cn import ric
+
+    body = f"{region}{birth}{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+class TalentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "talent.Talent"
+
+    name = factory.Sequence(lambda n: f"人才{n}")
+    sex = "male"
+    id_number = factory.Sequence(lambda n: resident_id(n, birth=f"19{80 + n // 1000 % 10}0101"))
+    mobile = factory.Sequence(lambda n: f"138{n:08d}")
+    introduced_on = factory.Faker("date_between", start_date="-2y", end_date="today")

@@ -19,6 +19,13 @@ DISTRICT_EXTRA = [
 # A secretary works inside their subtree: sees its organizations, manages its records.
 SECRETARY_PERMISSIONS = [
     "branches.view_organization",
+    # Talents their organizations answer for, read-only.
+    "talent.view_talent",
+    "talent.view_talenthonour",
+    "talent.view_supportrequest",
+    "talent.view_overseasplacement",
+    "talent.view_talentproject",
+    "talent.view_projectstagechange",
     "xiangcheng.import_data",
     "xiangcheng.export_data",
 ]

@@ -1,0 +1,136 @@
+from django.contrib import admin
+from django.db.models import Count
+
+from branches.admin import TownFilter
+from talent.models import (
+    FundingProgramme,
+    Honour,
+    Industry,
+    OverseasPlacement,
+    ProjectStageChange,
+    RecruitmentBrand,
+    RecruitmentEvent,
+    SupportRequest,
+    Talent,
+    TalentHonour,
+    TalentProject,
+    Zone,
+)
+from talent.resources import TalentResource
+from xiangcheng.admin import ImportExportAdmin, ScopedAdmin, ScopedAdminMixin
+
+
+@admin.register(Industry, Zone, Honour, RecruitmentBrand)
+class NamedListAdmin(admin.ModelAdmin):
+    list_display = ["name", "sort_order"]
+    list_editable = ["sort_order"]
+    search_fields = ["name"]
+
+
+@admin.register(FundingProgramme)
+class FundingProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "cap"]
+    search_fields = ["name"]
+
+
+@admin.register(RecruitmentEvent)
+class RecruitmentEventAdmin(admin.ModelAdmin):
+    list_display = ["name", "brand", "held_on", "place", "participants", "talent_count", "project_count"]
+    list_filter = ["brand"]
+    list_select_related = ["brand"]
+    search_fields = ["name", "place"]
+    date_hierarchy = "held_on"
+
+    def get_queryset(self, request):
+        # Two independent counts: distinct keeps the join of talents and projects from multiplying.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                talent_total=Count("talents", distinct=True),
+                project_total=Count("projects", distinct=True),
+            )
+        )
+
+    @admin.display(description="引进人才", ordering="talent_total")
+    def talent_count(self, obj):
+        return obj.talent_total
+
+    @admin.display(description="引进项目", ordering="project_total")
+    def project_count(self, obj):
+        return obj.project_total
+
+
+class TalentTownFilter(TownFilter):
+    path_lookup = "organization__path"
+
+
+class IntroducedYearFilter(admin.SimpleListFilter):
+    title = "引进年份"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Talent.objects.visible_to(request.user).dates("introduced_on", "year", order="DESC")
+        return [(str(day.year), f"{day.year}年") for day in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(introduced_on__year=int(self.value()))
+        return queryset
+
+
+class TalentHonourInline(ScopedAdminMixin, admin.TabularInline):
+    model = TalentHonour
+    extra = 0
+
+
+class SupportRequestInline(ScopedAdminMixin, admin.TabularInline):
+    model = SupportRequest
+    extra = 0
+
+
+class OverseasPlacementInline(ScopedAdminMixin, admin.TabularInline):
+    model = OverseasPlacement
+    extra = 0
+
+
+@admin.register(Talent)
+class TalentAdmin(ImportExportAdmin):
+    resource_classes = [TalentResource]
+    list_display = [
+        "name",
+        "sex",
+        "masked_id_number",
+        "masked_mobile",
+        "region",
+        "industry",
+        "zone",
+        "organization",
+        "introduced_on",
+    ]
+    list_filter = ["honours__honour", "industry", "zone", IntroducedYearFilter, TalentTownFilter, "is_overseas"]
+    list_select_related = ["industry", "zone", "organization"]
+    search_fields = ["name", "employer"]
+    autocomplete_fields = ["organization", "source_event"]
+    inlines = [TalentHonourInline, SupportRequestInline, OverseasPlacementInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        # Filtering by honour joins honours; distinct keeps one row per talent.
+        queryset = super().get_queryset(request)
+        return queryset.distinct() if "honours__honour__id__exact" in request.GET else queryset
+
+
+class StageChangeInline(ScopedAdminMixin, admin.TabularInline):
+    model = ProjectStageChange
+    extra = 0
+
+
+@admin.register(TalentProject)
+class TalentProjectAdmin(ScopedAdmin):
+    list_display = ["title", "enterprise", "organization", "programme", "requested", "approved", "disbursed"]
+    list_filter = ["programme", "source_event"]
+    list_select_related = ["organization", "programme"]
+    search_fields = ["title", "enterprise"]
+    autocomplete_fields = ["talents", "organization", "source_event"]
+    inlines = [StageChangeInline]

@@ -1,0 +1,187 @@
+"""Demo talents: about 3,000 over the 2018–2020 plan window, with honours, events, projects and funding."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from stdnum.cn import ric
+
+from branches.models import Organization
+from talent.models import (
+    FundingProgramme,
+    Honour,
+    Industry,
+    OverseasPlacement,
+    ProjectStageChange,
+    RecruitmentBrand,
+    RecruitmentEvent,
+    SupportRequest,
+    Talent,
+    TalentHonour,
+    TalentProject,
+    Zone,
+)
+from xiangcheng.models import Target
+
+INDUSTRIES = ["先进材料", "汽车及零部件", "智能装备制造", "大数据", "区块链"]
+ZONES = ["相城经济技术开发区", "苏州高铁新城", "阳澄湖生态旅游度假区", "相城高新区", "漕湖产业园"]
+HONOURS = ["海外专业人才", '国家"千人计划"专家', '省"双创计划"人才', "阳澄湖人才计划"]
+BRANDS = ["苏州国际精英创业周相城分会场", "阳澄湖创客年会", "“相融”专家对接系列活动"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
+EMPLOYERS = ["纳米新材料", "智能驾驶", "精密机械", "生物科技", "数据服务", "链科技术", "光电科技", "医疗器械"]
+WINDOW_START = date(2018, 1, 1)
+WINDOW_DAYS = (date(2020, 12, 31) - WINDOW_START).days
+
+
+def _id_number(serial: int, birth: date) -> str:
+    body = f"320500{birth:%Y%m%d}{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+# The district's talent plan (DOMAIN.md): (name, honour parameter, value).
+PLAN_TARGETS = [
+    ("三年引进高层次人才3000名", "", 3000),
+    ("引进海外专业人才服务重点项目220名", "海外专业人才", 220),
+    ('累计引进国家"千人计划"专家40名', '国家"千人计划"专家', 40),
+    ('引进省"双创计划"人才36名', '省"双创计划"人才', 36),
+]
+
+
+def seed_targets(scale: float) -> None:
+    for name, parameter, value in PLAN_TARGETS:
+        Target.objects.get_or_create(
+            name=name,
+            defaults={
+                "rule": "talents_introduced",
+                "parameter": parameter,
+                "start": WINDOW_START,
+                "end": date(2020, 12, 31),
+                "value": max(1, round(value * scale)),
+            },
+        )
+
+
+def seed(*, scale: float, rng, log) -> None:
+    seed_targets(scale)
+    if Talent.objects.exists():
+        return
+    industries = [
+        Industry.objects.get_or_create(name=name, defaults={"sort_order": i})[0] for i, name in enumerate(INDUSTRIES)
+    ]
+    zones = [Zone.objects.get_or_create(name=name, defaults={"sort_order": i})[0] for i, name in enumerate(ZONES)]
+    honours = {
+        name: Honour.objects.get_or_create(name=name, defaults={"sort_order": i})[0] for i, name in enumerate(HONOURS)
+    }
+    brands = [RecruitmentBrand.objects.get_or_create(name=name)[0] for name in BRANDS]
+    programme, _ = FundingProgramme.objects.get_or_create(name="阳澄湖人才计划", defaults={"cap": Decimal("50000000")})
+    towns = list(Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]))
+
+    events = []
+    for year in (2018, 2019, 2020):
+        for i, brand in enumerate(brands):
+            events.append(
+                RecruitmentEvent.objects.create(
+                    name=f"{year}年{brand.name}",
+                    brand=brand,
+                    held_on=date(year, 3 + i * 3, 15),
+                    place=rng.choice(ZONES),
+                    participants=rng.randint(80, 600),
+                )
+            )
+
+    total = max(10, round(3000 * scale))
+    # Plan pace is ~97% of a straight line, so the demo dashboard shows "behind" honestly.
+    talents = []
+    for n in range(total):
+        introduced = WINDOW_START + timedelta(days=int(WINDOW_DAYS * (n / total) ** 1.03))
+        # Distinct birth dates keep the generated ID numbers distinct.
+        birth = date(1965 + n % 30, 1 + (n // 30) % 12, 1 + (n // 360) % 28)
+        overseas = n % 13 == 0
+        talents.append(
+            Talent(
+                name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+                sex=rng.choice(["male", "female"]),
+                birth_date=birth,
+                region=rng.choice(["美国", "德国", "日本", "新加坡", "英国"]) if overseas else "中国",
+                is_overseas=overseas,
+                id_number=_id_number(n, birth) if not overseas else f"E{n:08d}",
+                document_type="passport" if overseas else "resident_id",
+                mobile=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                degree=rng.choice(["博士", "硕士", "本科"]),
+                field=rng.choice(INDUSTRIES),
+                employer=f"苏州{rng.choice(EMPLOYERS)}有限公司",
+                industry=rng.choice(industries),
+                zone=rng.choice(zones),
+                organization=rng.choice(towns),
+                introduced_on=introduced,
+                source_event=rng.choice(events) if n % 3 == 0 else None,
+            )
+        )
+    Talent.objects.bulk_create(talents, batch_size=1000)
+
+    awards = []
+    for talent in talents:
+        if talent.is_overseas:
+            awards.append(TalentHonour(talent=talent, honour=honours["海外专业人才"], awarded_on=talent.introduced_on))
+        elif rng.random() < 0.015:
+            awards.append(
+                TalentHonour(talent=talent, honour=honours['国家"千人计划"专家'], awarded_on=talent.introduced_on)
+            )
+        elif rng.random() < 0.015:
+            awards.append(
+                TalentHonour(talent=talent, honour=honours['省"双创计划"人才'], awarded_on=talent.introduced_on)
+            )
+        if rng.random() < 0.1:
+            awards.append(
+                TalentHonour(talent=talent, honour=honours["阳澄湖人才计划"], awarded_on=talent.introduced_on)
+            )
+    TalentHonour.objects.bulk_create(awards, batch_size=1000)
+
+    overseas = [talent for talent in talents if talent.is_overseas]
+    OverseasPlacement.objects.bulk_create(
+        [
+            OverseasPlacement(
+                talent=talent,
+                host_unit=rng.choice(["区发改委", "区工信局", "相城城投集团", "高铁新城管委会"]),
+                project=rng.choice(["数字经济产业园", "城市轨道交通", "阳澄湖科创中心"]),
+                start=talent.introduced_on,
+            )
+            for talent in overseas
+        ]
+    )
+
+    for n in range(max(3, total // 10)):
+        lead = talents[(n * 7) % total]
+        approved = Decimal(rng.choice([0, 500000, 1000000, 3000000, 5000000, 20000000]))
+        project = TalentProject.objects.create(
+            title=f"{lead.employer.removeprefix('苏州').removesuffix('有限公司')}项目{n + 1}",
+            enterprise=lead.employer,
+            organization=lead.organization,
+            source_event=lead.source_event,
+            programme=programme if approved else None,
+            requested=approved * Decimal("1.2"),
+            approved=approved,
+            disbursed=approved * Decimal(rng.choice(["0", "0.5", "1"])),
+        )
+        project.talents.add(lead)
+        stages = ["signed", "landed", "producing"][: rng.randint(1, 3)]
+        ProjectStageChange.objects.bulk_create(
+            [
+                ProjectStageChange(project=project, stage=stage, changed_on=lead.introduced_on + timedelta(days=90 * i))
+                for i, stage in enumerate(stages)
+            ]
+        )
+
+    SupportRequest.objects.bulk_create(
+        [
+            SupportRequest(
+                talent=talent,
+                need=rng.choice(["人才公寓", "子女入学", "配偶就业", "医疗保障"]),
+                raised_on=talent.introduced_on + timedelta(days=30),
+                solved_on=talent.introduced_on + timedelta(days=75) if rng.random() < 0.7 else None,
+                solved_by=rng.choice(["区人才办", "区教育局", "区住建局"]),
+            )
+            for talent in rng.sample(talents, k=max(1, total // 6))
+        ]
+    )
+    log(f"人才：{total} 名，项目 {TalentProject.objects.count()} 个")
