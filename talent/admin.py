@@ -20,11 +20,42 @@ from talent.resources import TalentResource
 from xiangcheng.admin import ImportExportAdmin, ScopedAdmin, ScopedAdminMixin
 
 
-@admin.register(Industry, Zone, Honour, RecruitmentBrand)
+@admin.register(Industry, Zone, Honour)
 class NamedListAdmin(admin.ModelAdmin):
     list_display = ["name", "sort_order"]
     list_editable = ["sort_order"]
     search_fields = ["name"]
+
+
+@admin.register(RecruitmentBrand)
+class RecruitmentBrandAdmin(NamedListAdmin):
+    """Brands with their yield: events held, talents and projects those events brought in."""
+
+    list_display = ["name", "sort_order", "event_count", "talent_count", "project_count"]
+
+    def get_queryset(self, request):
+        # Distinct counts: one join fans out over events, talents and projects at once.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                event_total=Count("recruitment_events", distinct=True),
+                talent_total=Count("recruitment_events__talents", distinct=True),
+                project_total=Count("recruitment_events__projects", distinct=True),
+            )
+        )
+
+    @admin.display(description="活动场次", ordering="event_total")
+    def event_count(self, obj):
+        return obj.event_total
+
+    @admin.display(description="引进人才", ordering="talent_total")
+    def talent_count(self, obj):
+        return obj.talent_total
+
+    @admin.display(description="引进项目", ordering="project_total")
+    def project_count(self, obj):
+        return obj.project_total
 
 
 @admin.register(FundingProgramme)

@@ -15,6 +15,14 @@ DISTRICT_EXTRA = [
     "xiangcheng.import_data",
     "xiangcheng.export_data",
     "xiangcheng.view_accesslog",
+    "xiangcheng.view_target",
+    "xiangcheng.add_target",
+    "xiangcheng.change_target",
+    "xiangcheng.delete_target",
+    "xiangcheng.view_targetmilestone",
+    "xiangcheng.add_targetmilestone",
+    "xiangcheng.change_targetmilestone",
+    "xiangcheng.delete_targetmilestone",
 ]
 # A secretary works inside their subtree: sees its organizations, manages its records.
 SECRETARY_PERMISSIONS = [

@@ -41,7 +41,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "pgtrigger",
     "pghistory",
-    "pghistory.admin",
     "import_export",
     "axes",
     "treebeard",

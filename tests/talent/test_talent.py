@@ -99,3 +99,20 @@ def test_talent_changelist_query_count_is_fixed(cast, as_user, tree):
             assert client.get(TALENTS).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_brand_and_event_yield(tree, as_user, cast):
+    from datetime import date
+
+    from talent.models import RecruitmentBrand, RecruitmentEvent
+
+    brand = RecruitmentBrand.objects.create(name="阳澄湖创客年会")
+    event = RecruitmentEvent.objects.create(name="2019年创客年会", brand=brand, held_on=date(2019, 6, 1))
+    TalentFactory.create_batch(3, organization=tree["A"], source_event=event)
+    project = TalentProject.objects.create(title="项目", enterprise="企业", organization=tree["A"], source_event=event)
+    client = as_user(cast["staff"])
+    brands = client.get("/admin/talent/recruitmentbrand/").context["cl"].result_list
+    assert [(b.event_total, b.talent_total, b.project_total) for b in brands] == [(1, 3, 1)]
+    events = client.get("/admin/talent/recruitmentevent/").context["cl"].result_list
+    assert [(e.talent_total, e.project_total) for e in events] == [(3, 1)]
+    assert project.source_event == event
