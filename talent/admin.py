@@ -16,8 +16,8 @@ from talent.models import (
     TalentProject,
     Zone,
 )
-from talent.resources import TalentResource
-from xiangcheng.admin import ImportExportAdmin, ScopedAdmin, ScopedAdminMixin
+from talent.resources import RecruitmentEventResource, TalentProjectResource, TalentResource
+from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
 
 
 @admin.register(Industry, Zone, Honour)
@@ -65,7 +65,8 @@ class FundingProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecruitmentEvent)
-class RecruitmentEventAdmin(admin.ModelAdmin):
+class RecruitmentEventAdmin(ImportExportAdmin):
+    resource_classes = [RecruitmentEventResource]
     list_display = ["name", "brand", "held_on", "place", "participants", "talent_count", "project_count"]
     list_filter = ["brand"]
     list_select_related = ["brand"]
@@ -158,7 +159,8 @@ class StageChangeInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(TalentProject)
-class TalentProjectAdmin(ScopedAdmin):
+class TalentProjectAdmin(ImportExportAdmin):
+    resource_classes = [TalentProjectResource]
     list_display = ["title", "enterprise", "organization", "programme", "requested", "approved", "disbursed"]
     list_filter = ["programme", "source_event"]
     list_select_related = ["organization", "programme"]

@@ -207,6 +207,25 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
             raise ValueError(f"找不到{self.model._meta.verbose_name}“{value}”，或不在您的权限范围内。") from None
 
 
+class NaturalKeysWidget(widgets.ManyToManyWidget):
+    """Many related rows by natural key, separated by commas, within what the user may see."""
+
+    user = None
+
+    def clean(self, value, row=None, **kwargs):
+        keys = [key.strip() for key in str(value or "").replace("，", ",").split(",") if key.strip()]
+        queryset = self.model._default_manager.all()
+        if is_scoped(self.model):
+            queryset = queryset.visible_to(self.user)
+        found = queryset.filter(**{f"{self.field}__in": keys})
+        missing = set(keys) - {str(getattr(obj, self.field)) for obj in found}
+        if missing:
+            raise ValueError(
+                f"找不到{self.model._meta.verbose_name}“{'、'.join(sorted(missing))}”，或不在您的权限范围内。"
+            )
+        return found
+
+
 class BooleanWidget(widgets.BooleanWidget):
     TRUE_VALUES = ["1", 1, True, "true", "TRUE", "True", "是", "有", "Y", "y"]
     FALSE_VALUES = ["0", 0, False, "false", "FALSE", "False", "否", "无", "N", "n"]
@@ -225,7 +244,7 @@ class ScopedResource(resources.ModelResource):
         super().__init__(**kwargs)
         self.user = user
         for field in self.fields.values():
-            if isinstance(field.widget, NaturalKeyWidget):
+            if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
                 field.widget.user = user
 
     @classmethod
@@ -238,6 +257,8 @@ class ScopedResource(resources.ModelResource):
     def widget_from_django_field(cls, f, default=widgets.Widget):
         if f.choices:
             return ChoicesWidget
+        if f.many_to_many and hasattr(f.related_model, "natural_key_field"):
+            return NaturalKeysWidget
         if f.is_relation and hasattr(f.related_model, "natural_key_field"):
             return NaturalKeyWidget
         if f.get_internal_type() == "BooleanField":

@@ -116,3 +116,28 @@ def test_brand_and_event_yield(tree, as_user, cast):
     events = client.get("/admin/talent/recruitmentevent/").context["cl"].result_list
     assert [(e.talent_total, e.project_total) for e in events] == [(3, 1)]
     assert project.source_event == event
+
+
+def test_project_import_links_talents_by_id_number_and_checks_the_cap(cast, as_user, tree):
+    FundingProgramme.objects.create(name="阳澄湖人才计划", cap=Decimal("50000000"))
+    first = TalentFactory(organization=tree["A"], id_number=resident_id(7))
+    second = TalentFactory(organization=tree["A"], id_number=resident_id(8))
+    client = as_user(cast["staff"])
+
+    def upload(text):
+        file = io.BytesIO(text.encode("gbk"))
+        file.name = "projects.csv"
+        return client.post("/admin/talent/talentproject/import/", {"import_file": file, "format": "0", "resource": "0"})
+
+    header = "项目名称,人才,企业,责任组织,资助计划,批准金额（元）,已拨付金额（元）\n"
+    over_cap = upload(header + f"超额项目,{resident_id(7)},企业,A,阳澄湖人才计划,60000000,0\n")
+    assert "单个项目上限" in over_cap.content.decode()
+    preview = upload(header + f'好项目,"{resident_id(7)},{resident_id(8)}",企业,A,阳澄湖人才计划,1000000,500000\n')
+    form = preview.context["confirm_form"]
+    client.post(
+        "/admin/talent/talentproject/process_import/",
+        {name: form.initial[name] for name in form.fields if name in form.initial},
+    )
+    project = TalentProject.objects.get(title="好项目")
+    assert set(project.talents.all()) == {first, second}
+    assert not TalentProject.objects.filter(title="超额项目").exists()
