@@ -28,6 +28,7 @@ class OrganizationResource(ScopedResource):
         return self._codes.get(parent_path, "")
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
+        # A row that only moves an organization changes no model field, yet must not be skipped.
         return False
 
     def save_instance(self, instance, is_create, row, **kwargs):

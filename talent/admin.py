@@ -27,8 +27,20 @@ class NamedListAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class YieldColumns:
+    """The talents and projects that events brought in, annotated as talent_total and project_total."""
+
+    @admin.display(description="引进人才", ordering="talent_total")
+    def talent_count(self, obj):
+        return obj.talent_total
+
+    @admin.display(description="引进项目", ordering="project_total")
+    def project_count(self, obj):
+        return obj.project_total
+
+
 @admin.register(RecruitmentBrand)
-class RecruitmentBrandAdmin(NamedListAdmin):
+class RecruitmentBrandAdmin(YieldColumns, NamedListAdmin):
     """Brands with their yield: events held, talents and projects those events brought in."""
 
     list_display = ["name", "sort_order", "event_count", "talent_count", "project_count"]
@@ -49,14 +61,6 @@ class RecruitmentBrandAdmin(NamedListAdmin):
     def event_count(self, obj):
         return obj.event_total
 
-    @admin.display(description="引进人才", ordering="talent_total")
-    def talent_count(self, obj):
-        return obj.talent_total
-
-    @admin.display(description="引进项目", ordering="project_total")
-    def project_count(self, obj):
-        return obj.project_total
-
 
 @admin.register(FundingProgramme)
 class FundingProgrammeAdmin(admin.ModelAdmin):
@@ -65,7 +69,7 @@ class FundingProgrammeAdmin(admin.ModelAdmin):
 
 
 @admin.register(RecruitmentEvent)
-class RecruitmentEventAdmin(ImportExportAdmin):
+class RecruitmentEventAdmin(YieldColumns, ImportExportAdmin):
     resource_classes = [RecruitmentEventResource]
     list_display = ["name", "brand", "held_on", "place", "participants", "talent_count", "project_count"]
     list_filter = ["brand"]
@@ -83,14 +87,6 @@ class RecruitmentEventAdmin(ImportExportAdmin):
                 project_total=Count("projects", distinct=True),
             )
         )
-
-    @admin.display(description="引进人才", ordering="talent_total")
-    def talent_count(self, obj):
-        return obj.talent_total
-
-    @admin.display(description="引进项目", ordering="project_total")
-    def project_count(self, obj):
-        return obj.project_total
 
 
 class TalentTownFilter(TownFilter):
@@ -146,11 +142,6 @@ class TalentAdmin(ImportExportAdmin):
     autocomplete_fields = ["organization", "source_event"]
     inlines = [TalentHonourInline, SupportRequestInline, OverseasPlacementInline]
     show_full_result_count = False
-
-    def get_queryset(self, request):
-        # Filtering by honour joins honours; distinct keeps one row per talent.
-        queryset = super().get_queryset(request)
-        return queryset.distinct() if "honours__honour__id__exact" in request.GET else queryset
 
 
 class StageChangeInline(ScopedAdminMixin, admin.TabularInline):

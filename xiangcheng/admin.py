@@ -1,5 +1,6 @@
 """The admin side of the shared mechanisms: scoping, personal numbers, history, import/export."""
 
+import pghistory
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -12,9 +13,9 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
 from xiangcheng.audit import history_of, log_access
-from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat, can_see_full_numbers
+from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
 from xiangcheng.models import AccessLog, Target, TargetMilestone
-from xiangcheng.scoping import is_scoped
+from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
 
@@ -25,10 +26,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A foreign-key filter that offers only the related rows the user may see."""
 
     def field_choices(self, field, request, model_admin):
-        queryset = field.related_model._default_manager.all()
-        if is_scoped(field.related_model):
-            queryset = queryset.visible_to(request.user)
-        return [(obj.pk, str(obj)) for obj in queryset]
+        return [(obj.pk, str(obj)) for obj in visible(field.related_model._default_manager.all(), request.user)]
 
 
 class ScopedAdminMixin:
@@ -36,10 +34,7 @@ class ScopedAdminMixin:
     filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike."""
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_scoped(self.model):
-            queryset = queryset.visible_to(request.user)
-        return queryset
+        return visible(super().get_queryset(request), request.user)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -48,13 +43,15 @@ class ScopedAdminMixin:
         return obj
 
     def _scope_choices(self, db_field, request, kwargs):
-        related = db_field.related_model
-        if "queryset" in kwargs:
-            queryset = kwargs["queryset"]
-        else:
-            queryset = related._default_manager.all()
-        if is_scoped(related):
-            kwargs["queryset"] = queryset.visible_to(request.user)
+        if not is_scoped(db_field.related_model):
+            return
+        queryset = kwargs.get("queryset")
+        if queryset is None:
+            # The related admin's ordering when it has one, as Django itself would choose.
+            queryset = self.get_field_queryset(None, db_field, request)
+        if queryset is None:
+            queryset = db_field.related_model._default_manager.all()
+        kwargs["queryset"] = queryset.visible_to(request.user)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
@@ -169,10 +166,6 @@ def _field_or_none(model, name):
         return None
 
 
-class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    pass
-
-
 class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
     """The admin base for every model with import/export: scoped, permissioned, logged."""
 
@@ -215,8 +208,6 @@ class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
         return kwargs
 
     def process_dataset(self, dataset, form, request, **kwargs):
-        import pghistory
-
         name = form.cleaned_data.get("original_file_name") or ""
         with pghistory.context(import_file=name):
             return super().process_dataset(dataset, form, request, **kwargs)

@@ -40,10 +40,18 @@ class ScopedQuerySet(models.QuerySet):
         lookup = f"{self.model.scope_path}__descendants"
         return self.filter(reduce(or_, (models.Q(**{lookup: path}) for path in paths)))
 
-    def is_visible_to(self, user, obj) -> bool:
-        return obj.pk is not None and self.visible_to(user).filter(pk=obj.pk).exists()
-
 
 def is_scoped(model) -> bool:
     """Whether rows of `model` belong to an organization (and so must be scoped)."""
     return hasattr(model, "scope_path")
+
+
+def visible(queryset, user):
+    """`queryset` limited to what `user` may see; querysets of models that belong to no
+    organization (lists staff edit, targets) pass unchanged."""
+    return queryset.visible_to(user) if is_scoped(queryset.model) else queryset
+
+
+def can_see_full_numbers(user) -> bool:
+    """Whether `user` may see personal numbers (ID, mobile) unmasked."""
+    return bool(user and user.has_perm("xiangcheng.view_full_numbers"))

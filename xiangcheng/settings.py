@@ -169,8 +169,6 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.bool("BEHIND_PROXY", default=False) else ["REMOTE_ADDR"]
 )
 
-IMPORT_EXPORT_SKIP_ADMIN_LOG = False
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
