@@ -14,13 +14,15 @@ import io
 import uuid
 from datetime import timedelta
 
+import openpyxl
 import tablib
 from django.utils import timezone
-from import_export import fields, resources, widgets
+from import_export import resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
 
-from xiangcheng.scoping import is_scoped
+from xiangcheng.models import ImportUpload
+from xiangcheng.scoping import can_see_full_numbers, visible
 from xiangcheng.validators import MASKS
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -39,6 +41,9 @@ def neutralize(value):
     return value
 
 
+_ENCODING_HELP = "无法识别文件编码。请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或普通 CSV（GBK），或直接上传 XLSX。"
+
+
 def decode_csv(data: bytes) -> str:
     if b"\x00" in data:
         raise ImportRefused(_ENCODING_HELP)
@@ -50,7 +55,27 @@ def decode_csv(data: bytes) -> str:
     raise ImportRefused(_ENCODING_HELP)
 
 
-_ENCODING_HELP = "无法识别文件编码。请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或普通 CSV（GBK），或直接上传 XLSX。"
+def _blank(value) -> bool:
+    return value is None or str(value).strip() == ""
+
+
+def build_dataset(rows: list[list]) -> tablib.Dataset:
+    """The first non-blank row is the header. Blank rows and the empty trailing columns that
+    spreadsheets often carry are dropped; a row with values beyond the header is refused."""
+    numbered = [(number, row) for number, row in enumerate(rows, start=1) if not all(map(_blank, row))]
+    if not numbered:
+        raise ImportRefused("文件是空的。")
+    (_, header), body = numbered[0], numbered[1:]
+    width = len(header)
+    while width and _blank(header[width - 1]):
+        width -= 1
+    dataset = tablib.Dataset(headers=[str(cell or "").strip() for cell in header[:width]])
+    for number, row in body:
+        if not all(map(_blank, row[width:])):
+            raise ImportRefused(f"第 {number} 行的数据超出了表头的列数，请给这些列加上表头或删除它们。")
+        cells = ["" if cell is None else cell for cell in row[:width]]
+        dataset.append(cells + [""] * (width - len(cells)))
+    return dataset
 
 
 class SafeFormat:
@@ -68,7 +93,7 @@ class SafeFormat:
     def create_dataset(self, in_stream):
         if len(in_stream) > MAX_IMPORT_BYTES:
             raise ImportRefused(f"文件超过 {MAX_IMPORT_BYTES // (1024 * 1024)} MB，请拆分后分批导入。")
-        dataset = self.read_dataset(in_stream)
+        dataset = build_dataset(self.read_rows(in_stream))
         self.check_headers(dataset)
         if dataset.height > MAX_IMPORT_ROWS:
             raise ImportRefused(
@@ -79,8 +104,7 @@ class SafeFormat:
         return dataset
 
     def check_headers(self, dataset):
-        headers = [str(header or "").strip() for header in (dataset.headers or [])]
-        dataset.headers = headers
+        headers = dataset.headers
         unknown = [header for header in headers if header not in self.headers]
         if unknown:
             raise ImportRefused(
@@ -105,18 +129,8 @@ class CSVFormat(SafeFormat, base_formats.CSV):
     def get_title(self):
         return "csv"
 
-    def read_dataset(self, in_stream):
-        text = decode_csv(in_stream)
-        reader = csv.reader(io.StringIO(text))
-        rows = [row for row in reader if any(cell.strip() for cell in row)]
-        if not rows:
-            raise ImportRefused("文件是空的。")
-        dataset = tablib.Dataset(headers=rows[0])
-        for row in rows[1:]:
-            if len(row) != len(rows[0]):
-                row = (row + [""] * len(rows[0]))[: len(rows[0])]
-            dataset.append(row)
-        return dataset
+    def read_rows(self, in_stream):
+        return list(csv.reader(io.StringIO(decode_csv(in_stream))))
 
     def export_data(self, dataset, **kwargs):
         # The BOM lets Excel and WPS recognise UTF-8 and show Chinese.
@@ -129,19 +143,12 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
     def get_title(self):
         return "xlsx"
 
-    def read_dataset(self, in_stream):
+    def read_rows(self, in_stream):
         try:
-            dataset = super(SafeFormat, self).create_dataset(in_stream)
+            book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+            return [list(row) for row in book.active.iter_rows(values_only=True)]
         except Exception:
             raise ImportRefused("无法读取 XLSX 文件，请确认文件未损坏且是 .xlsx 格式。") from None
-        # Spreadsheets often carry empty trailing columns and rows.
-        keep = [i for i, header in enumerate(dataset.headers) if header not in (None, "")]
-        cleaned = tablib.Dataset(headers=[dataset.headers[i] for i in keep])
-        for row in dataset:
-            values = [row[i] for i in keep]
-            if any(value not in (None, "") for value in values):
-                cleaned.append(["" if value is None else value for value in values])
-        return cleaned
 
     def export_data(self, dataset, **kwargs):
         # Text starting with "=" would otherwise be written as a formula.
@@ -152,20 +159,14 @@ class DatabaseStorage(BaseStorage):
     """Keeps an uploaded file in the database between preview and confirm (no file on disk)."""
 
     def save(self, data):
-        from xiangcheng.models import ImportUpload
-
         ImportUpload.objects.filter(created_at__lt=timezone.now() - timedelta(days=1)).delete()
         self.name = self.name or uuid.uuid4().hex
         ImportUpload.objects.update_or_create(name=self.name, defaults={"data": data})
 
     def read(self):
-        from xiangcheng.models import ImportUpload
-
         return bytes(ImportUpload.objects.get(name=self.name).data)
 
     def remove(self):
-        from xiangcheng.models import ImportUpload
-
         ImportUpload.objects.filter(name=self.name).delete()
 
 
@@ -189,22 +190,23 @@ class ChoicesWidget(widgets.Widget):
         return dict(self.choices).get(str(value), "" if value is None else value)
 
 
+def _not_found(model, keys) -> ValueError:
+    return ValueError(f"找不到{model._meta.verbose_name}“{'、'.join(map(str, keys))}”，或不在您的权限范围内。")
+
+
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
     """Matches a related row by its natural key, within what the importing user may see."""
 
     user = None
 
     def get_queryset(self, value, row, *args, **kwargs):
-        queryset = self.model._default_manager.all()
-        if is_scoped(self.model):
-            queryset = queryset.visible_to(self.user)
-        return queryset
+        return visible(self.model._default_manager.all(), self.user)
 
     def clean(self, value, row=None, **kwargs):
         try:
             return super().clean(value, row, **kwargs)
         except self.model.DoesNotExist:
-            raise ValueError(f"找不到{self.model._meta.verbose_name}“{value}”，或不在您的权限范围内。") from None
+            raise _not_found(self.model, [value]) from None
 
 
 class NaturalKeysWidget(widgets.ManyToManyWidget):
@@ -214,15 +216,10 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
 
     def clean(self, value, row=None, **kwargs):
         keys = [key.strip() for key in str(value or "").replace("，", ",").split(",") if key.strip()]
-        queryset = self.model._default_manager.all()
-        if is_scoped(self.model):
-            queryset = queryset.visible_to(self.user)
-        found = queryset.filter(**{f"{self.field}__in": keys})
+        found = visible(self.model._default_manager.all(), self.user).filter(**{f"{self.field}__in": keys})
         missing = set(keys) - {str(getattr(obj, self.field)) for obj in found}
         if missing:
-            raise ValueError(
-                f"找不到{self.model._meta.verbose_name}“{'、'.join(sorted(missing))}”，或不在您的权限范围内。"
-            )
+            raise _not_found(self.model, sorted(missing))
         return found
 
 
@@ -276,10 +273,7 @@ class ScopedResource(resources.ModelResource):
         return kwargs
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        if is_scoped(self._meta.model):
-            queryset = queryset.visible_to(self.user)
-        return queryset
+        return visible(super().get_queryset(), self.user)
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
@@ -293,10 +287,3 @@ class ScopedResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = False
         use_transactions = True
-
-
-def can_see_full_numbers(user) -> bool:
-    return bool(user and user.has_perm("xiangcheng.view_full_numbers"))
-
-
-__all__ = ["ScopedResource", "CSVFormat", "XLSXFormat", "DatabaseStorage", "ImportRefused", "fields"]

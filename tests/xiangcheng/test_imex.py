@@ -161,3 +161,16 @@ def test_xlsx_import(cast, as_user):
     preview = upload(client, stream.getvalue(), name="orgs.xlsx", fmt="xlsx")
     confirm(client, preview)
     assert Organization.objects.get(code="A0109").name == "表格导入党支部"
+
+
+def test_row_wider_than_the_header_is_refused_not_truncated(cast, as_user):
+    content = (HEADER + "A01,A0103,第三党支部,党支部,,是,多出的一列\n").encode()
+    response = upload(as_user(cast["staff"]), content)
+    assert "第 2 行的数据超出了表头的列数" in response.content.decode()
+    assert not Organization.objects.filter(code="A0103").exists()
+
+
+def test_empty_trailing_columns_and_blank_rows_are_ignored(cast, as_user):
+    content = (HEADER.strip() + ",,\n" + ",,,,,,,\n" + "A01,A0103,第三党支部,党支部,,是,,\n").encode()
+    preview = upload(as_user(cast["staff"]), content)
+    assert preview.context["result"].totals["new"] == 1, preview.content.decode()
