@@ -80,17 +80,24 @@ def seed_organizations(*, scale: float, rng) -> None:
 
 
 def seed_accounts() -> None:
+    """Make the demo accounts exist with their roles; a password is set only when an account is new."""
     sync_roles(apps)
     users = get_user_model()
-    if not users.objects.filter(username="admin").exists():
-        admin = users.objects.create_superuser("admin", password=DEMO_PASSWORD, first_name="组织部", last_name="演示")
-        admin.groups.add(Group.objects.get(name=DISTRICT_STAFF))
-    if not users.objects.filter(username="secretary").exists():
-        secretary = users.objects.create_user(
-            "secretary", password=DEMO_PASSWORD, first_name="书记", last_name="元和", is_staff=True
-        )
-        secretary.groups.add(Group.objects.get(name=SECRETARY))
-        AccountScope.objects.create(user=secretary, organization=Organization.objects.get(code=DEMO_SECRETARY_TOWN))
+    admin, created = users.objects.get_or_create(
+        username="admin", defaults={"is_staff": True, "is_superuser": True, "first_name": "组织部", "last_name": "演示"}
+    )
+    if created:
+        admin.set_password(DEMO_PASSWORD)
+        admin.save()
+    admin.groups.add(Group.objects.get(name=DISTRICT_STAFF))
+    secretary, created = users.objects.get_or_create(
+        username="secretary", defaults={"is_staff": True, "first_name": "书记", "last_name": "元和"}
+    )
+    if created:
+        secretary.set_password(DEMO_PASSWORD)
+        secretary.save()
+    secretary.groups.add(Group.objects.get(name=SECRETARY))
+    AccountScope.objects.get_or_create(user=secretary, organization=Organization.objects.get(code=DEMO_SECRETARY_TOWN))
 
 
 def seed(*, scale: float, rng, log) -> None:

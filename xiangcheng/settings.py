@@ -161,6 +161,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# django-axes' admin pages are English only; unlock with `manage.py axes_reset_username NAME` (README).
+AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 # How many proxies stand before Django; the client address is read from X-Forwarded-For
 # counting that many hops from the right, so a client cannot forge it.

@@ -59,3 +59,14 @@ def test_demo_district_has_about_a_thousand_branches(db):
     call_command("seed_demo", scale=1, stdout=open("/dev/null", "w"))
     branches = Organization.objects.filter(type=Organization.Type.BRANCH).count()
     assert 900 <= branches <= 1100
+
+
+def test_seed_demo_gives_existing_demo_accounts_their_roles(db):
+    from django.contrib.auth.models import User
+
+    User.objects.create_user("secretary", password="kept-password-1234", is_staff=True)
+    call_command("seed_demo", scale=0.02, stdout=open("/dev/null", "w"))
+    secretary = User.objects.get(username="secretary")
+    assert list(secretary.groups.values_list("name", flat=True)) == ["支部书记"]
+    assert list(secretary.organization_scopes.values_list("organization__code", flat=True)) == ["YH"]
+    assert secretary.check_password("kept-password-1234")

@@ -8,6 +8,7 @@ def test_admin_logs_in_and_sees_chinese_index(login, demo):
     assert page.locator("#site-name").inner_text() == "相城区党建生态管理平台"
     assert page.get_by_role("link", name="党组织").count() >= 1
     assert "站点管理" not in page.content()
+    assert "Access attempts" not in page.content()  # no English-only third-party admin
 
 
 def test_secretary_sees_only_their_town(login, demo, live_server):
