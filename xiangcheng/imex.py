@@ -12,10 +12,11 @@
 import csv
 import io
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import openpyxl
 import tablib
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.formats import base_formats
@@ -223,6 +224,49 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
         return found
 
 
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
+
+
+class DateWidget(widgets.DateWidget):
+    """Dates as Excel and WPS users type them; XLSX date cells arrive as dates already."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d")
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        text = str(value or "").strip()
+        if not text:
+            return None
+        for date_format in DATE_FORMATS:
+            try:
+                return datetime.strptime(text, date_format).date()  # noqa: DTZ007 (a date, no time zone)
+            except ValueError:
+                continue
+        raise ValueError(f"“{text}”不是有效日期，请写成 2020-05-17 这样的格式。")
+
+
+class ChineseNumberMessage:
+    """Numbers the library cannot parse get a Chinese message (and a validation error, not a crash)."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except (ValueError, ArithmeticError):
+            raise ValueError(f"“{value}”不是有效数字。") from None
+
+
+class IntegerWidget(ChineseNumberMessage, widgets.IntegerWidget):
+    pass
+
+
+class DecimalWidget(ChineseNumberMessage, widgets.DecimalWidget):
+    pass
+
+
 class BooleanWidget(widgets.BooleanWidget):
     TRUE_VALUES = ["1", 1, True, "true", "TRUE", "True", "是", "有", "Y", "y"]
     FALSE_VALUES = ["0", 0, False, "false", "FALSE", "False", "否", "无", "N", "n"]
@@ -258,8 +302,15 @@ class ScopedResource(resources.ModelResource):
             return NaturalKeysWidget
         if f.is_relation and hasattr(f.related_model, "natural_key_field"):
             return NaturalKeyWidget
-        if f.get_internal_type() == "BooleanField":
+        internal_type = f.get_internal_type()
+        if internal_type == "BooleanField":
             return BooleanWidget
+        if internal_type == "DateField":
+            return DateWidget
+        if internal_type == "DecimalField":
+            return DecimalWidget
+        if internal_type in {"IntegerField", "PositiveIntegerField", "SmallIntegerField", "BigIntegerField"}:
+            return IntegerWidget
         return super().widget_from_django_field(f, default)
 
     @classmethod
@@ -274,6 +325,21 @@ class ScopedResource(resources.ModelResource):
 
     def get_queryset(self):
         return visible(super().get_queryset(), self.user)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        row_result = super().import_row(row, instance_loader, **kwargs)
+        if row_result.validation_error is not None:
+            row_result.validation_error = self.by_column(row_result.validation_error)
+        return row_result
+
+    def by_column(self, error: ValidationError) -> ValidationError:
+        """Key a row's errors by the Chinese column names the user sees, not by field names."""
+        if not hasattr(error, "error_dict"):
+            return error
+        names = {field.name: str(field.verbose_name) for field in self._meta.model._meta.fields}
+        for name, field in self.fields.items():
+            names[name] = names[field.attribute] = field.column_name
+        return ValidationError({names.get(key, key): messages for key, messages in error.message_dict.items()})
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)

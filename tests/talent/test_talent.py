@@ -141,3 +141,13 @@ def test_project_import_links_talents_by_id_number_and_checks_the_cap(cast, as_u
     project = TalentProject.objects.get(title="好项目")
     assert set(project.talents.all()) == {first, second}
     assert not TalentProject.objects.filter(title="超额项目").exists()
+
+
+def test_unparseable_amount_is_a_chinese_row_error(cast, as_user, tree):
+    file = io.BytesIO("项目名称,企业,责任组织,批准金额（元）\n项目,企业,A,五十万\n".encode())
+    file.name = "projects.csv"
+    response = as_user(cast["staff"]).post(
+        "/admin/talent/talentproject/import/", {"import_file": file, "format": "0", "resource": "0"}
+    )
+    assert "“五十万”不是有效数字" in response.content.decode()
+    assert not TalentProject.objects.exists()

@@ -174,3 +174,22 @@ def test_empty_trailing_columns_and_blank_rows_are_ignored(cast, as_user):
     content = (HEADER.strip() + ",,\n" + ",,,,,,,\n" + "A01,A0103,第三党支部,党支部,,是,,\n").encode()
     preview = upload(as_user(cast["staff"]), content)
     assert preview.context["result"].totals["new"] == 1, preview.content.decode()
+
+
+def test_row_errors_name_the_row_and_the_chinese_column(cast, as_user):
+    content = (
+        HEADER + "A01,A0103,好的党支部,党支部,,是\n" + "A01,A0104,坏的党支部,支部委员会,2020-13-40,是\n"
+    ).encode()
+    body = upload(as_user(cast["staff"]), content).content.decode()
+    assert "<td>第 2 条数据</td><td>组织类型</td><td>“支部委员会”不是有效选项" in body
+    assert "<td>第 2 条数据</td><td>成立日期</td>" in body
+
+
+def test_dates_as_excel_users_write_them_and_bad_dates_in_chinese(cast, as_user):
+    client = as_user(cast["staff"])
+    good = upload(client, (HEADER + "A01,A0103,第三党支部,党支部,2020年5月17日,是\n").encode())
+    assert good.context["result"].totals["new"] == 1
+    confirm(client, good)
+    assert str(Organization.objects.get(code="A0103").founded_on) == "2020-05-17"
+    bad = upload(client, (HEADER + "A01,A0104,第四党支部,党支部,2020-13-40,是\n").encode())
+    assert "“2020-13-40”不是有效日期" in bad.content.decode()
