@@ -58,12 +58,6 @@ class OrganizationAdmin(ImportExportAdmin):
         )
         return super().get_queryset(request).annotate(ancestor_names=Subquery(ancestors))
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        parent = form.base_fields["parent"]
-        parent.queryset = parent.queryset.visible_to(request.user)
-        return form
-
     @admin.display(description="名称", ordering="path")
     def tree_name(self, obj):
         return format_html('<span style="padding-left:{}em">{}</span>', (len(obj.path) - 1) * 1.5, obj.name)

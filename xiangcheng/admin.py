@@ -111,7 +111,7 @@ class ScopedAdminMixin:
                 *self.get_readonly_fields(request, obj),
                 *personal,
             ]
-        return super().get_form(request, obj, **kwargs)
+        return scoped_form(super().get_form(request, obj, **kwargs), request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         personal = getattr(self.model, "personal_fields", {})
@@ -157,6 +157,22 @@ class ScopedAdminMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+def scoped_form(form_class, user):
+    """A form class whose choice fields of scoped models (declared ones included) offer only
+    what `user` may see. Scoped per form instance: the class's fields are shared by all users."""
+
+    class ScopedForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for field in self.fields.values():
+                queryset = getattr(field, "queryset", None)
+                if queryset is not None and is_scoped(queryset.model):
+                    field.queryset = queryset.visible_to(user)
+
+    ScopedForm.__name__ = form_class.__name__
+    return ScopedForm
 
 
 def _field_or_none(model, name):

@@ -124,3 +124,11 @@ def test_every_organization_owned_model_has_a_scoped_admin():
                 if getattr(related, "personal_fields", None) or is_scoped(related):
                     problems.append(f"{type(each).__name__}.raw_id_fields points at {related._meta.label}")
     assert problems == []
+
+
+def test_scoped_choices_do_not_leak_from_one_user_to_the_next(cast, as_user, tree):
+    grant(cast["secretary_a"], "branches.change_organization")
+    as_user(cast["secretary_a"]).get(f"{ORGS}{tree['A01'].pk}/change/")
+    response = as_user(cast["staff"]).get(f"{ORGS}add/")
+    choices = {org.code for org in response.context["adminform"].form.fields["parent"].queryset}
+    assert {"B", "B01"} <= choices
