@@ -112,7 +112,7 @@ class Talent(models.Model):
     id_number = models.CharField(
         "证件号码", max_length=30, unique=True, error_messages={"unique": "该证件号码的人才已登记，不能重复计入。"}
     )
-    mobile = models.CharField("手机号", max_length=20, blank=True)
+    mobile = models.CharField("手机号", max_length=20, blank=True, validators=[validate_mobile])
     degree = models.CharField("最高学历", max_length=20, blank=True)
     field = models.CharField("专业领域", max_length=100, blank=True)
     employer = models.CharField("工作单位", max_length=200, blank=True)
@@ -164,24 +164,16 @@ class Talent(models.Model):
         return self.name
 
     def clean(self):
+        # The number is checked by its document type: a resident ID by GB 11643, else a passport.
         if self.document_type == self.DocumentType.RESIDENT_ID:
-            self.id_number = normalize_id_number(self.id_number)
-            try:
-                validate_id_number(self.id_number)
-            except ValidationError as error:
-                raise ValidationError({"id_number": error.messages}) from None
+            self.id_number, check = normalize_id_number(self.id_number), validate_id_number
         else:
-            self.id_number = self.id_number.strip().upper()
-            try:
-                PASSPORT(self.id_number)
-            except ValidationError as error:
-                raise ValidationError({"id_number": error.messages}) from None
-        if self.mobile:
-            try:
-                validate_mobile(self.mobile)
-            except ValidationError as error:
-                raise ValidationError({"mobile": error.messages}) from None
-            self.mobile = normalize_mobile(self.mobile)
+            self.id_number, check = self.id_number.strip().upper(), PASSPORT
+        try:
+            check(self.id_number)
+        except ValidationError as error:
+            raise ValidationError({"id_number": error.messages}) from None
+        self.mobile = normalize_mobile(self.mobile)
 
 
 @audited()
