@@ -56,3 +56,13 @@ class TalentFactory(factory.django.DjangoModelFactory):
     id_number = factory.Sequence(lambda n: resident_id(n, birth=f"19{80 + n // 1000 % 10}0101"))
     mobile = factory.Sequence(lambda n: f"138{n:08d}")
     introduced_on = factory.Faker("date_between", start_date="-2y", end_date="today")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "members.Member"
+
+    name = factory.Sequence(lambda n: f"党员{n}")
+    id_number = factory.Sequence(lambda n: resident_id(n, birth=f"19{70 + n // 1000 % 30}0101", region="320500"))
+    mobile = factory.Sequence(lambda n: f"139{n:08d}")
+    joined_on = factory.Faker("date_between", start_date="-10y", end_date="-1y")
