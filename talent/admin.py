@@ -158,3 +158,15 @@ class TalentProjectAdmin(ImportExportAdmin):
     search_fields = ["title", "enterprise"]
     autocomplete_fields = ["talents", "organization", "source_event"]
     inlines = [StageChangeInline]
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Talents' needs across the registry: what is open, and the target of pledge records."""
+
+    list_display = ["talent", "need", "raised_on", "solved_on", "solved_by"]
+    list_filter = [("solved_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["talent"]
+    search_fields = ["talent__name", "need"]
+    autocomplete_fields = ["talent"]
+    date_hierarchy = "raised_on"

@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from branches.models import Organization
+from xiangcheng.validators import id_birth_date, id_sex
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):
@@ -65,4 +66,6 @@ class MemberFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"党员{n}")
     id_number = factory.Sequence(lambda n: resident_id(n, birth=f"19{70 + n // 1000 % 30}0101", region="320500"))
     mobile = factory.Sequence(lambda n: f"139{n:08d}")
+    birth_date = factory.LazyAttribute(lambda member: id_birth_date(member.id_number))
+    sex = factory.LazyAttribute(lambda member: id_sex(member.id_number))
     joined_on = factory.Faker("date_between", start_date="-10y", end_date="-1y")

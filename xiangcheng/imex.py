@@ -176,6 +176,8 @@ class ChoicesWidget(widgets.Widget):
 
     def __init__(self, choices, **kwargs):
         self.choices = [(str(value), str(label)) for value, label in choices]
+        # Blank choices import as "" (see clean), whatever CharWidget's allow_blank would say.
+        kwargs.pop("allow_blank", None)
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):

@@ -24,7 +24,57 @@ def world(tree):
     talent = TalentFactory(name="乙镇人才", organization=tree["B0101"])
     project = TalentProject.objects.create(title="乙镇项目", enterprise="乙企业", organization=tree["B"])
     project.talents.add(talent)
+    talent.support_requests.create(need="住房", raised_on="2026-01-05")
+    _members_of_b(tree, talent)
     return tree
+
+
+def _members_of_b(tree, talent):
+    from datetime import date
+
+    from members.models import (
+        CheckItem,
+        Fulfilment,
+        HealthCheck,
+        HealthCheckScore,
+        Household,
+        MemberRecognition,
+        MemberTransfer,
+        Pairing,
+        Pledge,
+        Visit,
+    )
+    from tests.factories import MemberFactory
+
+    member = MemberFactory(name="乙镇党员", organization=tree["B0101"])
+    MemberTransfer.objects.create(
+        member=member, transferred_on=date(2026, 3, 1), from_organization=tree["B0102"], to_organization=tree["B0101"]
+    )
+    MemberRecognition.objects.create(member=member, kind="honour", title="优秀共产党员", dated_on=date(2026, 7, 1))
+    pledge = Pledge.objects.create(member=member, year=2026, pledged_on=date(2026, 1, 10))
+    Fulfilment.objects.create(
+        pledge=pledge, kind="talent_contact", done_on=date(2026, 2, 1), talent=talent, action="联系人才"
+    )
+    household = Household.objects.create(
+        head="乙户主",
+        address="乙村1号",
+        organization=tree["B01"],
+        village="乙村",
+        hardship="illness",
+        registered_on=date(2025, 1, 1),
+    )
+    pairing = Pairing.objects.create(member=member, household=household, year=2026)
+    Visit.objects.create(pairing=pairing, visited_on=date(2026, 2, 2), action="送药")
+    check = HealthCheck.objects.create(
+        organization=tree["B0101"],
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 31),
+        checked_on=date(2026, 4, 5),
+        checker="督查组",
+        result="good",
+    )
+    item = CheckItem.objects.create(name="班子建设")
+    HealthCheckScore.objects.create(health_check=check, item=item, verdict="met", score=9)
 
 
 @pytest.mark.parametrize("model", [model for model, _ in REGISTRY], ids=lambda model: model._meta.label)
