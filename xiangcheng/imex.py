@@ -294,6 +294,11 @@ class ScopedResource(resources.ModelResource):
     def field_from_django_field(cls, field_name, django_field, readonly):
         field = super().field_from_django_field(field_name, django_field, readonly)
         field.column_name = str(django_field.verbose_name)
+        if django_field.many_to_one and hasattr(django_field.related_model, "natural_key_field"):
+            # The library would read and write the raw id ("organization_id") and export it as a
+            # number; a natural key travels both ways instead.
+            field.attribute = field_name
+            field.widget.key_is_id = False
         return field
 
     @classmethod
