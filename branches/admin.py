@@ -505,7 +505,6 @@ class InstructorAdmin(ScopedAdminMixin, admin.ModelAdmin):
     inlines = [InstructorAssignmentInline]
     list_display = ["name", "role", "masked_mobile", "employer", "current_organizations", "is_active"]
     list_filter = ["role", "is_active"]
-    list_select_related = ["member"]
     search_fields = ["name", "employer", "qualifications"]
     fields = ["name", "role", "member", "mobile", "employer", "qualifications", "is_active"]
 

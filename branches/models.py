@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
 from treebeard.ltree.fields import PathField
@@ -199,7 +200,7 @@ class ActionBranchQuerySet(ScopedQuerySet):
         window = models.Q(actions__served_on__range=(start, end))
         return self.annotate(
             actions_total=models.Count("actions", filter=window),
-            people_total=models.functions.Coalesce(models.Sum("actions__people_served", filter=window), 0),
+            people_total=Coalesce(models.Sum("actions__people_served", filter=window), 0),
         )
 
 

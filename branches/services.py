@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
@@ -99,8 +99,9 @@ def service_totals(actions, start: date, end: date, by: str | tuple[str, ...] = 
     (`ServiceAction.objects.visible_to(user)`). `by` names one or more of TOTALS_BY:
     category, town, organization (the host organization), action_branch, month, quarter.
     Each row holds its group's columns (see TOTALS_BY; month and quarter are the first day of
-    the period), a readable `label` per dimension (`category_label`, `month_label`, …), and
-    `actions` and `people_served`. Only groups with actions appear; no `by` gives one total row.
+    the period, with `month_label` "2025年4月" and `quarter_label` "2025年第2季度"; a category
+    comes with its `category_label`), and `actions` and `people_served`. Only groups with actions
+    appear; no `by` gives one total row.
     """
     by = (by,) if isinstance(by, str) else tuple(by)
     unknown = [name for name in by if name not in TOTALS_BY]
@@ -126,21 +127,7 @@ def service_totals(actions, start: date, end: date, by: str | tuple[str, ...] = 
 def _label(row: dict) -> None:
     if "category" in row:
         row["category_label"] = ActionBranch.Category(row["category"]).label
-    if "town_name" in row:
-        row["town_label"] = row["town_name"]
-    if "organization_name" in row:
-        row["organization_label"] = row["organization_name"]
-    if "action_branch_name" in row:
-        row["action_branch_label"] = row["action_branch_name"]
     if "month" in row:
         row["month_label"] = f"{row['month']:%Y}年{row['month'].month}月"
     if "quarter" in row:
         row["quarter_label"] = f"{row['quarter']:%Y}年第{(row['quarter'].month - 1) // 3 + 1}季度"
-
-
-def quarter_bounds(day: date) -> tuple[date, date]:
-    """The first and last day of `day`'s quarter."""
-    first_month = (day.month - 1) // 3 * 3 + 1
-    start = date(day.year, first_month, 1)
-    following = date(day.year + (first_month + 3 > 12), (first_month + 3 - 1) % 12 + 1, 1)
-    return start, following - timedelta(days=1)
