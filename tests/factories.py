@@ -69,3 +69,39 @@ class MemberFactory(factory.django.DjangoModelFactory):
     birth_date = factory.LazyAttribute(lambda member: id_birth_date(member.id_number))
     sex = factory.LazyAttribute(lambda member: id_sex(member.id_number))
     joined_on = factory.Faker("date_between", start_date="-10y", end_date="-1y")
+
+
+class ActionBranchFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "branches.ActionBranch"
+
+    name = factory.Sequence(lambda n: f"测试行动支部{n}")
+    category = "convenience"
+    founded_on = factory.Faker("date_between", start_date="-5y", end_date="-1y")
+
+
+class ServiceActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "branches.ServiceAction"
+
+    title = factory.Sequence(lambda n: f"服务活动{n}")
+    kind = "volunteer"
+    people_served = 10
+
+
+class SecretaryProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "branches.SecretaryProject"
+
+    name = factory.Sequence(lambda n: f"书记项目{n}")
+    year = 2026
+    goal = "项目目标"
+
+
+class InstructorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "branches.Instructor"
+
+    name = factory.Sequence(lambda n: f"指导员{n}")
+    role = "special"
+    mobile = factory.Sequence(lambda n: f"137{n:08d}")

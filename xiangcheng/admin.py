@@ -278,6 +278,11 @@ class TargetMilestoneInline(admin.TabularInline):
 STATUS_COLORS = {Status.ON_PACE.value: "#2e7d32", Status.BEHIND.value: "#ef6c00", Status.FAR_BEHIND.value: "#c62828"}
 
 
+def render_status(status: str):
+    """A pace status (xiangcheng/targets.py) as every list shows it: its label in its colour."""
+    return format_html('<strong style="color:{}">{}</strong>', STATUS_COLORS[status], Status(status).label)
+
+
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
     """Plan targets with their progress today. Targets are district-wide, so not scoped."""
@@ -338,7 +343,7 @@ class TargetAdmin(admin.ModelAdmin):
         found = self._progress(obj)
         if found is None:
             return "规则未注册"
-        return format_html('<strong style="color:{}">{}</strong>', STATUS_COLORS[found.status], found.status_label)
+        return render_status(found.status)
 
     @admin.display(description="预计期末")
     def projected(self, obj):

@@ -350,10 +350,20 @@ class ScopedResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
-        kind = getattr(self._meta.model, "personal_fields", {}).get(field.attribute)
+        kind = self._personal_kind(field)
         if kind and value and not can_see_full_numbers(self.user):
+            if isinstance(field.widget, NaturalKeysWidget):
+                return field.widget.separator.join(MASKS[kind](key) for key in str(value).split(field.widget.separator))
             return MASKS[kind](value)
         return value
+
+    def _personal_kind(self, field) -> str | None:
+        """The kind of personal number a column holds: the model's own, or a related row's natural
+        key when that key is a personal number (a member linked by ID number)."""
+        kind = getattr(self._meta.model, "personal_fields", {}).get(field.attribute)
+        if kind is None and isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
+            kind = getattr(field.widget.model, "personal_fields", {}).get(field.widget.field)
+        return kind
 
     class Meta:
         clean_model_instances = True

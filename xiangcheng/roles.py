@@ -64,6 +64,22 @@ SECRETARY_PERMISSIONS = [
     "members.view_healthcheck",
     "members.view_healthcheckscore",
     "members.view_checkitem",
+    # Action branches (branches): a secretary logs and edits the service actions of the action
+    # branches hosted in their subtree, with photos and documents, and follows the rest read-only.
+    "branches.view_serviceaction",
+    "branches.add_serviceaction",
+    "branches.change_serviceaction",
+    "branches.view_serviceattachment",
+    "branches.add_serviceattachment",
+    "branches.change_serviceattachment",
+    "branches.delete_serviceattachment",  # a wrong photo can be taken off again
+    "branches.view_actionbranch",
+    "branches.view_brand",
+    "branches.view_secretaryproject",
+    "branches.view_projectmilestone",
+    "branches.view_projectprogress",
+    "branches.view_instructor",
+    "branches.view_instructorassignment",
     "xiangcheng.import_data",
     "xiangcheng.export_data",
 ]

@@ -1,11 +1,19 @@
 """Every registered admin, for every member of the cast: no page errors, outsiders see nothing,
 and a secretary never reaches a row of another town."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import TalentFactory
+from tests.factories import (
+    ActionBranchFactory,
+    InstructorFactory,
+    SecretaryProjectFactory,
+    ServiceActionFactory,
+    TalentFactory,
+)
 from xiangcheng.scoping import is_scoped
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -19,6 +27,7 @@ def url(model, view, *args):
 
 @pytest.fixture
 def world(tree):
+    from branches.models import Brand, InstructorAssignment, ServiceAttachment
     from talent.models import TalentProject
 
     talent = TalentFactory(name="乙镇人才", organization=tree["B0101"])
@@ -26,6 +35,15 @@ def world(tree):
     project.talents.add(talent)
     talent.support_requests.create(need="住房", raised_on="2026-01-05")
     _members_of_b(tree, talent)
+    brand = Brand.objects.create(name="乙镇品牌", organization=tree["B01"])
+    branch = ActionBranchFactory(name="乙镇行动支部", organization=tree["B01"], brand=brand)
+    action = ServiceActionFactory(action_branch=branch, served_on=date(2026, 1, 5))
+    # A row only: no file is written.
+    ServiceAttachment.objects.create(action=action, file="branches/attachments/b.pdf", original_name="b.pdf")
+    SecretaryProjectFactory(organization=tree["B"], started_on=date(2026, 1, 1), planned_end=date(2026, 12, 31))
+    InstructorAssignment.objects.create(
+        instructor=InstructorFactory(), organization=tree["B0101"], start=date(2026, 1, 1)
+    )
     return tree
 
 
