@@ -109,7 +109,7 @@ class Cadre(models.Model):
         "身份证号",
         max_length=18,
         unique=True,
-        validators=[validate_id_number],
+        # Checked by clean() after normalizing (validate_id_number), so the message shows once.
         error_messages={"unique": "该身份证号的干部已建档，不能重复登记。"},
     )
     birth_date = models.DateField("出生日期", editable=False)
@@ -177,6 +177,8 @@ class Cadre(models.Model):
             validate_id_number(self.id_number)
         except ValidationError as error:
             errors["id_number"] = error.messages
+            if not self.sex:
+                errors["sex"] = "身份证号有效时性别可自动识别；否则请填写性别。"
         else:
             self.birth_date = id_birth_date(self.id_number)
             derived = id_sex(self.id_number)
@@ -431,7 +433,10 @@ class PracticePosting(models.Model):
         return f"{self.cadre} · {self.get_kind_display()} · {self.host_unit}"
 
     def clean(self):
-        if not (self.cadre_id and self.start and self.end) or self.end < self.start:
+        if self.start and self.end and self.end < self.start:
+            # Raised on the field so the overlap check never builds an inverted (invalid) range.
+            raise ValidationError({"end": "结束日期不能早于开始日期。"})
+        if not (self.cadre_id and self.start and self.end):
             return
         others = PracticePosting.objects.filter(cadre_id=self.cadre_id, start__lte=self.end, end__gte=self.start)
         other = others.exclude(pk=self.pk).order_by("start").first()

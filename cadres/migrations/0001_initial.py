@@ -7,7 +7,6 @@ import django.core.validators
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
-import xiangcheng.validators
 from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
@@ -162,7 +161,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=50, verbose_name='姓名')),
                 ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
-                ('id_number', models.CharField(error_messages={'unique': '该身份证号的干部已建档，不能重复登记。'}, max_length=18, unique=True, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
+                ('id_number', models.CharField(error_messages={'unique': '该身份证号的干部已建档，不能重复登记。'}, max_length=18, unique=True, verbose_name='身份证号')),
                 ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
                 ('degree', models.CharField(blank=True, choices=[('primary', '小学及以下'), ('junior', '初中'), ('senior', '高中/中专'), ('college', '大专'), ('bachelor', '本科'), ('master', '硕士研究生'), ('doctor', '博士研究生')], max_length=20, verbose_name='最高学历')),
                 ('major', models.CharField(blank=True, max_length=100, verbose_name='专业')),
@@ -189,7 +188,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField()),
                 ('name', models.CharField(max_length=50, verbose_name='姓名')),
                 ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
-                ('id_number', models.CharField(error_messages={'unique': '该身份证号的干部已建档，不能重复登记。'}, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
+                ('id_number', models.CharField(error_messages={'unique': '该身份证号的干部已建档，不能重复登记。'}, max_length=18, verbose_name='身份证号')),
                 ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
                 ('degree', models.CharField(blank=True, choices=[('primary', '小学及以下'), ('junior', '初中'), ('senior', '高中/中专'), ('college', '大专'), ('bachelor', '本科'), ('master', '硕士研究生'), ('doctor', '博士研究生')], max_length=20, verbose_name='最高学历')),
                 ('major', models.CharField(blank=True, max_length=100, verbose_name='专业')),

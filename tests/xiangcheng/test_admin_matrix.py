@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import TalentFactory
+from tests.factories import CadreFactory, TalentFactory, cadre_archive
 from xiangcheng.scoping import is_scoped
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -24,6 +24,7 @@ def world(tree):
     talent = TalentFactory(name="乙镇人才", organization=tree["B0101"])
     project = TalentProject.objects.create(title="乙镇项目", enterprise="乙企业", organization=tree["B"])
     project.talents.add(talent)
+    cadre_archive(CadreFactory(name="乙镇干部", organization=tree["B0101"]))
     return tree
 
 
