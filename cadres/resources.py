@@ -98,11 +98,27 @@ class RankChangeResource(CadreRecordResource):
 
 
 class AnnualEvaluationResource(CadreRecordResource):
+    """Evaluations keyed by cadre and year: a row for a year already saved updates it, and a file
+    naming one cadre's year twice is refused rather than letting the later row win."""
+
     class Meta(ScopedResource.Meta):
         model = AnnualEvaluation
         fields = ["cadre", "cadre_name", "year", "grade", "notes"]
         import_id_fields = ["cadre", "year"]
         required_headers = [CADRE_COLUMN, "年度", "考核结果"]
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        self._seen = set()
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        errors = dict(import_validation_errors or {})
+        key = (instance.cadre_id, instance.year)
+        if all(key):
+            if key in self._seen:
+                errors["year"] = ["文件中该干部这一年度出现了不止一次：每人每年只能有一条考核结果。"]
+            self._seen.add(key)
+        super().validate_instance(instance, errors, validate_unique)
 
 
 class PracticePostingResource(CadreRecordResource):
