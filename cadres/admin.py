@@ -1,9 +1,11 @@
 from datetime import timedelta
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse
@@ -206,6 +208,7 @@ class GrowthNoteInline(ArchiveInline):
     model = GrowthNote
     fields = ["noted_on", "content", "recorded_by"]
     readonly_fields = ["recorded_by"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 60})}}
 
 
 class ReserveEntryInline(ArchiveInline):
@@ -397,6 +400,8 @@ class CadreStatisticsAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     list_filter = ["line", "cadre_type", "source", CadreTownFilter]
     actions = None
+    # The table is the count; per-filter facet counts would only repeat it at more cost.
+    show_facets = admin.ShowFacets.NEVER
     statistics_formats = {"csv": CSVFormat, "xlsx": XLSXFormat}
 
     def get_changelist(self, request, **kwargs):
@@ -416,6 +421,7 @@ class CadreStatisticsAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
+            "title": "干部统计：条线 × 出生年代 × 现职级",
             **(extra_context or {}),
             "headers": [label for _, label, _ in COHORTS],
             "can_export": self.has_export_permission(request),

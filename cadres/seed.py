@@ -124,7 +124,7 @@ def seed_targets(scale: float) -> None:
                 "parameter": str(year),
                 "start": PLAN_START,
                 "end": PLAN_END,
-                "value": max(1, round(value * scale)),
+                "value": _scaled(value, scale),
                 "notes": f"三年内新增{year}年及以后出生的科级干部（首次晋升副科及以上）。",
             },
         )
@@ -137,9 +137,13 @@ def seed_targets(scale: float) -> None:
                     "parameter": label,
                     "start": date(year, 1, 1),
                     "end": date(year, 12, 31),
-                    "value": max(1, round(value * scale)),
+                    "value": _scaled(value, scale),
                 },
             )
+
+
+def _scaled(value: int, scale: float) -> int:
+    return max(1, round(value * scale))
 
 
 def _share(start: date, end: date, today: date) -> float:
@@ -253,7 +257,7 @@ def _plan_cadres(rng, total: int, today: date, organizations) -> list[_Cadre]:
 def _promote_in_window(rng, cadres, scale: float, today: date) -> None:
     """First promotions to section level inside the window, as many as each cohort's demo pace asks."""
     share = _share(PLAN_START, PLAN_END, today)
-    wanted = {year: round(value * scale * share * pace) for _, year, value, pace in COHORT_TARGETS}
+    wanted = {year: round(_scaled(value, scale) * share * pace) for _, year, value, pace in COHORT_TARGETS}
     exclusive = {
         1990: wanted[1990],
         1985: max(0, wanted[1985] - wanted[1990]),
@@ -294,7 +298,7 @@ def _postings(rng, cadres, scale: float, today: date) -> list[PracticePosting]:
     for kind, _, value, paces in POSTING_QUOTAS:
         for year, pace in paces.items():
             start, end = date(year, 1, 1), date(year, 12, 31)
-            count = round(value * scale * _share(start, end, today) * pace)
+            count = round(_scaled(value, scale) * _share(start, end, today) * pace)
             for _ in range(count):
                 post(kind, _day_between(rng, start, min(end, today)))
     for kind, yearly in (("first_secretary", 8), ("attachment", 10), ("petition", 10)):
@@ -374,6 +378,9 @@ def seed(*, scale: float, rng, log) -> None:
             else row.unit
         )
         moved = cadre.ranks[-1][1] if len(cadre.ranks) > 1 else None
+        if moved is None and first_unit != row.unit:
+            # From a grassroots post to the current unit a few years after joining.
+            moved = min(cadre.hired + timedelta(days=365 * rng.randint(2, 4)), today - timedelta(days=30))
         records[PostRecord].append(
             PostRecord(
                 cadre=row,
