@@ -324,3 +324,31 @@ def test_rank_change_import_matches_cadres_by_id_number_within_scope(as_user, ca
     assert "不在您的权限范围内" in outside.content.decode()
     confirm(client, url, upload(client, url, header + f"{cadres['a'].id_number},副科,2025-05-01\n"))
     assert RankChange.objects.get().cadre == cadres["a"]
+
+
+def test_a_new_assessment_offers_every_dimension_and_needs_them_all(cast, as_user, cadres):
+    from cadres.models import Assessment, AssessmentDimension
+
+    dimensions = [AssessmentDimension.objects.create(name=name, sort_order=n) for n, name in enumerate("甲乙丙")]
+    client = as_user(cast["staff"])
+    url = "/admin/cadres/assessment/add/"
+    formset = client.get(url).context["inline_admin_formsets"][0].formset
+    assert [form.initial.get("dimension") for form in formset.forms] == [d.pk for d in dimensions]
+    data = {
+        "cadre": cadres["a"].pk,
+        "round": "2026年上半年",
+        "assessed_on": "2026-07-10",
+        "assessor": "区委组织部",
+        "scores-TOTAL_FORMS": 2,
+        "scores-INITIAL_FORMS": 0,
+        "scores-0-dimension": dimensions[0].pk,
+        "scores-0-score": 90,
+        "scores-1-dimension": dimensions[1].pk,
+        "scores-1-score": 101,
+    }
+    assert "得分应在 0–100 之间" in client.post(url, data).content.decode()
+    data.update({"scores-1-score": 80})
+    assert "还有维度没有打分：丙。" in client.post(url, data).content.decode()
+    data.update({"scores-TOTAL_FORMS": 3, "scores-2-dimension": dimensions[2].pk, "scores-2-score": 70})
+    assert client.post(url, data).status_code == 302
+    assert sorted(Assessment.objects.get().scores.values_list("score", flat=True)) == [70, 80, 90]
