@@ -72,12 +72,15 @@ class ScopedAdminMixin:
         return scoped
 
     def _in_scope(self, request, obj) -> bool:
-        if obj is None or not is_scoped(self.model):
+        # For an inline, `obj` is the parent object, not a row of the inline's model: check the
+        # object's own model.
+        model = type(obj)
+        if obj is None or not is_scoped(model):
             return True
         cache = request.__dict__.setdefault("_scope_cache", {})
-        key = (self.model._meta.label, obj.pk)
+        key = (model._meta.label, obj.pk)
         if key not in cache:
-            cache[key] = self.model._default_manager.filter(pk=obj.pk).visible_to(request.user).exists()
+            cache[key] = model._default_manager.filter(pk=obj.pk).visible_to(request.user).exists()
         return cache[key]
 
     def has_view_permission(self, request, obj=None):

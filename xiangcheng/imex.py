@@ -324,7 +324,9 @@ class ScopedResource(resources.ModelResource):
     def widget_kwargs_for_field(cls, field_name, django_field):
         kwargs = super().widget_kwargs_for_field(field_name, django_field)
         if django_field.choices:
-            kwargs["choices"] = django_field.choices
+            # ChoicesWidget reads a blank cell itself; the library's options for blank CharFields
+            # (allow_blank, coerce_to_string) are not its arguments.
+            kwargs = {"choices": django_field.choices}
         if django_field.is_relation and hasattr(django_field.related_model, "natural_key_field"):
             kwargs["model"] = django_field.related_model
             kwargs["field"] = django_field.related_model.natural_key_field

@@ -9,10 +9,12 @@ from django.urls import reverse
 
 from tests.factories import (
     ActionBranchFactory,
+    CadreFactory,
     InstructorFactory,
     SecretaryProjectFactory,
     ServiceActionFactory,
     TalentFactory,
+    cadre_archive,
 )
 from xiangcheng.scoping import is_scoped
 
@@ -44,6 +46,7 @@ def world(tree):
     InstructorAssignment.objects.create(
         instructor=InstructorFactory(), organization=tree["B0101"], start=date(2026, 1, 1)
     )
+    cadre_archive(CadreFactory(name="乙镇干部", organization=tree["B0101"]))
     return tree
 
 
