@@ -391,6 +391,7 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
     list_select_related = ["organization"]
     search_fields = ["head", "village", "address"]
     autocomplete_fields = ["organization"]
+    ordering = ["organization__path", "village", "head", "pk"]
 
     def get_queryset(self, request):
         year = _today().year
@@ -415,6 +416,8 @@ class PairingAdmin(ExportOnly, ImportExportAdmin):
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
     autocomplete_fields = ["member", "household"]
+    # Stated here: Meta.ordering does not apply to the annotated (GROUP BY) queryset.
+    ordering = ["-year", "member__name", "pk"]
     inlines = [VisitInline]
 
     def get_queryset(self, request):
@@ -496,6 +499,7 @@ class HealthCheckAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_select_related = ["organization"]
     search_fields = ["organization__name", "checker"]
     autocomplete_fields = ["organization"]
+    ordering = ["-period_end", "organization__path", "pk"]
     inlines = [HealthCheckScoreInline]
 
     def get_queryset(self, request):
