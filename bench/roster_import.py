@@ -36,7 +36,7 @@ def main():
         sys.exit("Load the demo data first: make seed")
     lines = ["姓名,身份证号,所在党组织,入党日期,党员类别,手机号"]
     for n in range(rows):
-        body = f"320500{1960 + n % 40}{1 + n // 40 % 12:02d}{1 + n // 480 % 28:02d}{n // 13440:03d}"
+        body = f"320500{1950 + n % 35}{1 + n // 35 % 12:02d}{1 + n // 420 % 28:02d}{n // 11760:03d}"
         number = body + ric.calc_check_digit(body + "0")
         lines.append(f"导入党员{n},{number},{branches[n % len(branches)]},2005-07-01,正式党员,13800000000")
     content = ("\n".join(lines) + "\n").encode("utf-8")

@@ -133,8 +133,8 @@ class Member(models.Model):
         errors = {}
         try:
             validate_id_number(self.id_number)
-        except ValidationError as error:
-            errors["id_number"] = error.messages
+        except ValidationError:
+            pass  # The field's own validator reports it.
         else:
             self.birth_date = id_birth_date(self.id_number)
             derived = id_sex(self.id_number)
@@ -151,6 +151,13 @@ class Member(models.Model):
             errors["status_on"] = "转出、停止党籍或去世须填写状态变更日期。"
         if errors:
             raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        # A blank sex is filled from the ID number in clean(); still blank means the ID number
+        # was invalid, which its own message already says.
+        if not self.sex:
+            exclude = {*(exclude or ()), "sex"}
+        super().validate_constraints(exclude)
 
     def household_quota(self, on: date) -> int:
         """Hardship households this member must help in `on`'s year, by their role on `on`."""

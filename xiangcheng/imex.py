@@ -198,7 +198,8 @@ def _not_found(model, keys) -> ValueError:
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
-    """Matches a related row by its natural key, within what the importing user may see."""
+    """Matches a related row by its natural key, within what the importing user may see. Each key
+    is looked up once per import: a 25,000-row roster names about a thousand organizations."""
 
     user = None
 
@@ -206,10 +207,17 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
         return visible(self.model._default_manager.all(), self.user)
 
     def clean(self, value, row=None, **kwargs):
-        try:
-            return super().clean(value, row, **kwargs)
-        except self.model.DoesNotExist:
-            raise _not_found(self.model, [value]) from None
+        cache = self.__dict__.setdefault("_found", {})
+        key = str(value).strip() if value is not None else value
+        if key not in cache:
+            try:
+                cache[key] = super().clean(value, row, **kwargs)
+            except self.model.DoesNotExist:
+                cache[key] = None
+                raise _not_found(self.model, [value]) from None
+        if cache[key] is None and key:
+            raise _not_found(self.model, [value])
+        return cache[key]
 
 
 class NaturalKeysWidget(widgets.ManyToManyWidget):
@@ -334,6 +342,28 @@ class ScopedResource(resources.ModelResource):
 
     def get_queryset(self):
         return visible(super().get_queryset(), self.user)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The library's check, minus what the widgets already proved: a related row matched by
+        its natural key within the user's scope exists, so `full_clean` need not query for it
+        again. `Meta.validate_constraints = False` skips the per-row constraint queries of a
+        model whose `clean()` checks the same rules (the database still enforces them)."""
+        errors = dict(import_validation_errors or {})
+        matched = {
+            field.attribute
+            for field in self.fields.values()
+            if isinstance(field.widget, NaturalKeyWidget) and getattr(instance, field.attribute, None) is not None
+        }
+        try:
+            instance.full_clean(
+                exclude={*errors, *matched},
+                validate_unique=validate_unique,
+                validate_constraints=getattr(self._meta, "validate_constraints", True),
+            )
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def import_row(self, row, instance_loader, **kwargs):
         row_result = super().import_row(row, instance_loader, **kwargs)
