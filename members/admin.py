@@ -227,6 +227,7 @@ class PledgeTownFilter(TownFilter):
 @admin.register(Pledge)
 class PledgeAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PledgeResource]
+    change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
     list_filter = ["year", UnfulfilledFilter, PledgeTownFilter]
     list_select_related = ["member__organization"]
@@ -313,9 +314,10 @@ def completion_table(result) -> tuple[list[str], list[tuple[str, list[list]]]]:
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
     def cells(row):
+        town_total = row.get("is_total", False)
         return [
             row["town"].name,
-            row["organization"].name,
+            "全镇（街道）合计" if town_total else row["organization"].name,
             row["secretary"] or "—",
             row["members"],
             row["pledges"],

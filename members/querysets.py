@@ -250,6 +250,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
             {
                 "organization": town,
                 "town": town,
+                "is_total": True,
                 "secretary": "",
                 **dict.fromkeys(COMPLETION_COUNTS, 0),
                 "coverage": {},
