@@ -2,6 +2,7 @@
 
 import pghistory
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -27,6 +28,38 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         return [(obj.pk, str(obj)) for obj in visible(field.related_model._default_manager.all(), request.user)]
+
+
+class SubtreeFilter(admin.SimpleListFilter):
+    """?org=<organization code>: the rows of that organization and everything below it. Every
+    scoped admin has it, so a dashboard or report number can link to the list it counts. It
+    shows in the sidebar only while in use, and only organizations the user may see apply."""
+
+    title = "所属组织（含下级）"
+    parameter_name = "org"
+    # The lookup from the filtered model to the organization's tree path (its `scope_path`).
+    path_lookup = "path"
+
+    def _organization(self, request):
+        cache = request.__dict__.setdefault("_subtree_filter", {})
+        if self.value() not in cache:
+            organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
+            cache[self.value()] = organizations.filter(code=self.value()).first()
+        return cache[self.value()]
+
+    def lookups(self, request, model_admin):
+        if not self.value():
+            return []
+        organization = self._organization(request)
+        return [(self.value(), organization.name if organization else "（不在权限范围内的组织）")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        organization = self._organization(request)
+        if organization is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.path_lookup}__descendants": organization.path})
 
 
 class ScopedAdminMixin:
@@ -69,6 +102,8 @@ class ScopedAdminMixin:
                 if field is not None and field.is_relation and is_scoped(field.related_model):
                     entry = (entry, ScopedRelatedFieldListFilter)
             scoped.append(entry)
+        if is_scoped(self.model):
+            scoped.append(type("SubtreeFilter", (SubtreeFilter,), {"path_lookup": self.model.scope_path}))
         return scoped
 
     def _in_scope(self, request, obj) -> bool:

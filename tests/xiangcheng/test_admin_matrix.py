@@ -1,11 +1,13 @@
 """Every registered admin, for every member of the cast: no page errors, outsiders see nothing,
 and a secretary never reaches a row of another town."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import TalentFactory
+from tests.factories import TalentFactory, UserFactory
 from xiangcheng.scoping import is_scoped
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -19,11 +21,16 @@ def url(model, view, *args):
 
 @pytest.fixture
 def world(tree):
-    from talent.models import TalentProject
+    from talent.models import ProjectStageChange, TalentProject
+    from xiangcheng.models import ClosedReport
 
     talent = TalentFactory(name="乙镇人才", organization=tree["B0101"])
     project = TalentProject.objects.create(title="乙镇项目", enterprise="乙企业", organization=tree["B"])
     project.talents.add(talent)
+    ProjectStageChange.objects.create(project=project, stage="signed", changed_on=date(2020, 1, 2))
+    ClosedReport.objects.create(
+        year=2020, quarter=1, organization=tree["B"], closed_by=UserFactory(), data={}, xlsx=b"", csv_zip=b""
+    )
     return tree
 
 
