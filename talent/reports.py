@@ -47,7 +47,7 @@ def talent_section(organization, user, start: date, end: date) -> Section:
             Cell(
                 stage_counts.get(stage, 0),
                 changelist_url(
-                    ProjectStageChange, organization, stage=stage, changed_on__gte=start, changed_on__lte=end
+                    ProjectStageChange, organization, stage__exact=stage, changed_on__gte=start, changed_on__lte=end
                 ),
             ),
         ]

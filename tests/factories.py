@@ -66,3 +66,24 @@ class MemberFactory(factory.django.DjangoModelFactory):
     id_number = factory.Sequence(lambda n: resident_id(n, birth=f"19{70 + n // 1000 % 30}0101", region="320500"))
     mobile = factory.Sequence(lambda n: f"139{n:08d}")
     joined_on = factory.Faker("date_between", start_date="-10y", end_date="-1y")
+
+
+def talent_project(organization, title, *, signed_on=None, stages=(), programme=None, approved=0, disbursed=0):
+    """A talent project with dated stage changes: `signed_on` and any further (stage, date) pairs."""
+    from decimal import Decimal
+
+    from talent.models import ProjectStageChange, TalentProject
+
+    project = TalentProject.objects.create(
+        title=title,
+        enterprise=f"{title}企业",
+        organization=organization,
+        programme=programme,
+        approved=Decimal(approved),
+        disbursed=Decimal(disbursed),
+    )
+    changes = ([("signed", signed_on)] if signed_on else []) + list(stages)
+    ProjectStageChange.objects.bulk_create(
+        [ProjectStageChange(project=project, stage=stage, changed_on=day) for stage, day in changes]
+    )
+    return project

@@ -10,12 +10,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
 from xiangcheng.audit import history_of, log_access
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
-from xiangcheng.models import AccessLog, Target, TargetMilestone
+from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
@@ -379,3 +380,47 @@ class TargetAdmin(admin.ModelAdmin):
     def projected(self, obj):
         found = self._progress(obj)
         return found.projected if found else "—"
+
+
+@admin.register(ClosedReport)
+class ClosedReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Closed quarters, read-only: closing and reopening happen on the quarterly report page."""
+
+    list_display = ["organization", "year", "quarter", "closed_by", "closed_at", "state", "open_report"]
+    list_filter = ["year", "quarter"]
+    list_select_related = ["organization", "closed_by"]
+    fields = [
+        "organization",
+        "year",
+        "quarter",
+        "closed_by",
+        "closed_at",
+        "reopened_by",
+        "reopened_at",
+        "reopen_reason",
+    ]
+    ordering = ["-year", "-quarter", "organization__path"]
+
+    def get_queryset(self, request):
+        # The stored files stay in the database until someone downloads them.
+        return super().get_queryset(request).defer("data", "xlsx", "csv_zip")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="状态")
+    def state(self, obj):
+        if obj.reopened_at:
+            return f"已重新开放（{timezone.localtime(obj.reopened_at):%Y-%m-%d %H:%M}）"
+        return "已关闭"
+
+    @admin.display(description="报表")
+    def open_report(self, obj):
+        query = urlencode({"year": obj.year, "quarter": obj.quarter, "organization": obj.organization.code})
+        return format_html('<a href="{}?{}">查看</a>', reverse("admin:quarterly_report"), query)

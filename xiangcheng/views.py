@@ -45,11 +45,13 @@ def can_report(user) -> bool:
 
 
 def _period_form(request):
-    """The quarter and organization asked for, or (with the errors shown) the defaults."""
+    """The form as asked for, and the period to show: as asked, or with the defaults in place
+    of the invalid fields (the form shows their errors)."""
     form = ReportForm(request.GET, user=request.user)
     if form.is_valid():
         return form, form
-    fallback = ReportForm(user=request.user)
+    valid = {key: value for key, value in request.GET.items() if key in form.fields and key not in form.errors}
+    fallback = ReportForm(valid, user=request.user)
     return form, (fallback if fallback.is_valid() else None)
 
 
