@@ -21,7 +21,9 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import tablib
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from import_export import resources, widgets
 from import_export.formats import base_formats
 from import_export.tmp_storages import BaseStorage
@@ -187,6 +189,8 @@ class ChoicesWidget(widgets.Widget):
 
     def __init__(self, choices, **kwargs):
         self.choices = [(str(value), str(label)) for value, label in choices]
+        # import-export offers CharWidget's allow_blank to a blank CharField; blank is "" here anyway.
+        kwargs.pop("allow_blank", None)
         super().__init__(**kwargs)
 
     def clean(self, value, row=None, **kwargs):
@@ -360,9 +364,14 @@ class ScopedResource(resources.ModelResource):
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
         kind = getattr(self._meta.model, "personal_fields", {}).get(field.attribute)
-        if kind and value and not can_see_full_numbers(self.user):
+        if kind and value and not self.full_numbers:
             return MASKS[kind](value)
         return value
+
+    @cached_property
+    def full_numbers(self) -> bool:
+        """Whether the user may see personal numbers unmasked: asked once per export, not per cell."""
+        return can_see_full_numbers(self.user)
 
     class Meta:
         clean_model_instances = True
@@ -414,12 +423,15 @@ def stream_csv(resource, queryset, **kwargs) -> Iterator[bytes]:
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
     buffer.seek(0)
     buffer.truncate()
-    for instance in queryset.iterator(chunk_size=STREAM_CHUNK_ROWS):
-        row = resource.export_resource(instance, selected_fields=selected, **kwargs)
-        writer.writerow([neutralize(value) for value in row])
-        if buffer.tell() >= STREAM_FLUSH_BYTES:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
+    # Inside a transaction the server-side cursor is a plain one; outside, PostgreSQL would have to
+    # materialize the whole result (WITH HOLD) before the first row comes.
+    with transaction.atomic():
+        for instance in queryset.iterator(chunk_size=STREAM_CHUNK_ROWS):
+            # export_resource() without looking the fields up again for every row.
+            writer.writerow([neutralize(resource.export_field(field, instance, **kwargs)) for field in fields])
+            if buffer.tell() >= STREAM_FLUSH_BYTES:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
     if buffer.tell():
         yield buffer.getvalue().encode("utf-8")
