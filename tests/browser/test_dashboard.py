@@ -62,7 +62,8 @@ def test_staff_dashboard_draws_its_charts_and_the_report_downloads(login, demo, 
     assert book.sheetnames == ["人才招引"]
     rows = [list(row) for row in book["人才招引"].iter_rows(values_only=True)]
     assert ["本期引进人才", expected] in [row[:2] for row in rows]
-    assert errors == []
+    # Chromium reports a navigation that became a download as an aborted request.
+    assert [error for error in errors if "format=xlsx" not in error] == []
 
 
 def test_secretary_dashboard_holds_only_their_town(login, demo, live_server):

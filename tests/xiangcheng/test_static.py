@@ -12,6 +12,8 @@ CHECK = r"""
 import json, re
 from django.contrib.auth import get_user_model
 from django.test import Client
+from branches.models import Organization
+Organization.objects.add_root(instance=Organization(type="district", name="相城区委", code="XC"))
 user = get_user_model().objects.create_superuser("static-check", password="static-check-password")
 client = Client()
 client.force_login(user)

@@ -33,9 +33,9 @@
       xAxis: {
         type: "category",
         data: spec.labels,
-        axisLabel: { interval: 0, rotate: spec.labels.length > 5 ? 30 : 0 }
+        axisLabel: { interval: 0, rotate: spec.labels.join("").length > 24 ? 30 : 0 }
       },
-      yAxis: { type: "value" },
+      yAxis: { type: "value", minInterval: 1 },
       series: spec.series.map(function (series) {
         return { name: series.name, type: spec.kind === "line" ? "line" : "bar", data: series.data };
       })
