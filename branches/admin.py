@@ -1,15 +1,52 @@
+from datetime import date
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AdminFileWidget
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.postgres.aggregates import StringAgg
-from django.db.models import OuterRef, Subquery, Value
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from branches.forms import OrganizationForm
-from branches.models import AccountScope, Organization
-from branches.resources import OrganizationResource
-from branches.services import organization_save
-from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from branches.forms import (
+    ActionBranchForm,
+    MemberByIdNumberField,
+    OrganizationForm,
+    SecretaryProjectForm,
+    ServiceActionForm,
+)
+from branches.models import (
+    AccountScope,
+    ActionBranch,
+    Brand,
+    Instructor,
+    InstructorAssignment,
+    Organization,
+    ProjectMilestone,
+    ProjectProgress,
+    SecretaryProject,
+    ServiceAction,
+    ServiceAttachment,
+)
+from branches.resources import ActionBranchResource, OrganizationResource, ServiceActionResource
+from branches.services import (
+    TOTALS_BY,
+    TOTALS_LABELS,
+    attachment_files_discard,
+    default_action_branch,
+    organization_save,
+    service_totals,
+)
+from xiangcheng.admin import NOT_FOUND, ImportExportAdmin, ScopedAdminMixin, render_status
+from xiangcheng.scoping import can_see_full_numbers
 
 
 class TownFilter(admin.SimpleListFilter):
@@ -35,12 +72,30 @@ class TownFilter(admin.SimpleListFilter):
         return queryset.filter(**{f"{self.path_lookup}__descendants": town.path})
 
 
+class InstructorCoverageFilter(admin.SimpleListFilter):
+    """Organizations with or without an instructor assigned to them today."""
+
+    title = "指导员"
+    parameter_name = "instructor"
+
+    def lookups(self, request, model_admin):
+        return [("none", "当前无指导员"), ("some", "当前有指导员")]
+
+    def queryset(self, request, queryset):
+        current = InstructorAssignment.objects.current(timezone.localdate()).filter(organization=OuterRef("pk"))
+        if self.value() == "none":
+            return queryset.filter(~Exists(current))
+        if self.value() == "some":
+            return queryset.filter(Exists(current))
+        return queryset
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ImportExportAdmin):
     form = OrganizationForm
     resource_classes = [OrganizationResource]
     list_display = ["tree_name", "type", "code", "ancestry", "founded_on", "is_active"]
-    list_filter = ["type", TownFilter, "is_active"]
+    list_filter = ["type", TownFilter, "is_active", InstructorCoverageFilter]
     search_fields = ["name", "code"]
     ordering = ["path"]
     list_per_page = 100
@@ -85,3 +140,415 @@ class AccountAdmin(UserAdmin):
     """Portal accounts, with the organizations each one answers for."""
 
     inlines = [AccountScopeInline]
+
+
+class HostTownFilter(TownFilter):
+    path_lookup = "organization__path"
+
+
+class ActionTownFilter(TownFilter):
+    path_lookup = "action_branch__organization__path"
+
+
+def _start_of_year(day: date) -> date:
+    return date(day.year, 1, 1)
+
+
+@admin.register(Brand)
+class BrandAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "parent", "organization", "action_branch_count"]
+    list_filter = ["kind"]
+    list_select_related = ["parent", "organization"]
+    search_fields = ["name"]
+    autocomplete_fields = ["organization"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(action_branch_total=Count("action_branches"))
+
+    @admin.display(description="行动支部数", ordering="action_branch_total")
+    def action_branch_count(self, obj):
+        return obj.action_branch_total
+
+
+@admin.register(ActionBranch)
+class ActionBranchAdmin(ImportExportAdmin):
+    form = ActionBranchForm
+    resource_classes = [ActionBranchResource]
+    list_display = [
+        "name",
+        "category",
+        "organization",
+        "secretary",
+        "founded_on",
+        "status",
+        "brand",
+        "member_count",
+        "actions_this_year",
+        "people_this_year",
+    ]
+    list_filter = ["category", "status", HostTownFilter, "brand"]
+    list_select_related = ["organization", "secretary", "brand"]
+    search_fields = ["name", "organization__name"]
+    autocomplete_fields = ["organization"]
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request):
+        today = timezone.localdate()
+        # Members counted in a subquery: a second join would multiply the service sums.
+        members = (
+            ActionBranch.members.through.objects.filter(actionbranch=OuterRef("pk"))
+            .order_by()
+            .values("actionbranch")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .with_service_totals(_start_of_year(today), today)
+            .annotate(member_total=Coalesce(Subquery(members), 0))
+        )
+
+    def get_fields(self, request, obj=None):
+        # Secretary and members are chosen once the host organization is saved, among its members.
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name not in ("secretary", "members")]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and "organization" in form.base_fields:
+            form.base_fields["organization"].help_text += "保存后即可在修改页选择书记和成员。"
+        return form
+
+    @admin.display(description="成员数", ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+    @admin.display(description="本年服务次数", ordering="actions_total")
+    def actions_this_year(self, obj):
+        return obj.actions_total
+
+    @admin.display(description="本年服务人次", ordering="people_total")
+    def people_this_year(self, obj):
+        return obj.people_total
+
+
+class StoredFile:
+    """What the file widget links to: the checked download view, never MEDIA_URL."""
+
+    def __init__(self, url: str, name: str):
+        self.url, self.name = url, name
+
+    def __str__(self):
+        return self.name
+
+
+class ProtectedFileWidget(AdminFileWidget):
+    def __init__(self, attrs=None):
+        accept = ".jpg,.jpeg,.png,.pdf,.docx,.xlsx,image/jpeg,image/png"
+        super().__init__({"accept": accept, **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        attachment = getattr(value, "instance", None)
+        if context["widget"]["is_initial"] and getattr(attachment, "pk", None):
+            url = reverse("admin:branches_serviceaction_attachment", args=[attachment.pk])
+            context["widget"]["value"] = StoredFile(url, str(attachment))
+        return context
+
+
+class ServiceAttachmentInline(ScopedAdminMixin, admin.StackedInline):
+    model = ServiceAttachment
+    fields = ["file"]
+    extra = 1
+    formfield_overrides = {models.FileField: {"widget": ProtectedFileWidget}}
+
+
+class ServiceTotalsForm(forms.Form):
+    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    by = forms.ChoiceField(label="统计口径", choices=list(TOTALS_LABELS.items()))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
+            self.add_error("end", "结束日期不能早于开始日期。")
+        return cleaned
+
+
+@admin.register(ServiceAction)
+class ServiceActionAdmin(ImportExportAdmin):
+    """The service log. A secretary logs an action in a few fields from a phone: their action
+    branch and today's date are filled in, participants and details can follow on the change page."""
+
+    form = ServiceActionForm
+    resource_classes = [ServiceActionResource]
+    inlines = [ServiceAttachmentInline]
+    change_list_template = "admin/branches/serviceaction/change_list.html"
+    list_display = [
+        "served_on",
+        "title",
+        "action_branch",
+        "category",
+        "kind",
+        "people_served",
+        "attachment_count",
+        "recorded_by",
+    ]
+    list_display_links = ["served_on", "title"]
+    list_filter = ["action_branch__category", "kind", ActionTownFilter]
+    list_select_related = ["action_branch", "recorded_by"]
+    search_fields = ["title", "place", "action_branch__name"]
+    date_hierarchy = "served_on"
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(attachment_total=Count("attachments"))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "participants"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "recorded_by", "recorded_at"] if obj is not None else readonly
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("served_on", timezone.localdate())
+        if "action_branch" not in initial:
+            branch = default_action_branch(request.user)
+            if branch is not None:
+                initial["action_branch"] = branch
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        attachment_files_discard([obj.file.name for obj in getattr(formset, "deleted_objects", [])])
+
+    def delete_model(self, request, obj):
+        names = list(obj.attachments.values_list("file", flat=True))
+        super().delete_model(request, obj)
+        attachment_files_discard(names)
+
+    def delete_queryset(self, request, queryset):
+        names = list(ServiceAttachment.objects.filter(action__in=queryset).values_list("file", flat=True))
+        super().delete_queryset(request, queryset)
+        attachment_files_discard(names)
+
+    @admin.display(description="类别", ordering="action_branch__category")
+    def category(self, obj):
+        return obj.action_branch.get_category_display()
+
+    @admin.display(description="附件", ordering="attachment_total")
+    def attachment_count(self, obj):
+        return obj.attachment_total
+
+    def get_urls(self):
+        return [
+            path(
+                "attachment/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="branches_serviceaction_attachment",
+            ),
+            path("totals/", self.admin_site.admin_view(self.totals_view), name="branches_serviceaction_totals"),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(self, request, attachment_id):
+        """An attachment, to a user who may see its service action; 404 to anyone else."""
+        attachment = ServiceAttachment.objects.visible_to(request.user).filter(pk=attachment_id).first()
+        if (
+            attachment is None
+            or not self.has_view_permission(request)
+            or not request.user.has_perm("branches.view_serviceattachment")
+        ):
+            raise Http404(NOT_FOUND)
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("附件文件已不存在。") from None
+        response = FileResponse(
+            handle,
+            as_attachment=not attachment.is_inline,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def totals_view(self, request):
+        """Actions and person-times by category, town, organization, month or quarter, in the
+        user's scope: one query (branches/services.py service_totals)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = ServiceTotalsForm(
+            request.GET or None, initial={"start": _start_of_year(today), "end": today, "by": "category"}
+        )
+        rows, columns = [], []
+        if form.is_bound and form.is_valid():
+            start, end, by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["by"]
+        elif not form.is_bound:
+            start, end, by = form.initial["start"], form.initial["end"], form.initial["by"]
+        else:
+            start = end = by = None
+        if by is not None:
+            rows = service_totals(ServiceAction.objects.visible_to(request.user), start, end, by=by)
+            columns = [TOTALS_LABELS[by]]
+            label = _totals_label(by)
+            rows = [{"label": row[label], **row} for row in rows]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "服务统计",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "form": form,
+            "columns": columns,
+            "rows": rows,
+            "total_actions": sum(row["actions"] for row in rows),
+            "total_people": sum(row["people_served"] for row in rows),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/branches/serviceaction/totals.html", context)
+
+
+def _totals_label(dimension: str) -> str:
+    """The row key that names a group of `dimension` for a reader."""
+    return {"town": "town_name", "organization": "organization_name", "action_branch": "action_branch_name"}.get(
+        dimension, f"{next(iter(TOTALS_BY[dimension]))}_label"
+    )
+
+
+class ProjectMilestoneInline(ScopedAdminMixin, admin.TabularInline):
+    model = ProjectMilestone
+    extra = 0
+
+
+class ProjectProgressInline(ScopedAdminMixin, admin.TabularInline):
+    model = ProjectProgress
+    extra = 1
+
+
+@admin.register(SecretaryProject)
+class SecretaryProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Secretary projects with their pace against the planned end date, on the plan-target scale."""
+
+    form = SecretaryProjectForm
+    inlines = [ProjectMilestoneInline, ProjectProgressInline]
+    list_display = [
+        "name",
+        "year",
+        "organization",
+        "secretary",
+        "planned_end",
+        "milestones_done",
+        "percent",
+        "expected",
+        "pace",
+        "status",
+    ]
+    list_filter = ["year", "status", HostTownFilter]
+    list_select_related = ["organization", "secretary"]
+    search_fields = ["name", "goal"]
+    autocomplete_fields = ["organization"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_latest_percent()
+            .annotate(
+                milestone_total=Count("milestones"),
+                milestone_done=Count("milestones", filter=Q(milestones__done=True)),
+            )
+        )
+
+    def get_fields(self, request, obj=None):
+        # The secretary is chosen once the organization is saved, among its members.
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "secretary"]
+
+    @admin.display(description="节点完成")
+    def milestones_done(self, obj):
+        return f"{obj.milestone_done}/{obj.milestone_total}"
+
+    @admin.display(description="完成百分比", ordering="latest_percent")
+    def percent(self, obj):
+        return f"{obj.percent_complete}%"
+
+    @admin.display(description="应完成")
+    def expected(self, obj):
+        return f"{obj.expected_percent(timezone.localdate())}%"
+
+    @admin.display(description="进度状态")
+    def pace(self, obj):
+        return render_status(obj.pace(timezone.localdate()).value)
+
+
+class InstructorAssignmentInline(ScopedAdminMixin, admin.TabularInline):
+    model = InstructorAssignment
+    extra = 0
+    autocomplete_fields = ["organization"]
+
+
+@admin.register(Instructor)
+class InstructorAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """The instructor pool. A district list (every secretary may consult it); the assignments shown
+    are those within the user's scope."""
+
+    inlines = [InstructorAssignmentInline]
+    list_display = ["name", "role", "masked_mobile", "employer", "current_organizations", "is_active"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["name", "employer", "qualifications"]
+    fields = ["name", "role", "member", "mobile", "employer", "qualifications", "is_active"]
+
+    def get_queryset(self, request):
+        current = (
+            InstructorAssignment.objects.visible_to(request.user)
+            .current(timezone.localdate())
+            .filter(instructor=OuterRef("pk"))
+            .order_by()
+            .annotate(group=Value(1))
+            .values("group")
+            .annotate(names=StringAgg("organization__name", delimiter="、", order_by="organization__path"))
+            .values("names")
+        )
+        return super().get_queryset(request).annotate(current_names=Subquery(current))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "member":
+            return MemberByIdNumberField(
+                db_field.related_model._default_manager.all(),
+                label="对应党员（身份证号）",
+                required=False,
+                help_text="是本区在册党员的，填写其身份证号；不是的留空。",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The member is typed in by ID number, which only users who may see full numbers see.
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if can_see_full_numbers(request.user) else [*readonly, "member"]
+
+    @admin.display(description="当前指导组织")
+    def current_organizations(self, obj):
+        return obj.current_names or "—"
+
+
+@admin.register(InstructorAssignment)
+class InstructorAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["instructor", "role", "organization", "start", "end", "note"]
+    list_filter = ["instructor__role", HostTownFilter]
+    list_select_related = ["instructor", "organization"]
+    search_fields = ["instructor__name", "organization__name"]
+    autocomplete_fields = ["instructor", "organization"]
+
+    @admin.display(description="类别", ordering="instructor__role")
+    def role(self, obj):
+        return obj.instructor.get_role_display()

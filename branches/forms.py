@@ -1,7 +1,8 @@
 from django import forms
 
-from branches.models import Organization
+from branches.models import ActionBranch, Organization, SecretaryProject, ServiceAction
 from branches.services import organization_check_parent
+from xiangcheng.validators import normalize_id_number
 
 
 class OrganizationForm(forms.ModelForm):
@@ -32,3 +33,102 @@ class OrganizationForm(forms.ModelForm):
             except forms.ValidationError as error:
                 self.add_error(None, error)
         return cleaned
+
+
+class MemberSubtreeForm(forms.ModelForm):
+    """Member choices narrowed to the subtree of the record's organization (the one submitted, when
+    the form is posted), so lists stay short and a member from elsewhere is refused. On the add
+    form, where no organization is known yet, the member fields are left out (see the admin)."""
+
+    member_fields: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        organization = (
+            self.data.get(self.add_prefix("organization")) if self.is_bound else self.instance.organization_id
+        )
+        organization = (
+            Organization.objects.filter(pk=organization).first() if str(organization or "").isdigit() else None
+        )
+        for name in self.member_fields:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            if organization is None:
+                field.queryset = field.queryset.none()
+                continue
+            field.queryset = field.queryset.filter(organization__path__descendants=organization.path)
+            field.error_messages["invalid_choice"] = f"须是{organization}（含下级组织）的党员。"
+
+
+class ActionBranchForm(MemberSubtreeForm):
+    member_fields = ("secretary", "members")
+
+    class Meta:
+        model = ActionBranch
+        fields = ["name", "category", "organization", "secretary", "members", "founded_on", "status", "brand"]
+
+
+class SecretaryProjectForm(MemberSubtreeForm):
+    member_fields = ("secretary",)
+
+    class Meta:
+        model = SecretaryProject
+        fields = [
+            "name",
+            "organization",
+            "secretary",
+            "year",
+            "goal",
+            "started_on",
+            "planned_end",
+            "status",
+            "outcome",
+        ]
+
+
+class ServiceActionForm(forms.ModelForm):
+    """The service log form. Participants are chosen among the members of the action branch (the
+    one submitted, when the form is posted)."""
+
+    class Meta:
+        model = ServiceAction
+        fields = [
+            "action_branch",
+            "served_on",
+            "kind",
+            "title",
+            "people_served",
+            "place",
+            "description",
+            "participants",
+        ]
+        widgets = {
+            "participants": forms.CheckboxSelectMultiple,
+            "people_served": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("participants")
+        if field is not None:
+            branch = (
+                self.data.get(self.add_prefix("action_branch")) if self.is_bound else self.instance.action_branch_id
+            )
+            branch = branch if str(branch or "").isdigit() else None
+            field.queryset = field.queryset.filter(action_branches=branch) if branch else field.queryset.none()
+            field.help_text = "从该行动支部的成员中勾选。"
+            field.error_messages["invalid_choice"] = "参与党员须是所选行动支部的成员。"
+
+
+class MemberByIdNumberField(forms.ModelChoiceField):
+    """A member typed in by ID number: the roster is too large for a list of choices."""
+
+    widget = forms.TextInput(attrs={"autocomplete": "off", "size": 20})
+    default_error_messages = {"invalid_choice": "找不到该身份证号的在册党员，或不在您的权限范围内。"}
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset, to_field_name="id_number", **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(normalize_id_number(value) if value else value)

@@ -1,6 +1,7 @@
+from django.core.exceptions import ValidationError
 from import_export import fields
 
-from branches.models import Organization
+from branches.models import ActionBranch, Organization, ServiceAction, outside_subtree
 from branches.services import organization_save
 from xiangcheng.imex import NaturalKeyWidget, ScopedResource
 
@@ -33,3 +34,67 @@ class OrganizationResource(ScopedResource):
 
     def save_instance(self, instance, is_create, row, **kwargs):
         organization_save(organization=instance, parent=getattr(instance, "import_parent", None))
+
+
+class ActionBranchResource(ScopedResource):
+    """Action branches; the secretary and members are given by ID number (masked on export for
+    users who may not see full numbers)."""
+
+    secretary_name = fields.Field(attribute="secretary__name", column_name="书记姓名", readonly=True)
+
+    class Meta(ScopedResource.Meta):
+        model = ActionBranch
+        fields = [
+            "name",
+            "category",
+            "organization",
+            "secretary",
+            "secretary_name",
+            "members",
+            "founded_on",
+            "status",
+            "brand",
+        ]
+        import_id_fields = ["name"]
+        required_headers = ["行动支部名称", "类别", "承办组织", "成立日期"]
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        outside = outside_subtree(instance.members.all(), instance.organization)
+        if outside:
+            names = "、".join(outside)
+            raise ValidationError({"members": f"成员须是{instance.organization}（含下级组织）的党员：{names}。"})
+
+
+class ServiceActionResource(ScopedResource):
+    """The service log. A row is matched by action branch, date and title, so importing the same
+    sheet twice updates instead of counting twice; new rows are recorded by the importing user."""
+
+    recorded_by = fields.Field(attribute="recorded_by__username", column_name="登记人", readonly=True)
+
+    class Meta(ScopedResource.Meta):
+        model = ServiceAction
+        fields = [
+            "served_on",
+            "action_branch",
+            "title",
+            "kind",
+            "place",
+            "people_served",
+            "participants",
+            "description",
+            "recorded_by",
+        ]
+        import_id_fields = ["action_branch", "served_on", "title"]
+        required_headers = ["服务日期", "行动支部", "服务主题", "服务类型", "服务人次"]
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk is None and self.user is not None and self.user.is_authenticated:
+            instance.recorded_by = self.user
+
+    def save_m2m(self, instance, row, **kwargs):
+        super().save_m2m(instance, row, **kwargs)
+        strangers = instance.participants.exclude(action_branches=instance.action_branch)
+        if strangers.exists():
+            names = "、".join(strangers.values_list("name", flat=True))
+            raise ValidationError({"participants": f"参与党员须是{instance.action_branch}的成员：{names}。"})

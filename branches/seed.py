@@ -1,10 +1,26 @@
-"""Demo organization tree and the two demo accounts (see README)."""
+"""Demo data of the branches app: the organization tree and the two demo accounts (`seed`); action
+branches with a year of service actions, secretary projects, instructors and brands (`seed_late`)."""
+
+from datetime import date, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db.models import Sum
+from django.utils import timezone
 
-from branches.models import AccountScope, Organization
+from branches.models import (
+    AccountScope,
+    ActionBranch,
+    Brand,
+    Instructor,
+    InstructorAssignment,
+    Organization,
+    ProjectMilestone,
+    ProjectProgress,
+    SecretaryProject,
+    ServiceAction,
+)
 from xiangcheng.roles import DISTRICT_STAFF, SECRETARY, sync_roles
 
 DEMO_PASSWORD = "xiangcheng-demo"
@@ -104,3 +120,346 @@ def seed(*, scale: float, rng, log) -> None:
     seed_organizations(scale=scale, rng=rng)
     seed_accounts()
     log(f"组织：{Organization.objects.count()} 个")
+
+
+# Action branches, their service log, secretary projects, the instructor pool and brands. Seeded
+# late: secretaries and members come from the members app, which seeds after this one.
+
+CATEGORY_THEMES = {
+    ActionBranch.Category.INDUSTRY: ["产业先锋", "强村富民", "助企服务", "科技创新"],
+    ActionBranch.Category.CONVENIENCE: ["便民服务", "红色代办", "邻里守望", "银发关爱"],
+    ActionBranch.Category.HARDSHIP: ["结对帮扶", "爱心助困", "助学助残", "红色暖心"],
+    ActionBranch.Category.GOVERNANCE: ["网格治理", "平安守护", "文明创建", "美丽家园"],
+}
+CATEGORY_KINDS = {
+    ActionBranch.Category.INDUSTRY: ["enterprise", "policy", "training"],
+    ActionBranch.Category.CONVENIENCE: ["errand", "volunteer", "visit"],
+    ActionBranch.Category.HARDSHIP: ["visit", "volunteer", "errand"],
+    ActionBranch.Category.GOVERNANCE: ["mediation", "environment", "policy"],
+}
+KIND_TITLES = {
+    "policy": ["惠企政策宣讲会", "政策进村入户宣讲", "党的创新理论微宣讲"],
+    "volunteer": ["党员志愿服务日", "周末志愿服务", "文明实践志愿活动"],
+    "visit": ["困难家庭走访慰问", "独居老人上门探访", "节前走访慰问"],
+    "errand": ["社保医保帮办代办", "证照办理代办服务", "便民服务进小区"],
+    "enterprise": ["企业需求排摸", "助企纾困座谈会", "项目落地现场服务"],
+    "training": ["电商技能培训", "农业技术培训", "就业技能培训"],
+    "mediation": ["邻里纠纷调解", "物业矛盾协调会", "网格议事会"],
+    "environment": ["人居环境整治", "河道清洁行动", "垃圾分类宣传"],
+}
+PROJECT_NAMES = [
+    "红色火车头",
+    "红色锋巢",
+    "红色引擎",
+    "红色管家",
+    "红色网格",
+    "红色驿站",
+    "先锋领航",
+    "党建惠企",
+    "红色合伙人",
+    "阳澄先锋",
+    "红色物业",
+    "强村富民",
+    "红色议事厅",
+    "先锋工匠",
+    "红色领航员",
+    "湖畔党建",
+    "红色加油站",
+    "党员先锋岗",
+]
+SERIES_BRANDS = ["阳澄红·先锋驿站", "阳澄红·红色管家", "阳澄红·红色网格"]
+BRAND_WORDS = "红帆 先锋 红心 红韵 暖心 同心 初心 红锋 连心 聚力 领航 匠心".split()
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
+# Person-times served (DOMAIN.md: 25,180 this year); last year a little fewer.
+PEOPLE_THIS_YEAR = 25_180
+PEOPLE_LAST_YEAR = 22_600
+
+
+def _short(organization: Organization) -> str:
+    name = organization.name.removeprefix("中共")
+    for suffix in ("党工委", "党委", "党总支", "党支部", "委员会"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _towns():
+    return list(Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]))
+
+
+def _members_by_path():
+    """(id, name, organization path) of every member on the roll: secretaries and members are drawn from here."""
+    member_model = apps.get_model("members", "Member")
+    return [
+        (pk, name, str(path))
+        for pk, name, path in member_model.objects.filter(status="on_roll").values_list(
+            "pk", "name", "organization__path"
+        )
+    ]
+
+
+def _under(path: str, ancestor: str) -> bool:
+    return path == ancestor or path.startswith(ancestor + ".")
+
+
+def _in_subtree(members, path: str):
+    return [member for member in members if _under(member[2], path)]
+
+
+def _allot(total: int, weights: list[int]) -> list[int]:
+    """Whole numbers in proportion to `weights` that add up to `total` exactly (largest remainders)."""
+    weight_sum = sum(weights) or 1
+    shares = [total * weight / weight_sum for weight in weights]
+    whole = [int(share) for share in shares]
+    by_remainder = sorted(range(len(shares)), key=lambda i: shares[i] - whole[i], reverse=True)
+    for i in by_remainder[: total - sum(whole)]:
+        whole[i] += 1
+    return whole
+
+
+def seed_brands(*, scale: float, rng) -> None:
+    if Brand.objects.exists():
+        return
+    district = Organization.objects.get(type=Organization.Type.DISTRICT)
+    mother = Brand.objects.create(
+        name='先锋"365"', kind=Brand.Kind.MOTHER, organization=district, description="全区党建母品牌。"
+    )
+    series = Brand.objects.create(name="阳澄红", kind=Brand.Kind.SERIES, parent=mother, organization=district)
+    for name in SERIES_BRANDS:
+        Brand.objects.create(name=name, kind=Brand.Kind.SERIES, parent=series, organization=district)
+    towns = _towns()
+    hosts = list(Organization.objects.filter(type=Organization.Type.GENERAL_BRANCH))
+    count = max(len(towns), round(33 * scale))
+    brands = []
+    for n in range(count):
+        town = towns[n % len(towns)]
+        in_town = [host for host in hosts if _under(str(host.path), str(town.path))] or [town]
+        owner = rng.choice(in_town)
+        brands.append(
+            Brand(
+                name=f"{_short(owner)}“{BRAND_WORDS[n % len(BRAND_WORDS)]}”品牌",
+                kind=Brand.Kind.BRANCH,
+                parent=series,
+                organization=owner,
+            )
+        )
+    Brand.objects.bulk_create(brands, ignore_conflicts=True)
+
+
+def seed_action_branches(*, scale: float, rng, members) -> None:
+    if ActionBranch.objects.exists():
+        return
+    today = timezone.localdate()
+    towns = _towns()
+    organizations = list(Organization.objects.exclude(type=Organization.Type.DISTRICT))
+    brands = list(Brand.objects.filter(kind=Brand.Kind.BRANCH).select_related("organization"))
+    categories = list(ActionBranch.Category)
+    count = max(len(towns), round(245 * scale))
+    branches, rosters, names = [], [], set()
+    for n in range(count):
+        town = towns[n % len(towns)]
+        town_path = str(town.path)
+        in_town = [org for org in organizations if _under(str(org.path), town_path) and org != town] or [town]
+        host = rng.choice(in_town)
+        category = categories[n % len(categories)]
+        name = f"{_short(host)}{rng.choice(CATEGORY_THEMES[category])}行动支部"
+        ordinal = 1
+        while name in names:
+            ordinal += 1
+            name = f"{name.removesuffix('行动支部').rstrip('0123456789')}{ordinal}行动支部"
+        names.add(name)
+        town_brands = [brand for brand in brands if _under(str(brand.organization.path), town_path)]
+        pool = _in_subtree(members, str(host.path))
+        roster = rng.sample(pool, k=min(len(pool), rng.randint(6, 15)))
+        branches.append(
+            ActionBranch(
+                name=name,
+                category=category,
+                organization=host,
+                secretary_id=roster[0][0] if roster else None,
+                founded_on=date(rng.randint(2018, today.year - 2), rng.randint(1, 12), rng.randint(1, 28)),
+                brand=rng.choice(town_brands) if town_brands and rng.random() < 0.4 else None,
+            )
+        )
+        rosters.append(roster)
+    ActionBranch.objects.bulk_create(branches)
+    through = ActionBranch.members.through
+    through.objects.bulk_create(
+        [
+            through(actionbranch_id=branch.pk, member_id=member[0])
+            for branch, roster in zip(branches, rosters, strict=True)
+            for member in roster
+        ],
+        batch_size=5000,
+    )
+
+
+def seed_service_log(*, scale: float, rng) -> None:
+    """About two actions a month per action branch, from the start of last year to today; the
+    person-times add up to the article's 25,180 this year (at scale 1)."""
+    if ServiceAction.objects.exists():
+        return
+    today = timezone.localdate()
+    users = get_user_model().objects.in_bulk(["admin", "secretary"], field_name="username")
+    demo_town = Organization.objects.filter(code=DEMO_SECRETARY_TOWN).values_list("path", flat=True).first()
+    branches = list(ActionBranch.objects.select_related("organization").prefetch_related("members"))
+    actions, crews = [], []
+    for branch in branches:
+        recorder = (
+            users.get("secretary") if demo_town and str(branch.organization.path).startswith(str(demo_town)) else None
+        )
+        recorder = recorder or users.get("admin")
+        crew = [member.pk for member in branch.members.all()]
+        seen = set()
+        for year in (today.year - 1, today.year):
+            for month in range(1, 13):
+                if date(year, month, 1) > today:
+                    break
+                last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).day
+                for _ in range(rng.choice([1, 2, 2, 3])):
+                    served_on = date(year, month, rng.randint(1, last_day))
+                    if served_on > today:
+                        continue
+                    kind = rng.choice(CATEGORY_KINDS[branch.category])
+                    title = rng.choice(KIND_TITLES[kind])
+                    if (served_on, title) in seen:
+                        continue
+                    seen.add((served_on, title))
+                    actions.append(
+                        ServiceAction(
+                            served_on=served_on,
+                            action_branch=branch,
+                            title=title,
+                            kind=kind,
+                            place=rng.choice(["党群服务中心", "社区广场", "村委会", "企业车间", "新时代文明实践站"]),
+                            people_served=0,
+                            description=f"{branch.name}组织党员开展{title}。",
+                            recorded_by=recorder,
+                        )
+                    )
+                    crews.append(rng.sample(crew, k=min(len(crew), rng.randint(1, 4))))
+    for year, total in ((today.year, PEOPLE_THIS_YEAR), (today.year - 1, PEOPLE_LAST_YEAR)):
+        of_year = [action for action in actions if action.served_on.year == year]
+        for action, people in zip(
+            of_year, _allot(round(total * scale), [rng.randint(2, 12) for _ in of_year]), strict=True
+        ):
+            action.people_served = people
+    ServiceAction.objects.bulk_create(actions, batch_size=2000)
+    through = ServiceAction.participants.through
+    through.objects.bulk_create(
+        [
+            through(serviceaction_id=action.pk, member_id=member)
+            for action, crew in zip(actions, crews, strict=True)
+            for member in crew
+        ],
+        batch_size=5000,
+    )
+
+
+def seed_projects(*, scale: float, rng, members) -> None:
+    if SecretaryProject.objects.exists():
+        return
+    today = timezone.localdate()
+    hosts = list(
+        Organization.objects.filter(
+            type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT, Organization.Type.GENERAL_BRANCH]
+        )
+    )
+    count = min(len(PROJECT_NAMES), max(3, round(18 * scale)))
+    milestones, updates = [], []
+    for n in range(count):
+        organization = hosts[(n * 7) % len(hosts)]
+        pool = _in_subtree(members, str(organization.path))
+        started_on = date(today.year, rng.randint(1, 3), rng.randint(1, 28))
+        planned_end = date(today.year, 12, 31) if n % 3 else date(today.year + 1, 6, 30)
+        project = SecretaryProject.objects.create(
+            name=PROJECT_NAMES[n],
+            organization=organization,
+            secretary_id=rng.choice(pool)[0] if pool else None,
+            year=today.year,
+            goal=f"以“{PROJECT_NAMES[n]}”为抓手，推动党建引领基层治理和产业发展。",
+            started_on=started_on,
+            planned_end=planned_end,
+        )
+        span = (planned_end - started_on).days
+        for step, title in enumerate(["制定实施方案", "阶段推进", "总结评估"], start=1):
+            due_on = started_on + timedelta(days=span * step // 3)
+            milestones.append(
+                ProjectMilestone(
+                    project=project, title=title, due_on=due_on, done=due_on < today and rng.random() < 0.8
+                )
+            )
+        # Some projects keep pace, some fall behind.
+        speed = [1.1, 1.0, 0.9, 0.7][n % 4]
+        reported_on = started_on + timedelta(days=30)
+        while reported_on <= today:
+            expected = 100 * ((reported_on - started_on).days + 1) / (span + 1)
+            percent = max(0, min(100, round(expected * speed)))
+            updates.append(ProjectProgress(project=project, reported_on=reported_on, percent=percent))
+            reported_on += timedelta(days=30)
+    ProjectMilestone.objects.bulk_create(milestones)
+    ProjectProgress.objects.bulk_create(updates)
+
+
+def seed_instructors(*, scale: float, rng, members) -> None:
+    if Instructor.objects.exists():
+        return
+    today = timezone.localdate()
+    by_type = {
+        kind: list(Organization.objects.filter(type__in=kinds))
+        for kind, kinds in {
+            "town": [Organization.Type.TOWN, Organization.Type.SUBDISTRICT],
+            "general": [Organization.Type.GENERAL_BRANCH],
+            "branch": [Organization.Type.BRANCH],
+        }.items()
+    }
+    plan = [
+        (Instructor.Role.SPECIAL, 32, "town", "区委党校、退休党员领导干部，熟悉基层党建标准化建设。"),
+        (Instructor.Role.ASSISTANT, 28, "general", "专职党建助理员，负责组织生活规范化指导。"),
+        (Instructor.Role.WORKER, 40, "branch", "党务工作者，熟悉发展党员和党费收缴等党务工作。"),
+    ]
+    instructors, assignments = [], []
+    for role, full, level, qualifications in plan:
+        for _ in range(max(2, round(full * scale))):
+            member = rng.choice(members) if members and role != Instructor.Role.SPECIAL and rng.random() < 0.5 else None
+            instructor = Instructor(
+                name=member[1] if member else rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+                role=role,
+                member_id=member[0] if member else None,
+                mobile=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
+                employer=rng.choice(["区委党校", "区委组织部", "镇（街道）党群工作局", "退休"]),
+                qualifications=qualifications,
+            )
+            instructors.append(instructor)
+            for _ in range(rng.choice([1, 1, 2])):
+                start = date(rng.randint(today.year - 2, today.year), rng.randint(1, 12), 1)
+                start = min(start, today)
+                ended = rng.random() < 0.15
+                assignments.append(
+                    InstructorAssignment(
+                        instructor=instructor,
+                        organization=rng.choice(by_type[level]),
+                        start=start,
+                        end=min(today - timedelta(days=1), start + timedelta(days=180)) if ended else None,
+                        note="指导基层党组织标准化规范化建设",
+                    )
+                )
+    Instructor.objects.bulk_create(instructors)
+    InstructorAssignment.objects.bulk_create(
+        [assignment for assignment in assignments if assignment.end is None or assignment.end >= assignment.start]
+    )
+
+
+def seed_late(*, scale: float, rng, log) -> None:
+    members = _members_by_path()
+    seed_brands(scale=scale, rng=rng)
+    seed_action_branches(scale=scale, rng=rng, members=members)
+    seed_service_log(scale=scale, rng=rng)
+    seed_projects(scale=scale, rng=rng, members=members)
+    seed_instructors(scale=scale, rng=rng, members=members)
+    this_year = ServiceAction.objects.filter(served_on__year=timezone.localdate().year)
+    log(
+        f"行动支部：{ActionBranch.objects.count()} 个，本年服务 {this_year.count()} 次、"
+        f"{this_year.aggregate(total=Sum('people_served'))['total'] or 0} 人次；"
+        f"书记项目 {SecretaryProject.objects.count()} 个；指导员 {Instructor.objects.count()} 名"
+    )

@@ -1,10 +1,17 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 
+from members.querysets import (
+    AGENCY_MEMBER_QUOTA,
+    LEADING_CADRE_QUOTA,
+    HouseholdQuerySet,
+    MemberQuerySet,
+    PledgeQuerySet,
+)
 from xiangcheng.audit import audited
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import (
@@ -17,40 +24,14 @@ from xiangcheng.validators import (
 )
 
 
+def _years_between(earlier: date, later: date) -> int:
+    """Whole years from `earlier` to `later` (a birthday on 29 February falls on 1 March)."""
+    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+
+
 class Sex(models.TextChoices):
     MALE = "male", "男"
     FEMALE = "female", "女"
-
-
-class MemberQuerySet(ScopedQuerySet):
-    def on_roll(self, on: date):
-        """Members on the roll on `on`: joined by then and not yet transferred out, suspended or dead."""
-        return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
-            Q(status=Member.Status.ON_ROLL) | Q(status_on__gt=on)
-        )
-
-    def on_roll_during(self, start: date, end: date):
-        """Members on the roll on any day of [start, end]."""
-        return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=end)).filter(
-            Q(status=Member.Status.ON_ROLL) | Q(status_on__gte=start)
-        )
-
-    def leading_cadres(self, on: date):
-        return self.filter(leading_cadre_since__lte=on)
-
-    def agency_members(self, on: date):
-        return self.filter(agency_member_since__lte=on)
-
-    def with_organization_on(self, on: date):
-        """Annotate `organization_on`: the organization each member belonged to on `on`.
-
-        The latest transfer on or before `on` says where the member went; failing that, the
-        earliest transfer after `on` says where they came from; failing both, where they are now.
-        """
-        moves = MemberTransfer.objects.filter(member=OuterRef("pk"))
-        arrived = moves.filter(transferred_on__lte=on).order_by("-transferred_on", "-pk").values("to_organization")
-        left = moves.filter(transferred_on__gt=on).order_by("transferred_on", "pk").values("from_organization")
-        return self.annotate(organization_on=Coalesce(Subquery(arrived[:1]), Subquery(left[:1]), F("organization")))
 
 
 @audited()
@@ -75,6 +56,11 @@ class Member(models.Model):
         BACHELOR = "bachelor", "本科"
         MASTER = "master", "硕士研究生"
         DOCTOR = "doctor", "博士研究生"
+
+    class PartyPost(models.TextChoices):
+        SECRETARY = "secretary", "书记"
+        DEPUTY = "deputy", "副书记"
+        COMMITTEE = "committee", "委员"
 
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=10, choices=Sex.choices, blank=True, help_text="留空则按身份证号填写。")
@@ -102,6 +88,9 @@ class Member(models.Model):
     )
     agency_member_since = models.DateField(
         "机关党员（起始日期）", null=True, blank=True, help_text="成为机关党员的日期；不是则留空。"
+    )
+    party_post = models.CharField(
+        "党内职务", max_length=20, choices=PartyPost.choices, blank=True, help_text="在所在党组织中担任的职务。"
     )
     status = models.CharField("党籍状态", max_length=20, choices=Status.choices, default=Status.ON_ROLL)
     status_on = models.DateField("状态变更日期", null=True, blank=True, help_text="转出、停止党籍或去世的日期。")
@@ -138,14 +127,6 @@ class Member(models.Model):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        # Birth date follows the ID number whatever path saved the row (forms, imports, seeds).
-        if self.id_number and not self.birth_date:
-            self.birth_date = id_birth_date(self.id_number)
-        if self.id_number and not self.sex:
-            self.sex = id_sex(self.id_number)
-        super().save(*args, **kwargs)
-
     def clean(self):
         self.id_number = normalize_id_number(self.id_number)
         self.mobile = normalize_mobile(self.mobile)
@@ -161,7 +142,7 @@ class Member(models.Model):
                 self.sex = derived
             elif self.sex != derived:
                 errors["sex"] = f"性别与身份证号不符：身份证号显示为{Sex(derived).label}。"
-            if self.joined_on and self.joined_on < self.birth_date.replace(year=self.birth_date.year + 18):
+            if self.joined_on and _years_between(self.birth_date, self.joined_on) < 18:
                 errors["joined_on"] = "入党日期早于年满 18 周岁，请核对。"
         if self.status == self.Status.ON_ROLL:
             if self.status_on:
@@ -174,9 +155,9 @@ class Member(models.Model):
     def household_quota(self, on: date) -> int:
         """Hardship households this member must help in `on`'s year, by their role on `on`."""
         if self.leading_cadre_since and self.leading_cadre_since <= on:
-            return 2
+            return LEADING_CADRE_QUOTA
         if self.agency_member_since and self.agency_member_since <= on:
-            return 1
+            return AGENCY_MEMBER_QUOTA
         return 0
 
 
@@ -236,3 +217,358 @@ class MemberRecognition(models.Model):
 
     def __str__(self):
         return self.title
+
+
+@audited()
+class Pledge(models.Model):
+    """A member's 先锋"365" pledge for one year, with its quantified commitments.
+
+    What is done is never typed in: it is counted from the fulfilment records (enterprise and
+    talent service) and from the member's pairings and visits (poverty relief).
+    """
+
+    LINES = {
+        "enterprise": ("企业服务", ["enterprise_need", "enterprise_problem", "enterprise_policy"]),
+        "talent": ("人才服务", ["talent_contact", "talent_difficulty", "talent_project"]),
+        "relief": ("结对帮扶", ["households"]),
+    }
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="pledges", verbose_name="党员")
+    year = models.PositiveSmallIntegerField("年度")
+    pledged_on = models.DateField("承诺日期")
+    enterprise_need = models.PositiveSmallIntegerField("承诺发现企业需求（项）", default=1)
+    enterprise_problem = models.PositiveSmallIntegerField("承诺解决实际问题（个）", default=1)
+    enterprise_policy = models.PositiveSmallIntegerField("承诺争取政策支持（项）", default=1)
+    talent_contact = models.PositiveSmallIntegerField("承诺联系人才（名）", default=1)
+    talent_difficulty = models.PositiveSmallIntegerField("承诺解决人才困难（个）", default=1)
+    talent_project = models.PositiveSmallIntegerField("承诺助推项目落地（个）", default=1)
+    households = models.PositiveSmallIntegerField(
+        "承诺结对帮扶困难家庭（户）",
+        default=0,
+        help_text="科级以上党员领导干部每年至少 2 户，机关党员至少 1 户。",
+    )
+    content = models.TextField("承诺内容", blank=True)
+
+    objects = PledgeQuerySet.as_manager()
+    scope_path = "member__organization__path"
+
+    class Meta:
+        verbose_name = "365承诺"
+        verbose_name_plural = "365承诺"
+        ordering = ["-year", "member__organization__path", "member__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year"],
+                name="%(app_label)s_%(class)s_one_per_year",
+                violation_error_message="该党员本年度已有承诺。",
+            ),
+            models.CheckConstraint(
+                condition=Q(enterprise_need__gte=1)
+                & Q(enterprise_problem__gte=1)
+                & Q(enterprise_policy__gte=1)
+                & Q(talent_contact__gte=1)
+                & Q(talent_difficulty__gte=1)
+                & Q(talent_project__gte=1),
+                name="%(app_label)s_%(class)s_minimums",
+                violation_error_message="企业服务和人才服务的每项承诺至少为 1。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} {self.year}年承诺"
+
+    def clean(self):
+        errors = {}
+        if self.pledged_on and self.year and self.pledged_on.year != self.year:
+            errors["pledged_on"] = "承诺日期应在承诺年度内。"
+        if self.member_id and self.year:
+            quota = self.member.household_quota(date(self.year, 12, 31))
+            if self.households < quota:
+                errors["households"] = f"该党员每年至少结对帮扶 {quota} 户困难家庭。"
+        if errors:
+            raise ValidationError(errors)
+
+    def line_status(self) -> dict[str, bool]:
+        """Per line, whether it is fulfilled; needs the annotations of `with_progress()`."""
+        return {
+            line: all(getattr(self, f"done_{item}") >= getattr(self, item) for item in items)
+            for line, (_, items) in self.LINES.items()
+        }
+
+
+@audited()
+class Fulfilment(models.Model):
+    """A dated record of something a member did towards their pledge, with its evidence."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE_NEED = "enterprise_need", "发现企业需求"
+        ENTERPRISE_PROBLEM = "enterprise_problem", "解决企业实际问题"
+        ENTERPRISE_POLICY = "enterprise_policy", "争取政策支持"
+        TALENT_CONTACT = "talent_contact", "联系人才"
+        TALENT_DIFFICULTY = "talent_difficulty", "解决人才实际困难"
+        TALENT_PROJECT = "talent_project", "助推人才项目落地"
+
+    ENTERPRISE_KINDS = {Kind.ENTERPRISE_NEED, Kind.ENTERPRISE_PROBLEM, Kind.ENTERPRISE_POLICY}
+
+    pledge = models.ForeignKey(Pledge, models.CASCADE, related_name="fulfilments", verbose_name="承诺")
+    kind = models.CharField("履诺类别", max_length=30, choices=Kind.choices)
+    done_on = models.DateField("日期")
+    enterprise = models.CharField("服务企业", max_length=200, blank=True)
+    talent = models.ForeignKey(
+        "talent.Talent", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="服务人才"
+    )
+    support_request = models.ForeignKey(
+        "talent.SupportRequest", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="人才诉求"
+    )
+    project = models.ForeignKey(
+        "talent.TalentProject", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="人才项目"
+    )
+    action = models.TextField("做了什么")
+    outcome = models.TextField("成效", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "pledge__member__organization__path"
+
+    class Meta:
+        verbose_name = "履诺记录"
+        verbose_name_plural = "履诺记录"
+        ordering = ["-done_on"]
+        indexes = [models.Index(fields=["pledge", "kind"], name="members_fulfilment_pledge_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.done_on:%Y-%m-%d}）"
+
+    def clean(self):
+        errors = {}
+        if self.pledge_id and self.done_on and self.done_on.year != self.pledge.year:
+            errors["done_on"] = f"日期应在承诺年度（{self.pledge.year}年）内。"
+        if self.kind in self.ENTERPRISE_KINDS:
+            if not self.enterprise.strip():
+                errors["enterprise"] = "企业服务须填写服务的企业。"
+        elif self.kind:
+            if not self.talent_id:
+                errors["talent"] = "人才服务须选择服务的人才（人才库中的人才）。"
+            if self.kind == self.Kind.TALENT_DIFFICULTY:
+                if not self.support_request_id:
+                    errors["support_request"] = "解决人才困难须选择该人才的诉求。"
+                elif self.talent_id and self.support_request.talent_id != self.talent_id:
+                    errors["support_request"] = "所选诉求不是该人才提出的。"
+            if self.kind == self.Kind.TALENT_PROJECT:
+                if not self.project_id:
+                    errors["project"] = "助推项目落地须选择人才项目。"
+                elif self.talent_id and not self.project.talents.filter(pk=self.talent_id).exists():
+                    errors["project"] = "所选项目不属于该人才。"
+        if errors:
+            raise ValidationError(errors)
+
+
+@audited()
+class Household(models.Model):
+    """A hardship household (困难家庭) the district helps."""
+
+    class Hardship(models.TextChoices):
+        ILLNESS = "illness", "因病"
+        DISABILITY = "disability", "因残"
+        EDUCATION = "education", "因学"
+        DISASTER = "disaster", "因灾"
+        LABOUR = "labour", "缺劳力"
+        OTHER = "other", "其他"
+
+    class Status(models.TextChoices):
+        BEING_HELPED = "being_helped", "帮扶中"
+        LIFTED_OUT = "lifted_out", "已脱困"
+
+    head = models.CharField("户主姓名", max_length=50)
+    head_id_number = models.CharField("户主身份证号", max_length=18, blank=True, validators=[validate_id_number])
+    address = models.CharField("住址", max_length=200)
+    organization = models.ForeignKey(
+        "branches.Organization",
+        models.PROTECT,
+        related_name="households",
+        verbose_name="所在村（社区）党组织",
+        help_text="户籍所在村（社区）的党组织，决定所属镇（街道）。",
+    )
+    village = models.CharField("村（社区）", max_length=100)
+    hardship = models.CharField("困难类型", max_length=20, choices=Hardship.choices)
+    size = models.PositiveSmallIntegerField("家庭人口", default=1, validators=[MinValueValidator(1)])
+    contact = models.CharField("联系电话", max_length=20, blank=True, validators=[validate_mobile])
+    registered_on = models.DateField("建档日期")
+    status = models.CharField("帮扶状态", max_length=20, choices=Status.choices, default=Status.BEING_HELPED)
+    status_on = models.DateField("脱困日期", null=True, blank=True)
+
+    objects = HouseholdQuerySet.as_manager()
+    scope_path = "organization__path"
+    personal_fields = {"head_id_number": "id_number", "contact": "mobile"}
+
+    class Meta:
+        verbose_name = "困难家庭"
+        verbose_name_plural = "困难家庭"
+        ordering = ["organization__path", "village", "head"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="being_helped", status_on__isnull=True)
+                | Q(status="lifted_out", status_on__isnull=False),
+                name="%(app_label)s_%(class)s_status_dated",
+                violation_error_message="已脱困的家庭须填写脱困日期；帮扶中的不填。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.head}（{self.village}）"
+
+    def clean(self):
+        self.head_id_number = normalize_id_number(self.head_id_number)
+        self.contact = normalize_mobile(self.contact)
+        if self.status == self.Status.LIFTED_OUT and not self.status_on:
+            raise ValidationError({"status_on": "已脱困的家庭须填写脱困日期。"})
+        if self.status == self.Status.BEING_HELPED and self.status_on:
+            raise ValidationError({"status_on": "帮扶中的家庭不填脱困日期。"})
+        if self.status_on and self.registered_on and self.status_on < self.registered_on:
+            raise ValidationError({"status_on": "脱困日期不能早于建档日期。"})
+
+
+@audited()
+class Pairing(models.Model):
+    """A member paired with a hardship household for one year."""
+
+    member = models.ForeignKey(Member, models.CASCADE, related_name="pairings", verbose_name="党员")
+    household = models.ForeignKey(Household, models.CASCADE, related_name="pairings", verbose_name="困难家庭")
+    year = models.PositiveSmallIntegerField("年度")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "member__organization__path"
+
+    class Meta:
+        verbose_name = "结对帮扶"
+        verbose_name_plural = "结对帮扶"
+        ordering = ["-year", "member__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "household", "year"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="该党员本年度已与这户家庭结对。",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "household"], name="members_pairing_year_household")]
+
+    def __str__(self):
+        return f"{self.member} ↔ {self.household.head}（{self.year}年）"
+
+
+@audited()
+class Visit(models.Model):
+    """A dated visit of a paired member to their household."""
+
+    pairing = models.ForeignKey(Pairing, models.CASCADE, related_name="visits", verbose_name="结对")
+    visited_on = models.DateField("走访日期")
+    action = models.TextField("帮扶内容", help_text="这次做了什么，例如送药、助学、就业推荐。")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "pairing__member__organization__path"
+
+    class Meta:
+        verbose_name = "走访记录"
+        verbose_name_plural = "走访记录"
+        ordering = ["-visited_on"]
+        indexes = [models.Index(fields=["pairing", "visited_on"], name="members_visit_pairing_date")]
+
+    def __str__(self):
+        return f"{self.pairing} {self.visited_on:%Y-%m-%d}"
+
+    def clean(self):
+        if self.pairing_id and self.visited_on and self.visited_on.year != self.pairing.year:
+            raise ValidationError({"visited_on": f"走访日期应在结对年度（{self.pairing.year}年）内。"})
+
+
+@audited()
+class CheckItem(models.Model):
+    """An item of the party-building health check (党建体检), from a list staff edit."""
+
+    name = models.CharField("体检项目", max_length=100, unique=True)
+    max_score = models.PositiveSmallIntegerField("满分", default=10)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    natural_key_field = "name"
+
+    class Meta:
+        verbose_name = "党建体检项目"
+        verbose_name_plural = "党建体检项目"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+@audited()
+class HealthCheck(models.Model):
+    """A party-building health check of one organization for a period."""
+
+    class Result(models.TextChoices):
+        GOOD = "good", "健康"
+        FAIR = "fair", "亚健康"
+        POOR = "poor", "需整改"
+
+    organization = models.ForeignKey(
+        "branches.Organization", models.PROTECT, related_name="health_checks", verbose_name="党组织"
+    )
+    period_start = models.DateField("体检期间（起）")
+    period_end = models.DateField("体检期间（止）")
+    checked_on = models.DateField("体检日期")
+    checker = models.CharField("体检人", max_length=100)
+    result = models.CharField("结论", max_length=10, choices=Result.choices)
+    remarks = models.TextField("问题与整改要求", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organization__path"
+
+    class Meta:
+        verbose_name = "党建体检"
+        verbose_name_plural = "党建体检"
+        ordering = ["-period_end", "organization__path"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="%(app_label)s_%(class)s_period",
+                violation_error_message="体检期间的结束日期不能早于开始日期。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.period_start:%Y-%m-%d}—{self.period_end:%Y-%m-%d}"
+
+
+@audited()
+class HealthCheckScore(models.Model):
+    """The result and score of one check item in a health check."""
+
+    class Verdict(models.TextChoices):
+        MET = "met", "达标"
+        PARTLY = "partly", "基本达标"
+        NOT_MET = "not_met", "不达标"
+
+    health_check = models.ForeignKey(HealthCheck, models.CASCADE, related_name="scores", verbose_name="党建体检")
+    item = models.ForeignKey(CheckItem, models.PROTECT, related_name="scores", verbose_name="体检项目")
+    verdict = models.CharField("结果", max_length=10, choices=Verdict.choices)
+    score = models.DecimalField("得分", max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "health_check__organization__path"
+
+    class Meta:
+        verbose_name = "体检项目得分"
+        verbose_name_plural = "体检项目得分"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["health_check", "item"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="同一次体检中每个项目只能打一次分。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item}：{self.score}"
+
+    def clean(self):
+        if self.item_id and self.score is not None and self.score > self.item.max_score:
+            raise ValidationError({"score": f"得分不能超过该项目满分 {self.item.max_score} 分。"})

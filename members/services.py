@@ -21,3 +21,19 @@ def member_transfer(*, member: Member, to_organization, on: date) -> MemberTrans
     member.organization = to_organization
     member.save(update_fields=["organization"])
     return move
+
+
+@transaction.atomic
+def member_save(*, member: Member, transferred_on: date | None = None) -> Member:
+    """Save a member from the roster form; a change of organization becomes a dated transfer."""
+    if member.pk is None or transferred_on is None:
+        member.save()
+        return member
+    to_organization = member.organization
+    previous = Member.objects.get(pk=member.pk)
+    member.organization_id = previous.organization_id
+    member.save()
+    if to_organization.pk != previous.organization_id:
+        member_transfer(member=member, to_organization=to_organization, on=transferred_on)
+        member.refresh_from_db()
+    return member

@@ -219,3 +219,15 @@ class ProjectStageChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="责任组织", ordering="project__organization__path")
     def organization(self, obj):
         return obj.project.organization
+
+
+@admin.register(SupportRequest)
+class SupportRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Talents' needs across the registry: what is open, and the target of pledge records."""
+
+    list_display = ["talent", "need", "raised_on", "solved_on", "solved_by"]
+    list_filter = [("solved_on", admin.EmptyFieldListFilter)]
+    list_select_related = ["talent"]
+    search_fields = ["talent__name", "need"]
+    autocomplete_fields = ["talent"]
+    date_hierarchy = "raised_on"

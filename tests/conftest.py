@@ -85,3 +85,22 @@ def grant(user, *names):
         user.user_permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
     for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(cache, None)
+
+
+def admin_upload(client, changelist: str, content: bytes, name="data.csv", fmt="csv"):
+    """Upload a file to an admin's import page (the preview step)."""
+    import io
+
+    file = io.BytesIO(content)
+    file.name = name
+    return client.post(
+        f"{changelist}import/", {"import_file": file, "format": {"csv": "0", "xlsx": "1"}[fmt], "resource": "0"}
+    )
+
+
+def admin_confirm(client, changelist: str, preview):
+    """Confirm an import previewed by `admin_upload`."""
+    form = preview.context["confirm_form"]
+    return client.post(
+        f"{changelist}process_import/", {name: form.initial[name] for name in form.fields if name in form.initial}
+    )

@@ -109,12 +109,15 @@ class ScopedAdminMixin:
         return scoped
 
     def _in_scope(self, request, obj) -> bool:
-        if obj is None or not is_scoped(self.model):
+        # For an inline, `obj` is the parent object, not a row of the inline's model: check the
+        # object's own model.
+        model = type(obj)
+        if obj is None or not is_scoped(model):
             return True
         cache = request.__dict__.setdefault("_scope_cache", {})
-        key = (self.model._meta.label, obj.pk)
+        key = (model._meta.label, obj.pk)
         if key not in cache:
-            cache[key] = self.model._default_manager.filter(pk=obj.pk).visible_to(request.user).exists()
+            cache[key] = model._default_manager.filter(pk=obj.pk).visible_to(request.user).exists()
         return cache[key]
 
     def has_view_permission(self, request, obj=None):
@@ -356,6 +359,11 @@ class TargetMilestoneInline(admin.TabularInline):
 STATUS_COLORS = {Status.ON_PACE.value: "#2e7d32", Status.BEHIND.value: "#ef6c00", Status.FAR_BEHIND.value: "#c62828"}
 
 
+def render_status(status: str):
+    """A pace status (xiangcheng/targets.py) as every list shows it: its label in its colour."""
+    return format_html('<strong style="color:{}">{}</strong>', STATUS_COLORS[status], Status(status).label)
+
+
 @admin.register(Target)
 class TargetAdmin(admin.ModelAdmin):
     """Plan targets with their progress today. Targets are district-wide, so not scoped."""
@@ -416,7 +424,7 @@ class TargetAdmin(admin.ModelAdmin):
         found = self._progress(obj)
         if found is None:
             return "规则未注册"
-        return format_html('<strong style="color:{}">{}</strong>', STATUS_COLORS[found.status], found.status_label)
+        return render_status(found.status)
 
     @admin.display(description="预计期末")
     def projected(self, obj):

@@ -2,7 +2,8 @@ from django import forms
 from django.apps import apps
 from django.utils import timezone
 
-from xiangcheng.reports import QUARTERS, quarter_of
+from xiangcheng.periods import quarter_of
+from xiangcheng.reports import QUARTERS
 
 
 class OrganizationChoiceField(forms.ModelChoiceField):
@@ -26,7 +27,8 @@ class ReportForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         organizations = apps.get_model("branches", "Organization").objects.visible_to(user)
-        year, quarter = quarter_of(timezone.localdate())
+        today = timezone.localdate()
+        year, quarter = today.year, quarter_of(today)
         top = organizations.only("code").first()
         defaults = {"year": year, "quarter": quarter, "organization": top.code if top else ""}
         super().__init__({**defaults, **{key: value for key, value in (data or {}).items() if value}}, **kwargs)

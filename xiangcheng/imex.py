@@ -189,7 +189,7 @@ class ChoicesWidget(widgets.Widget):
 
     def __init__(self, choices, **kwargs):
         self.choices = [(str(value), str(label)) for value, label in choices]
-        # import-export offers CharWidget's allow_blank to a blank CharField; blank is "" here anyway.
+        # Blank choices import as "" (see clean), whatever CharWidget's allow_blank would say.
         kwargs.pop("allow_blank", None)
         super().__init__(**kwargs)
 
@@ -307,9 +307,9 @@ class ScopedResource(resources.ModelResource):
     def field_from_django_field(cls, field_name, django_field, readonly):
         field = super().field_from_django_field(field_name, django_field, readonly)
         field.column_name = str(django_field.verbose_name)
-        if isinstance(field.widget, NaturalKeyWidget):
-            # import-export reads a foreign key as its database id ("organization_id"), which an
-            # export would then write; a natural key (code, name) needs the related row.
+        if django_field.many_to_one and hasattr(django_field.related_model, "natural_key_field"):
+            # The library would read and write the raw id ("organization_id") and export it as a
+            # number; a natural key travels both ways instead.
             field.attribute = field_name
             field.widget.key_is_id = False
         return field
@@ -337,7 +337,9 @@ class ScopedResource(resources.ModelResource):
     def widget_kwargs_for_field(cls, field_name, django_field):
         kwargs = super().widget_kwargs_for_field(field_name, django_field)
         if django_field.choices:
-            kwargs["choices"] = django_field.choices
+            # ChoicesWidget reads a blank cell itself; the library's options for blank CharFields
+            # (allow_blank, coerce_to_string) are not its arguments.
+            kwargs = {"choices": django_field.choices}
         if django_field.is_relation and hasattr(django_field.related_model, "natural_key_field"):
             kwargs["model"] = django_field.related_model
             kwargs["field"] = django_field.related_model.natural_key_field
@@ -363,8 +365,10 @@ class ScopedResource(resources.ModelResource):
 
     def export_field(self, field, instance, **kwargs):
         value = super().export_field(field, instance, **kwargs)
-        kind = getattr(self._meta.model, "personal_fields", {}).get(field.attribute)
+        kind = self._personal_kind(field)
         if kind and value and not self.full_numbers:
+            if isinstance(field.widget, NaturalKeysWidget):
+                return field.widget.separator.join(MASKS[kind](key) for key in str(value).split(field.widget.separator))
             return MASKS[kind](value)
         return value
 
@@ -372,6 +376,14 @@ class ScopedResource(resources.ModelResource):
     def full_numbers(self) -> bool:
         """Whether the user may see personal numbers unmasked: asked once per export, not per cell."""
         return can_see_full_numbers(self.user)
+
+    def _personal_kind(self, field) -> str | None:
+        """The kind of personal number a column holds: the model's own, or a related row's natural
+        key when that key is a personal number (a member linked by ID number)."""
+        kind = getattr(self._meta.model, "personal_fields", {}).get(field.attribute)
+        if kind is None and isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
+            kind = getattr(field.widget.model, "personal_fields", {}).get(field.widget.field)
+        return kind
 
     class Meta:
         clean_model_instances = True

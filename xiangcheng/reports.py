@@ -23,7 +23,7 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -35,23 +35,13 @@ from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 from xiangcheng.imex import neutralize
+from xiangcheng.periods import quarter_period
 from xiangcheng.scoping import sees_whole_district, visible
 
 QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 SITE_NAME = "相城区党建生态管理平台"
 # Files carry this time wherever a time is stored, so the same numbers give the same bytes.
 FIXED_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 (a constant, not a moment)
-
-
-def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
-    """The first and last day of a quarter."""
-    start = date(year, 3 * quarter - 2, 1)
-    following = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
-    return start, following - timedelta(days=1)
-
-
-def quarter_of(day: date) -> tuple[int, int]:
-    return day.year, (day.month - 1) // 3 + 1
 
 
 # --- What a section is made of ---------------------------------------------------------------
@@ -359,11 +349,11 @@ class Report:
 
     @property
     def start(self) -> date:
-        return quarter_bounds(self.year, self.quarter)[0]
+        return quarter_period(self.year, self.quarter).start
 
     @property
     def end(self) -> date:
-        return quarter_bounds(self.year, self.quarter)[1]
+        return quarter_period(self.year, self.quarter).end
 
     @property
     def heading(self) -> str:
@@ -399,7 +389,7 @@ def section_organization(organization, user):
 
 def build_report(year: int, quarter: int, organization, user, *, dashboard: bool = False) -> Report:
     """The report computed now from the records."""
-    start, end = quarter_bounds(year, quarter)
+    start, end, _ = quarter_period(year, quarter)
     sections = compute_sections(section_organization(organization, user), user, start, end, dashboard=dashboard)
     return Report(year, quarter, organization, sections)
 

@@ -3,13 +3,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiangcheng.models import ClosedReport
-from xiangcheng.reports import QUARTERS, build_report, quarter_bounds
+from xiangcheng.periods import quarter_period
+from xiangcheng.reports import QUARTERS, build_report
 
 
 @transaction.atomic
 def report_close(*, year: int, quarter: int, organization, acting_user) -> ClosedReport:
     """Close a quarter for `organization`: store its report's numbers and files as they are now."""
-    if quarter_bounds(year, quarter)[1] >= timezone.localdate():
+    if quarter_period(year, quarter).end >= timezone.localdate():
         raise ValidationError(f"{year}年{QUARTERS[quarter]}尚未结束，不能关闭。")
     report = build_report(year, quarter, organization, acting_user)
     closed = ClosedReport(

@@ -123,8 +123,8 @@ def progress(target: Target, on: date) -> Progress:
     actual = int(rule.count(target, target.start, min(on, target.end)))
     total_days = _day_number(target, target.end)
     elapsed_days = min(_day_number(target, on), total_days)
-    expected = _round_half_up(_expected_value(target, elapsed_days))
-    projected = actual if on >= target.end else _round_half_up(Decimal(actual * total_days) / elapsed_days)
+    expected = round_half_up(_expected_value(target, elapsed_days))
+    projected = actual if on >= target.end else round_half_up(Decimal(actual * total_days) / elapsed_days)
     return _progress(actual=actual, expected=expected, projected=projected)
 
 
@@ -161,17 +161,22 @@ def _expected_value(target: Target, elapsed_days: int) -> Decimal:
     return Decimal(points[-1][1])
 
 
-def _round_half_up(value: Decimal) -> int:
+def round_half_up(value: Decimal) -> int:
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _progress(*, actual: int, expected: int, projected: int) -> Progress:
+def pace_status(actual: int, expected: int) -> Status:
+    """The pace scale shared by everything planned against a date (targets, secretary projects):
+    on pace from 100% of expected (also when nothing is expected yet), behind from 85%, far behind below."""
     if actual >= expected:
-        status = Status.ON_PACE
-    elif actual * 100 >= expected * BEHIND_FROM_PERCENT:
-        status = Status.BEHIND
-    else:
-        status = Status.FAR_BEHIND
+        return Status.ON_PACE
+    if actual * 100 >= expected * BEHIND_FROM_PERCENT:
+        return Status.BEHIND
+    return Status.FAR_BEHIND
+
+
+def _progress(*, actual: int, expected: int, projected: int) -> Progress:
+    status = pace_status(actual, expected)
     return Progress(
         actual=actual,
         expected=expected,

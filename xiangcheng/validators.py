@@ -1,7 +1,9 @@
-"""Validators, normalizers and masks for personal numbers, shared by every app."""
+"""Validators, normalizers and masks for personal numbers, and the check of uploaded files, shared by every app."""
 
 import re
+import zipfile
 from datetime import date
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
@@ -76,3 +78,73 @@ def mask_mobile(value: str) -> str:
 
 
 MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+# Uploaded attachments (photos and documents): checked by extension AND by their first bytes, so a
+# renamed file (an .exe called photo.jpg, a .doc called .docx) is refused.
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _starts_with(magic: bytes):
+    return lambda head, file: head.startswith(magic)
+
+
+def _office_zip(part: str):
+    """DOCX and XLSX are ZIP archives; the part they must contain tells them apart."""
+
+    def sniff(head, file):
+        if not head.startswith(b"PK\x03\x04"):
+            return False
+        try:
+            with zipfile.ZipFile(file) as archive:
+                return part in archive.namelist()
+        except (zipfile.BadZipFile, OSError, EOFError):
+            return False
+
+    return sniff
+
+
+# Extension: (content type served back, content check).
+UPLOAD_TYPES = {
+    "jpg": ("image/jpeg", _starts_with(b"\xff\xd8\xff")),
+    "jpeg": ("image/jpeg", _starts_with(b"\xff\xd8\xff")),
+    "png": ("image/png", _starts_with(b"\x89PNG\r\n\x1a\n")),
+    "pdf": ("application/pdf", _starts_with(b"%PDF-")),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        _office_zip("word/document.xml"),
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _office_zip("xl/workbook.xml")),
+}
+_ALLOWED = "JPG、PNG、PDF、DOCX、XLSX"
+
+
+def upload_extension(name: str) -> str:
+    return PurePath(str(name or "")).suffix.lower().removeprefix(".")
+
+
+def validate_upload(file) -> None:
+    """A photo or document of an allowed type (extension and content agree), at most 10 MB."""
+    extension = upload_extension(getattr(file, "name", ""))
+    if extension not in UPLOAD_TYPES:
+        shown = f"“.{extension}”" if extension else "（无扩展名）"
+        raise ValidationError(f"不支持的文件类型{shown}，只能上传 {_ALLOWED} 文件。", code="upload_type")
+    size = file.size
+    if size > UPLOAD_MAX_BYTES:
+        raise ValidationError(
+            f"文件大小 {size / (1024 * 1024):.1f} MB，"
+            f"超过 {UPLOAD_MAX_BYTES // (1024 * 1024)} MB 的上限，请压缩后重新上传。",
+            code="upload_size",
+        )
+    if size == 0:
+        raise ValidationError("文件是空的。", code="upload_empty")
+    file.seek(0)
+    head = file.read(8)
+    file.seek(0)
+    matches = UPLOAD_TYPES[extension][1](head, file)
+    file.seek(0)
+    if not matches:
+        raise ValidationError(
+            f"文件内容与扩展名“.{extension}”不符（可能是改了扩展名的其他文件），请上传真实的 {_ALLOWED} 文件。",
+            code="upload_content",
+        )

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from talent.models import FundingProgramme, Talent, TalentProject
+from tests.conftest import admin_confirm, admin_upload
 from tests.factories import TalentFactory, resident_id
 from xiangcheng.models import AccessLog
 
@@ -50,6 +51,18 @@ def test_exports_mask_numbers_without_the_permission(cast, as_user, talents):
     staff = as_user(cast["staff"]).post(f"{TALENTS}export/", {"format": "0", "resource": "0"})
     assert resident_id(1) in staff.content.decode("utf-8-sig")
     assert AccessLog.objects.filter(action="export").count() == 2
+
+
+def test_export_names_related_rows_by_their_code_and_reimports(cast, as_user, talents, tree):
+    client = as_user(cast["staff"])
+    text = client.post(f"{TALENTS}export/", {"format": "0", "resource": "0"}).content.decode("utf-8-sig")
+    header, *rows = text.splitlines()
+    column = header.split(",").index("责任组织")
+    assert sorted(row.split(",")[column] for row in rows) == ["A0101", "B0101"]
+    Talent.objects.filter(pk=talents["a"].pk).update(organization=tree["A0102"])
+    preview = admin_upload(client, TALENTS, text.encode("utf-8-sig"))
+    admin_confirm(client, TALENTS, preview)
+    assert Talent.objects.get(pk=talents["a"].pk).organization == tree["A0101"]
 
 
 def test_a_talent_is_never_counted_twice(tree, talents):

@@ -7,7 +7,16 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import TalentFactory, UserFactory
+from tests.factories import (
+    ActionBranchFactory,
+    CadreFactory,
+    InstructorFactory,
+    SecretaryProjectFactory,
+    ServiceActionFactory,
+    TalentFactory,
+    UserFactory,
+    cadre_archive,
+)
 from xiangcheng.scoping import is_scoped
 
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)
@@ -21,6 +30,7 @@ def url(model, view, *args):
 
 @pytest.fixture
 def world(tree):
+    from branches.models import Brand, InstructorAssignment, ServiceAttachment
     from talent.models import ProjectStageChange, TalentProject
     from xiangcheng.models import ClosedReport
 
@@ -31,7 +41,67 @@ def world(tree):
     ClosedReport.objects.create(
         year=2020, quarter=1, organization=tree["B"], closed_by=UserFactory(), data={}, xlsx=b"", csv_zip=b""
     )
+    talent.support_requests.create(need="住房", raised_on="2026-01-05")
+    _members_of_b(tree, talent)
+    brand = Brand.objects.create(name="乙镇品牌", organization=tree["B01"])
+    branch = ActionBranchFactory(name="乙镇行动支部", organization=tree["B01"], brand=brand)
+    action = ServiceActionFactory(action_branch=branch, served_on=date(2026, 1, 5))
+    # A row only: no file is written.
+    ServiceAttachment.objects.create(action=action, file="branches/attachments/b.pdf", original_name="b.pdf")
+    SecretaryProjectFactory(organization=tree["B"], started_on=date(2026, 1, 1), planned_end=date(2026, 12, 31))
+    InstructorAssignment.objects.create(
+        instructor=InstructorFactory(), organization=tree["B0101"], start=date(2026, 1, 1)
+    )
+    cadre_archive(CadreFactory(name="乙镇干部", organization=tree["B0101"]))
     return tree
+
+
+def _members_of_b(tree, talent):
+    from datetime import date
+
+    from members.models import (
+        CheckItem,
+        Fulfilment,
+        HealthCheck,
+        HealthCheckScore,
+        Household,
+        MemberRecognition,
+        MemberTransfer,
+        Pairing,
+        Pledge,
+        Visit,
+    )
+    from tests.factories import MemberFactory
+
+    member = MemberFactory(name="乙镇党员", organization=tree["B0101"])
+    MemberTransfer.objects.create(
+        member=member, transferred_on=date(2026, 3, 1), from_organization=tree["B0102"], to_organization=tree["B0101"]
+    )
+    MemberRecognition.objects.create(member=member, kind="honour", title="优秀共产党员", dated_on=date(2026, 7, 1))
+    pledge = Pledge.objects.create(member=member, year=2026, pledged_on=date(2026, 1, 10))
+    Fulfilment.objects.create(
+        pledge=pledge, kind="talent_contact", done_on=date(2026, 2, 1), talent=talent, action="联系人才"
+    )
+    household = Household.objects.create(
+        head="乙户主",
+        address="乙村1号",
+        organization=tree["B01"],
+        village="乙村",
+        hardship="illness",
+        registered_on=date(2025, 1, 1),
+    )
+    pairing = Pairing.objects.create(member=member, household=household, year=2026)
+    Visit.objects.create(pairing=pairing, visited_on=date(2026, 2, 2), action="送药")
+    check = HealthCheck.objects.create(
+        organization=tree["B0101"],
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 3, 31),
+        checked_on=date(2026, 4, 5),
+        checker="督查组",
+        result="good",
+    )
+    item = CheckItem.objects.create(name="班子建设")
+    HealthCheckScore.objects.create(health_check=check, item=item, verdict="met", score=9)
 
 
 @pytest.mark.parametrize("model", [model for model, _ in REGISTRY], ids=lambda model: model._meta.label)

@@ -7,7 +7,7 @@ import pytest
 import tablib
 
 from branches.models import Organization
-from tests.conftest import grant
+from tests.conftest import admin_confirm, admin_upload, grant
 from xiangcheng import imex
 from xiangcheng.models import AccessLog, ImportUpload
 
@@ -20,18 +20,11 @@ def export(client, fmt):
 
 
 def upload(client, content: bytes, name="orgs.csv", fmt="csv"):
-    file = io.BytesIO(content)
-    file.name = name
-    return client.post(
-        f"{ORGS}import/", {"import_file": file, "format": {"csv": "0", "xlsx": "1"}[fmt], "resource": "0"}
-    )
+    return admin_upload(client, ORGS, content, name, fmt)
 
 
 def confirm(client, preview):
-    form = preview.context["confirm_form"]
-    return client.post(
-        f"{ORGS}process_import/", {name: form.initial[name] for name in form.fields if name in form.initial}
-    )
+    return admin_confirm(client, ORGS, preview)
 
 
 def test_csv_export_has_bom_and_chinese_headers(cast, as_user):

@@ -1,0 +1,12 @@
+from django.db import migrations
+
+from xiangcheng.roles import sync_roles
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("branches", "0003_action_branches"),
+        ("xiangcheng", "0004_roles"),
+    ]
+
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

@@ -1,0 +1,688 @@
+"""The "1333" young-cadre files: cadres, their dated growth archive, training classes, practice
+postings, evaluations, five-dimension assessments and the reserve pool.
+
+Everything a plan counts is a dated row: a rank change (reaching section level), a practice
+posting's start, a training completion. A cadre's current rank is read from their latest rank
+change, never stored twice.
+"""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from members.models import Member, Sex
+from talent.models import NamedList
+from xiangcheng.audit import audited
+from xiangcheng.scoping import ScopedQuerySet
+from xiangcheng.validators import id_birth_date, id_sex, normalize_id_number, validate_id_number
+
+# Days ahead in which a posting's end makes its cadre "due back" (the return list).
+DUE_BACK_DAYS = 30
+
+
+class Rank(models.TextChoices):
+    CLERK = "clerk", "办事员"
+    STAFF_MEMBER = "staff_member", "科员"
+    DEPUTY_SECTION = "deputy_section", "副科"
+    SECTION = "section", "正科"
+    DEPUTY_DIVISION = "deputy_division", "副处"
+    DIVISION = "division", "正处"
+
+
+# Section level (科级) and above: reaching one of these is what the "1333" plan counts.
+SECTION_LEVEL = [Rank.DEPUTY_SECTION, Rank.SECTION, Rank.DEPUTY_DIVISION, Rank.DIVISION]
+
+
+class Line(models.TextChoices):
+    PARTY = "party", "党群口"
+    ECONOMY = "economy", "经济口"
+    CONSTRUCTION = "construction", "城建口"
+    LEGAL = "legal", "政法口"
+    SOCIAL = "social", "社会事业口"
+
+
+class CadreType(models.TextChoices):
+    MANAGEMENT = "management", "管理型"
+    PROFESSIONAL = "professional", "专业技术型"
+    ACADEMIC = "academic", "学术研究型"
+
+
+class Source(models.TextChoices):
+    SELECTED_GRADUATE = "selected_graduate", "选调生"
+    ELITE_MASTER = "elite_master", "名校硕士"
+    OVERSEAS = "overseas", "海外引进"
+    OPEN_RECRUITMENT = "open_recruitment", "公开招录"
+    MILITARY = "military", "军队转业"
+    OTHER = "other", "其他"
+
+
+def _choice_check(field: str, choices, label: str) -> models.CheckConstraint:
+    """The database refuses values outside a field's choices."""
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": [value for value, _ in choices]}),
+        name=f"%(app_label)s_%(class)s_{field}_valid",
+        violation_error_message=f"{label}无效。",
+    )
+
+
+def _end_check() -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(end__isnull=True) | Q(end__gte=F("start")),
+        name="%(app_label)s_%(class)s_end_after_start",
+        violation_error_message="结束日期不能早于开始日期。",
+    )
+
+
+class CadreQuerySet(ScopedQuerySet):
+    def with_rank(self, on: date | None = None):
+        """Annotate `current_rank` and `rank_since`: the latest rank change on or before `on` (today)."""
+        on = on or timezone.localdate()
+        latest = RankChange.objects.filter(cadre=OuterRef("pk"), changed_on__lte=on).order_by("-changed_on", "-pk")
+        return self.annotate(
+            current_rank=Subquery(latest.values("rank")[:1]), rank_since=Subquery(latest.values("changed_on")[:1])
+        )
+
+    def practising(self, on: date):
+        """Cadres on a practice posting on `on`."""
+        return self.filter(Exists(PracticePosting.objects.filter(cadre=OuterRef("pk")).active_on(on)))
+
+    def due_back(self, on: date):
+        """Cadres whose practice posting ends within DUE_BACK_DAYS of `on`."""
+        return self.filter(Exists(PracticePosting.objects.filter(cadre=OuterRef("pk")).due_back(on)))
+
+
+@audited()
+class Cadre(models.Model):
+    """A cadre in the "1333" young-cadre files (干部档案). The organization is the party
+    organization of the cadre's unit; it decides who may see the file."""
+
+    name = models.CharField("姓名", max_length=50)
+    sex = models.CharField("性别", max_length=10, choices=Sex.choices, blank=True, help_text="留空则按身份证号填写。")
+    id_number = models.CharField(
+        "身份证号",
+        max_length=18,
+        unique=True,
+        # Checked by clean() after normalizing (validate_id_number), so the message shows once.
+        error_messages={"unique": "该身份证号的干部已建档，不能重复登记。"},
+    )
+    birth_date = models.DateField("出生日期", editable=False)
+    member = models.ForeignKey(
+        "members.Member",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="cadre_files",
+        verbose_name="党员名册",
+        help_text="按身份证号自动关联党员名册。",
+    )
+    degree = models.CharField("最高学历", max_length=20, choices=Member.Education.choices, blank=True)
+    major = models.CharField("专业", max_length=100, blank=True)
+    school = models.CharField("毕业院校", max_length=100, blank=True)
+    unit = models.CharField("工作单位", max_length=100)
+    post = models.CharField("现任职务", max_length=100, blank=True)
+    organization = models.ForeignKey(
+        "branches.Organization", models.PROTECT, related_name="cadres", verbose_name="单位党组织"
+    )
+    line = models.CharField("条线", max_length=20, choices=Line.choices)
+    cadre_type = models.CharField("类型", max_length=20, choices=CadreType.choices)
+    source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.OTHER)
+    notes = models.TextField("备注", blank=True)
+
+    objects = CadreQuerySet.as_manager()
+
+    scope_path = "organization__path"
+    natural_key_field = "id_number"
+    personal_fields = {"id_number": "id_number"}
+
+    class Meta:
+        verbose_name = "干部"
+        verbose_name_plural = "干部"
+        ordering = ["organization__path", "name"]
+        indexes = [
+            # Serves the cadre changelist's default order within an organization.
+            models.Index(fields=["organization", "name"], name="cadres_cadre_org_name"),
+            # Serves the cohort counts: cadres born on or after 1 January of a year.
+            models.Index(fields=["birth_date"], name="cadres_cadre_birth"),
+        ]
+        constraints = [
+            _choice_check("sex", Sex.choices, "性别"),
+            _choice_check("line", Line.choices, "条线"),
+            _choice_check("cadre_type", CadreType.choices, "类型"),
+            _choice_check("source", Source.choices, "来源"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Birth date and sex follow the ID number whatever path saved the row (forms, imports, seeds).
+        if self.id_number and not self.birth_date:
+            self.birth_date = id_birth_date(self.id_number)
+        if self.id_number and not self.sex:
+            self.sex = id_sex(self.id_number)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.id_number = normalize_id_number(self.id_number)
+        errors = {}
+        try:
+            validate_id_number(self.id_number)
+        except ValidationError as error:
+            errors["id_number"] = error.messages
+            if not self.sex:
+                errors["sex"] = "身份证号有效时性别可自动识别；否则请填写性别。"
+        else:
+            self.birth_date = id_birth_date(self.id_number)
+            derived = id_sex(self.id_number)
+            if not self.sex:
+                self.sex = derived
+            elif self.sex != derived:
+                errors["sex"] = f"性别与身份证号不符：身份证号显示为{Sex(derived).label}。"
+            # The same person on the member roster: linked by ID number, never chosen by hand.
+            self.member = Member.objects.filter(id_number=self.id_number).first()
+        if errors:
+            raise ValidationError(errors)
+
+
+class CadreRecord(models.Model):
+    """A row of a cadre's archive: scoped through the cadre's organization."""
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "cadre__organization__path"
+
+    class Meta:
+        abstract = True
+
+
+@audited()
+class RankChange(CadreRecord):
+    """A dated change of a cadre's rank (职级变动). The first one at section level or above is the
+    promotion the "1333" plan counts."""
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="rank_changes", verbose_name="干部")
+    rank = models.CharField("职级", max_length=20, choices=Rank.choices)
+    changed_on = models.DateField("任职日期")
+    document = models.CharField("任职文号", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "职级变动"
+        verbose_name_plural = "职级变动"
+        ordering = ["cadre", "changed_on"]
+        indexes = [
+            # Serves the cohort targets: section-level changes by date.
+            models.Index(fields=["rank", "changed_on"], name="cadres_rankchange_rank_on"),
+        ]
+        constraints = [
+            _choice_check("rank", Rank.choices, "职级"),
+            # Also serves "latest change of a cadre" (current rank).
+            models.UniqueConstraint(
+                fields=["cadre", "changed_on"],
+                name="%(app_label)s_%(class)s_one_per_day",
+                violation_error_message="该干部在这一天已有职级变动记录。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} {self.changed_on:%Y-%m-%d} {self.get_rank_display()}"
+
+    def clean(self):
+        cadre = _cadre_or_none(self)
+        if cadre and cadre.birth_date and self.changed_on and self.changed_on < _adult_on(cadre.birth_date):
+            raise ValidationError({"changed_on": "任职日期早于该干部年满 18 周岁，请核对。"})
+
+
+def _cadre_or_none(record):
+    try:
+        return record.cadre
+    except Cadre.DoesNotExist:
+        return None
+
+
+def _adult_on(birth_date: date) -> date:
+    try:
+        return birth_date.replace(year=birth_date.year + 18)
+    except ValueError:  # 29 February
+        return date(birth_date.year + 18, 3, 1)
+
+
+@audited()
+class EducationRecord(CadreRecord):
+    """A stage of a cadre's education: school, major and degree, with dates."""
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="education_records", verbose_name="干部")
+    start = models.DateField("入学日期")
+    end = models.DateField("毕业日期", null=True, blank=True)
+    school = models.CharField("院校", max_length=100)
+    major = models.CharField("专业", max_length=100, blank=True)
+    degree = models.CharField("学历", max_length=20, choices=Member.Education.choices)
+    full_time = models.BooleanField("全日制", default=True)
+
+    class Meta:
+        verbose_name = "学习经历"
+        verbose_name_plural = "学习经历"
+        ordering = ["cadre", "start"]
+        constraints = [_end_check(), _choice_check("degree", Member.Education.choices, "学历")]
+
+    def __str__(self):
+        return f"{self.school} {self.get_degree_display()}"
+
+
+@audited()
+class PostRecord(CadreRecord):
+    """A post a cadre held (工作经历), marking grassroots posts (基层岗位)."""
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="post_records", verbose_name="干部")
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期", null=True, blank=True, help_text="仍在任留空。")
+    unit = models.CharField("单位", max_length=100)
+    post = models.CharField("职务", max_length=100)
+    is_grassroots = models.BooleanField("基层岗位", default=False, help_text="村（社区）、镇（街道）一线岗位。")
+
+    class Meta:
+        verbose_name = "工作经历"
+        verbose_name_plural = "工作经历"
+        ordering = ["cadre", "start"]
+        constraints = [_end_check()]
+
+    def __str__(self):
+        return f"{self.unit} {self.post}"
+
+
+@audited()
+class TrainingClass(models.Model):
+    """A training class the department runs (第一期青年干部培训班, 百名青年骨干假日成长训练营, …).
+    District-wide, so not scoped; its participants are."""
+
+    name = models.CharField("班次名称", max_length=100, unique=True)
+    start = models.DateField("开班日期")
+    end = models.DateField("结业日期")
+    place = models.CharField("培训地点", max_length=200, blank=True)
+    organizer = models.CharField("主办单位", max_length=100, blank=True)
+    notes = models.TextField("备注", blank=True)
+
+    natural_key_field = "name"
+
+    class Meta:
+        verbose_name = "培训班"
+        verbose_name_plural = "培训班"
+        ordering = ["-start", "name"]
+        constraints = [_end_check()]
+
+    def __str__(self):
+        return self.name
+
+
+class Completion(models.TextChoices):
+    ENROLLED = "enrolled", "在训"
+    COMPLETED = "completed", "已结业"
+    NOT_COMPLETED = "not_completed", "未结业"
+
+
+@audited()
+class TrainingParticipation(CadreRecord):
+    """A cadre in a training class, with whether they completed it; shown in the cadre's archive."""
+
+    Completion = Completion
+
+    training_class = models.ForeignKey(
+        TrainingClass, models.CASCADE, related_name="participations", verbose_name="培训班"
+    )
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="trainings", verbose_name="干部")
+    completion = models.CharField("结业情况", max_length=20, choices=Completion.choices, default=Completion.ENROLLED)
+    notes = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "参训记录"
+        verbose_name_plural = "参训记录"
+        ordering = ["training_class", "cadre"]
+        constraints = [
+            _choice_check("completion", Completion.choices, "结业情况"),
+            models.UniqueConstraint(
+                fields=["training_class", "cadre"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="该干部已在这个培训班中。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} · {self.training_class}"
+
+
+class PostingKind(models.TextChoices):
+    FIRST_SECRETARY = "first_secretary", "第一书记"
+    ATTACHMENT = "attachment", "上挂跟班"
+    PETITION = "petition", "信访实践"
+    MULTI_POST = "multi_post", "多岗位综合锻炼"
+    PARK = "park", "园区挂职"
+
+
+class PostingQuerySet(ScopedQuerySet):
+    def active_on(self, on: date):
+        return self.filter(start__lte=on, end__gte=on)
+
+    def due_back(self, on: date):
+        """Postings ending within DUE_BACK_DAYS from `on` (both days included)."""
+        return self.filter(end__range=(on, on + timedelta(days=DUE_BACK_DAYS)), start__lte=on)
+
+
+class DateRange(models.Func):
+    """daterange(start, end, '[]'): both days of a posting belong to it."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+@audited()
+class PracticePosting(models.Model):
+    """A practice posting (实践锻炼) of a cadre: first secretary in a village, attachment to a
+    higher office, petition office, multi-post practice or secondment to the Industrial Park.
+
+    Both the start and the end day belong to the posting; one cadre's postings may not overlap
+    (a posting may start the day after another ends). The database refuses overlaps with an
+    exclusion constraint over daterange(start, end, '[]') (btree_gist); `clean()` says which
+    posting is in the way before the database has to.
+    """
+
+    Kind = PostingKind
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="postings", verbose_name="干部")
+    kind = models.CharField("锻炼类型", max_length=20, choices=Kind.choices)
+    host_unit = models.CharField("锻炼单位", max_length=100)
+    start = models.DateField("开始日期")
+    end = models.DateField("结束日期", help_text="计划或实际结束日期（含当天）。")
+    notes = models.CharField("备注", max_length=200, blank=True)
+
+    objects = PostingQuerySet.as_manager()
+    scope_path = "cadre__organization__path"
+
+    class Meta:
+        verbose_name = "实践锻炼"
+        verbose_name_plural = "实践锻炼"
+        ordering = ["-start"]
+        indexes = [
+            # Serves the yearly quotas: postings of one kind starting within a window.
+            models.Index(fields=["kind", "start"], name="cadres_posting_kind_start"),
+            # Serves the "on secondment now" and "due back" lists.
+            models.Index(fields=["end"], name="cadres_posting_end"),
+        ]
+        constraints = [
+            _end_check(),
+            _choice_check("kind", PostingKind.choices, "锻炼类型"),
+            ExclusionConstraint(
+                name="cadres_posting_no_overlap",
+                expressions=[
+                    (
+                        DateRange("start", "end", RangeBoundary(inclusive_lower=True, inclusive_upper=True)),
+                        RangeOperators.OVERLAPS,
+                    ),
+                    ("cadre", RangeOperators.EQUAL),
+                ],
+                violation_error_message="该干部在这段时间已有实践锻炼，时间不能重叠。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} · {self.get_kind_display()} · {self.host_unit}"
+
+    def clean(self):
+        if self.start and self.end and self.end < self.start:
+            # Raised on the field so the overlap check never builds an inverted (invalid) range.
+            raise ValidationError({"end": "结束日期不能早于开始日期。"})
+        if not (self.cadre_id and self.start and self.end):
+            return
+        others = PracticePosting.objects.filter(cadre_id=self.cadre_id, start__lte=self.end, end__gte=self.start)
+        other = others.exclude(pk=self.pk).order_by("start").first()
+        if other:
+            raise ValidationError({"start": overlap_message(other)})
+
+
+def overlap_message(other: PracticePosting) -> str:
+    return (
+        f"与该干部已有的实践锻炼时间重叠：{other.get_kind_display()}（{other.host_unit}，"
+        f"{other.start:%Y-%m-%d} 至 {other.end:%Y-%m-%d}）。同一干部的实践锻炼不能重叠，"
+        f"新的锻炼最早从前一段结束的次日开始。"
+    )
+
+
+class Grade(models.TextChoices):
+    EXCELLENT = "excellent", "优秀"
+    COMPETENT = "competent", "称职"
+    BASICALLY_COMPETENT = "basically_competent", "基本称职"
+    INCOMPETENT = "incompetent", "不称职"
+
+
+@audited()
+class AnnualEvaluation(CadreRecord):
+    """A cadre's annual evaluation (年度考核): one per year."""
+
+    Grade = Grade
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="evaluations", verbose_name="干部")
+    year = models.PositiveSmallIntegerField(
+        "年度", validators=[MinValueValidator(1980, "年度不能早于 1980 年。"), MaxValueValidator(2100, "年度无效。")]
+    )
+    grade = models.CharField("考核结果", max_length=20, choices=Grade.choices)
+    notes = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "年度考核"
+        verbose_name_plural = "年度考核"
+        ordering = ["cadre", "-year"]
+        constraints = [
+            _choice_check("grade", Grade.choices, "考核结果"),
+            models.CheckConstraint(
+                condition=Q(year__gte=1980, year__lte=2100),
+                name="%(app_label)s_%(class)s_year_valid",
+                violation_error_message="年度无效。",
+            ),
+            models.UniqueConstraint(
+                fields=["cadre", "year"],
+                name="%(app_label)s_%(class)s_one_per_year",
+                violation_error_message="该干部这一年度的考核结果已登记，每人每年只能有一条。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} {self.year}年度 {self.get_grade_display()}"
+
+
+class AwardLevel(models.TextChoices):
+    NATIONAL = "national", "国家级"
+    PROVINCIAL = "provincial", "省级"
+    CITY = "city", "市级"
+    DISTRICT = "district", "区级"
+    OTHER = "other", "其他"
+
+
+@audited()
+class Award(CadreRecord):
+    """An award or commendation of a cadre (奖励表彰)."""
+
+    Level = AwardLevel
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="awards", verbose_name="干部")
+    title = models.CharField("奖励名称", max_length=200)
+    level = models.CharField("级别", max_length=20, choices=Level.choices, default=Level.DISTRICT)
+    awarded_on = models.DateField("获得日期")
+    issuer = models.CharField("授予单位", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "奖励表彰"
+        verbose_name_plural = "奖励表彰"
+        ordering = ["cadre", "-awarded_on"]
+        constraints = [_choice_check("level", AwardLevel.choices, "级别")]
+
+    def __str__(self):
+        return self.title
+
+
+@audited()
+class AssessmentDimension(NamedList):
+    """A dimension of the five-dimension assessment (五维考量法); staff edit the names."""
+
+    class Meta(NamedList.Meta):
+        verbose_name = "考量维度"
+        verbose_name_plural = "考量维度"
+
+
+@audited()
+class Assessment(CadreRecord):
+    """A five-dimension assessment of a cadre in one round; its scores are rows by dimension."""
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="assessments", verbose_name="干部")
+    round = models.CharField("轮次", max_length=50, help_text="例如：2026年上半年。")
+    assessed_on = models.DateField("考量日期")
+    assessor = models.CharField("考量人", max_length=100)
+    notes = models.TextField("综合评价", blank=True)
+
+    class Meta:
+        verbose_name = "五维考量"
+        verbose_name_plural = "五维考量"
+        ordering = ["cadre", "-assessed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cadre", "round"],
+                name="%(app_label)s_%(class)s_one_per_round",
+                violation_error_message="该干部在这一轮次已有五维考量。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} · {self.round}"
+
+
+@audited()
+class AssessmentScore(models.Model):
+    """One dimension's score (0–100) in an assessment."""
+
+    assessment = models.ForeignKey(Assessment, models.CASCADE, related_name="scores", verbose_name="五维考量")
+    dimension = models.ForeignKey(AssessmentDimension, models.PROTECT, related_name="scores", verbose_name="维度")
+    score = models.PositiveSmallIntegerField(
+        "得分",
+        validators=[MinValueValidator(0, "得分应在 0–100 之间。"), MaxValueValidator(100, "得分应在 0–100 之间。")],
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "assessment__cadre__organization__path"
+
+    class Meta:
+        verbose_name = "维度得分"
+        verbose_name_plural = "维度得分"
+        ordering = ["assessment", "dimension__sort_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0, score__lte=100),
+                name="%(app_label)s_%(class)s_score_range",
+                violation_error_message="得分应在 0–100 之间。",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "dimension"],
+                name="%(app_label)s_%(class)s_one_per_dimension",
+                violation_error_message="同一次考量中每个维度只能打一次分。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dimension}：{self.score}"
+
+
+@audited()
+class GrowthNote(CadreRecord):
+    """A dated entry of a cadre's running growth record (成长纪实)."""
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="notes_log", verbose_name="干部")
+    noted_on = models.DateField("日期")
+    content = models.TextField("纪实内容")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="记录人",
+    )
+
+    class Meta:
+        verbose_name = "成长纪实"
+        verbose_name_plural = "成长纪实"
+        ordering = ["cadre", "-noted_on"]
+
+    def __str__(self):
+        return f"{self.cadre} {self.noted_on:%Y-%m-%d}"
+
+
+class ReserveCategory(models.TextChoices):
+    DEPUTY_SECTION = "deputy_section", "副科职后备"
+    SECTION = "section", "正科职后备"
+    DEPUTY_DIVISION = "deputy_division", "副处职后备"
+
+
+class ReserveStatus(models.TextChoices):
+    IN_POOL = "in_pool", "在库"
+    UNDER_REVIEW = "under_review", "考察中"
+    PROMOTED = "promoted", "已提拔"
+    LEFT = "left", "已出库"
+
+
+@audited()
+class ReserveEntry(CadreRecord):
+    """A cadre's place in the reserve pool of outstanding young cadres (后备优秀年轻干部库)."""
+
+    Category = ReserveCategory
+    Status = ReserveStatus
+
+    OPEN = [Status.IN_POOL, Status.UNDER_REVIEW]
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="reserve_entries", verbose_name="干部")
+    category = models.CharField("后备类别", max_length=20, choices=Category.choices)
+    entered_on = models.DateField("入库日期")
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.IN_POOL)
+    status_on = models.DateField("状态日期", null=True, blank=True, help_text="开始考察、提拔或出库的日期；在库不填。")
+    notes = models.CharField("备注", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "后备干部库"
+        verbose_name_plural = "后备干部库"
+        ordering = ["cadre", "-entered_on"]
+        constraints = [
+            _choice_check("category", ReserveCategory.choices, "后备类别"),
+            _choice_check("status", ReserveStatus.choices, "状态"),
+            models.CheckConstraint(
+                condition=Q(status="in_pool", status_on__isnull=True)
+                | (~Q(status="in_pool") & Q(status_on__isnull=False)),
+                name="%(app_label)s_%(class)s_status_dated",
+                violation_error_message="考察中、已提拔或已出库须填写状态日期；在库不填。",
+            ),
+            models.CheckConstraint(
+                condition=Q(status_on__isnull=True) | Q(status_on__gte=F("entered_on")),
+                name="%(app_label)s_%(class)s_status_after_entry",
+                violation_error_message="状态日期不能早于入库日期。",
+            ),
+            models.UniqueConstraint(
+                fields=["cadre"],
+                condition=Q(status__in=["in_pool", "under_review"]),
+                name="%(app_label)s_%(class)s_one_open",
+                violation_error_message="该干部已在后备库中（在库或考察中），不能重复入库。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} · {self.get_category_display()}"
+
+
+class CadreStatistics(Cadre):
+    """Cadres counted by line × birth cohort × rank (an admin view of the cadre table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "干部统计"
+        verbose_name_plural = "干部统计"

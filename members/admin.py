@@ -1,0 +1,510 @@
+from urllib.parse import quote
+
+import tablib
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q, Sum
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.html import format_html
+
+from branches.admin import TownFilter
+from branches.models import Organization
+from members.forms import MemberForm, VisitForm
+from members.models import (
+    CheckItem,
+    Fulfilment,
+    HealthCheck,
+    HealthCheckScore,
+    Household,
+    Member,
+    MemberRecognition,
+    MemberTransfer,
+    Pairing,
+    Pledge,
+    Visit,
+)
+from members.querysets import completion_by_organization
+from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
+from members.services import member_save
+from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.audit import log_access
+from xiangcheng.imex import CSVFormat, XLSXFormat
+from xiangcheng.models import AccessLog
+from xiangcheng.periods import quarter_period, reference_day, year_period
+
+
+def _today():
+    return timezone.localdate()
+
+
+def _year_choices():
+    year = _today().year
+    return [(str(y), f"{y}年") for y in (year, year - 1, year - 2)]
+
+
+def _quarter_choices():
+    today = _today()
+    choices = []
+    for year in (today.year, today.year - 1):
+        for quarter in (4, 3, 2, 1):
+            if quarter_period(year, quarter).start <= today:
+                choices.append((f"{year}-{quarter}", quarter_period(year, quarter).label))
+    return choices
+
+
+def _chosen_year(value):
+    return int(value) if value and value.isdigit() else None
+
+
+def _chosen_quarter(value):
+    try:
+        year, quarter = (int(part) for part in value.split("-"))
+        return quarter_period(year, quarter)
+    except (AttributeError, ValueError):
+        return None
+
+
+class ExportOnly:
+    """Lists exported from the admin but not imported (only the roster is imported in bulk)."""
+
+    def has_import_permission(self, request):
+        return False
+
+
+class ShortfallFilter(admin.SimpleListFilter):
+    """A "falls short" list: the filter's choices are periods, and choosing one narrows the list
+    to the rows that fall short in it. Scoped like the list (the queryset it narrows is)."""
+
+    def lookups(self, request, model_admin):
+        return _year_choices()
+
+
+class WithoutPledgeFilter(ShortfallFilter):
+    title = "未作365承诺（年度）"
+    parameter_name = "without_pledge"
+
+    def queryset(self, request, queryset):
+        year = _chosen_year(self.value())
+        if year is None:
+            return queryset
+        return queryset.without_pledge(year, reference_day(year_period(year), _today()))
+
+
+class BelowQuotaFilter(ShortfallFilter):
+    title = "结对户数不足（年度）"
+    parameter_name = "below_quota"
+
+    def queryset(self, request, queryset):
+        year = _chosen_year(self.value())
+        if year is None:
+            return queryset
+        return queryset.below_household_quota(year, reference_day(year_period(year), _today()))
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = "身份（今日）"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [("leading", "科级以上党员领导干部"), ("agency", "机关党员")]
+
+    def queryset(self, request, queryset):
+        today = _today()
+        if self.value() == "leading":
+            return queryset.filter(leading_cadre_since__lte=today)
+        if self.value() == "agency":
+            return queryset.filter(agency_member_since__lte=today)
+        return queryset
+
+
+class MemberTownFilter(TownFilter):
+    path_lookup = "organization__path"
+
+
+class MemberTransferInline(ScopedAdminMixin, admin.TabularInline):
+    model = MemberTransfer
+    fields = ["transferred_on", "from_organization", "to_organization"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        # Transfers are made by changing the member's organization (with its date).
+        return False
+
+
+class RecognitionInline(ScopedAdminMixin, admin.TabularInline):
+    model = MemberRecognition
+    extra = 0
+
+
+@admin.register(Member)
+class MemberAdmin(ImportExportAdmin):
+    form = MemberForm
+    resource_classes = [MemberResource]
+    list_display = [
+        "name",
+        "sex",
+        "masked_id_number",
+        "masked_mobile",
+        "organization",
+        "category",
+        "party_post",
+        "joined_on",
+        "status",
+    ]
+    list_filter = [
+        MemberTownFilter,
+        "status",
+        "category",
+        "party_post",
+        RoleFilter,
+        WithoutPledgeFilter,
+        BelowQuotaFilter,
+    ]
+    list_select_related = ["organization"]
+    search_fields = ["name", "=id_number"]
+    autocomplete_fields = ["organization"]
+    readonly_fields = ["birth_date"]
+    inlines = [MemberTransferInline, RecognitionInline]
+    show_full_result_count = False
+    fieldsets = [
+        (None, {"fields": ["name", "sex", "ethnicity", "id_number", "birth_date", "mobile", "education"]}),
+        ("组织关系", {"fields": ["organization", "transferred_on", "joined_on", "category", "party_post"]}),
+        ("身份", {"fields": ["leading_cadre_since", "agency_member_since"]}),
+        ("党籍状态", {"fields": ["status", "status_on"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        personal = self.model.personal_fields
+        masked = {f"masked_{name}" for name in personal}
+        if obj is not None and masked & set(self.get_readonly_fields(request, obj)):
+            return [
+                (title, {**options, "fields": [f"masked_{f}" if f in personal else f for f in options["fields"]]})
+                for title, options in fieldsets
+            ]
+        if obj is None:
+            return [
+                (title, {**options, "fields": [f for f in options["fields"] if f != "transferred_on"]})
+                for title, options in fieldsets
+            ]
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        member_save(member=obj, transferred_on=form.cleaned_data.get("transferred_on"))
+
+
+class FulfilmentInline(ScopedAdminMixin, admin.StackedInline):
+    model = Fulfilment
+    extra = 0
+    autocomplete_fields = ["talent", "support_request", "project"]
+    fields = [("kind", "done_on"), "enterprise", ("talent", "support_request", "project"), "action", "outcome"]
+
+
+class UnfulfilledFilter(admin.SimpleListFilter):
+    title = "未完成的承诺"
+    parameter_name = "unfulfilled"
+
+    def lookups(self, request, model_admin):
+        return [("any", "任一方面未完成"), *((line, f"{label}未完成") for line, (label, _) in Pledge.LINES.items())]
+
+    def queryset(self, request, queryset):
+        if self.value() == "any":
+            return queryset.unfulfilled()
+        if self.value() in Pledge.LINES:
+            return queryset.unfulfilled(self.value())
+        return queryset
+
+
+class PledgeTownFilter(TownFilter):
+    path_lookup = "member__organization__path"
+
+
+@admin.register(Pledge)
+class PledgeAdmin(ExportOnly, ImportExportAdmin):
+    resource_classes = [PledgeResource]
+    list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
+    list_filter = ["year", UnfulfilledFilter, PledgeTownFilter]
+    list_select_related = ["member__organization"]
+    search_fields = ["member__name"]
+    autocomplete_fields = ["member"]
+    inlines = [FulfilmentInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        # Correlated counts per row, computed for the page shown only.
+        return super().get_queryset(request).with_progress()
+
+    def get_urls(self):
+        completion = self.admin_site.admin_view(self.completion_view)
+        return [path("completion/", completion, name="members_pledge_completion"), *super().get_urls()]
+
+    @admin.display(description="所在党组织", ordering="member__organization__path")
+    def organization(self, obj):
+        return obj.member.organization
+
+    def _line(self, obj, line):
+        _, items = Pledge.LINES[line]
+        done = all(getattr(obj, f"done_{item}") >= getattr(obj, item) for item in items)
+        parts = "，".join(f"{getattr(obj, f'done_{item}')}/{getattr(obj, item)}" for item in items)
+        if not any(getattr(obj, item) for item in items):
+            return "—"
+        return format_html(
+            '<span style="color:{}">{} {}</span>',
+            "#2e7d32" if done else "#c62828",
+            "已完成" if done else "未完成",
+            parts,
+        )
+
+    @admin.display(description="企业服务")
+    def enterprise_line(self, obj):
+        return self._line(obj, "enterprise")
+
+    @admin.display(description="人才服务")
+    def talent_line(self, obj):
+        return self._line(obj, "talent")
+
+    @admin.display(description="结对帮扶")
+    def relief_line(self, obj):
+        return self._line(obj, "relief")
+
+    def completion_view(self, request):
+        """Pledge completion by line and visit coverage, per town and per branch; on screen or as a file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = _today()
+        year = _chosen_year(request.GET.get("year")) or today.year
+        quarter = request.GET.get("quarter")
+        quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
+        organizations = Organization.objects.visible_to(request.user).exclude(type=Organization.Type.BRANCH)
+        organization = organizations.filter(code=request.GET.get("organization", "")).first()
+        result = completion_by_organization(request.user, year, quarter, today, organization)
+        headers, tables = completion_table(result)
+        download = request.GET.get("download")
+        if download in ("csv", "xlsx"):
+            return completion_download(request, result, headers, tables, download)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"365承诺完成与走访覆盖情况（{result['period'].label}）",
+            "opts": self.model._meta,
+            "result": result,
+            "headers": headers,
+            "tables": tables,
+            "years": _year_choices(),
+            "year": year,
+            "quarter": quarter,
+            "organizations": organizations.only("code", "name", "path"),
+            "organization": organization,
+        }
+        return TemplateResponse(request, "admin/members/completion.html", context)
+
+
+def _percent(done: int, of: int) -> str:
+    return f"{done}/{of}（{done / of:.0%}）" if of else "—"
+
+
+def completion_table(result) -> tuple[list[str], list[tuple[str, list[list]]]]:
+    """The completion result as a header and two tables (by town, by branch) of display cells."""
+    headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
+    headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
+
+    def cells(row):
+        return [
+            row["town"].name,
+            row["organization"].name,
+            row["secretary"] or "—",
+            row["members"],
+            row["pledges"],
+            _percent(row["enterprise"], row["pledges"]),
+            _percent(row["talent"], row["pledges"]),
+            _percent(row["relief"], row["relief_due"]),
+            *(_percent(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
+        ]
+
+    return headers, [
+        ("按镇（街道）", [cells(row) for row in result["towns"]]),
+        ("按党组织", [cells(row) for row in result["branches"]]),
+    ]
+
+
+def completion_download(request, result, headers, tables, kind):
+    dataset = tablib.Dataset(headers=["统计范围", *headers])
+    for title, rows in tables:
+        for row in rows:
+            dataset.append([title, *row])
+    file_format = CSVFormat() if kind == "csv" else XLSXFormat()
+    log_access(user=request.user, action=AccessLog.Action.EXPORT, what="365承诺完成情况", rows=dataset.height)
+    response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
+    name = f"365承诺完成情况-{result['period'].label}.{kind}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
+
+
+class PairedYearFilter(ShortfallFilter):
+    title = "未结对（年度）"
+    parameter_name = "unpaired"
+
+    def queryset(self, request, queryset):
+        year = _chosen_year(self.value())
+        if year is None:
+            return queryset
+        return queryset.unpaired(year, reference_day(year_period(year), _today()))
+
+
+class UnvisitedFilter(admin.SimpleListFilter):
+    title = "本季度未走访"
+    parameter_name = "unvisited"
+
+    def lookups(self, request, model_admin):
+        return _quarter_choices()
+
+    def queryset(self, request, queryset):
+        quarter = _chosen_quarter(self.value())
+        if quarter is None:
+            return queryset
+        return queryset.unvisited(quarter.start, quarter.end, reference_day(quarter, _today()))
+
+
+class HouseholdTownFilter(TownFilter):
+    path_lookup = "organization__path"
+
+
+@admin.register(Household)
+class HouseholdAdmin(ExportOnly, ImportExportAdmin):
+    resource_classes = [HouseholdResource]
+    list_display = [
+        "head",
+        "masked_head_id_number",
+        "organization",
+        "village",
+        "hardship",
+        "size",
+        "masked_contact",
+        "status",
+        "pairing_count",
+    ]
+    list_filter = [HouseholdTownFilter, "status", "hardship", PairedYearFilter, UnvisitedFilter]
+    list_select_related = ["organization"]
+    search_fields = ["head", "village", "address"]
+    autocomplete_fields = ["organization"]
+
+    def get_queryset(self, request):
+        year = _today().year
+        return super().get_queryset(request).annotate(paired_total=Count("pairings", filter=Q(pairings__year=year)))
+
+    @admin.display(description="本年结对党员", ordering="paired_total")
+    def pairing_count(self, obj):
+        return obj.paired_total
+
+
+class VisitInline(ScopedAdminMixin, admin.TabularInline):
+    model = Visit
+    extra = 0
+    fields = ["visited_on", "action"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(ExportOnly, ImportExportAdmin):
+    resource_classes = [PairingResource]
+    list_display = ["member", "household", "year", "visit_count", "last_visit"]
+    list_filter = ["year"]
+    list_select_related = ["member", "household"]
+    search_fields = ["member__name", "household__head", "household__village"]
+    autocomplete_fields = ["member", "household"]
+    inlines = [VisitInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(visit_total=Count("visits"), visited_last=Max("visits__visited_on"))
+        )
+
+    @admin.display(description="走访次数", ordering="visit_total")
+    def visit_count(self, obj):
+        return obj.visit_total
+
+    @admin.display(description="最近走访", ordering="visited_last")
+    def last_visit(self, obj):
+        return obj.visited_last or "—"
+
+
+@admin.register(Visit)
+class VisitAdmin(ExportOnly, ImportExportAdmin):
+    """Logging a visit: pick the pairing (type a name), the date defaults to today."""
+
+    form = VisitForm
+    resource_classes = [VisitResource]
+    list_display = ["visited_on", "member", "household", "action"]
+    list_filter = ["visited_on"]
+    list_select_related = ["pairing__member", "pairing__household"]
+    search_fields = ["pairing__member__name", "pairing__household__head", "action"]
+    autocomplete_fields = ["pairing"]
+    date_hierarchy = "visited_on"
+    show_full_result_count = False
+
+    @admin.display(description="党员", ordering="pairing__member__name")
+    def member(self, obj):
+        return obj.pairing.member
+
+    @admin.display(description="困难家庭", ordering="pairing__household__head")
+    def household(self, obj):
+        return obj.pairing.household
+
+
+@admin.register(Fulfilment)
+class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["done_on", "member", "kind", "enterprise", "talent", "action"]
+    list_filter = ["kind", "done_on"]
+    list_select_related = ["pledge__member", "talent"]
+    search_fields = ["pledge__member__name", "enterprise", "talent__name", "action"]
+    autocomplete_fields = ["pledge", "talent", "support_request", "project"]
+    date_hierarchy = "done_on"
+
+    @admin.display(description="党员", ordering="pledge__member__name")
+    def member(self, obj):
+        return obj.pledge.member
+
+
+@admin.register(CheckItem)
+class CheckItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "max_score", "sort_order", "is_active"]
+    list_editable = ["sort_order", "is_active"]
+    search_fields = ["name"]
+
+
+class HealthCheckScoreInline(ScopedAdminMixin, admin.TabularInline):
+    model = HealthCheckScore
+    extra = 0
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "item":
+            kwargs["queryset"] = CheckItem.objects.filter(is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class HealthCheckTownFilter(TownFilter):
+    path_lookup = "organization__path"
+
+
+@admin.register(HealthCheck)
+class HealthCheckAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["organization", "period", "checked_on", "checker", "result", "total_score"]
+    list_filter = ["result", HealthCheckTownFilter]
+    list_select_related = ["organization"]
+    search_fields = ["organization__name", "checker"]
+    autocomplete_fields = ["organization"]
+    inlines = [HealthCheckScoreInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(score_total=Sum("scores__score"))
+
+    @admin.display(description="体检期间", ordering="period_end")
+    def period(self, obj):
+        return f"{obj.period_start:%Y-%m-%d} 至 {obj.period_end:%Y-%m-%d}"
+
+    @admin.display(description="总分", ordering="score_total")
+    def total_score(self, obj):
+        return obj.score_total if obj.score_total is not None else "—"

@@ -1,0 +1,270 @@
+"""Reads over the roster and the 365 work: who is on the roll, what a pledge adds up to, which
+household is due a visit, and the "falls short" lists. Every rule counts dated rows, so a past
+year or quarter can be recounted later; `on` is the day a rule is judged on (see
+`xiangcheng.periods.reference_day`)."""
+
+from datetime import date
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from xiangcheng.scoping import ScopedQuerySet
+
+ON_ROLL = "on_roll"
+BEING_HELPED = "being_helped"
+LEADING_CADRE_QUOTA = 2
+# The numbers of a completion row (see `completion_by_organization`), besides visit coverage.
+COMPLETION_COUNTS = ("members", "pledges", "enterprise", "talent", "relief_due", "relief")
+AGENCY_MEMBER_QUOTA = 1
+
+
+def _model(name):
+    return apps.get_model("members", name)
+
+
+def organization_on(member_ref: str, on: date):
+    """The organization of the member `member_ref` points to, as it was on `on` (see
+    `MemberQuerySet.with_organization_on`), as an expression over the outer query."""
+    moves = _model("MemberTransfer").objects.filter(member=OuterRef(member_ref))
+    arrived = moves.filter(transferred_on__lte=on).order_by("-transferred_on", "-pk").values("to_organization")
+    left = moves.filter(transferred_on__gt=on).order_by("transferred_on", "pk").values("from_organization")
+    return Coalesce(
+        Subquery(arrived[:1]),
+        Subquery(left[:1]),
+        F("organization" if member_ref == "pk" else f"{member_ref}__organization"),
+        output_field=models.BigIntegerField(),
+    )
+
+
+class MemberQuerySet(ScopedQuerySet):
+    def on_roll(self, on: date):
+        """Members on the roll on `on`: joined by then and not yet transferred out, suspended or dead."""
+        return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
+            Q(status=ON_ROLL) | Q(status_on__gt=on)
+        )
+
+    def with_organization_on(self, on: date):
+        """Annotate `organization_on`: the organization each member belonged to on `on`.
+
+        The latest transfer on or before `on` says where the member went; failing that, the
+        earliest transfer after `on` says where they came from; failing both, where they are now.
+        """
+        return self.annotate(organization_on=organization_on("pk", on))
+
+    def with_household_quota(self, on: date):
+        """Annotate `household_quota`: households a year the member must help, by their role on `on`."""
+        return self.annotate(
+            household_quota=models.Case(
+                models.When(leading_cadre_since__lte=on, then=Value(LEADING_CADRE_QUOTA)),
+                models.When(agency_member_since__lte=on, then=Value(AGENCY_MEMBER_QUOTA)),
+                default=Value(0),
+            )
+        )
+
+    def without_pledge(self, year: int, on: date):
+        """On the roll on `on` and no 365 pledge for `year`."""
+        pledges = _model("Pledge").objects.filter(member=OuterRef("pk"), year=year)
+        return self.on_roll(on).filter(~Exists(pledges))
+
+    def below_household_quota(self, year: int, on: date):
+        """Leading cadres and agency members (by their role on `on`) paired with fewer households
+        in `year` than their quota. Annotates `household_quota` and `households_paired`."""
+        paired = (
+            _model("Pairing")
+            .objects.filter(member=OuterRef("pk"), year=year)
+            .order_by()
+            .values("member")
+            .annotate(n=Count("household", distinct=True))
+            .values("n")
+        )
+        return (
+            self.on_roll(on)
+            .with_household_quota(on)
+            .annotate(households_paired=Coalesce(Subquery(paired), 0))
+            .filter(household_quota__gt=0, households_paired__lt=F("household_quota"))
+        )
+
+
+class PledgeQuerySet(ScopedQuerySet):
+    def with_progress(self, until: date | None = None):
+        """Annotate `done_<commitment>` for each commitment, counted from the dated records up to
+        `until` (the whole pledge year when None): fulfilment records by kind, and the households
+        the member was paired with that year and visited at least once that year.
+
+        Correlated subqueries rather than Count over joins, so the annotations can be summed per
+        organization (completion by organization) in the same query.
+        """
+        Fulfilment = _model("Fulfilment")
+        Visit = _model("Visit")
+        done = Fulfilment.objects.filter(pledge=OuterRef("pk"))
+        visits = Visit.objects.filter(
+            pairing__member=OuterRef("member"), pairing__year=OuterRef("year"), visited_on__year=OuterRef("year")
+        )
+        if until is not None:
+            done = done.filter(done_on__lte=until)
+            visits = visits.filter(visited_on__lte=until)
+        annotations = {
+            f"done_{kind}": Coalesce(
+                Subquery(done.filter(kind=kind).order_by().values("pledge").annotate(n=Count("pk")).values("n")), 0
+            )
+            for kind in Fulfilment.Kind.values
+        }
+        helped = visits.order_by().values("pairing__member").annotate(n=Count("pairing__household", distinct=True))
+        annotations["done_households"] = Coalesce(Subquery(helped.values("n")), 0)
+        return self.annotate(**annotations)
+
+    def line_fulfilled(self, line: str) -> Q:
+        """A condition on `with_progress()` rows: every commitment of `line` is met."""
+        items = self.model.LINES[line][1]
+        return Q(*(Q(**{f"done_{item}__gte": F(item)}) for item in items))
+
+    def unfulfilled(self, line: str | None = None, until: date | None = None):
+        """Pledges with a commitment not yet met: in `line`, or in any line when None."""
+        lines = [line] if line else list(self.model.LINES)
+        rows = self.with_progress(until)
+        condition = Q()
+        for name in lines:
+            condition |= ~self.line_fulfilled(name)
+        return rows.filter(condition)
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    def helped_on(self, on: date):
+        """Households registered by `on` and still being helped on it."""
+        return self.filter(registered_on__lte=on).filter(Q(status=BEING_HELPED) | Q(status_on__gt=on))
+
+    def paired_in(self, year: int):
+        return self.filter(Exists(_model("Pairing").objects.filter(household=OuterRef("pk"), year=year)))
+
+    def unpaired(self, year: int, on: date):
+        """Being helped on `on` and paired with no member in `year`."""
+        return self.helped_on(on).filter(~Exists(_model("Pairing").objects.filter(household=OuterRef("pk"), year=year)))
+
+    def due_visit(self, start: date, end: date, on: date):
+        """Households that need a visit in the quarter [start, end], judged on `on`: paired that
+        year and still being helped on `on` (a household lifted out during the quarter needs none)."""
+        return self.helped_on(on).paired_in(start.year)
+
+    def unvisited(self, start: date, end: date, on: date):
+        """Households due a visit in the quarter [start, end] that no paired member visited in it."""
+        visits = _model("Visit").objects.filter(
+            pairing__household=OuterRef("pk"), pairing__year=start.year, visited_on__range=(start, end)
+        )
+        return self.due_visit(start, end, on).filter(~Exists(visits))
+
+
+def completion_by_organization(user, year: int, quarter: int | None, today: date, organization=None) -> dict:
+    """Pledge completion by line and visit coverage, per branch and per town, for `year` (and
+    `quarter`, when given), within what `user` may see (and `organization`'s subtree).
+
+    Members count where they belonged on the period's reference day; visit coverage is given for
+    each quarter of the period that has begun. A fixed number of queries: pledges, members, one
+    per quarter for coverage, organizations, towns and secretaries.
+    """
+    from xiangcheng.periods import quarter_period, reference_day, year_period
+
+    Member, Pledge, Pairing, Visit = (_model(name) for name in ("Member", "Pledge", "Pairing", "Visit"))
+    Organization = apps.get_model("branches", "Organization")
+    period = quarter_period(year, quarter) if quarter else year_period(year)
+    on = reference_day(period, today)
+
+    def narrowed(queryset, path):
+        queryset = queryset.visible_to(user)
+        return queryset.filter(**{f"{path}__descendants": organization.path}) if organization else queryset
+
+    rows: dict[int, dict] = {}
+
+    def row(organization_id):
+        return rows.setdefault(organization_id, {**dict.fromkeys(COMPLETION_COUNTS, 0), "coverage": {}})
+
+    members = (
+        narrowed(Member.objects, "organization__path")
+        .on_roll(on)
+        .annotate(organization_then=organization_on("pk", on))
+        .values("organization_then")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for item in members:
+        row(item["organization_then"])["members"] = item["n"]
+
+    pledges = Pledge.objects.filter(year=year)
+    relief_due = Q(households__gt=0)
+    pledge_rows = (
+        narrowed(pledges, "member__organization__path")
+        .with_progress(until=on)
+        .annotate(organization_then=organization_on("member", on))
+        .values("organization_then")
+        .annotate(
+            pledges=Count("pk"),
+            enterprise=Count("pk", filter=pledges.line_fulfilled("enterprise")),
+            talent=Count("pk", filter=pledges.line_fulfilled("talent")),
+            relief_due=Count("pk", filter=relief_due),
+            relief=Count("pk", filter=relief_due & pledges.line_fulfilled("relief")),
+        )
+        .order_by()
+    )
+    for item in pledge_rows:
+        row(item.pop("organization_then")).update(item)
+
+    quarters = [quarter] if quarter else [q for q in (1, 2, 3, 4) if quarter_period(year, q).start <= today]
+    for q in quarters:
+        span = quarter_period(year, q)
+        q_on = reference_day(span, today)
+        visited = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__range=(span.start, span.end))
+        due = (
+            narrowed(Pairing.objects, "member__organization__path")
+            .filter(year=year)
+            .filter(household__registered_on__lte=q_on)
+            .filter(Q(household__status=BEING_HELPED) | Q(household__status_on__gt=q_on))
+            .annotate(organization_then=organization_on("member", q_on))
+            .values("organization_then")
+            .annotate(pairings=Count("pk"), visited=Count("pk", filter=Exists(visited)))
+            .order_by()
+        )
+        for item in due:
+            row(item["organization_then"])["coverage"][q] = (item["visited"], item["pairings"])
+
+    organizations = {o.pk: o for o in Organization.objects.filter(pk__in=rows)}
+    town_paths = {".".join(str(o.path).split(".")[:2]) for o in organizations.values()}
+    towns = {str(o.path): o for o in Organization.objects.filter(path__in=town_paths)}
+    secretaries = dict(
+        Member.objects.filter(organization__in=organizations, party_post="secretary", status=ON_ROLL)
+        .order_by("organization", "name")
+        .values_list("organization", "name")
+    )
+
+    branches, totals = [], {}
+    for organization_id, numbers in rows.items():
+        if organization_id not in organizations:
+            continue
+        org = organizations[organization_id]
+        town = towns.get(".".join(str(org.path).split(".")[:2]), org)
+        branches.append(
+            {"organization": org, "town": town, "secretary": secretaries.get(organization_id, ""), **numbers}
+        )
+        total = totals.setdefault(
+            town.pk,
+            {
+                "organization": town,
+                "town": town,
+                "secretary": "",
+                **dict.fromkeys(COMPLETION_COUNTS, 0),
+                "coverage": {},
+            },
+        )
+        for key in COMPLETION_COUNTS:
+            total[key] += numbers[key]
+        for q, (visited_count, pairing_count) in numbers["coverage"].items():
+            seen, of = total["coverage"].get(q, (0, 0))
+            total["coverage"][q] = (seen + visited_count, of + pairing_count)
+    branches.sort(key=lambda item: str(item["organization"].path))
+    return {
+        "period": period,
+        "on": on,
+        "quarters": quarters,
+        "branches": branches,
+        "towns": sorted(totals.values(), key=lambda item: str(item["town"].path)),
+    }

@@ -1,0 +1,287 @@
+"""Demo roster and 365 work: about 25,000 members, a few thousand hardship households, and this
+year's pledges, fulfilments, pairings and visits, with realistic gaps so the "falls short" lists
+have rows."""
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from stdnum.cn import ric
+
+from branches.models import Organization
+from members.models import (
+    CheckItem,
+    Fulfilment,
+    HealthCheck,
+    HealthCheckScore,
+    Household,
+    Member,
+    MemberTransfer,
+    Pairing,
+    Pledge,
+    Visit,
+)
+from talent.models import SupportRequest, Talent, TalentProject
+from talent.seed import GIVEN, SURNAMES
+from xiangcheng.periods import quarter_period
+
+CHECK_ITEMS = [
+    ("班子建设", 20),
+    ("党员队伍", 20),
+    ("组织生活", 20),
+    ("阵地建设", 10),
+    ("制度落实", 15),
+    ("作用发挥", 15),
+]
+ETHNICITIES = ["汉族"] * 40 + ["回族", "满族", "蒙古族", "壮族", "苗族"]
+ENTERPRISE_NAMES = [
+    "苏州纳微科技",
+    "相城精密机械",
+    "阳澄湖大闸蟹合作社",
+    "高铁新城数据港",
+    "漕湖汽车零部件",
+    "元和生物医药",
+]
+VISIT_ACTIONS = ["送医送药", "助学帮扶", "就业推荐", "节日慰问", "政策宣讲", "房屋修缮", "代办医保"]
+FULFILMENT_ACTIONS = {
+    Fulfilment.Kind.ENTERPRISE_NEED: "走访企业，梳理用工与融资需求",
+    Fulfilment.Kind.ENTERPRISE_PROBLEM: "协调解决企业用电与道路问题",
+    Fulfilment.Kind.ENTERPRISE_POLICY: "帮助企业申报技改补贴",
+    Fulfilment.Kind.TALENT_CONTACT: "上门联系人才，了解创业进展",
+    Fulfilment.Kind.TALENT_DIFFICULTY: "协调解决人才诉求",
+    Fulfilment.Kind.TALENT_PROJECT: "协调项目用地与厂房，推动落地",
+}
+
+
+def _id_number(birth: date, serial: int) -> str:
+    body = f"320507{birth:%Y%m%d}{serial:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _day_in(rng, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randrange((end - start).days + 1))
+
+
+def seed(*, scale: float, rng, log) -> None:
+    if Member.objects.exists():
+        log("党员数据已存在，跳过。")
+        return
+    today = timezone.localdate()
+    year = today.year
+    branches = list(Organization.objects.filter(type=Organization.Type.BRANCH))
+    generals = list(Organization.objects.filter(type=Organization.Type.GENERAL_BRANCH))
+    members = _seed_members(rng, branches, round(25_000 * scale), today)
+    households = _seed_households(rng, generals, max(20, round(3_000 * scale)), today)
+    _seed_transfers(rng, members, branches, today)
+    pledges = _seed_pledges(rng, members, year, today)
+    _seed_fulfilments(rng, pledges, today)
+    _seed_pairings_and_visits(rng, members, households, year, today)
+    _seed_health_checks(rng, branches, year, today)
+    log(f"党员 {len(members)} 名，困难家庭 {len(households)} 户，{year} 年承诺 {len(pledges)} 份。")
+
+
+def _seed_members(rng, branches, count, today):
+    used, members = set(), []
+    for n in range(count):
+        while True:
+            birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 50))
+            number = _id_number(birth, rng.randrange(1000))
+            if number not in used:
+                used.add(number)
+                break
+        organization = branches[n % len(branches)]
+        joined = max(birth.replace(year=birth.year + 20, day=1), date(1975, 1, 1)) + timedelta(days=rng.randrange(3650))
+        joined = min(joined, today - timedelta(days=400))
+        roll = rng.random()
+        members.append(
+            Member(
+                name=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+                sex="male" if int(number[16]) % 2 else "female",
+                ethnicity=rng.choice(ETHNICITIES),
+                id_number=number,
+                birth_date=birth,
+                mobile=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                education=rng.choice(Member.Education.values),
+                organization=organization,
+                joined_on=joined,
+                category=Member.Category.PROBATIONARY if roll < 0.03 else Member.Category.FULL,
+                # Leading cadres are about 1 in 40 members, agency members about 1 in 8; a few
+                # became leading cadres this year.
+                leading_cadre_since=(_day_in(rng, date(2010, 1, 1), today) if 0.03 <= roll < 0.055 else None),
+                agency_member_since=(_day_in(rng, date(2005, 1, 1), today) if 0.055 <= roll < 0.18 else None),
+                party_post=Member.PartyPost.SECRETARY if n < len(branches) else "",
+                status=Member.Status.DECEASED if roll > 0.997 else Member.Status.ON_ROLL,
+                status_on=_day_in(rng, date(today.year, 1, 1), today) if roll > 0.997 else None,
+            )
+        )
+    return Member.objects.bulk_create(members, batch_size=2000)
+
+
+def _seed_households(rng, generals, count, today):
+    households = []
+    for n in range(count):
+        organization = generals[n % len(generals)]
+        town_prefix_end = (
+            organization.name.find("街道") + 2 if "街道" in organization.name else organization.name.find("镇") + 1
+        )
+        village = organization.name[town_prefix_end:].removesuffix("党总支")
+        lifted = rng.random() < 0.08
+        registered = _day_in(rng, date(2019, 1, 1), date(today.year, 1, 1))
+        households.append(
+            Household(
+                head=rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(2)),
+                address=f"{village}{rng.randrange(1, 40)}组{rng.randrange(1, 60)}号",
+                organization=organization,
+                village=village,
+                hardship=rng.choice(Household.Hardship.values),
+                size=rng.randrange(1, 6),
+                contact=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}",
+                registered_on=registered,
+                status=Household.Status.LIFTED_OUT if lifted else Household.Status.BEING_HELPED,
+                status_on=_day_in(rng, date(today.year, 1, 1), today) if lifted else None,
+            )
+        )
+    return Household.objects.bulk_create(households, batch_size=2000)
+
+
+def _seed_transfers(rng, members, branches, today):
+    """About 1 in 200 members moved to another branch this year."""
+    moves = []
+    for member in rng.sample(members, len(members) // 200):
+        target = rng.choice(branches)
+        if target.pk == member.organization_id:
+            continue
+        moves.append(
+            MemberTransfer(
+                member=member,
+                transferred_on=_day_in(rng, date(today.year, 1, 1), today),
+                from_organization_id=member.organization_id,
+                to_organization=target,
+            )
+        )
+        member.organization = target
+    MemberTransfer.objects.bulk_create(moves)
+    Member.objects.bulk_update([move.member for move in moves], ["organization"], batch_size=2000)
+
+
+def _seed_pledges(rng, members, year, today):
+    start = date(year, 1, 1)
+    pledges = [
+        Pledge(
+            member=member,
+            year=year,
+            pledged_on=_day_in(rng, start, min(today, date(year, 3, 31))),
+            households=max(member.household_quota(date(year, 12, 31)), 0),
+            content="立足岗位，服务企业、服务人才、结对帮扶",
+        )
+        for member in members
+        if member.status == Member.Status.ON_ROLL and rng.random() < 0.96
+    ]
+    return Pledge.objects.bulk_create(pledges, batch_size=2000)
+
+
+def _seed_fulfilments(rng, pledges, today):
+    talents = list(Talent.objects.values_list("pk", flat=True))
+    requests = list(SupportRequest.objects.values_list("pk", "talent_id"))
+    projects = list(TalentProject.talents.through.objects.values_list("talentproject_id", "talent_id"))
+    records = []
+    for pledge in pledges:
+        start = pledge.pledged_on
+        progress = rng.random()
+        for kind in Fulfilment.Kind.values:
+            if rng.random() > 0.55 + 0.4 * progress:
+                continue
+            record = Fulfilment(
+                pledge=pledge,
+                kind=kind,
+                done_on=_day_in(rng, start, today),
+                action=FULFILMENT_ACTIONS[kind],
+                outcome="已办结",
+            )
+            if kind in Fulfilment.ENTERPRISE_KINDS:
+                record.enterprise = rng.choice(ENTERPRISE_NAMES)
+            elif kind == Fulfilment.Kind.TALENT_DIFFICULTY and requests:
+                record.support_request_id, record.talent_id = rng.choice(requests)
+            elif kind == Fulfilment.Kind.TALENT_PROJECT and projects:
+                record.project_id, record.talent_id = rng.choice(projects)
+            elif talents:
+                record.talent_id = rng.choice(talents)
+            else:
+                continue
+            records.append(record)
+    Fulfilment.objects.bulk_create(records, batch_size=5000)
+
+
+def _seed_pairings_and_visits(rng, members, households, year, today):
+    year_end = date(year, 12, 31)
+    active = [h for h in households if h.status == Household.Status.BEING_HELPED]
+    # Most households are paired; a few are left for the "no pairing" list.
+    open_households = [h for h in active if rng.random() > 0.03] + [
+        h for h in households if h.status == Household.Status.LIFTED_OUT
+    ]
+    rng.shuffle(open_households)
+    pairings, cursor = [], 0
+
+    def next_household():
+        nonlocal cursor
+        household = open_households[cursor % len(open_households)]
+        cursor += 1
+        return household
+
+    on_roll = [m for m in members if m.status == Member.Status.ON_ROLL]
+    for member in on_roll:
+        quota = member.household_quota(year_end)
+        if quota == 0:
+            continue
+        # About 1 in 12 leading cadres and agency members fall short of their quota.
+        count = quota - 1 if rng.random() < 0.08 else quota
+        chosen = {next_household().pk for _ in range(count)}
+        pairings += [Pairing(member=member, household_id=pk, year=year) for pk in chosen]
+    paired = {p.household_id for p in pairings}
+    ordinary = [m for m in on_roll if m.household_quota(year_end) == 0]
+    for household in open_households:
+        if household.pk not in paired and ordinary:
+            pairings.append(Pairing(member=rng.choice(ordinary), household=household, year=year))
+    pairings = Pairing.objects.bulk_create(pairings, batch_size=2000, ignore_conflicts=False)
+
+    by_pk = {h.pk: h for h in households}
+    visits = []
+    for pairing in pairings:
+        household = by_pk[pairing.household_id]
+        for quarter in (1, 2, 3, 4):
+            span = quarter_period(year, quarter)
+            end = min(span.end, today, household.status_on or span.end)
+            if span.start > end or rng.random() < 0.07:
+                continue
+            for _ in range(rng.choice((1, 1, 2))):
+                visits.append(
+                    Visit(pairing=pairing, visited_on=_day_in(rng, span.start, end), action=rng.choice(VISIT_ACTIONS))
+                )
+    Visit.objects.bulk_create(visits, batch_size=5000)
+
+
+def _seed_health_checks(rng, branches, year, today):
+    items = [
+        CheckItem.objects.get_or_create(name=name, defaults={"max_score": score, "sort_order": n})[0]
+        for n, (name, score) in enumerate(CHECK_ITEMS)
+    ]
+    checks, scores = [], []
+    for organization in rng.sample(branches, max(1, len(branches) // 10)):
+        period = quarter_period(year, max(1, (today.month - 1) // 3))
+        check = HealthCheck(
+            organization=organization,
+            period_start=period.start,
+            period_end=period.end,
+            checked_on=min(today, period.end + timedelta(days=10)),
+            checker="区委组织部督查组",
+            result=rng.choice(HealthCheck.Result.values),
+        )
+        checks.append(check)
+    HealthCheck.objects.bulk_create(checks)
+    for check in checks:
+        for item in items:
+            ratio = rng.uniform(0.6, 1)
+            verdict = "met" if ratio > 0.85 else "partly" if ratio > 0.7 else "not_met"
+            scores.append(
+                HealthCheckScore(health_check=check, item=item, verdict=verdict, score=round(item.max_score * ratio, 1))
+            )
+    HealthCheckScore.objects.bulk_create(scores)

@@ -1,0 +1,25 @@
+"""Demo data: seed_demo loads the cadre files once, of the right shape, and a second run changes nothing."""
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from cadres.models import Cadre, PracticePosting, RankChange, ReserveEntry, TrainingParticipation
+from xiangcheng.models import Target
+from xiangcheng.targets import progress_list
+
+
+def counts():
+    return [model.objects.count() for model in (Cadre, RankChange, PracticePosting, ReserveEntry, Target)]
+
+
+def test_seed_demo_loads_cadre_files_once(db):
+    call_command("seed_demo", scale=0.02, stdout=open("/dev/null", "w"))
+    first = counts()
+    call_command("seed_demo", scale=0.02, stdout=open("/dev/null", "w"))
+    assert counts() == first
+    assert first[0] >= 60
+    assert not Cadre.objects.filter(rank_changes__isnull=True).exists()
+    assert TrainingParticipation.objects.exists()
+    cadre_targets = Target.objects.filter(rule__startswith="cadres_")
+    assert cadre_targets.count() == 9
+    assert all(found is not None for _, found in progress_list(cadre_targets, timezone.localdate()))

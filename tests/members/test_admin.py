@@ -1,0 +1,215 @@
+"""The roster and 365 work in the admin: scoping, shortfall lists and their exports, the roster
+import, transfers, the visit form and the completion page."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from members.models import Household, Member, MemberTransfer, Pairing, Pledge, Visit
+from tests.conftest import admin_confirm, admin_upload, grant
+from tests.factories import MemberFactory, resident_id
+
+MEMBERS = "/admin/members/member/"
+HOUSEHOLDS = "/admin/members/household/"
+VISITS = "/admin/members/visit/"
+COMPLETION = "/admin/members/pledge/completion/"
+YEAR = timezone.localdate().year
+ROSTER_HEADER = "姓名,身份证号,所在党组织,入党日期,党员类别\n"
+
+
+def household(organization, head="王大"):
+    return Household.objects.create(
+        head=head,
+        address="一组1号",
+        organization=organization,
+        village="村",
+        hardship="illness",
+        registered_on=date(YEAR - 1, 6, 1),
+        contact="13912345678",
+    )
+
+
+@pytest.fixture
+def roster(tree):
+    return {
+        "a": MemberFactory(name="甲党员", organization=tree["A0101"], id_number=resident_id(1, region="320500")),
+        "b": MemberFactory(name="乙党员", organization=tree["B0101"], id_number=resident_id(2, region="320500")),
+    }
+
+
+def names(response):
+    return {str(obj) for obj in response.context["cl"].result_list}
+
+
+def test_secretary_sees_only_their_members_with_numbers_masked(cast, as_user, roster):
+    response = as_user(cast["secretary_a"]).get(MEMBERS)
+    body = response.content.decode()
+    assert names(response) == {"甲党员"}
+    assert resident_id(1, region="320500") not in body
+    assert resident_id(1, region="320500")[:6] + "********" in body
+
+
+def test_outsider_sees_no_member(cast, as_user, roster):
+    assert as_user(cast["outsider"]).get(MEMBERS).status_code == 403
+
+
+def test_members_without_a_pledge_list_and_export(cast, as_user, roster, tree):
+    pledged = MemberFactory(name="已承诺", organization=tree["A0102"])
+    Pledge.objects.create(member=pledged, year=YEAR, pledged_on=date(YEAR, 1, 5))
+    client = as_user(cast["secretary_a"])
+    assert names(client.get(MEMBERS, {"without_pledge": YEAR})) == {"甲党员"}
+    export = client.post(f"{MEMBERS}export/?without_pledge={YEAR}", {"format": "0", "resource": "0"})
+    text = export.content.decode("utf-8-sig")
+    assert "甲党员" in text and "已承诺" not in text and "乙党员" not in text
+    assert resident_id(1, region="320500") not in text
+
+
+def test_department_sees_every_town_in_the_shortfall_list(cast, as_user, roster):
+    assert names(as_user(cast["staff"]).get(MEMBERS, {"without_pledge": YEAR})) == {"甲党员", "乙党员"}
+
+
+def test_members_below_their_household_quota(cast, as_user, tree):
+    MemberFactory(name="领导干部", organization=tree["A0101"], leading_cadre_since=date(2020, 1, 1))
+    agency = MemberFactory(name="机关党员", organization=tree["A0101"], agency_member_since=date(2020, 1, 1))
+    Pairing.objects.create(member=agency, household=household(tree["A01"]), year=YEAR)
+    response = as_user(cast["staff"]).get(MEMBERS, {"below_quota": YEAR})
+    assert names(response) == {"领导干部"}
+
+
+def test_households_unpaired_and_unvisited_lists(cast, as_user, tree):
+    alone = household(tree["A01"], head="未结对户")
+    paired = household(tree["A01"], head="未走访户")
+    visited = household(tree["A01"], head="已走访户")
+    far = household(tree["B01"], head="乙镇户")
+    member = MemberFactory(organization=tree["A0101"])
+    Pairing.objects.create(member=member, household=paired, year=YEAR)
+    done = Pairing.objects.create(member=member, household=visited, year=YEAR)
+    Visit.objects.create(pairing=done, visited_on=timezone.localdate(), action="走访")
+    client = as_user(cast["secretary_a"])
+    quarter = f"{YEAR}-{(timezone.localdate().month - 1) // 3 + 1}"
+    assert names(client.get(HOUSEHOLDS, {"unpaired": YEAR})) == {str(alone)}
+    assert names(client.get(HOUSEHOLDS, {"unvisited": quarter})) == {str(paired)}
+    export = client.post(f"{HOUSEHOLDS}export/?unvisited={quarter}", {"format": "1", "resource": "0"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
+    assert [row[0] for row in rows[1:]] == ["未走访户"]
+    assert "139****5678" in rows[1]
+    assert far not in Household.objects.visible_to(cast["secretary_a"])
+
+
+def test_roster_changelist_costs_the_same_queries_at_any_size(cast, as_user, tree, django_assert_num_queries):
+    client = as_user(cast["staff"])
+    client.get(MEMBERS)  # warm the session and permission caches
+
+    def count():
+        # Session, user, two permission lookups, towns for the filter, count, rows, session save (3).
+        with django_assert_num_queries(10):
+            response = client.get(MEMBERS)
+        return len(response.context["cl"].result_list)
+
+    MemberFactory.create_batch(3, organization=tree["A0101"])
+    assert count() == 3
+    MemberFactory.create_batch(30, organization=tree["B0102"])
+    assert count() == 33
+
+
+def test_changing_the_organization_asks_for_the_transfer_date_and_records_it(cast, as_user, roster, tree):
+    client = as_user(cast["staff"])
+    member = roster["a"]
+    form = {
+        "name": member.name,
+        "sex": member.sex,
+        "ethnicity": "汉族",
+        "id_number": member.id_number,
+        "organization": tree["B0102"].pk,
+        "category": "full",
+        "status": "on_roll",
+        "recognitions-TOTAL_FORMS": 0,
+        "recognitions-INITIAL_FORMS": 0,
+        "transfers-TOTAL_FORMS": 0,
+        "transfers-INITIAL_FORMS": 0,
+    }
+    response = client.post(f"{MEMBERS}{member.pk}/change/", form)
+    assert "更改所在党组织须填写转接日期。" in response.content.decode()
+    assert Member.objects.get(pk=member.pk).organization == tree["A0101"]
+    response = client.post(f"{MEMBERS}{member.pk}/change/", {**form, "transferred_on": "2026-09-01"})
+    assert response.status_code == 302, response.content.decode()
+    move = MemberTransfer.objects.get(member=member)
+    assert (move.from_organization, move.to_organization, move.transferred_on) == (
+        tree["A0101"],
+        tree["B0102"],
+        date(2026, 9, 1),
+    )
+
+
+def test_roster_import_writes_every_row(cast, as_user, tree):
+    client = as_user(cast["staff"])
+    rows = "".join(f"党员{n},{resident_id(n, region='320500')},A0101,2010-07-01,正式党员\n" for n in range(5))
+    preview = admin_upload(client, MEMBERS, (ROSTER_HEADER + rows).encode())
+    admin_confirm(client, MEMBERS, preview)
+    assert Member.objects.filter(organization=tree["A0101"]).count() == 5
+    assert Member.objects.get(name="党员1").birth_date == date(1985, 1, 1)
+
+
+def test_roster_import_with_one_bad_row_writes_nothing(cast, as_user, tree):
+    client = as_user(cast["staff"])
+    good = f"好党员,{resident_id(1, region='320500')},A0101,2010-07-01,正式党员\n"
+    valid = resident_id(2, region="320500")
+    bad = f"坏党员,{valid[:-1]}{'1' if valid[-1] == '0' else '0'},A0101,2010-07-01,正式党员\n"
+    response = admin_upload(client, MEMBERS, (ROSTER_HEADER + good + bad).encode())
+    body = response.content.decode()
+    assert "<td>第 2 条数据</td><td>身份证号</td>" in body
+    assert not Member.objects.exists()
+
+
+def test_roster_import_refuses_the_same_person_twice_in_a_file(cast, as_user, tree):
+    row = f"张三,{resident_id(1, region='320500')},A0101,2010-07-01,正式党员\n"
+    response = admin_upload(as_user(cast["staff"]), MEMBERS, (ROSTER_HEADER + row + row).encode())
+    assert "文件中同一身份证号出现多次（第 1、2 条数据）" in response.content.decode()
+    assert not Member.objects.exists()
+
+
+def test_secretary_cannot_import_members_into_another_town(cast, as_user, tree):
+    row = f"张三,{resident_id(1, region='320500')},B0101,2010-07-01,正式党员\n"
+    response = admin_upload(as_user(cast["secretary_a"]), MEMBERS, (ROSTER_HEADER + row).encode())
+    assert "找不到党组织“B0101”，或不在您的权限范围内" in response.content.decode()
+    assert not Member.objects.exists()
+
+
+def test_visit_form_defaults_to_today_and_offers_only_own_pairings(cast, as_user, tree):
+    mine = Pairing.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), household=household(tree["A01"]), year=YEAR
+    )
+    theirs = Pairing.objects.create(
+        member=MemberFactory(organization=tree["B0101"]), household=household(tree["B01"]), year=YEAR
+    )
+    client = as_user(cast["secretary_a"])
+    page = client.get(f"{VISITS}add/")
+    assert page.context["adminform"].form["visited_on"].value() == timezone.localdate()
+    refused = client.post(f"{VISITS}add/", {"pairing": theirs.pk, "visited_on": timezone.localdate(), "action": "x"})
+    assert "pairing" in refused.context["adminform"].form.errors
+    saved = client.post(f"{VISITS}add/", {"pairing": mine.pk, "visited_on": timezone.localdate(), "action": "送药"})
+    assert saved.status_code == 302
+    assert Visit.objects.get().pairing == mine
+
+
+def test_completion_page_and_download(cast, as_user, tree):
+    MemberFactory(name="甲书记", organization=tree["A0101"], party_post="secretary")
+    MemberFactory(name="乙书记", organization=tree["B0101"], party_post="secretary")
+    secretary = as_user(cast["secretary_a"])
+    body = secretary.get(COMPLETION, {"year": YEAR}).content.decode()
+    assert "甲书记" in body and "乙书记" not in body
+    download = secretary.get(COMPLETION, {"year": YEAR, "download": "csv"})
+    assert download.content.startswith(b"\xef\xbb\xbf")
+    text = download.content.decode("utf-8-sig")
+    assert "甲书记" in text and "乙" not in text
+    assert as_user(cast["outsider"]).get(COMPLETION).status_code == 403
+
+
+def test_secretary_needs_export_permission_for_nothing_more(cast, as_user, roster):
+    grant(cast["secretary_a"], "members.delete_member")
+    response = as_user(cast["secretary_a"]).post(f"{MEMBERS}{roster['b'].pk}/delete/", {"post": "yes"})
+    assert response.status_code == 404
+    assert Member.objects.filter(pk=roster["b"].pk).exists()
