@@ -210,10 +210,15 @@ def phase_copy() -> dict:
             if self.first_row is None and self.lines > 1:
                 self.first_row = time.perf_counter() - started
 
-    table = Member._meta.db_table
+    # The columns the export writes, as raw values: the organization by its code, as the export does.
+    exporter = export_resource(None)
+    columns = []
+    for field in exporter.get_export_fields():
+        model_field = Member._meta.get_field(field.attribute)
+        columns.append("o.code" if model_field.is_relation else f"m.{connection.ops.quote_name(model_field.column)}")
     query = (
-        f"COPY (SELECT m.name, m.sex, m.id_number, m.mobile, o.code, m.joined_on, m.category, m.status "
-        f"FROM {table} m JOIN branches_organization o ON o.id = m.organization_id ORDER BY m.id) "
+        f"COPY (SELECT {', '.join(columns)} FROM {Member._meta.db_table} m "
+        "JOIN branches_organization o ON o.id = m.organization_id ORDER BY m.id) "
         "TO STDOUT WITH (FORMAT csv, HEADER)"
     )
     sink = Sink()
