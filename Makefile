@@ -49,7 +49,7 @@ stop-db: setup
 	$(BIN)/python -c "from pathlib import Path; from xiangcheng.localdb import stop; stop(Path('.').resolve())"
 
 bench: migrate
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(if $(ROWS),--rows $(ROWS))
 
 clean: stop-db
 	rm -rf $(VENV) var

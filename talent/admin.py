@@ -107,6 +107,22 @@ class IntroducedYearFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DuplicateIdFilter(admin.SimpleListFilter):
+    """Talents whose document number another talent shares once case and spaces are ignored
+    (the data-quality page links here)."""
+
+    title = "证件号码重复"
+    parameter_name = "duplicate_id"
+
+    def lookups(self, request, model_admin):
+        return [("1", "疑似同一人重复登记")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.duplicated_id_numbers()
+        return queryset
+
+
 class TalentHonourInline(ScopedAdminMixin, admin.TabularInline):
     model = TalentHonour
     extra = 0
@@ -136,12 +152,24 @@ class TalentAdmin(ImportExportAdmin):
         "organization",
         "introduced_on",
     ]
-    list_filter = ["honours__honour", "industry", "zone", IntroducedYearFilter, TalentTownFilter, "is_overseas"]
+    list_filter = [
+        "honours__honour",
+        "industry",
+        "zone",
+        IntroducedYearFilter,
+        TalentTownFilter,
+        "is_overseas",
+        DuplicateIdFilter,
+    ]
     list_select_related = ["industry", "zone", "organization"]
     search_fields = ["name", "employer"]
     autocomplete_fields = ["organization", "source_event"]
     inlines = [TalentHonourInline, SupportRequestInline, OverseasPlacementInline]
     show_full_result_count = False
+
+    def lookup_allowed(self, lookup, value, request):
+        # Plan targets name an honour by its name (talent/reports.py talents_introduced_url).
+        return lookup == "honours__honour__name" or super().lookup_allowed(lookup, value, request)
 
 
 class StageChangeInline(ScopedAdminMixin, admin.TabularInline):
@@ -152,12 +180,45 @@ class StageChangeInline(ScopedAdminMixin, admin.TabularInline):
 @admin.register(TalentProject)
 class TalentProjectAdmin(ImportExportAdmin):
     resource_classes = [TalentProjectResource]
-    list_display = ["title", "enterprise", "organization", "programme", "requested", "approved", "disbursed"]
+    list_display = [
+        "title",
+        "enterprise",
+        "organization",
+        "programme",
+        "signed",
+        "requested",
+        "approved",
+        "disbursed",
+    ]
     list_filter = ["programme", "source_event"]
     list_select_related = ["organization", "programme"]
     search_fields = ["title", "enterprise"]
     autocomplete_fields = ["talents", "organization", "source_event"]
     inlines = [StageChangeInline]
+
+    def get_queryset(self, request):
+        # signed_on also serves ?signed_on__gte=…&signed_on__lte=…, the reports' links.
+        return super().get_queryset(request).with_signed_on()
+
+    @admin.display(description="签约日期", ordering="signed_on")
+    def signed(self, obj):
+        return obj.signed_on
+
+
+@admin.register(ProjectStageChange)
+class ProjectStageChangeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Stage changes of all projects, dated: the list the reports' project counts link to."""
+
+    list_display = ["project", "stage", "changed_on", "organization"]
+    list_filter = ["stage"]
+    list_select_related = ["project__organization"]
+    search_fields = ["project__title"]
+    autocomplete_fields = ["project"]
+    date_hierarchy = "changed_on"
+
+    @admin.display(description="责任组织", ordering="project__organization__path")
+    def organization(self, obj):
+        return obj.project.organization
 
 
 @admin.register(SupportRequest)

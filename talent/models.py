@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
+from talent.querysets import TalentProjectQuerySet, TalentQuerySet
 from xiangcheng.audit import audited
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
@@ -128,7 +129,7 @@ class Talent(models.Model):
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE)
     notes = models.TextField("备注", blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = TalentQuerySet.as_manager()
 
     scope_path = "organization__path"
     natural_key_field = "id_number"
@@ -244,7 +245,7 @@ class TalentProject(models.Model):
         "已拨付金额（元）", max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
     )
 
-    objects = ScopedQuerySet.as_manager()
+    objects = TalentProjectQuerySet.as_manager()
     scope_path = "organization__path"
 
     class Meta:

@@ -159,3 +159,24 @@ def cadre_archive(cadre, size: int = 1) -> None:
             status="left",
             status_on=date(year, 12, 31),
         )
+
+
+def talent_project(organization, title, *, signed_on=None, stages=(), programme=None, approved=0, disbursed=0):
+    """A talent project with dated stage changes: `signed_on` and any further (stage, date) pairs."""
+    from decimal import Decimal
+
+    from talent.models import ProjectStageChange, TalentProject
+
+    project = TalentProject.objects.create(
+        title=title,
+        enterprise=f"{title}企业",
+        organization=organization,
+        programme=programme,
+        approved=Decimal(approved),
+        disbursed=Decimal(disbursed),
+    )
+    changes = ([("signed", signed_on)] if signed_on else []) + list(stages)
+    ProjectStageChange.objects.bulk_create(
+        [ProjectStageChange(project=project, stage=stage, changed_on=day) for stage, day in changes]
+    )
+    return project

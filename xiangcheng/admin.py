@@ -2,19 +2,22 @@
 
 import pghistory
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header, urlencode
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
+from xiangcheng import imex
 from xiangcheng.audit import history_of, log_access
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
-from xiangcheng.models import AccessLog, Target, TargetMilestone
+from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
@@ -27,6 +30,38 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 
     def field_choices(self, field, request, model_admin):
         return [(obj.pk, str(obj)) for obj in visible(field.related_model._default_manager.all(), request.user)]
+
+
+class SubtreeFilter(admin.SimpleListFilter):
+    """?org=<organization code>: the rows of that organization and everything below it. Every
+    scoped admin has it, so a dashboard or report number can link to the list it counts. It
+    shows in the sidebar only while in use, and only organizations the user may see apply."""
+
+    title = "所属组织（含下级）"
+    parameter_name = "org"
+    # The lookup from the filtered model to the organization's tree path (its `scope_path`).
+    path_lookup = "path"
+
+    def _organization(self, request):
+        cache = request.__dict__.setdefault("_subtree_filter", {})
+        if self.value() not in cache:
+            organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
+            cache[self.value()] = organizations.filter(code=self.value()).first()
+        return cache[self.value()]
+
+    def lookups(self, request, model_admin):
+        if not self.value():
+            return []
+        organization = self._organization(request)
+        return [(self.value(), organization.name if organization else "（不在权限范围内的组织）")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        organization = self._organization(request)
+        if organization is None:
+            return queryset.none()
+        return queryset.filter(**{f"{self.path_lookup}__descendants": organization.path})
 
 
 class ScopedAdminMixin:
@@ -69,6 +104,8 @@ class ScopedAdminMixin:
                 if field is not None and field.is_relation and is_scoped(field.related_model):
                     entry = (entry, ScopedRelatedFieldListFilter)
             scoped.append(entry)
+        if is_scoped(self.model):
+            scoped.append(type("SubtreeFilter", (SubtreeFilter,), {"path_lookup": self.model.scope_path}))
         return scoped
 
     def _in_scope(self, request, obj) -> bool:
@@ -244,6 +281,47 @@ class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
         else:
             form.add_error("import_file", "无法读取文件，请确认选择了正确的格式（CSV 或 XLSX）。")
 
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        """Large exports: a CSV of more than STREAM_CSV_FROM_ROWS rows streams row by row; an
+        XLSX of more than MAX_XLSX_ROWS rows is refused (the export form shows the message)."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        rows = queryset.count()
+        if isinstance(file_format, XLSXFormat) and rows > imex.MAX_XLSX_ROWS:
+            raise ValueError(
+                f"共 {rows:,} 行，超过 Excel（XLSX）导出上限 {imex.MAX_XLSX_ROWS:,} 行。"
+                "请改选 CSV 格式导出（CSV 可用 Excel 或 WPS 打开），或先筛选缩小范围。"
+            )
+        filename = self.get_export_filename(request, queryset, file_format)
+        if not isinstance(file_format, CSVFormat) or rows <= imex.STREAM_CSV_FROM_ROWS:
+            response = super()._do_file_export(file_format, request, queryset, export_form=export_form)
+            response["Content-Disposition"] = content_disposition_header(True, filename)
+            return response
+        resource_class = self.choose_export_resource_class(export_form, request)
+        resource = resource_class(**self.get_export_resource_kwargs(request, export_form=export_form))
+        log_access(
+            user=request.user, action=AccessLog.Action.EXPORT, what=str(self.model._meta.verbose_name), rows=rows
+        )
+        response = StreamingHttpResponse(
+            imex.stream_csv(
+                resource,
+                queryset,
+                export_fields=self.get_export_resource_fields_from_form(export_form),
+                export_form=export_form,
+                force_native_type=False,
+            ),
+            content_type=file_format.get_content_type(),
+        )
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        # Reverse proxies (nginx) pass the rows on as they come instead of buffering the file.
+        response["X-Accel-Buffering"] = "no"
+        return response
+
+    def get_export_filename(self, request, queryset, file_format):
+        # Chinese, as users name their files: 人才-2020-05-17.csv.
+        today = timezone.localdate()
+        return f"{self.model._meta.verbose_name_plural}-{today:%Y-%m-%d}.{file_format.get_extension()}"
+
     def get_export_data(self, file_format, request, queryset, **kwargs):
         kwargs.pop("encoding", None)
         if not self.has_export_permission(request):
@@ -352,3 +430,47 @@ class TargetAdmin(admin.ModelAdmin):
     def projected(self, obj):
         found = self._progress(obj)
         return found.projected if found else "—"
+
+
+@admin.register(ClosedReport)
+class ClosedReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Closed quarters, read-only: closing and reopening happen on the quarterly report page."""
+
+    list_display = ["organization", "year", "quarter", "closed_by", "closed_at", "state", "open_report"]
+    list_filter = ["year", "quarter"]
+    list_select_related = ["organization", "closed_by"]
+    fields = [
+        "organization",
+        "year",
+        "quarter",
+        "closed_by",
+        "closed_at",
+        "reopened_by",
+        "reopened_at",
+        "reopen_reason",
+    ]
+    ordering = ["-year", "-quarter", "organization__path"]
+
+    def get_queryset(self, request):
+        # The stored files stay in the database until someone downloads them.
+        return super().get_queryset(request).defer("data", "xlsx", "csv_zip")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="状态")
+    def state(self, obj):
+        if obj.reopened_at:
+            return f"已重新开放（{timezone.localtime(obj.reopened_at):%Y-%m-%d %H:%M}）"
+        return "已关闭"
+
+    @admin.display(description="报表")
+    def open_report(self, obj):
+        query = urlencode({"year": obj.year, "quarter": obj.quarter, "organization": obj.organization.code})
+        return format_html('<a href="{}?{}">查看</a>', reverse("admin:quarterly_report"), query)

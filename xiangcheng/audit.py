@@ -6,13 +6,14 @@ from django.contrib.auth import get_user_model
 LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 
 
-def audited():
+def audited(**options):
     """Track every insert, update and delete of a model with database triggers.
 
     Triggers see bulk imports and `QuerySet.update()` too; the request middleware (or an import)
-    attaches the acting user and URL as context.
+    attaches the acting user and URL as context. `options` go to `pghistory.track` (for example
+    `exclude=[...]` to keep large file columns out of the history).
     """
-    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent())
+    return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **options)
 
 
 def history_of(obj) -> list[dict]:

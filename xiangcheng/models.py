@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from xiangcheng import targets
 from xiangcheng.audit import audited
+from xiangcheng.scoping import ScopedQuerySet
 
 
 class AccessLog(models.Model):
@@ -122,3 +123,73 @@ class TargetMilestone(models.Model):
         if self.due_on and target.start and target.end and not target.start <= self.due_on <= target.end:
             window = f"{target.start:%Y-%m-%d} 至 {target.end:%Y-%m-%d}"
             raise ValidationError({"due_on": f"节点日期必须在计划目标的起止日期（{window}）之内。"})
+
+
+# The stored files stay out of the history: the history says who closed and reopened, not the bytes.
+@audited(exclude=["data", "xlsx", "csv_zip"])
+class ClosedReport(models.Model):
+    """A closed quarter (已关闭的季度报表): the quarterly report of one organization as it stood
+    when staff closed the quarter, its numbers as JSON and its files as bytes. Later edits to the
+    records leave it unchanged; viewing or downloading a closed quarter serves what is stored.
+    Reopening marks it reopened (kept, with who and why, in the audit trail); the quarter may then
+    be closed again."""
+
+    class Quarter(models.IntegerChoices):
+        Q1 = 1, "第一季度"
+        Q2 = 2, "第二季度"
+        Q3 = 3, "第三季度"
+        Q4 = 4, "第四季度"
+
+    year = models.PositiveSmallIntegerField("年度")
+    quarter = models.PositiveSmallIntegerField("季度", choices=Quarter.choices)
+    organization = models.ForeignKey(
+        "branches.Organization", models.PROTECT, related_name="closed_reports", verbose_name="组织"
+    )
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name="关闭人")
+    closed_at = models.DateTimeField("关闭时间", default=timezone.now)
+    data = models.JSONField("报表数据")
+    xlsx = models.BinaryField("XLSX 文件")
+    csv_zip = models.BinaryField("CSV 压缩包")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="重新开放人"
+    )
+    reopened_at = models.DateTimeField("重新开放时间", null=True, blank=True)
+    reopen_reason = models.CharField("重新开放原因", max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organization__path"
+
+    class Meta:
+        verbose_name = "已关闭的季度报表"
+        verbose_name_plural = "已关闭的季度报表"
+        ordering = ["-year", "-quarter", "organization__path"]
+        permissions = [("close_report", "关闭和重新开放季度报表")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "quarter", "organization"],
+                condition=models.Q(reopened_at__isnull=True),
+                name="%(app_label)s_%(class)s_one_closed",
+                violation_error_message="该组织的这个季度已经关闭。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quarter__gte=1, quarter__lte=4),
+                name="%(app_label)s_%(class)s_quarter_valid",
+                violation_error_message="季度应为 1 至 4。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reopened_at__isnull=True) | models.Q(reopened_by__isnull=False),
+                name="%(app_label)s_%(class)s_reopened_by_someone",
+                violation_error_message="重新开放须记录重新开放人。",
+            ),
+        ]
+        triggers = [
+            # What was closed stays as it was, whatever the code path: only reopening may change a row.
+            pgtrigger.ReadOnly(
+                name="frozen",
+                fields=["year", "quarter", "organization", "closed_by", "closed_at", "data", "xlsx", "csv_zip"],
+            ),
+            pgtrigger.Protect(name="kept", operation=pgtrigger.Delete),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.year}年{self.get_quarter_display()}"

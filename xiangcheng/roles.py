@@ -23,6 +23,9 @@ DISTRICT_EXTRA = [
     "xiangcheng.add_targetmilestone",
     "xiangcheng.change_targetmilestone",
     "xiangcheng.delete_targetmilestone",
+    # Quarterly reports: closing and reopening a quarter is the district's call.
+    "xiangcheng.view_closedreport",
+    "xiangcheng.close_report",
 ]
 # A secretary works inside their subtree: sees its organizations, manages its records.
 SECRETARY_PERMISSIONS = [

@@ -4,11 +4,12 @@ A target (`xiangcheng.models.Target`) names a counting rule by key. The rules li
 above this one (branches, talent, members, cadres), which register them from
 `AppConfig.ready()`, so this module never imports them:
 
-    register_rule("talent_arrivals", "引进人才", count_arrivals)
+    register_rule("talent_arrivals", "引进人才", count_arrivals, changelist_url=arrivals_url)
 
 where `count_arrivals(target, start, end)` counts dated events in [start, end], both days included
 (a talent's arrival date, a branch's founding date — never current state, so any period can be
-recounted later).
+recounted later), and the optional `arrivals_url(target, start, end)` gives the admin list of the
+same rows, which the dashboard links each number to.
 
 The arithmetic, all in whole days, both ends of the window included:
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from xiangcheng.models import Target
 
 CountFunction = Callable[["Target", date, date], int]
+UrlFunction = Callable[["Target", date, date], str]
 
 # Below this share of the expected value a target is far behind; from here up to 100% it is behind.
 BEHIND_FROM_PERCENT = 85
@@ -49,6 +51,7 @@ class Rule(NamedTuple):
     key: str
     label: str
     count: CountFunction
+    changelist_url: UrlFunction | None = None
 
 
 _rules: dict[str, Rule] = {}
@@ -73,17 +76,26 @@ class Progress:
     projected: int
 
 
-def register_rule(key: str, label: str, count: CountFunction) -> None:
+def register_rule(key: str, label: str, count: CountFunction, changelist_url: UrlFunction | None = None) -> None:
     """Make a counting rule available to targets. Call it from an app's `AppConfig.ready()`.
 
     `count(target, start, end)` returns how many dated events fall in [start, end], both days
     included; it may narrow the count with `target.parameter` (an honour's name, for example).
+    `changelist_url(target, start, end)`, if given, returns the admin list of those events.
     Registering a key twice with a different function is a configuration error.
     """
     existing = _rules.get(key)
     if existing is not None and existing.count is not count:
         raise ImproperlyConfigured(f"Target rule {key!r} is already registered by {existing.count!r}.")
-    _rules[key] = Rule(key, label, count)
+    _rules[key] = Rule(key, label, count, changelist_url)
+
+
+def actual_url(target: Target, on: date) -> str:
+    """The admin list of what `target`'s actual value counts on `on` ("" if the rule gives none)."""
+    rule = _rules.get(target.rule)
+    if rule is None or rule.changelist_url is None or on < target.start:
+        return ""
+    return rule.changelist_url(target, target.start, min(on, target.end))
 
 
 def get_rule(key: str) -> Rule | None:

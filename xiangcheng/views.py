@@ -1,7 +1,29 @@
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from xiangcheng.audit import log_access
+from xiangcheng.forms import ReportForm
+from xiangcheng.models import AccessLog, ClosedReport, Target
+from xiangcheng.quality import run_checks
+from xiangcheng.reports import chart_data, load_report
+from xiangcheng.scoping import scope_paths, sees_whole_district
+from xiangcheng.services import report_close, report_reopen
+from xiangcheng.targets import actual_url, progress_list
+
+NO_SCOPE = "您的账号尚未分配负责组织，暂无可显示的数据。请联系组织部。"
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
+}
 
 
 @never_cache
@@ -15,3 +37,165 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def can_report(user) -> bool:
+    """Reports and the dashboard need a scope: the district, or organizations assigned."""
+    return sees_whole_district(user) or bool(scope_paths(user))
+
+
+def _period_form(request):
+    """The form as asked for, and the period to show: as asked, or with the defaults in place
+    of the invalid fields (the form shows their errors)."""
+    form = ReportForm(request.GET, user=request.user)
+    if form.is_valid():
+        return form, form
+    valid = {key: value for key, value in request.GET.items() if key in form.fields and key not in form.errors}
+    fallback = ReportForm(valid, user=request.user)
+    return form, (fallback if fallback.is_valid() else None)
+
+
+def _query(period) -> str:
+    data = period.cleaned_data
+    return urlencode({"year": data["year"], "quarter": data["quarter"], "organization": data["organization"].code})
+
+
+def _context(request, title, **context):
+    return {**admin.site.each_context(request), "title": title, "subtitle": None, **context}
+
+
+def dashboard_context(request) -> dict:
+    """The dashboard above the app list: targets, the report's sections as cards and charts, and
+    the lists of what falls short, for one quarter and organization (default: now, the top of
+    the user's scope). A fixed number of queries whatever the data size."""
+    user = request.user
+    if not can_report(user):
+        return {"dashboard_message": NO_SCOPE}
+    form, period = _period_form(request)
+    if period is None:
+        return {"dashboard_message": NO_SCOPE}
+    data = period.cleaned_data
+    report = load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True)
+    charts, panels = [], []
+    for section in report.sections:
+        tables = []
+        for number, table in enumerate(section.tables):
+            chart = chart_data(table)
+            if chart is not None:
+                chart["id"] = f"chart-{section.key}-{number}"
+                charts.append(chart)
+            tables.append((table, chart and chart["id"]))
+        panels.append({"section": section, "tables": tables})
+    targets = []
+    if user.has_perm("xiangcheng.view_target"):
+        today = timezone.localdate()
+        targets = [
+            (target, found, actual_url(target, today) if found else "")
+            for target, found in progress_list(Target.objects.all(), today)
+        ]
+    return {
+        "dashboard": True,
+        "period_form": form,
+        "report": report,
+        "panels": panels,
+        "charts": charts,
+        "shortfalls": [figure for section in report.sections for figure in section.figures if figure.shortfall],
+        "targets": targets,
+        "report_query": _query(period),
+    }
+
+
+def _download(request, report, kind):
+    if not request.user.has_perm("xiangcheng.export_data"):
+        raise PermissionDenied
+    content, extension = (report.xlsx(), "xlsx") if kind == "xlsx" else (report.csv_zip(), "zip")
+    what = f"季度报表：{report.heading}" + ("（已关闭，存档文件）" if report.closed else "")
+    log_access(
+        user=request.user,
+        action=AccessLog.Action.EXPORT,
+        what=what[:200],
+        rows=sum(len(table.rows) for section in report.sections for table in section.tables),
+    )
+    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
+    response["Content-Disposition"] = content_disposition_header(True, report.filename(extension))
+    return response
+
+
+def quarterly_report(request):
+    """The quarterly report on screen (?format=xlsx or csv downloads it) for a quarter and an
+    organization within the user's scope. A closed quarter shows and serves what was stored."""
+    if not can_report(request.user):
+        raise PermissionDenied
+    form, period = _period_form(request)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        report = load_report(data["year"], data["quarter"], data["organization"], request.user)
+        if request.GET.get("format") in ("xlsx", "csv"):
+            return _download(request, report, request.GET["format"])
+    user = request.user
+    context = _context(
+        request,
+        "季度报表",
+        period_form=form,
+        report=report,
+        report_query=_query(form) if report else "",
+        can_download=user.has_perm("xiangcheng.export_data"),
+        can_close=user.has_perm("xiangcheng.close_report"),
+        quarter_ended=report is not None and report.end < timezone.localdate(),
+    )
+    request.current_app = admin.site.name
+    return TemplateResponse(request, "admin/reports/quarterly.html", context)
+
+
+@require_POST
+def close_report(request):
+    if not request.user.has_perm("xiangcheng.close_report"):
+        raise PermissionDenied
+    form = ReportForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, "请选择有效的年度、季度和组织。")
+        return HttpResponseRedirect(reverse("admin:quarterly_report"))
+    data = form.cleaned_data
+    try:
+        closed = report_close(
+            year=data["year"], quarter=data["quarter"], organization=data["organization"], acting_user=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已关闭{closed}的季度报表。此后对数据的修改不会改变该报表；如需更正，请先重新开放。")
+    return HttpResponseRedirect(f"{reverse('admin:quarterly_report')}?{_query(form)}")
+
+
+def reopen_report(request, pk):
+    """Reopen a closed quarter, after a confirmation page asking why."""
+    if not request.user.has_perm("xiangcheng.close_report"):
+        raise PermissionDenied
+    closed = get_object_or_404(ClosedReport.objects.visible_to(request.user).defer("xlsx", "csv_zip"), pk=pk)
+    back = f"{reverse('admin:quarterly_report')}?" + urlencode(
+        {"year": closed.year, "quarter": closed.quarter, "organization": closed.organization.code}
+    )
+    if closed.reopened_at is not None:
+        raise Http404("该季度报表已经重新开放。")
+    error = ""
+    if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            error = "请填写重新开放的原因。"
+        else:
+            report_reopen(closed_report=closed, reason=reason[:200], acting_user=request.user)
+            messages.success(request, f"已重新开放{closed}的季度报表，报表将按当前数据重新统计。")
+            return HttpResponseRedirect(back)
+    context = _context(request, "重新开放季度报表", closed=closed, back=back, error=error)
+    request.current_app = admin.site.name
+    return TemplateResponse(request, "admin/reports/reopen_confirm.html", context)
+
+
+def data_quality(request):
+    """The registered data-quality checks, counted within the user's scope."""
+    if not can_report(request.user):
+        raise PermissionDenied
+    context = _context(request, "数据质量", results=run_checks(request.user))
+    request.current_app = admin.site.name
+    return TemplateResponse(request, "admin/reports/quality.html", context)

@@ -14,6 +14,7 @@ from tests.factories import (
     SecretaryProjectFactory,
     ServiceActionFactory,
     TalentFactory,
+    UserFactory,
     cadre_archive,
 )
 from xiangcheng.scoping import is_scoped
@@ -30,11 +31,16 @@ def url(model, view, *args):
 @pytest.fixture
 def world(tree):
     from branches.models import Brand, InstructorAssignment, ServiceAttachment
-    from talent.models import TalentProject
+    from talent.models import ProjectStageChange, TalentProject
+    from xiangcheng.models import ClosedReport
 
     talent = TalentFactory(name="乙镇人才", organization=tree["B0101"])
     project = TalentProject.objects.create(title="乙镇项目", enterprise="乙企业", organization=tree["B"])
     project.talents.add(talent)
+    ProjectStageChange.objects.create(project=project, stage="signed", changed_on=date(2020, 1, 2))
+    ClosedReport.objects.create(
+        year=2020, quarter=1, organization=tree["B"], closed_by=UserFactory(), data={}, xlsx=b"", csv_zip=b""
+    )
     talent.support_requests.create(need="住房", raised_on="2026-01-05")
     _members_of_b(tree, talent)
     brand = Brand.objects.create(name="乙镇品牌", organization=tree["B01"])

@@ -1,0 +1,130 @@
+"""The talent section of the quarterly report and the dashboard, the talent data-quality checks
+and the list behind the talent plan targets (registered in talent/apps.py)."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from talent.models import Honour, ProjectStageChange, Talent, TalentHonour, TalentProject
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
+
+
+def talent_section(organization, user, start: date, end: date) -> Section:
+    """Talents introduced in the period by honour, talent projects entering each stage, and the
+    funding of the projects signed in the period. Five queries whatever the data size."""
+    arrived = {"introduced_on__gte": start, "introduced_on__lte": end}
+    talents = scoped(Talent.objects.all(), user, organization).filter(introduced_on__range=(start, end))
+    totals = talents.aggregate(total=Count("pk"), overseas=Count("pk", filter=Q(is_overseas=True)))
+    by_honour = dict(
+        scoped(TalentHonour.objects.all(), user, organization)
+        .filter(talent__introduced_on__range=(start, end))
+        .values_list("honour")
+        .annotate(n=Count("talent", distinct=True))
+        .order_by()
+    )
+    honour_rows = [
+        [
+            honour.name,
+            Cell(
+                by_honour.get(honour.pk, 0),
+                changelist_url(Talent, organization, **arrived, **{"honours__honour__id__exact": honour.pk}),
+            ),
+        ]
+        for honour in Honour.objects.all()
+    ]
+
+    stage_counts = dict(
+        scoped(ProjectStageChange.objects.all(), user, organization)
+        .filter(changed_on__range=(start, end))
+        .values_list("stage")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    stage_rows = [
+        [
+            label,
+            Cell(
+                stage_counts.get(stage, 0),
+                changelist_url(
+                    ProjectStageChange, organization, stage__exact=stage, changed_on__gte=start, changed_on__lte=end
+                ),
+            ),
+        ]
+        for stage, label in TalentProject.Stage.choices
+    ]
+
+    signed = {"signed_on__gte": start, "signed_on__lte": end}
+    funding = (
+        scoped(TalentProject.objects.with_signed_on(), user, organization)
+        .filter(signed_on__range=(start, end))
+        .values("programme", "programme__name")
+        .annotate(n=Count("pk"), approved_total=Sum("approved"), disbursed_total=Sum("disbursed"))
+        .order_by("programme__name")
+    )
+    funding_rows = []
+    for row in funding:
+        by_programme = {"programme__id__exact": row["programme"]} if row["programme"] else {"programme__isnull": "True"}
+        url = changelist_url(TalentProject, organization, **signed, **by_programme)
+        funding_rows.append(
+            [
+                row["programme__name"] or "无资助计划",
+                Cell(row["n"], url),
+                Cell(row["approved_total"], url),
+                Cell(row["disbursed_total"], url),
+            ]
+        )
+    signed_url = changelist_url(TalentProject, organization, **signed)
+    signed_count = sum(row[1].value for row in funding_rows)
+    approved = sum((row[2].value for row in funding_rows), start=Decimal("0.00"))
+    disbursed = sum((row[3].value for row in funding_rows), start=Decimal("0.00"))
+
+    talents_url = changelist_url(Talent, organization, **arrived)
+    return Section(
+        figures=[
+            Figure("本期引进人才", totals["total"], talents_url),
+            Figure(
+                "其中海外人才",
+                totals["overseas"],
+                changelist_url(Talent, organization, **arrived, is_overseas__exact=1),
+            ),
+            Figure("本期签约人才项目", signed_count, signed_url),
+            Figure("签约项目批准资助（元）", approved, signed_url),
+            Figure("签约项目已拨付资助（元）", disbursed, signed_url),
+        ],
+        tables=[
+            Table(
+                "引进人才（按称号）",
+                ["称号", "引进人数"],
+                honour_rows,
+                total=["合计（本期引进人才）", Cell(totals["total"], talents_url)],
+                chart=Chart("bar"),
+            ),
+            Table("人才项目进展", ["阶段", "本期进入该阶段的项目"], stage_rows, chart=Chart("bar")),
+            Table(
+                "人才项目资助（本期签约的项目）",
+                ["资助计划", "签约项目数", "批准金额（元）", "已拨付金额（元）"],
+                funding_rows,
+                total=["合计", Cell(signed_count, signed_url), Cell(approved, signed_url), Cell(disbursed, signed_url)],
+                chart=Chart("bar", columns=(2, 3)),
+            ),
+        ],
+        note="人才按引进日期计入；一人有多个称号时在每个称号下各计一次，合计中只计一次。"
+        "项目资助按项目签约日期计入，金额为批准和拨付的累计数。",
+    )
+
+
+def talents_introduced_url(target, start: date, end: date) -> str:
+    """The talents a `talents_introduced` target counts (xiangcheng/targets.py)."""
+    filters = {"introduced_on__gte": start, "introduced_on__lte": end}
+    if target.parameter:
+        filters["honours__honour__name"] = target.parameter
+    return changelist_url(Talent, **filters)
+
+
+def talents_without_introduction_date(user):
+    return Talent.objects.filter(introduced_on__isnull=True)
+
+
+def talents_counted_twice(user):
+    return Talent.objects.visible_to(user).duplicated_id_numbers()

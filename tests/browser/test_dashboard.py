@@ -1,0 +1,82 @@
+"""The dashboard and the quarterly report in a real browser, on the demo district."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PERIOD = "year=2019&quarter=2"
+Q2_2019 = (date(2019, 4, 1), date(2019, 6, 30))
+
+
+def watch_errors(page) -> list:
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
+    return errors
+
+
+def introduced(organization=None) -> int:
+    from talent.models import Talent
+
+    talents = Talent.objects.filter(introduced_on__range=Q2_2019)
+    if organization is not None:
+        talents = talents.filter(organization__path__descendants=organization.path)
+    return talents.count()
+
+
+def card(page, label) -> str:
+    return page.locator(".card", has_text=label).first.locator(".card-value").inner_text()
+
+
+def test_staff_dashboard_draws_its_charts_and_the_report_downloads(login, demo, live_server):
+    page = login("admin")
+    errors = watch_errors(page)
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    charts = page.locator(".chart")
+    assert charts.count() >= 3
+    # ECharts draws into a canvas inside each chart container.
+    page.wait_for_function(
+        "document.querySelectorAll('.chart canvas').length >= document.querySelectorAll('.chart').length"
+    )
+    for n in range(charts.count()):
+        assert charts.nth(n).locator("canvas").count() >= 1
+    assert page.evaluate("typeof window.echarts") == "object"
+    expected = introduced()
+    assert expected > 0
+    assert card(page, "本期引进人才") == f"{expected:,}"
+    assert page.get_by_role("link", name="党组织").count() >= 1  # the app list is still there
+    assert errors == []
+
+    page.click("text=季度报表")
+    page.wait_for_load_state()
+    with page.expect_download() as info:
+        page.click("text=下载 Excel（XLSX）")
+    download = info.value
+    assert download.suggested_filename.endswith("2019年第2季度报表.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()))
+    assert book.sheetnames == ["人才招引"]
+    rows = [list(row) for row in book["人才招引"].iter_rows(values_only=True)]
+    assert ["本期引进人才", expected] in [row[:2] for row in rows]
+    # Chromium reports a navigation that became a download as an aborted request.
+    assert [error for error in errors if "format=xlsx" not in error] == []
+
+
+def test_secretary_dashboard_holds_only_their_town(login, demo, live_server):
+    from branches.models import Organization
+
+    town = Organization.objects.get(code="YH")
+    page = login("secretary")
+    errors = watch_errors(page)
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    page.wait_for_function("document.querySelectorAll('.chart canvas').length >= 1")
+    assert card(page, "本期引进人才") == f"{introduced(town):,}"
+    assert introduced(town) < introduced()
+    options = page.locator("#id_organization option").all_inner_texts()
+    assert options[0].strip() == town.name and "望亭" not in " ".join(options)
+    assert "计划目标" not in page.content()
+    assert errors == []

@@ -1,0 +1,363 @@
+"""The dashboard, the quarterly report, closing and reopening a quarter, and the data-quality page."""
+
+import csv
+import io
+import re
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import InternalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from branches.models import AccountScope
+from talent.models import Honour, Talent, TalentHonour
+from tests.factories import TalentFactory, UserFactory
+from xiangcheng import reports
+from xiangcheng.audit import history_of
+from xiangcheng.models import AccessLog, ClosedReport, Target
+from xiangcheng.periods import quarter_of, quarter_period
+from xiangcheng.reports import Cell, Section, Table, register_section, section_grid
+from xiangcheng.views import NO_SCOPE
+
+DASHBOARD = "/admin/"
+REPORT = "/admin/reports/quarterly/"
+CLOSE = "/admin/reports/quarterly/close/"
+QUALITY = "/admin/reports/quality/"
+Q1 = {"year": "2020", "quarter": "1"}
+
+
+@pytest.fixture
+def talents(tree):
+    honour = Honour.objects.create(name="海外专业人才")
+    found = {
+        "a": TalentFactory(name="甲镇人才", organization=tree["A0101"], introduced_on=date(2020, 2, 1)),
+        "b": TalentFactory(name="乙镇人才", organization=tree["B0101"], introduced_on=date(2020, 3, 1)),
+        "later": TalentFactory(name="二季度人才", organization=tree["A0101"], introduced_on=date(2020, 4, 2)),
+    }
+    TalentHonour.objects.create(talent=found["b"], honour=honour, awarded_on=date(2020, 3, 1))
+    return found
+
+
+def talent_figures(response) -> dict:
+    section = next(section for section in response.context["report"].sections if section.key == "talent")
+    return {figure.label: figure.value for figure in section.figures}
+
+
+def sheet_rows(content: bytes, title: str) -> list[list]:
+    """A sheet's rows as values, without the empty cells openpyxl pads rows with."""
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    rows = []
+    for row in book[title].iter_rows(values_only=True):
+        row = list(row)
+        while row and row[-1] is None:
+            row.pop()
+        rows.append(row)
+    return rows
+
+
+def download(client, fmt="xlsx", **params):
+    response = client.get(REPORT, {**Q1, **params, "format": fmt})
+    assert response.status_code == 200, response.content[:500]
+    return response
+
+
+# --- The dashboard ---------------------------------------------------------------------------
+
+
+def test_dashboard_is_the_first_page_with_sections_charts_and_the_app_list(cast, as_user, talents):
+    response = as_user(cast["staff"]).get(DASHBOARD, Q1)
+    body = response.content.decode()
+    assert talent_figures(response)["本期引进人才"] == 2
+    assert 'id="section-talent"' in body and 'class="chart"' in body
+    assert "/static/vendor/echarts/echarts.min.js" in body
+    assert "功能模块" in body and "/admin/talent/talent/" in body  # the app list stays reachable
+    assert 'href="/admin/talent/talent/?introduced_on__gte=2020-01-01&amp;introduced_on__lte=2020-03-31"' in body
+    # No resource from outside: every script, style sheet and link stays on the portal.
+    assert not re.search(r'(src|href)="(https?:)?//', body)
+
+
+def test_dashboard_defaults_to_this_quarter_and_the_top_of_the_scope(cast, as_user, tree):
+    today = timezone.localdate()
+    year, quarter = today.year, quarter_of(today)
+    response = as_user(cast["secretary_a"]).get(DASHBOARD)
+    report = response.context["report"]
+    assert (report.year, report.quarter, report.organization) == (year, quarter, tree["A"])
+
+
+def test_secretary_dashboard_holds_only_their_subtree(cast, as_user, talents):
+    response = as_user(cast["secretary_a"]).get(DASHBOARD, Q1)
+    assert talent_figures(response)["本期引进人才"] == 1
+    choices = [label for _, label in response.context["period_form"].fields["organization"].choices]
+    assert choices and all("乙镇" not in label for label in choices)
+    assert 'id="targets"' not in response.content.decode()  # district-wide targets are staff's
+
+
+def test_secretary_cannot_ask_for_another_town(cast, as_user, talents):
+    client = as_user(cast["secretary_a"])
+    dashboard = client.get(DASHBOARD, {**Q1, "organization": "B"})
+    assert "不在您的权限范围内" in dashboard.content.decode()
+    assert talent_figures(dashboard)["本期引进人才"] == 1  # shown for their own town instead
+    report = client.get(REPORT, {**Q1, "organization": "B"})
+    assert report.context["report"] is None and "不在您的权限范围内" in report.content.decode()
+    assert client.get(REPORT, {**Q1, "organization": "B", "format": "xlsx"})["Content-Type"].startswith("text/html")
+
+
+def test_user_without_scope_sees_a_message_not_numbers(cast, as_user, talents):
+    client = as_user(cast["outsider"])
+    response = client.get(DASHBOARD)
+    assert response.status_code == 200 and NO_SCOPE in response.content.decode()
+    assert "report" not in response.context
+    assert client.get(REPORT, Q1).status_code == 403
+    assert client.get(QUALITY).status_code == 403
+
+
+def test_dashboard_shows_targets_with_pace_and_links(cast, as_user, talents):
+    Target.objects.create(
+        name="引进海外专业人才", rule="talents_introduced", parameter="海外专业人才",
+        start=date(2020, 1, 1), end=date(2020, 12, 31), value=10,
+    )  # fmt: skip
+    response = as_user(cast["staff"]).get(DASHBOARD, Q1)
+    body = response.content.decode()
+    assert 'id="targets"' in body and "引进海外专业人才" in body and "严重滞后" in body
+    ((target, found, url),) = response.context["targets"]
+    assert found.actual == 1
+    assert as_user(cast["staff"]).get(url).context["cl"].result_count == 1
+
+
+def test_dashboard_costs_the_same_queries_whatever_the_data_size(
+    cast, as_user, tree, talents, django_assert_num_queries
+):
+    Target.objects.create(
+        name="三年引进人才", rule="talents_introduced", start=date(2018, 1, 1), end=date(2020, 12, 31), value=30
+    )
+    for who in ("staff", "secretary_a"):
+        client = as_user(cast[who])
+        client.get(DASHBOARD, Q1)  # warm the session
+        with CaptureQueriesContext(connection) as first:
+            client.get(DASHBOARD, Q1)
+        TalentFactory.create_batch(25, organization=tree["A0101"], introduced_on=date(2020, 1, 5))
+        with django_assert_num_queries(len(first)):
+            response = client.get(DASHBOARD, Q1)
+        assert talent_figures(response)["本期引进人才"] >= 26
+
+
+# --- The quarterly report --------------------------------------------------------------------
+
+
+def test_report_numbers_equal_the_dashboard_numbers(cast, as_user, talents, tree):
+    for who, organization in [("staff", "XC"), ("staff", "A"), ("secretary_a", "A"), ("secretary_a", "A01")]:
+        client = as_user(cast[who])
+        params = {**Q1, "organization": organization}
+        dashboard = client.get(DASHBOARD, params).context["report"]
+        on_screen = client.get(REPORT, params).context["report"]
+        assert [section.to_dict() for section in dashboard.sections] == [
+            section.to_dict() for section in on_screen.sections
+        ]
+        content = download(client, **params).content
+        sheets = openpyxl.load_workbook(io.BytesIO(content)).sheetnames
+        assert sheets == [section.title for section in dashboard.sections] == ["人才招引"]
+        for section in dashboard.sections:
+            expected = [
+                [float(value) if isinstance(value, Decimal) else value for value in row]
+                for row in section_grid(section, dashboard.heading)
+            ]
+            assert sheet_rows(content, section.title) == expected
+
+
+def test_secretary_report_holds_only_their_subtree(cast, as_user, talents):
+    rows = sheet_rows(download(as_user(cast["secretary_a"])).content, "人才招引")
+    assert ["本期引进人才", 1] in rows
+    assert ["海外专业人才", 0] in rows  # the honoured talent of town B is not counted
+    staff_rows = sheet_rows(download(as_user(cast["staff"])).content, "人才招引")
+    assert ["本期引进人才", 2] in staff_rows and ["海外专业人才", 1] in staff_rows
+
+
+def test_report_xlsx_is_the_same_bytes_for_the_same_numbers(cast, as_user, talents):
+    client = as_user(cast["staff"])
+    first = download(client).content
+    assert download(client).content == first
+    assert "filename*=utf-8" in download(client)["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(first))
+    assert book.properties.creator == "相城区党建生态管理平台"
+
+
+def test_report_csv_is_a_zip_of_one_bom_csv_per_section(cast, as_user, talents):
+    content = download(as_user(cast["staff"]), "csv").content
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    assert archive.namelist() == ["01-人才招引.csv"]
+    data = archive.read("01-人才招引.csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert ["本期引进人才", "2"] in rows
+
+
+def test_report_neutralizes_formulas_from_staff_edited_names(cast, as_user, talents):
+    Honour.objects.update(name='=HYPERLINK("http://x")')
+    book = openpyxl.load_workbook(io.BytesIO(download(as_user(cast["staff"])).content))
+    cells = [cell for row in book["人才招引"].iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    assert '\'=HYPERLINK("http://x")' in [cell.value for cell in cells]
+
+
+def test_report_download_is_logged_and_needs_the_export_permission(cast, as_user, talents, tree):
+    download(as_user(cast["secretary_a"]))
+    entry = AccessLog.objects.get()
+    assert entry.user == cast["secretary_a"] and entry.what.startswith("季度报表：2020年第一季度")
+    reader = UserFactory(username="reader")
+    AccountScope.objects.create(user=reader, organization=tree["A"])
+    client = as_user(reader)
+    assert client.get(REPORT, Q1).status_code == 200
+    assert client.get(REPORT, {**Q1, "format": "xlsx"}).status_code == 403
+    assert AccessLog.objects.count() == 1
+
+
+# --- Closing and reopening a quarter ---------------------------------------------------------
+
+
+def close(client, **params):
+    return client.post(CLOSE, {**Q1, "organization": "XC", **params})
+
+
+def test_closed_quarter_keeps_its_numbers_and_bytes_after_edits(cast, as_user, talents, tree):
+    client = as_user(cast["staff"])
+    before = download(client).content
+    response = close(client)
+    assert response.status_code == 302
+    closed = ClosedReport.objects.get()
+    assert (closed.year, closed.quarter, closed.organization, closed.closed_by) == (
+        2020,
+        1,
+        tree["district"],
+        cast["staff"],
+    )
+    assert bytes(closed.xlsx) == before
+    assert closed.data["sections"][0]["figures"][0] == {
+        "label": "本期引进人才", "value": 2, "url": closed.data["sections"][0]["figures"][0]["url"], "shortfall": False
+    }  # fmt: skip
+
+    Talent.objects.filter(pk=talents["later"].pk).update(introduced_on=date(2020, 3, 30))  # now in the quarter
+    TalentFactory(organization=tree["B0102"], introduced_on=date(2020, 1, 10))
+    after = download(client)
+    assert after.content == before
+    assert download(client, "csv").content == bytes(closed.csv_zip)
+    page = client.get(REPORT, Q1)
+    assert talent_figures(page)["本期引进人才"] == 2
+    assert "本季度已于" in page.content.decode()
+    assert talent_figures(client.get(DASHBOARD, Q1))["本期引进人才"] == 2
+    # A town's report is not closed: it counts today's records.
+    assert talent_figures(client.get(REPORT, {**Q1, "organization": "A"}))["本期引进人才"] == 2
+
+
+def test_closing_twice_or_an_unfinished_quarter_is_refused(cast, as_user, talents):
+    client = as_user(cast["staff"])
+    close(client)
+    again = client.post(CLOSE, {**Q1, "organization": "XC"}, follow=True)
+    assert "已经关闭" in again.content.decode()
+    today = timezone.localdate()
+    year, quarter = today.year, quarter_of(today)
+    unfinished = client.post(CLOSE, {"year": year, "quarter": quarter, "organization": "XC"}, follow=True)
+    assert "尚未结束，不能关闭" in unfinished.content.decode()
+    assert ClosedReport.objects.count() == 1
+
+
+def test_only_district_staff_close_and_reopen(cast, as_user, talents):
+    secretary = as_user(cast["secretary_a"])
+    assert close(secretary, organization="A").status_code == 403
+    assert "关闭本季度" not in secretary.get(REPORT, Q1).content.decode()
+    close(as_user(cast["staff"]))
+    closed = ClosedReport.objects.get()
+    assert as_user(cast["secretary_a"]).get(f"/admin/reports/closed/{closed.pk}/reopen/").status_code == 403
+
+
+def test_reopening_asks_for_a_reason_and_is_in_the_audit_history(cast, as_user, talents):
+    client = as_user(cast["staff"])
+    close(client)
+    closed = ClosedReport.objects.get()
+    url = f"/admin/reports/closed/{closed.pk}/reopen/"
+    confirm = client.get(url)
+    assert "确定要重新开放" in confirm.content.decode()
+    assert "请填写重新开放的原因" in client.post(url, {"reason": " "}).content.decode()
+    assert client.post(url, {"reason": "更正人才引进日期"}).status_code == 302
+    closed.refresh_from_db()
+    assert closed.reopened_by == cast["staff"] and closed.reopen_reason == "更正人才引进日期"
+    latest = history_of(closed)[0]
+    assert latest["label"] == "修改" and latest["user"] == cast["staff"]
+    assert set(latest["changed"]) == {"重新开放人", "重新开放时间", "重新开放原因"}
+    history = client.get(f"/admin/xiangcheng/closedreport/{closed.pk}/history/").content.decode()
+    assert "重新开放原因" in history and "staff" in history
+    # Reopened, the quarter counts today's records and may be closed again.
+    TalentFactory(organization=talents["a"].organization, introduced_on=date(2020, 1, 2))
+    assert talent_figures(client.get(REPORT, Q1))["本期引进人才"] == 3
+    close(client)
+    assert ClosedReport.objects.filter(reopened_at__isnull=True).get().data != closed.data
+
+
+def test_the_database_refuses_to_change_or_delete_a_closed_report(cast, as_user, talents):
+    close(as_user(cast["staff"]))
+    closed = ClosedReport.objects.all()
+    with pytest.raises(InternalError), transaction.atomic():
+        closed.update(xlsx=b"forged")
+    with pytest.raises(InternalError), transaction.atomic():
+        closed.update(data={})
+    with pytest.raises(InternalError), transaction.atomic():
+        closed.delete()
+
+
+def test_closed_reports_list_is_read_only(cast, as_user, talents):
+    client = as_user(cast["staff"])
+    close(client)
+    page = client.get("/admin/xiangcheng/closedreport/")
+    assert page.status_code == 200 and "已关闭" in page.content.decode()
+    assert client.get("/admin/xiangcheng/closedreport/add/").status_code == 403
+
+
+# --- Data quality and the subtree filter -----------------------------------------------------
+
+
+def test_data_quality_page_counts_within_scope_and_links(cast, as_user, tree, django_assert_num_queries):
+    TalentFactory(organization=tree["A0101"], introduced_on=None)
+    TalentFactory(organization=tree["B0101"], introduced_on=None)
+    client = as_user(cast["secretary_a"])
+    page = client.get(QUALITY)
+    body = page.content.decode()
+    results = {result.key: result for result in page.context["results"]}
+    assert results["talent_no_introduction_date"].count == 1
+    assert f'href="{results["talent_no_introduction_date"].url}"' in body.replace("&amp;", "&")
+    with CaptureQueriesContext(connection) as first:
+        client.get(QUALITY)
+    TalentFactory.create_batch(20, organization=tree["A0102"], introduced_on=None)
+    with django_assert_num_queries(len(first)):
+        assert client.get(QUALITY).context["results"][0].count == 21
+
+
+def test_every_scoped_list_filters_by_subtree(cast, as_user, talents):
+    staff = as_user(cast["staff"])
+    response = staff.get("/admin/talent/talent/", {"org": "A"})
+    assert {talent.name for talent in response.context["cl"].result_list} == {"甲镇人才", "二季度人才"}
+    assert "所属组织（含下级）" in response.content.decode()
+    assert "所属组织（含下级）" not in staff.get("/admin/talent/talent/").content.decode()
+    secretary = as_user(cast["secretary_a"]).get("/admin/talent/talent/", {"org": "B"})
+    assert list(secretary.context["cl"].result_list) == []
+
+
+# --- The registry ----------------------------------------------------------------------------
+
+
+def test_sections_register_once_and_may_need_a_permission(cast, monkeypatch):
+    monkeypatch.setattr(reports, "_sections", dict(reports._sections))
+
+    def extra(organization, user, start, end):
+        return Section(tables=[Table("表", ["项", "数"], [["甲", Cell(1, "/x")]])])
+
+    register_section("extra", "附加", order=99, compute=extra, permission="xiangcheng.close_report")
+    register_section("extra", "附加", order=99, compute=extra, permission="xiangcheng.close_report")
+    with pytest.raises(ImproperlyConfigured):
+        register_section("extra", "附加", order=99, compute=lambda *args: Section())
+    start, end, _ = quarter_period(2020, 1)
+    assert [s.title for s in reports.compute_sections(None, cast["staff"], start, end)] == ["人才招引", "附加"]
+    assert [s.title for s in reports.compute_sections(None, cast["secretary_a"], start, end)] == ["人才招引"]

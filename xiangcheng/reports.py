@@ -1,0 +1,414 @@
+"""Quarterly reports and the dashboard: one registry of sections, computed once for both.
+
+The apps above this one register their sections from `AppConfig.ready()`, so this module never
+imports them:
+
+    register_section("talent", "人才招引", order=50, compute=talent_section)
+
+`compute(organization, user, start, end)` returns a `Section` for the days [start, end], both
+included, within what `user` may see and, unless `organization` is None (the whole district),
+within that organization's subtree (`scoped()` does both). A section holds headline figures and
+tables; every number may carry the admin URL of the filtered list it counts (`changelist_url()`).
+
+The dashboard draws the same sections (cards for the figures, an ECharts chart for each table
+with a `Chart`), the quarterly report lays them out as one XLSX sheet or one CSV file per
+section, and closing a quarter stores them as JSON beside the files' bytes. So the dashboard and
+the report cannot disagree for the same period and organization.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import openpyxl
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+from django.utils.http import urlencode
+from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
+
+from xiangcheng.imex import neutralize
+from xiangcheng.periods import quarter_period
+from xiangcheng.scoping import sees_whole_district, visible
+
+QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+SITE_NAME = "相城区党建生态管理平台"
+# Files carry this time wherever a time is stored, so the same numbers give the same bytes.
+FIXED_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 (a constant, not a moment)
+
+
+# --- What a section is made of ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One number (or label) of a table, with the admin URL of the list it counts, if any."""
+
+    value: Any
+    url: str = ""
+
+
+def as_cell(value) -> Cell:
+    return value if isinstance(value, Cell) else Cell(value)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """How the dashboard draws a table: `kind` is "bar", "line" or "pie"; the first column labels
+    the rows and `columns` are the value columns drawn (by index; empty means all after the first)."""
+
+    kind: str = "bar"
+    columns: tuple[int, ...] = ()
+
+
+@dataclass
+class Table:
+    """A titled table. `total`, if given, is the last row, shown in bold and never charted."""
+
+    title: str
+    headers: list[str]
+    rows: list[list]
+    total: list | None = None
+    chart: Chart | None = None
+
+    def __post_init__(self):
+        self.rows = [[as_cell(value) for value in row] for row in self.rows]
+        if self.total is not None:
+            self.total = [as_cell(value) for value in self.total]
+        if isinstance(self.chart, dict):
+            self.chart = Chart(self.chart["kind"], tuple(self.chart["columns"]))
+
+
+@dataclass
+class Figure:
+    """A headline number: a card on the dashboard, a line of the report. A `shortfall` figure is
+    the size of a list of what falls short (households not visited, quotas not met); the
+    dashboard gathers those in one panel."""
+
+    label: str
+    value: Any
+    url: str = ""
+    shortfall: bool = False
+
+
+@dataclass
+class Section:
+    """What one app reports for one period and organization. `key`, and `title` unless given,
+    come from the registry."""
+
+    title: str = ""
+    figures: list[Figure] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    note: str = ""
+    key: str = ""
+
+    def to_dict(self) -> dict:
+        """Plain JSON (Decimals become strings), as a closed report stores it."""
+        return _jsonable(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Section:
+        return cls(
+            title=data["title"],
+            figures=[Figure(**figure) for figure in data["figures"]],
+            tables=[
+                Table(
+                    title=table["title"],
+                    headers=table["headers"],
+                    rows=[[Cell(**cell) for cell in row] for row in table["rows"]],
+                    total=[Cell(**cell) for cell in table["total"]] if table["total"] is not None else None,
+                    chart=table["chart"],
+                )
+                for table in data["tables"]
+            ],
+            note=data["note"],
+            key=data["key"],
+        )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- Helpers for compute functions -----------------------------------------------------------
+
+
+def scoped(queryset, user, organization=None):
+    """`queryset` limited to what `user` may see and, given an organization, to its subtree."""
+    queryset = visible(queryset, user)
+    if organization is not None:
+        queryset = queryset.filter(**{f"{queryset.model.scope_path}__descendants": organization.path})
+    return queryset
+
+
+def changelist_url(model, organization=None, **filters) -> str:
+    """The admin list of `model` filtered by `filters` (field lookups or list-filter parameters)
+    and, given an organization, by its subtree (the `org` filter every scoped admin has)."""
+    opts = model._meta
+    query = {key: value.isoformat() if isinstance(value, date) else value for key, value in filters.items()}
+    if organization is not None:
+        query["org"] = organization.code
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+# --- The registry ----------------------------------------------------------------------------
+
+ComputeFunction = Callable[[Any, Any, date, date], Section]
+
+
+class Registered(NamedTuple):
+    key: str
+    title: str
+    order: int
+    compute: ComputeFunction
+    permission: str | None
+    dashboard: bool
+
+
+_sections: dict[str, Registered] = {}
+
+
+def register_section(
+    key: str,
+    title: str,
+    order: int,
+    compute: ComputeFunction,
+    *,
+    permission: str | None = None,
+    dashboard: bool = True,
+) -> None:
+    """Add a section to the quarterly report (and, unless `dashboard=False`, to the dashboard).
+    Call it from an app's `AppConfig.ready()`. Sections appear by `order`; `permission` (say
+    "cadres.view_cadre") hides the section from users without it. The title names the XLSX sheet."""
+    existing = _sections.get(key)
+    if existing is not None and existing.compute is not compute:
+        raise ImproperlyConfigured(f"Report section {key!r} is already registered by {existing.compute!r}.")
+    _sections[key] = Registered(key, title, order, compute, permission, dashboard)
+
+
+def registered_sections(user, *, dashboard: bool = False) -> list[Registered]:
+    """The sections `user` may see, in order; only the dashboard's ones if `dashboard`."""
+    return [
+        entry
+        for entry in sorted(_sections.values(), key=lambda entry: (entry.order, entry.key))
+        if (entry.permission is None or user.has_perm(entry.permission)) and (entry.dashboard or not dashboard)
+    ]
+
+
+def compute_sections(organization, user, start: date, end: date, *, dashboard: bool = False) -> list[Section]:
+    """Every section `user` may see, for [start, end] and `organization` (None: the district)."""
+    sections = []
+    for entry in registered_sections(user, dashboard=dashboard):
+        section = entry.compute(organization, user, start, end)
+        section.key = entry.key
+        section.title = section.title or entry.title
+        sections.append(section)
+    return sections
+
+
+# --- Files -----------------------------------------------------------------------------------
+
+
+def section_grid(section: Section, heading: str) -> list[list]:
+    """One section as rows of values, the same for its XLSX sheet and its CSV file."""
+    grid: list[list] = [[section.title], [heading]]
+    if section.figures:
+        grid += [[], ["指标", "数值"], *([figure.label, figure.value] for figure in section.figures)]
+    for table in section.tables:
+        grid += [[], [table.title], list(table.headers)]
+        grid += [[cell.value for cell in row] for row in table.rows]
+        if table.total is not None:
+            grid.append([cell.value for cell in table.total])
+    if section.note:
+        grid += [[], [f"说明：{section.note}"]]
+    return grid
+
+
+def sheet_title(title: str, taken: set) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    name = "".join("－" if char in "[]:*?/\\" else char for char in title)[:31] or "Sheet"
+    candidate, n = name, 2
+    while candidate in taken:
+        suffix = f"（{n}）"
+        candidate, n = name[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate)
+    return candidate
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries all carry FIXED_TIME, so the same content gives the same bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            zinfo_or_arcname = zipfile.ZipInfo(zinfo_or_arcname, date_time=FIXED_TIME.timetuple()[:6])
+            zinfo_or_arcname.compress_type = self.compression
+            zinfo_or_arcname.external_attr = 0o644 << 16
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+
+def report_xlsx(sections: list[Section], heading: str) -> bytes:
+    """One sheet per section, named by its title; the same numbers always give the same bytes."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    taken: set = set()
+    for section in sections:
+        sheet = book.create_sheet(sheet_title(section.title, taken))
+        for row in section_grid(section, heading):
+            sheet.append([neutralize(value) for value in row])
+        sheet["A1"].font = Font(bold=True, size=14)
+        sheet.column_dimensions["A"].width = 36
+        for column in "BCDEFG":
+            sheet.column_dimensions[column].width = 18
+    if not sections:
+        book.create_sheet("报表").append(["没有可显示的统计项。"])
+    book.properties.creator = SITE_NAME
+    book.properties.lastModifiedBy = SITE_NAME
+    book.properties.title = heading
+    book.properties.created = book.properties.modified = FIXED_TIME
+    stream = io.BytesIO()
+    # ExcelWriter rather than book.save(): save() stamps the current time as "modified".
+    ExcelWriter(book, _FixedTimeZip(stream, "w", zipfile.ZIP_DEFLATED)).save()
+    return stream.getvalue()
+
+
+def section_csv(section: Section, heading: str) -> bytes:
+    """One section as CSV, UTF-8 with a BOM so Excel and WPS show the Chinese."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    for row in section_grid(section, heading):
+        writer.writerow([neutralize(value) for value in row])
+    return ("\ufeff" + text.getvalue()).encode("utf-8")
+
+
+def report_csv_zip(sections: list[Section], heading: str) -> bytes:
+    """A zip holding one CSV per section, numbered in report order."""
+    stream = io.BytesIO()
+    with _FixedTimeZip(stream, "w", zipfile.ZIP_DEFLATED) as archive:
+        for number, section in enumerate(sections, start=1):
+            archive.writestr(f"{number:02d}-{section.title}.csv", section_csv(section, heading))
+    return stream.getvalue()
+
+
+def chart_data(table: Table) -> dict | None:
+    """What the dashboard's script needs to draw `table` with ECharts, or None without a chart."""
+    if table.chart is None or not table.rows:
+        return None
+    columns = table.chart.columns or tuple(range(1, len(table.headers)))
+    return {
+        "kind": table.chart.kind,
+        "title": table.title,
+        "labels": [str(row[0].value) for row in table.rows],
+        "series": [
+            {
+                "name": table.headers[column],
+                "data": [_chart_number(row[column].value) for row in table.rows],
+                "urls": [row[column].url for row in table.rows],
+            }
+            for column in columns
+        ],
+    }
+
+
+def _chart_number(value) -> float:
+    # Decimals, and the text a closed report's JSON holds them as.
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+# --- A report: the sections of one quarter and organization, live or as closed -----------------
+
+
+@dataclass
+class Report:
+    """The quarterly report of one organization. A closed quarter's report (`closed` set) holds
+    the stored sections and serves the stored files."""
+
+    year: int
+    quarter: int
+    organization: Any
+    sections: list[Section]
+    closed: Any = None
+
+    @property
+    def start(self) -> date:
+        return quarter_period(self.year, self.quarter).start
+
+    @property
+    def end(self) -> date:
+        return quarter_period(self.year, self.quarter).end
+
+    @property
+    def heading(self) -> str:
+        if self.closed is not None:
+            return self.closed.data["heading"]
+        period = f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
+        return f"{self.year}年{QUARTERS[self.quarter]}（{period}）· {self.organization}"
+
+    def data(self) -> dict:
+        return {"heading": self.heading, "sections": [section.to_dict() for section in self.sections]}
+
+    def xlsx(self) -> bytes:
+        if self.closed is not None:
+            return bytes(type(self.closed).objects.values_list("xlsx", flat=True).get(pk=self.closed.pk))
+        return report_xlsx(self.sections, self.heading)
+
+    def csv_zip(self) -> bytes:
+        if self.closed is not None:
+            return bytes(type(self.closed).objects.values_list("csv_zip", flat=True).get(pk=self.closed.pk))
+        return report_csv_zip(self.sections, self.heading)
+
+    def filename(self, extension: str) -> str:
+        return f"{self.organization}-{self.year}年第{self.quarter}季度报表.{extension}"
+
+
+def section_organization(organization, user):
+    """What compute functions receive: None for the whole district (the tree's root, for a user
+    who sees it all), else the organization."""
+    if organization is not None and len(organization.path) == 1 and sees_whole_district(user):
+        return None
+    return organization
+
+
+def build_report(year: int, quarter: int, organization, user, *, dashboard: bool = False) -> Report:
+    """The report computed now from the records."""
+    start, end, _ = quarter_period(year, quarter)
+    sections = compute_sections(section_organization(organization, user), user, start, end, dashboard=dashboard)
+    return Report(year, quarter, organization, sections)
+
+
+def load_report(year: int, quarter: int, organization, user, *, dashboard: bool = False) -> Report:
+    """The closed report if the quarter is closed for `organization` (for users who may see closed
+    reports), else the report computed now."""
+    from xiangcheng.models import ClosedReport
+
+    if user.has_perm("xiangcheng.view_closedreport"):
+        closed = (
+            ClosedReport.objects.visible_to(user)
+            .filter(year=year, quarter=quarter, organization=organization, reopened_at__isnull=True)
+            .select_related("closed_by")
+            .defer("xlsx", "csv_zip")
+            .first()
+        )
+        if closed is not None:
+            keys = {entry.key for entry in registered_sections(user, dashboard=dashboard)}
+            stored = [Section.from_dict(section) for section in closed.data["sections"]]
+            return Report(year, quarter, organization, [s for s in stored if s.key in keys], closed)
+    return build_report(year, quarter, organization, user, dashboard=dashboard)
