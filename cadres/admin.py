@@ -33,6 +33,7 @@ from cadres.models import (
     TrainingClass,
     TrainingParticipation,
 )
+from cadres.reports import cadres_missing_last_years_evaluation
 from cadres.resources import AnnualEvaluationResource, CadreResource, PracticePostingResource, RankChangeResource
 from cadres.services import COHORTS, NO_RANK, cadres_link_members, statistics, statistics_dataset
 from talent.admin import NamedListAdmin
@@ -103,6 +104,21 @@ class PracticeFilter(admin.SimpleListFilter):
             return queryset.practising(today)
         if self.value() == "due_back":
             return queryset.due_back(today)
+        return queryset
+
+
+class QualityFilter(admin.SimpleListFilter):
+    """The cadres a data-quality check finds (cadres/reports.py), where they are fixed."""
+
+    title = "数据问题"
+    parameter_name = "quality"
+
+    def lookups(self, request, model_admin):
+        return [("missing_evaluation", "缺少上一年度考核结果")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "missing_evaluation":
+            return queryset.filter(pk__in=cadres_missing_last_years_evaluation(request.user).values("pk"))
         return queryset
 
 
@@ -235,7 +251,16 @@ class CadreAdmin(ImportExportAdmin):
         "post",
         "organization",
     ]
-    list_filter = ["line", "cadre_type", "source", RankFilter, CohortFilter, PracticeFilter, CadreTownFilter]
+    list_filter = [
+        "line",
+        "cadre_type",
+        "source",
+        RankFilter,
+        CohortFilter,
+        PracticeFilter,
+        CadreTownFilter,
+        QualityFilter,
+    ]
     list_select_related = ["organization"]
     search_fields = ["name", "unit", "post"]
     autocomplete_fields = ["organization"]

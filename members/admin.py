@@ -27,6 +27,7 @@ from members.models import (
     Visit,
 )
 from members.querysets import completion_by_organization
+from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
 from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
@@ -104,6 +105,30 @@ class BelowQuotaFilter(ShortfallFilter):
         return queryset.below_household_quota(year, reference_day(year_period(year), _today()))
 
 
+class QualityFilter(admin.SimpleListFilter):
+    """The rows a data-quality check finds (members/reports.py), where they are fixed."""
+
+    title = "数据问题"
+    parameter_name = "quality"
+    checks: dict = {}
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.checks.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.checks:
+            return queryset
+        return queryset.filter(pk__in=self.checks[self.value()][1](request.user).values("pk"))
+
+
+class MemberQualityFilter(QualityFilter):
+    checks = MEMBER_CHECKS
+
+
+class HouseholdQualityFilter(QualityFilter):
+    checks = HOUSEHOLD_CHECKS
+
+
 class RoleFilter(admin.SimpleListFilter):
     title = "身份（今日）"
     parameter_name = "role"
@@ -164,6 +189,7 @@ class MemberAdmin(ImportExportAdmin):
         RoleFilter,
         WithoutPledgeFilter,
         BelowQuotaFilter,
+        MemberQualityFilter,
     ]
     list_select_related = ["organization"]
     search_fields = ["name", "=id_number"]
@@ -389,7 +415,7 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
         "status",
         "pairing_count",
     ]
-    list_filter = [HouseholdTownFilter, "status", "hardship", PairedYearFilter, UnvisitedFilter]
+    list_filter = [HouseholdTownFilter, "status", "hardship", PairedYearFilter, UnvisitedFilter, HouseholdQualityFilter]
     list_select_related = ["organization"]
     search_fields = ["head", "village", "address"]
     autocomplete_fields = ["organization"]

@@ -70,13 +70,15 @@ class Chart:
 
 @dataclass
 class Table:
-    """A titled table. `total`, if given, is the last row, shown in bold and never charted."""
+    """A titled table. `total`, if given, is the last row, shown in bold and never charted.
+    `dashboard=False` keeps a long table (one row per branch) to the report and its files."""
 
     title: str
     headers: list[str]
     rows: list[list]
     total: list | None = None
     chart: Chart | None = None
+    dashboard: bool = True
 
     def __post_init__(self):
         self.rows = [[as_cell(value) for value in row] for row in self.rows]
@@ -125,6 +127,7 @@ class Section:
                     rows=[[Cell(**cell) for cell in row] for row in table["rows"]],
                     total=[Cell(**cell) for cell in table["total"]] if table["total"] is not None else None,
                     chart=table["chart"],
+                    dashboard=table.get("dashboard", True),
                 )
                 for table in data["tables"]
             ],

@@ -80,6 +80,8 @@ def dashboard_context(request) -> dict:
     for section in report.sections:
         tables = []
         for number, table in enumerate(section.tables):
+            if not table.dashboard:
+                continue
             chart = chart_data(table)
             if chart is not None:
                 chart["id"] = f"chart-{section.key}-{number}"

@@ -160,7 +160,10 @@ def test_report_numbers_equal_the_dashboard_numbers(cast, as_user, talents, tree
         ]
         content = download(client, **params).content
         sheets = openpyxl.load_workbook(io.BytesIO(content)).sheetnames
-        assert sheets == [section.title for section in dashboard.sections] == ["人才招引"]
+        expected_sheets = ["行动支部", "先锋365承诺", "结对帮扶", "人才招引"]
+        if who == "staff":
+            expected_sheets.insert(3, "1333青年干部")
+        assert sheets == [section.title for section in dashboard.sections] == expected_sheets
         for section in dashboard.sections:
             expected = [
                 [float(value) if isinstance(value, Decimal) else value for value in row]
@@ -189,8 +192,10 @@ def test_report_xlsx_is_the_same_bytes_for_the_same_numbers(cast, as_user, talen
 def test_report_csv_is_a_zip_of_one_bom_csv_per_section(cast, as_user, talents):
     content = download(as_user(cast["staff"]), "csv").content
     archive = zipfile.ZipFile(io.BytesIO(content))
-    assert archive.namelist() == ["01-人才招引.csv"]
-    data = archive.read("01-人才招引.csv")
+    assert archive.namelist() == [
+        "01-行动支部.csv", "02-先锋365承诺.csv", "03-结对帮扶.csv", "04-1333青年干部.csv", "05-人才招引.csv"
+    ]  # fmt: skip
+    data = archive.read("05-人才招引.csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert ["本期引进人才", "2"] in rows
@@ -236,8 +241,9 @@ def test_closed_quarter_keeps_its_numbers_and_bytes_after_edits(cast, as_user, t
         cast["staff"],
     )
     assert bytes(closed.xlsx) == before
-    assert closed.data["sections"][0]["figures"][0] == {
-        "label": "本期引进人才", "value": 2, "url": closed.data["sections"][0]["figures"][0]["url"], "shortfall": False
+    (talent,) = [section for section in closed.data["sections"] if section["key"] == "talent"]
+    assert talent["figures"][0] == {
+        "label": "本期引进人才", "value": 2, "url": talent["figures"][0]["url"], "shortfall": False
     }  # fmt: skip
 
     Talent.objects.filter(pk=talents["later"].pk).update(introduced_on=date(2020, 3, 30))  # now in the quarter
@@ -359,5 +365,8 @@ def test_sections_register_once_and_may_need_a_permission(cast, monkeypatch):
     with pytest.raises(ImproperlyConfigured):
         register_section("extra", "附加", order=99, compute=lambda *args: Section())
     start, end, _ = quarter_period(2020, 1)
-    assert [s.title for s in reports.compute_sections(None, cast["staff"], start, end)] == ["人才招引", "附加"]
-    assert [s.title for s in reports.compute_sections(None, cast["secretary_a"], start, end)] == ["人才招引"]
+    titles = [s.title for s in reports.compute_sections(None, cast["staff"], start, end)]
+    assert titles == ["行动支部", "先锋365承诺", "结对帮扶", "1333青年干部", "人才招引", "附加"]
+    # The secretary holds neither the cadre files' permission nor the extra section's.
+    titles = [s.title for s in reports.compute_sections(None, cast["secretary_a"], start, end)]
+    assert titles == ["行动支部", "先锋365承诺", "结对帮扶", "人才招引"]

@@ -1,0 +1,126 @@
+"""The "1333" section of the quarterly report and the dashboard, and the cadre data-quality
+check (registered in cadres/apps.py)."""
+
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from cadres.models import AnnualEvaluation, Cadre, PracticePosting, TrainingParticipation
+from cadres.services import cohort_year, first_section_level, posting_kind
+from xiangcheng.models import Target
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
+from xiangcheng.targets import progress_list
+
+COHORT_YEARS = [(1980, "1980年及以后出生"), (1985, "1985年及以后出生"), (1990, "1990年及以后出生")]
+
+
+def cadre_section(organization, user, start: date, end: date) -> Section:
+    """Cadres who first reached section level in the period by nested cohort, the 1333 targets'
+    progress at the period's end, training and practice postings. A fixed number of queries:
+    the cohort counts, training, postings by kind, and the targets (one each)."""
+    cadres = scoped(Cadre.objects.all(), user, organization)
+    reached = first_section_level(cadres).filter(first_section_on__range=(start, end))
+    cohorts = reached.aggregate(
+        **{f"born_{year}": Count("pk", filter=Q(birth_date__gte=date(year, 1, 1))) for year, _ in COHORT_YEARS}
+    )
+    cohort_rows = [
+        [label, Cell(cohorts[f"born_{year}"], changelist_url(Cadre, organization, birth_date__gte=date(year, 1, 1)))]
+        for year, label in COHORT_YEARS
+    ]
+
+    training = (
+        scoped(TrainingParticipation.objects.all(), user, organization)
+        .filter(training_class__start__lte=end, training_class__end__gte=start)
+        .values("training_class__name")
+        .annotate(enrolled=Count("pk"), completed=Count("pk", filter=Q(completion="completed")))
+        .order_by("training_class__name")
+    )
+    training_rows = [[row["training_class__name"], row["enrolled"], row["completed"]] for row in training]
+
+    on = min(end, timezone.localdate())
+    postings = (
+        scoped(PracticePosting.objects.all(), user, organization)
+        .values("kind")
+        .annotate(
+            started=Count("pk", filter=Q(start__range=(start, end))),
+            active=Count("pk", filter=Q(start__lte=on, end__gte=on)),
+        )
+        .order_by()
+    )
+    by_kind = {row["kind"]: row for row in postings}
+    posting_rows = [
+        [
+            label,
+            Cell(
+                by_kind.get(kind, {}).get("started", 0),
+                changelist_url(PracticePosting, organization, kind__exact=kind, start__gte=start, start__lte=end),
+            ),
+            Cell(
+                by_kind.get(kind, {}).get("active", 0), changelist_url(PracticePosting, organization, kind__exact=kind)
+            ),
+        ]
+        for kind, label in PracticePosting.Kind.choices
+    ]
+
+    targets = Target.objects.filter(rule="cadres_section_level_reached").order_by("value")
+    target_rows = [
+        [target.name, target.value, found.expected, found.actual, found.status_label]
+        for target, found in progress_list(targets, on)
+        if found is not None
+    ]
+    practising = sum(row[2].value for row in posting_rows)
+    return Section(
+        figures=[
+            Figure("干部档案", cadres.count(), changelist_url(Cadre, organization)),
+            Figure(
+                "本期首次晋升科级（80后）",
+                cohorts["born_1980"],
+                changelist_url(Cadre, organization, birth_date__gte=date(1980, 1, 1)),
+            ),
+            Figure("正在实践锻炼", practising, changelist_url(Cadre, organization, practice="now")),
+            Figure(
+                "30天内期满返回",
+                scoped(PracticePosting.objects.all(), user, organization).due_back(timezone.localdate()).count(),
+                changelist_url(Cadre, organization, practice="due_back"),
+            ),
+        ],
+        tables=[
+            Table("本期首次晋升科级（按出生年代，逐级包含）", ["出生年代", "人数"], cohort_rows, chart=Chart("bar")),
+            Table("“1333”计划进度（全区，截至期末）", ["计划目标", "目标值", "应完成", "已完成", "进度"], target_rows),
+            Table("培训（本期举办的班次）", ["培训班", "参训人数", "已结业"], training_rows),
+            Table(
+                "实践锻炼（按类型）",
+                ["类型", "本期开始", "期末在岗"],
+                posting_rows,
+                chart=Chart("bar", columns=(1, 2)),
+            ),
+        ],
+        note="干部首次晋升副科及以上职级的日期落在本期即计入；出生年代逐级包含（1990年后出生者也计入80后、85后）。"
+        "计划目标为全区口径。",
+    )
+
+
+def section_level_reached_url(target, start: date, end: date) -> str:
+    """The rank changes a `cadres_section_level_reached` target counts, as near as a list filter
+    can show them: section-level rank changes in the window (of the cohort, in the cadre list)."""
+    year = cohort_year(target.parameter)
+    filters = {"birth_date__gte": date(year, 1, 1)} if year else {}
+    return changelist_url(Cadre, **filters)
+
+
+def postings_started_url(target, start: date, end: date) -> str:
+    kind = posting_kind(target.parameter)
+    filters = {"kind__exact": kind} if kind else {}
+    return changelist_url(PracticePosting, start__gte=start, start__lte=end, **filters)
+
+
+def cadres_missing_last_years_evaluation(user):
+    """Cadres in office before last year ended who have no annual evaluation for last year."""
+    last_year = timezone.localdate().year - 1
+    evaluated = AnnualEvaluation.objects.filter(cadre=OuterRef("pk"), year=last_year)
+    return (
+        Cadre.objects.filter(rank_changes__changed_on__lte=date(last_year, 12, 31))
+        .filter(~Exists(evaluated))
+        .distinct()
+    )

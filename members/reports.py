@@ -1,0 +1,186 @@
+"""The 365 pledge and poverty-relief sections of the quarterly report and the dashboard, and the
+members' data-quality checks (registered in members/apps.py)."""
+
+from datetime import date
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from members.models import Household, Member, Pairing, Pledge
+from members.querysets import completion_by_organization
+from xiangcheng.periods import quarter_of, reference_day, year_period
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
+
+LINES = [("enterprise", "企业服务", "pledges"), ("talent", "人才服务", "pledges"), ("relief", "结对帮扶", "relief_due")]
+
+
+def _percent(done: int, of: int) -> str:
+    return f"{done / of:.1%}" if of else "—"
+
+
+def _completion(organization, user, start: date):
+    """Completion for the quarter starting on `start`, computed once per request and user (the
+    pledge and relief sections both read it)."""
+    key = (organization and organization.pk, start)
+    cache = user.__dict__.setdefault("_completion_by_organization", {})
+    if key not in cache:
+        cache[key] = completion_by_organization(user, start.year, quarter_of(start), timezone.localdate(), organization)
+    return cache[key]
+
+
+def pledge_section(organization, user, start: date, end: date) -> Section:
+    """Pledges of the year by line and by town and branch, counted up to the quarter's reference
+    day (today while it runs). A fixed number of queries (see `completion_by_organization`)."""
+    result = _completion(organization, user, start)
+    year, on = start.year, result["on"]
+    towns, branches = result["towns"], result["branches"]
+    totals = {key: sum(row[key] for row in towns) for key in ("members", "pledges", "enterprise", "talent", "relief")}
+    totals["relief_due"] = sum(row["relief_due"] for row in towns)
+    pledges_url = changelist_url(Pledge, organization, year__exact=year)
+    unfulfilled_url = changelist_url(Pledge, organization, year__exact=year, unfulfilled="any")
+    without = scoped(Member.objects.all(), user, organization).without_pledge(year, on).count()
+    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled(until=on).count()
+    line_rows = [
+        [
+            label,
+            Cell(totals[of], pledges_url),
+            Cell(totals[line], changelist_url(Pledge, organization, year__exact=year)),
+            Cell(totals[of] - totals[line], changelist_url(Pledge, organization, year__exact=year, unfulfilled=line)),
+            _percent(totals[line], totals[of]),
+        ]
+        for line, label, of in LINES
+    ]
+
+    def counts(row):
+        return [
+            row["members"],
+            row["pledges"],
+            row["enterprise"],
+            row["talent"],
+            f"{row['relief']}/{row['relief_due']}",
+        ]
+
+    return Section(
+        figures=[
+            Figure("在册党员", totals["members"], changelist_url(Member, organization, status__exact="on_roll")),
+            Figure(f"{year}年已作承诺", totals["pledges"], pledges_url),
+            Figure("企业服务完成率", _percent(totals["enterprise"], totals["pledges"]), pledges_url),
+            Figure("人才服务完成率", _percent(totals["talent"], totals["pledges"]), pledges_url),
+            Figure("结对帮扶完成率", _percent(totals["relief"], totals["relief_due"]), pledges_url),
+            Figure(
+                "未作365承诺的党员",
+                without,
+                changelist_url(Member, organization, without_pledge=year),
+                shortfall=True,
+            ),
+            Figure("承诺尚未全部兑现", unfulfilled, unfulfilled_url, shortfall=True),
+        ],
+        tables=[
+            Table(
+                "承诺完成情况（按方面）",
+                ["方面", "应完成承诺", "已完成", "未完成", "完成率"],
+                line_rows,
+                chart=Chart("bar", columns=(2, 3)),
+            ),
+            Table(
+                "承诺完成情况（按镇、街道）",
+                ["镇（街道）", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成/应完成"],
+                [[row["town"].name, *counts(row)] for row in towns],
+                chart=Chart("bar", columns=(2, 3, 4)),
+            ),
+            Table(
+                "承诺完成情况（按党组织）",
+                ["党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成/应完成"],
+                [[row["organization"].name, row["secretary"] or "—", *counts(row)] for row in branches],
+                dashboard=False,
+            ),
+        ],
+        note=f"党员按 {on:%Y-%m-%d} 所在党组织计，承诺兑现记录计至该日。"
+        "结对帮扶只计有帮扶户数要求的承诺：当年结对并至少走访一次的家庭数达到承诺户数即为完成。",
+    )
+
+
+def relief_section(organization, user, start: date, end: date) -> Section:
+    """Households, pairings, this quarter's visit coverage and the quota shortfalls."""
+    result = _completion(organization, user, start)
+    year, quarter, on = start.year, quarter_of(start), result["on"]
+    year_on = reference_day(year_period(year), timezone.localdate())
+    households = scoped(Household.objects.all(), user, organization)
+    helped = households.helped_on(on).count()
+    pairings = scoped(Pairing.objects.filter(year=year), user, organization).count()
+    unvisited = households.unvisited(start, end, on).count()
+    unpaired = households.unpaired(year, year_on).count()
+    below = scoped(Member.objects.all(), user, organization).below_household_quota(year, year_on).count()
+    visited, due = (sum(row["coverage"].get(quarter, (0, 0))[i] for row in result["towns"]) for i in (0, 1))
+    quarter_key = f"{year}-{quarter}"
+    unvisited_url = changelist_url(Household, organization, unvisited=quarter_key)
+    return Section(
+        figures=[
+            Figure("帮扶中的困难家庭", helped, changelist_url(Household, organization, status__exact="being_helped")),
+            Figure(f"{year}年结对", pairings, changelist_url(Pairing, organization, year__exact=year)),
+            Figure("本季度走访覆盖率", _percent(visited, due), unvisited_url),
+            Figure("本季度未走访的家庭", unvisited, unvisited_url, shortfall=True),
+            Figure(
+                "本年未结对的家庭", unpaired, changelist_url(Household, organization, unpaired=year), shortfall=True
+            ),
+            Figure(
+                "结对户数不足的领导干部和机关党员",
+                below,
+                changelist_url(Member, organization, below_quota=year),
+                shortfall=True,
+            ),
+        ],
+        tables=[
+            Table(
+                "本季度走访覆盖（按镇、街道）",
+                ["镇（街道）", "需走访的结对", "已走访", "覆盖率"],
+                [
+                    [
+                        row["town"].name,
+                        row["coverage"].get(quarter, (0, 0))[1],
+                        row["coverage"].get(quarter, (0, 0))[0],
+                        _percent(*row["coverage"].get(quarter, (0, 0))),
+                    ]
+                    for row in result["towns"]
+                ],
+                total=["合计", due, visited, _percent(visited, due)],
+                chart=Chart("bar", columns=(1, 2)),
+            ),
+        ],
+        note="需走访：当年结对、且在统计日仍在帮扶中的家庭；季度内脱困的家庭不再要求走访。"
+        "领导干部每年至少结对 2 户、机关党员至少 1 户，按统计日的身份计。",
+    )
+
+
+# Data-quality checks: what would make a report wrong.
+
+
+def members_with_malformed_id(user):
+    return Member.objects.exclude(id_number__regex=r"^[0-9]{17}[0-9X]$")
+
+
+def members_in_inactive_organizations(user):
+    return Member.objects.filter(status=Member.Status.ON_ROLL, organization__is_active=False)
+
+
+def members_listed_twice(user):
+    """Members who share a name and birth date with another member: likely one person entered
+    twice under two ID numbers."""
+    twins = Member.objects.filter(name=OuterRef("name"), birth_date=OuterRef("birth_date")).exclude(pk=OuterRef("pk"))
+    return Member.objects.filter(Exists(twins))
+
+
+def households_listed_twice(user):
+    twins = Household.objects.filter(head=OuterRef("head"), village=OuterRef("village")).exclude(pk=OuterRef("pk"))
+    return Household.objects.filter(Exists(twins))
+
+
+# The checks, by key: their label, the rows at fault, and the admin list filter that shows them.
+MEMBER_CHECKS = {
+    "malformed_id": ("身份证号格式不正确的党员", members_with_malformed_id),
+    "inactive_organization": ("在册但所在党组织已撤销的党员", members_in_inactive_organizations),
+    "listed_twice": ("姓名和出生日期相同的党员（疑似重复登记）", members_listed_twice),
+}
+HOUSEHOLD_CHECKS = {
+    "listed_twice": ("户主和村（社区）相同的困难家庭（疑似重复登记）", households_listed_twice),
+}
