@@ -45,7 +45,7 @@ from branches.services import (
     organization_save,
     service_totals,
 )
-from xiangcheng.admin import NOT_FOUND, ImportExportAdmin, ScopedAdminMixin, render_status
+from xiangcheng.admin import NOT_FOUND, ORGANIZATION_CODE, ImportExportAdmin, ScopedAdminMixin, render_status
 from xiangcheng.scoping import can_see_full_numbers
 
 
@@ -66,7 +66,9 @@ class TownFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        town = Organization.objects.visible_to(request.user).filter(code=self.value()).first()
+        town = None
+        if ORGANIZATION_CODE.fullmatch(self.value()):
+            town = Organization.objects.visible_to(request.user).filter(code=self.value()).first()
         if town is None:
             return queryset.none()
         return queryset.filter(**{f"{self.path_lookup}__descendants": town.path})

@@ -48,7 +48,9 @@ class MemberSubtreeForm(forms.ModelForm):
             self.data.get(self.add_prefix("organization")) if self.is_bound else self.instance.organization_id
         )
         organization = (
-            Organization.objects.filter(pk=organization).first() if str(organization or "").isdigit() else None
+            Organization.objects.filter(pk=organization).first()
+            if str(organization or "").isascii() and str(organization or "").isdigit()
+            else None
         )
         for name in self.member_fields:
             field = self.fields.get(name)
@@ -115,7 +117,7 @@ class ServiceActionForm(forms.ModelForm):
             branch = (
                 self.data.get(self.add_prefix("action_branch")) if self.is_bound else self.instance.action_branch_id
             )
-            branch = branch if str(branch or "").isdigit() else None
+            branch = branch if str(branch or "").isascii() and str(branch or "").isdigit() else None
             field.queryset = field.queryset.filter(action_branches=branch) if branch else field.queryset.none()
             field.help_text = "从该行动支部的成员中勾选。"
             field.error_messages["invalid_choice"] = "参与党员须是所选行动支部的成员。"

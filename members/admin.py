@@ -30,7 +30,7 @@ from members.querysets import completion_by_organization
 from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
-from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ORGANIZATION_CODE, ImportExportAdmin, ScopedAdminMixin
 from xiangcheng.audit import log_access
 from xiangcheng.imex import CSVFormat, XLSXFormat
 from xiangcheng.models import AccessLog
@@ -57,7 +57,12 @@ def _quarter_choices():
 
 
 def _chosen_year(value):
-    return int(value) if value and value.isdigit() else None
+    """A year from a query parameter, or None for anything that is not a plausible year."""
+    try:
+        year = int(str(value))
+    except ValueError:
+        return None
+    return year if 2000 <= year <= 2100 and str(value).isascii() else None
 
 
 def _chosen_quarter(value):
@@ -263,8 +268,9 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        # Correlated counts per row, computed for the page shown only.
-        return super().get_queryset(request).with_progress()
+        # Correlated counts per row, computed for the page shown only; the member is named in
+        # every row and autocomplete label.
+        return super().get_queryset(request).select_related("member").with_progress()
 
     def get_urls(self):
         completion = self.admin_site.admin_view(self.completion_view)
@@ -308,7 +314,8 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
         quarter = request.GET.get("quarter")
         quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
         organizations = Organization.objects.visible_to(request.user).exclude(type=Organization.Type.BRANCH)
-        organization = organizations.filter(code=request.GET.get("organization", "")).first()
+        code = request.GET.get("organization", "")
+        organization = organizations.filter(code=code).first() if ORGANIZATION_CODE.fullmatch(code) else None
         result = completion_by_organization(request.user, year, quarter, today, organization)
         headers, tables = completion_table(result)
         download = request.GET.get("download")
@@ -450,7 +457,10 @@ class PairingAdmin(ExportOnly, ImportExportAdmin):
 
     def get_queryset(self, request):
         return (
-            super().get_queryset(request).annotate(visit_total=Count("visits"), visited_last=Max("visits__visited_on"))
+            super()
+            .get_queryset(request)
+            .select_related("member", "household")
+            .annotate(visit_total=Count("visits"), visited_last=Max("visits__visited_on"))
         )
 
     @admin.display(description="走访次数", ordering="visit_total")

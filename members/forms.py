@@ -34,10 +34,20 @@ class MemberForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         moved = self.instance.pk and "organization" in self.changed_data
-        if moved and not cleaned.get("transferred_on"):
-            self.add_error("transferred_on", "更改所在党组织须填写转接日期。")
+        day = cleaned.get("transferred_on")
         if not moved:
             cleaned["transferred_on"] = None
+        elif not day:
+            self.add_error("transferred_on", "更改所在党组织须填写转接日期。")
+        else:
+            last = self.instance.transfers.order_by("-transferred_on").first()
+            joined = cleaned.get("joined_on")
+            if day > timezone.localdate():
+                self.add_error("transferred_on", "转接日期不能晚于今天。")
+            elif last and day < last.transferred_on:
+                self.add_error("transferred_on", f"转接日期不能早于上一次转接（{last.transferred_on:%Y-%m-%d}）。")
+            elif joined and day < joined:
+                self.add_error("transferred_on", "转接日期不能早于入党日期。")
         return cleaned
 
 

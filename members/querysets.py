@@ -170,9 +170,17 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     period = quarter_period(year, quarter) if quarter else year_period(year)
     on = reference_day(period, today)
 
-    def narrowed(queryset, path):
-        queryset = queryset.visible_to(user)
-        return queryset.filter(**{f"{path}__descendants": organization.path}) if organization else queryset
+    # Scoped by where members were on the day judged (not where they are now), so a member who
+    # moved between towns counts, and is shown, only in the organization they belonged to.
+    allowed = Organization.objects.visible_to(user)
+    if organization is not None:
+        allowed = allowed.filter(path__descendants=organization.path)
+    allowed = allowed.values("pk")
+
+    def narrowed(queryset, member_ref, day):
+        return queryset.annotate(organization_then=organization_on(member_ref, day)).filter(
+            organization_then__in=allowed
+        )
 
     rows: dict[int, dict] = {}
 
@@ -180,12 +188,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         return rows.setdefault(organization_id, {**dict.fromkeys(COMPLETION_COUNTS, 0), "coverage": {}})
 
     members = (
-        narrowed(Member.objects, "organization__path")
-        .on_roll(on)
-        .annotate(organization_then=organization_on("pk", on))
-        .values("organization_then")
-        .annotate(n=Count("pk"))
-        .order_by()
+        narrowed(Member.objects.on_roll(on), "pk", on).values("organization_then").annotate(n=Count("pk")).order_by()
     )
     for item in members:
         row(item["organization_then"])["members"] = item["n"]
@@ -193,9 +196,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     pledges = Pledge.objects.filter(year=year)
     relief_due = Q(households__gt=0)
     pledge_rows = (
-        narrowed(pledges, "member__organization__path")
-        .with_progress(until=on)
-        .annotate(organization_then=organization_on("member", on))
+        narrowed(pledges.with_progress(until=on), "member", on)
         .values("organization_then")
         .annotate(
             pledges=Count("pk"),
@@ -215,11 +216,13 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         q_on = reference_day(span, today)
         visited = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__range=(span.start, span.end))
         due = (
-            narrowed(Pairing.objects, "member__organization__path")
-            .filter(year=year)
-            .filter(household__registered_on__lte=q_on)
-            .filter(Q(household__status=BEING_HELPED) | Q(household__status_on__gt=q_on))
-            .annotate(organization_then=organization_on("member", q_on))
+            narrowed(
+                Pairing.objects.filter(year=year)
+                .filter(household__registered_on__lte=q_on)
+                .filter(Q(household__status=BEING_HELPED) | Q(household__status_on__gt=q_on)),
+                "member",
+                q_on,
+            )
             .values("organization_then")
             .annotate(pairings=Count("pk"), visited=Count("pk", filter=Exists(visited)))
             .order_by()
@@ -231,8 +234,9 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     town_paths = {".".join(str(o.path).split(".")[:2]) for o in organizations.values()}
     towns = {str(o.path): o for o in Organization.objects.filter(path__in=town_paths)}
     secretaries = dict(
+        # The last pair wins in dict(): alphabetically first secretary of each organization.
         Member.objects.filter(organization__in=organizations, party_post="secretary", status=ON_ROLL)
-        .order_by("organization", "name")
+        .order_by("organization", "-name")
         .values_list("organization", "name")
     )
 

@@ -38,8 +38,11 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     totals["relief_due"] = sum(row["relief_due"] for row in towns)
     pledges_url = changelist_url(Pledge, organization, year__exact=year)
     unfulfilled_url = changelist_url(Pledge, organization, year__exact=year, unfulfilled="any")
-    without = scoped(Member.objects.all(), user, organization).without_pledge(year, on).count()
-    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled(until=on).count()
+    # Judged as the lists they link to judge them: for the year, on its reference day (today
+    # while it runs), so the number and the list always agree.
+    year_on = reference_day(year_period(year), timezone.localdate())
+    without = scoped(Member.objects.all(), user, organization).without_pledge(year, year_on).count()
+    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled().count()
     line_rows = [
         [
             label,
@@ -68,12 +71,12 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Figure("人才服务完成率", _percent(totals["talent"], totals["pledges"]), pledges_url),
             Figure("结对帮扶完成率", _percent(totals["relief"], totals["relief_due"]), pledges_url),
             Figure(
-                "未作365承诺的党员",
+                f"未作{year}年365承诺的党员",
                 without,
                 changelist_url(Member, organization, without_pledge=year),
                 shortfall=True,
             ),
-            Figure("承诺尚未全部兑现", unfulfilled, unfulfilled_url, shortfall=True),
+            Figure(f"{year}年承诺尚未全部兑现", unfulfilled, unfulfilled_url, shortfall=True),
         ],
         tables=[
             Table(

@@ -1,5 +1,6 @@
 from collections import Counter
 
+from django.core.exceptions import ValidationError
 from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
 
@@ -41,6 +42,16 @@ class MemberResource(ScopedResource):
         skip_html_diff = True
         use_bulk = True
         batch_size = 2000
+
+    def import_instance(self, instance, row, **kwargs):
+        before = instance.organization_id if instance.pk else None
+        super().import_instance(instance, row, **kwargs)
+        if before is not None and instance.organization_id != before:
+            # A move is a dated transfer (the member's page asks for its date); an import
+            # would rewrite where the member counted in past periods.
+            raise ValidationError(
+                {"organization": "导入不能更改已在册党员的所在党组织，请在党员页面办理组织关系转接（需填写转接日期）。"}
+            )
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)

@@ -179,12 +179,35 @@ def _seed_pledges(rng, members, year, today):
     return Pledge.objects.bulk_create(pledges, batch_size=2000)
 
 
+def _town(path) -> str:
+    return ".".join(str(path).split(".")[:2])
+
+
+def _by_town(rows):
+    """(town path, value) pairs grouped as {town path: [values]}."""
+    grouped = {}
+    for town, value in rows:
+        grouped.setdefault(_town(town), []).append(value)
+    return grouped
+
+
 def _seed_fulfilments(rng, pledges, today):
-    talents = list(Talent.objects.values_list("pk", flat=True))
-    requests = list(SupportRequest.objects.values_list("pk", "talent_id"))
-    projects = list(TalentProject.talents.through.objects.values_list("talentproject_id", "talent_id"))
+    # A member serves the talents their own town answers for, so their secretary can open them.
+    talents = _by_town(Talent.objects.values_list("organization__path", "pk"))
+    requests = _by_town(
+        (path, (pk, talent))
+        for pk, talent, path in SupportRequest.objects.values_list("pk", "talent_id", "talent__organization__path")
+    )
+    projects = _by_town(
+        (path, (project, talent))
+        for project, talent, path in TalentProject.talents.through.objects.values_list(
+            "talentproject_id", "talent_id", "talent__organization__path"
+        )
+    )
+    towns = dict(Organization.objects.values_list("pk", "path"))
     records = []
     for pledge in pledges:
+        town = _town(towns[pledge.member.organization_id])
         start = pledge.pledged_on
         progress = rng.random()
         for kind in Fulfilment.Kind.values:
@@ -199,12 +222,12 @@ def _seed_fulfilments(rng, pledges, today):
             )
             if kind in Fulfilment.ENTERPRISE_KINDS:
                 record.enterprise = rng.choice(ENTERPRISE_NAMES)
-            elif kind == Fulfilment.Kind.TALENT_DIFFICULTY and requests:
-                record.support_request_id, record.talent_id = rng.choice(requests)
-            elif kind == Fulfilment.Kind.TALENT_PROJECT and projects:
-                record.project_id, record.talent_id = rng.choice(projects)
-            elif talents:
-                record.talent_id = rng.choice(talents)
+            elif kind == Fulfilment.Kind.TALENT_DIFFICULTY and requests.get(town):
+                record.support_request_id, record.talent_id = rng.choice(requests[town])
+            elif kind == Fulfilment.Kind.TALENT_PROJECT and projects.get(town):
+                record.project_id, record.talent_id = rng.choice(projects[town])
+            elif kind == Fulfilment.Kind.TALENT_CONTACT and talents.get(town):
+                record.talent_id = rng.choice(talents[town])
             else:
                 continue
             records.append(record)

@@ -102,7 +102,7 @@ class IntroducedYearFilter(admin.SimpleListFilter):
         return [(str(day.year), f"{day.year}年") for day in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and self.value().isascii() and self.value().isdigit() and len(self.value()) == 4:
             return queryset.filter(introduced_on__year=int(self.value()))
         return queryset
 
@@ -231,3 +231,4 @@ class SupportRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["talent__name", "need"]
     autocomplete_fields = ["talent"]
     date_hierarchy = "raised_on"
+    ordering = ["-raised_on", "pk"]

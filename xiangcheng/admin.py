@@ -1,5 +1,7 @@
 """The admin side of the shared mechanisms: scoping, personal numbers, history, import/export."""
 
+import re
+
 import pghistory
 from django import forms
 from django.apps import apps
@@ -23,6 +25,7 @@ from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
 
 NOT_FOUND = "记录不存在，或不在您的权限范围内。"
+ORGANIZATION_CODE = re.compile(r"[A-Z0-9]{1,20}")
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
@@ -46,7 +49,9 @@ class SubtreeFilter(admin.SimpleListFilter):
         cache = request.__dict__.setdefault("_subtree_filter", {})
         if self.value() not in cache:
             organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
-            cache[self.value()] = organizations.filter(code=self.value()).first()
+            # Codes are capitals and digits; anything else (a NUL byte, say) matches nothing.
+            valid = ORGANIZATION_CODE.fullmatch(self.value() or "")
+            cache[self.value()] = organizations.filter(code=self.value()).first() if valid else None
         return cache[self.value()]
 
     def lookups(self, request, model_admin):

@@ -213,3 +213,62 @@ def test_secretary_needs_export_permission_for_nothing_more(cast, as_user, roste
     response = as_user(cast["secretary_a"]).post(f"{MEMBERS}{roster['b'].pk}/delete/", {"post": "yes"})
     assert response.status_code == 404
     assert Member.objects.filter(pk=roster["b"].pk).exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{MEMBERS}?without_pledge=0",
+        f"{MEMBERS}?without_pledge=²",
+        f"{MEMBERS}?below_quota=99999",
+        f"{MEMBERS}?org=%00",
+        f"{HOUSEHOLDS}?unpaired=0",
+        f"{HOUSEHOLDS}?unvisited=2026-9",
+        f"{COMPLETION}?year=99999",
+        f"{COMPLETION}?year=10000&download=csv",
+        f"{COMPLETION}?organization=%00",
+        f"{COMPLETION}?quarter=7",
+        "/admin/branches/organization/?town=%00",
+        "/admin/talent/talent/?year=²",
+    ],
+)
+def test_odd_query_parameters_never_break_a_page(cast, as_user, roster, url):
+    for who in ("staff", "secretary_a"):
+        assert as_user(cast[who]).get(url).status_code in (200, 302), url
+
+
+def test_a_transfer_date_before_the_last_transfer_or_joining_is_a_form_error(cast, as_user, roster, tree):
+    from members.services import member_transfer
+
+    member = roster["a"]
+    member_transfer(member=member, to_organization=tree["A0102"], on=date(2026, 6, 1))
+    form = {
+        "name": member.name,
+        "sex": member.sex,
+        "ethnicity": "汉族",
+        "id_number": member.id_number,
+        "organization": tree["B0102"].pk,
+        "category": "full",
+        "status": "on_roll",
+        "joined_on": "2010-07-01",
+        "recognitions-TOTAL_FORMS": 0,
+        "recognitions-INITIAL_FORMS": 0,
+        "transfers-TOTAL_FORMS": 1,
+        "transfers-INITIAL_FORMS": 1,
+    }
+    client = as_user(cast["staff"])
+    before_last = client.post(f"{MEMBERS}{member.pk}/change/", {**form, "transferred_on": "2026-05-01"})
+    assert "转接日期不能早于上一次转接（2026-06-01）。" in before_last.content.decode()
+    before_joining = client.post(
+        f"{MEMBERS}{member.pk}/change/", {**form, "transferred_on": "2026-07-01", "joined_on": "2026-08-01"}
+    )
+    assert "转接日期不能早于入党日期。" in before_joining.content.decode()
+    assert Member.objects.get(pk=member.pk).organization == tree["A0102"]
+
+
+def test_roster_import_cannot_move_a_member_without_a_dated_transfer(cast, as_user, roster, tree):
+    row = f"甲党员,{roster['a'].id_number},B0101,2010-07-01,正式党员\n"
+    response = admin_upload(as_user(cast["staff"]), MEMBERS, (ROSTER_HEADER + row).encode())
+    assert "导入不能更改已在册党员的所在党组织" in response.content.decode()
+    assert Member.objects.get(pk=roster["a"].pk).organization == tree["A0101"]
+    assert not MemberTransfer.objects.exists()

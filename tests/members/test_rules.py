@@ -90,6 +90,20 @@ def test_a_transferred_member_counts_where_they_were_in_each_period(tree, cast):
     assert [(row["organization"].code, row["members"]) for row in q3["branches"]] == [("B0101", 1)]
 
 
+def test_each_secretary_sees_a_transferred_member_only_in_their_own_periods(tree, cast):
+    member = MemberFactory(organization=tree["A0101"], joined_on=date(2020, 1, 1))
+    member_transfer(member=member, to_organization=tree["B0101"], on=date(2026, 7, 1))
+    today = date(2026, 11, 28)
+
+    def codes(who, quarter):
+        return [
+            row["organization"].code for row in completion_by_organization(cast[who], 2026, quarter, today)["branches"]
+        ]
+
+    assert codes("secretary_a", 2) == ["A0101"] and codes("secretary_a", 3) == []
+    assert codes("secretary_b", 2) == [] and codes("secretary_b", 3) == ["B0101"]
+
+
 def test_a_transfer_cannot_predate_the_previous_one(tree):
     member = MemberFactory(organization=tree["A0101"])
     member_transfer(member=member, to_organization=tree["B0101"], on=date(2026, 7, 1))
@@ -305,3 +319,18 @@ def test_completion_costs_a_fixed_number_of_queries(tree, cast, django_assert_nu
     count_with_a_fresh_user()
     grow(6)
     count_with_a_fresh_user()
+
+
+def test_demo_members_serve_talents_their_secretary_can_open(db):
+    import os
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", scale=0.05, stdout=open(os.devnull, "w"))
+    records = Fulfilment.objects.filter(talent__isnull=False).select_related(
+        "talent__organization", "pledge__member__organization"
+    )
+    assert records.exists()
+    for record in records:
+        town = str(record.pledge.member.organization.path).split(".")[:2]
+        assert str(record.talent.organization.path).split(".")[:2] == town

@@ -24,6 +24,12 @@ def test_valid_id_number_passes_and_gives_birth_date_and_sex():
     assert id_sex("110105194912310010") in ("male", "female")
 
 
+def test_xiangcheng_residents_pass_whatever_the_region_table_says():
+    # 320507 is Xiangcheng District; python-stdnum's region table does not know it.
+    validate_id_number("320507198501010016")
+    assert id_birth_date("320507198501010016") == date(1985, 1, 1)
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
@@ -32,6 +38,7 @@ def test_valid_id_number_passes_and_gives_birth_date_and_sex():
         ("3.2e+17", "设为“文本”格式"),
         ("3.20507E+17", "设为“文本”格式"),
         ("110105194913310021", "格式不正确"),
+        ("1101051949123100A1", "格式不正确"),
     ],
 )
 def test_invalid_id_numbers_get_chinese_messages(value, message):
