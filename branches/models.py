@@ -14,7 +14,7 @@ from django.utils import timezone
 from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
 from treebeard.ltree.fields import PathField
 
-from xiangcheng.audit import audited
+from xiangcheng.audit import audited, audited_links
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.targets import Status as PaceStatus
 from xiangcheng.targets import pace_status, round_half_up
@@ -657,3 +657,8 @@ class InstructorAssignment(models.Model):
 
     def __str__(self):
         return f"{self.instructor} → {self.organization}"
+
+
+# Who belongs to an action branch and who took part in an action are audited like the rows.
+audited_links(ActionBranch.members)
+audited_links(ServiceAction.participants)

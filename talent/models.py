@@ -3,7 +3,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
 from talent.querysets import TalentProjectQuerySet, TalentQuerySet
-from xiangcheng.audit import audited
+from xiangcheng.audit import audited, audited_links
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 
@@ -351,3 +351,6 @@ class SupportRequest(models.Model):
 
     def __str__(self):
         return f"{self.talent}：{self.need}"
+
+
+audited_links(TalentProject.talents)

@@ -16,6 +16,18 @@ def audited(**options):
     return pghistory.track(pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), **options)
 
 
+def audited_links(many_to_many) -> None:
+    """Track every link added to or removed from a many-to-many field (`Model.field`), with the
+    same triggers and request context as `audited()`: its through table has no model of ours."""
+    through = many_to_many.through
+    pghistory.track(
+        pghistory.InsertEvent("add"),
+        pghistory.DeleteEvent("remove"),
+        obj_field=None,
+        model_name=f"{through.__name__}Event",
+    )(through)
+
+
 def history_of(obj) -> list[dict]:
     """The events of one record, newest first, each with its acting user and changed fields."""
     events = list(

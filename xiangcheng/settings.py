@@ -100,6 +100,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Audit triggers travel in migrations; those on many-to-many link tables (which have no
+# migration of their own, see xiangcheng/audit.py audited_links) are installed after migrate.
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
