@@ -175,11 +175,18 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     allowed = Organization.objects.visible_to(user)
     if organization is not None:
         allowed = allowed.filter(path__descendants=organization.path)
-    allowed = allowed.values("pk")
+    allowed = list(allowed.values_list("pk", flat=True))
+    MemberTransfer = _model("MemberTransfer")
 
     def narrowed(queryset, member_ref, day):
-        return queryset.annotate(organization_then=organization_on(member_ref, day)).filter(
-            organization_then__in=allowed
+        # Only a member who is in scope now, or who ever moved, can have been in scope then: the
+        # index-served prefilter spares computing everyone's past organization.
+        prefix = "" if member_ref == "pk" else f"{member_ref}__"
+        moved = Exists(MemberTransfer.objects.filter(member=OuterRef(member_ref)))
+        return (
+            queryset.filter(Q(**{f"{prefix}organization__in": allowed}) | moved)
+            .annotate(organization_then=organization_on(member_ref, day))
+            .filter(organization_then__in=allowed)
         )
 
     rows: dict[int, dict] = {}

@@ -309,10 +309,10 @@ def test_completion_costs_a_fixed_number_of_queries(tree, cast, django_assert_nu
             visit(pairing, date(2026, 1, 9))
 
     def count_with_a_fresh_user():
-        # Pledges, members, one per quarter (4), organizations, towns, secretaries, and the
-        # user's two permission lookups.
+        # The organizations in scope, pledges, members, one per quarter (4), organizations, towns,
+        # secretaries, and the user's two permission lookups.
         user = type(cast["staff"]).objects.get(pk=cast["staff"].pk)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(12):
             completion_by_organization(user, 2026, None, date(2026, 11, 28))
 
     grow(2)
