@@ -45,33 +45,22 @@ from branches.services import (
     organization_save,
     service_totals,
 )
-from xiangcheng.admin import NOT_FOUND, ORGANIZATION_CODE, ImportExportAdmin, ScopedAdminMixin, render_status
+from xiangcheng.admin import NOT_FOUND, ImportExportAdmin, ScopedAdminMixin, SubtreeFilter, render_status
 from xiangcheng.scoping import can_see_full_numbers
 
 
-class TownFilter(admin.SimpleListFilter):
-    """Rows of one town or subdistrict, with everything below it (only towns the user may see)."""
+class TownFilter(SubtreeFilter):
+    """Rows of one town or subdistrict, with everything below it, offered as a list of the towns
+    the user may see (the `?org=` subtree filter, named by town)."""
 
     title = "所属镇（街道）"
     parameter_name = "town"
-    # The lookup from the filtered model to the organization's tree path.
-    path_lookup = "path"
 
     def lookups(self, request, model_admin):
         towns = Organization.objects.visible_to(request.user).filter(
             type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]
         )
         return [(town.code, town.name) for town in towns.only("code", "name")]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        town = None
-        if ORGANIZATION_CODE.fullmatch(self.value()):
-            town = Organization.objects.visible_to(request.user).filter(code=self.value()).first()
-        if town is None:
-            return queryset.none()
-        return queryset.filter(**{f"{self.path_lookup}__descendants": town.path})
 
 
 class InstructorCoverageFilter(admin.SimpleListFilter):
@@ -144,14 +133,6 @@ class AccountAdmin(UserAdmin):
     inlines = [AccountScopeInline]
 
 
-class HostTownFilter(TownFilter):
-    path_lookup = "organization__path"
-
-
-class ActionTownFilter(TownFilter):
-    path_lookup = "action_branch__organization__path"
-
-
 def _start_of_year(day: date) -> date:
     return date(day.year, 1, 1)
 
@@ -188,7 +169,7 @@ class ActionBranchAdmin(ImportExportAdmin):
         "actions_this_year",
         "people_this_year",
     ]
-    list_filter = ["category", "status", HostTownFilter, "brand"]
+    list_filter = ["category", "status", TownFilter, "brand"]
     list_select_related = ["organization", "secretary", "brand"]
     search_fields = ["name", "organization__name"]
     autocomplete_fields = ["organization"]
@@ -298,7 +279,7 @@ class ServiceActionAdmin(ImportExportAdmin):
         "recorded_by",
     ]
     list_display_links = ["served_on", "title"]
-    list_filter = ["action_branch__category", "kind", ActionTownFilter]
+    list_filter = ["action_branch__category", "kind", TownFilter]
     list_select_related = ["action_branch", "recorded_by"]
     search_fields = ["title", "place", "action_branch__name"]
     date_hierarchy = "served_on"
@@ -455,7 +436,7 @@ class SecretaryProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "pace",
         "status",
     ]
-    list_filter = ["year", "status", HostTownFilter]
+    list_filter = ["year", "status", TownFilter]
     list_select_related = ["organization", "secretary"]
     search_fields = ["name", "goal"]
     autocomplete_fields = ["organization"]
@@ -546,7 +527,7 @@ class InstructorAdmin(ScopedAdminMixin, admin.ModelAdmin):
 @admin.register(InstructorAssignment)
 class InstructorAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["instructor", "role", "organization", "start", "end", "note"]
-    list_filter = ["instructor__role", HostTownFilter]
+    list_filter = ["instructor__role", TownFilter]
     list_select_related = ["instructor", "organization"]
     search_fields = ["instructor__name", "organization__name"]
     autocomplete_fields = ["instructor", "organization"]

@@ -33,11 +33,11 @@ from cadres.models import (
     TrainingClass,
     TrainingParticipation,
 )
-from cadres.reports import cadres_missing_last_years_evaluation
+from cadres.reports import CADRE_CHECKS
 from cadres.resources import AnnualEvaluationResource, CadreResource, PracticePostingResource, RankChangeResource
 from cadres.services import COHORTS, NO_RANK, cadres_link_members, statistics, statistics_dataset
 from talent.admin import NamedListAdmin
-from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ImportExportAdmin, QualityFilter, ReadOnlyAdminMixin, ScopedAdminMixin
 from xiangcheng.audit import log_access
 from xiangcheng.imex import CSVFormat, XLSXFormat
 from xiangcheng.models import AccessLog
@@ -48,14 +48,6 @@ admin.site.register(AssessmentDimension, NamedListAdmin)
 
 
 # Filters -----------------------------------------------------------------------------------------
-
-
-class CadreTownFilter(TownFilter):
-    path_lookup = "organization__path"
-
-
-class CadreRecordTownFilter(TownFilter):
-    path_lookup = "cadre__organization__path"
 
 
 class RankFilter(admin.SimpleListFilter):
@@ -107,19 +99,8 @@ class PracticeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class QualityFilter(admin.SimpleListFilter):
-    """The cadres a data-quality check finds (cadres/reports.py), where they are fixed."""
-
-    title = "数据问题"
-    parameter_name = "quality"
-
-    def lookups(self, request, model_admin):
-        return [("missing_evaluation", "缺少上一年度考核结果")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "missing_evaluation":
-            return queryset.filter(pk__in=cadres_missing_last_years_evaluation(request.user).values("pk"))
-        return queryset
+class CadreQualityFilter(QualityFilter):
+    checks = CADRE_CHECKS
 
 
 class PostingStatusFilter(admin.SimpleListFilter):
@@ -258,8 +239,8 @@ class CadreAdmin(ImportExportAdmin):
         RankFilter,
         CohortFilter,
         PracticeFilter,
-        CadreTownFilter,
-        QualityFilter,
+        TownFilter,
+        CadreQualityFilter,
     ]
     list_select_related = ["organization"]
     search_fields = ["name", "unit", "post"]
@@ -420,10 +401,10 @@ class StatisticsChangeList(ChangeList):
 
 
 @admin.register(CadreStatistics)
-class CadreStatisticsAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class CadreStatisticsAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Cadres by line × birth cohort × current rank, filtered like the cadre list; CSV/XLSX export."""
 
-    list_filter = ["line", "cadre_type", "source", CadreTownFilter]
+    list_filter = ["line", "cadre_type", "source", TownFilter]
     actions = None
     # The table is the count; per-filter facet counts would only repeat it at more cost.
     show_facets = admin.ShowFacets.NEVER
@@ -431,15 +412,6 @@ class CadreStatisticsAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return StatisticsChangeList
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_export_permission(self, request):
         return request.user.has_perm("xiangcheng.export_data") and self.has_view_permission(request)
@@ -485,7 +457,7 @@ class CadreStatisticsAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class RankChangeAdmin(ImportExportAdmin):
     resource_classes = [RankChangeResource]
     list_display = ["cadre", "rank", "changed_on", "document", "organization"]
-    list_filter = ["rank", CadreRecordTownFilter]
+    list_filter = ["rank", TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name", "document"]
     autocomplete_fields = ["cadre"]
@@ -500,7 +472,7 @@ class RankChangeAdmin(ImportExportAdmin):
 class AnnualEvaluationAdmin(ImportExportAdmin):
     resource_classes = [AnnualEvaluationResource]
     list_display = ["cadre", "year", "grade", "notes"]
-    list_filter = ["year", "grade", CadreRecordTownFilter]
+    list_filter = ["year", "grade", TownFilter]
     list_select_related = ["cadre"]
     search_fields = ["cadre__name"]
     autocomplete_fields = ["cadre"]
@@ -512,7 +484,7 @@ class PracticePostingAdmin(ImportExportAdmin):
 
     resource_classes = [PracticePostingResource]
     list_display = ["cadre", "kind", "host_unit", "start", "end", "status", "organization"]
-    list_filter = [PostingStatusFilter, "kind", CadreRecordTownFilter]
+    list_filter = [PostingStatusFilter, "kind", TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name", "host_unit"]
     autocomplete_fields = ["cadre"]
@@ -606,7 +578,7 @@ class AssessmentScoreInline(ScopedAdminMixin, admin.TabularInline):
 @admin.register(Assessment)
 class AssessmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["cadre", "round", "assessed_on", "assessor", "average"]
-    list_filter = ["round", CadreRecordTownFilter]
+    list_filter = ["round", TownFilter]
     list_select_related = ["cadre"]
     search_fields = ["cadre__name", "round", "assessor"]
     autocomplete_fields = ["cadre"]
@@ -625,7 +597,7 @@ class ReserveEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The reserve pool of outstanding young cadres."""
 
     list_display = ["cadre", "category", "entered_on", "status", "status_on", "organization"]
-    list_filter = ["status", "category", CadreRecordTownFilter]
+    list_filter = ["status", "category", TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name"]
     autocomplete_fields = ["cadre"]

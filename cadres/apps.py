@@ -16,12 +16,8 @@ class CadresConfig(AppConfig):
         register_section(
             "cadres", "1333青年干部", order=40, compute=reports.cadre_section, permission="cadres.view_cadre"
         )
-        register_check(
-            "cadres_missing_evaluation",
-            "缺少上一年度考核结果的干部",
-            reports.cadres_missing_last_years_evaluation,
-            lambda: changelist_url(Cadre, quality="missing_evaluation"),
-        )
+        for key, (label, rows) in reports.CADRE_CHECKS.items():
+            register_check(f"cadres_{key}", label, rows, lambda key=key: changelist_url(Cadre, quality=key))
 
         register_rule(
             "cadres_section_level_reached",

@@ -124,3 +124,7 @@ def cadres_missing_last_years_evaluation(user):
         .filter(~Exists(evaluated))
         .distinct()
     )
+
+
+# The checks, by key: their label and the rows at fault (the cadre list's 数据问题 filter shows them).
+CADRE_CHECKS = {"missing_evaluation": ("缺少上一年度考核结果的干部", cadres_missing_last_years_evaluation)}

@@ -30,7 +30,7 @@ from members.querysets import completion_by_organization
 from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
-from xiangcheng.admin import ORGANIZATION_CODE, ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ORGANIZATION_CODE, ImportExportAdmin, QualityFilter, ScopedAdminMixin
 from xiangcheng.audit import log_access
 from xiangcheng.imex import CSVFormat, XLSXFormat
 from xiangcheng.models import AccessLog
@@ -110,22 +110,6 @@ class BelowQuotaFilter(ShortfallFilter):
         return queryset.below_household_quota(year, reference_day(year_period(year), _today()))
 
 
-class QualityFilter(admin.SimpleListFilter):
-    """The rows a data-quality check finds (members/reports.py), where they are fixed."""
-
-    title = "数据问题"
-    parameter_name = "quality"
-    checks: dict = {}
-
-    def lookups(self, request, model_admin):
-        return [(key, label) for key, (label, _) in self.checks.items()]
-
-    def queryset(self, request, queryset):
-        if self.value() not in self.checks:
-            return queryset
-        return queryset.filter(pk__in=self.checks[self.value()][1](request.user).values("pk"))
-
-
 class MemberQualityFilter(QualityFilter):
     checks = MEMBER_CHECKS
 
@@ -148,10 +132,6 @@ class RoleFilter(admin.SimpleListFilter):
         if self.value() == "agency":
             return queryset.filter(agency_member_since__lte=today)
         return queryset
-
-
-class MemberTownFilter(TownFilter):
-    path_lookup = "organization__path"
 
 
 class MemberTransferInline(ScopedAdminMixin, admin.TabularInline):
@@ -187,7 +167,7 @@ class MemberAdmin(ImportExportAdmin):
         "status",
     ]
     list_filter = [
-        MemberTownFilter,
+        TownFilter,
         "status",
         "category",
         "party_post",
@@ -211,14 +191,7 @@ class MemberAdmin(ImportExportAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        personal = self.model.personal_fields
-        masked = {f"masked_{name}" for name in personal}
-        if obj is not None and masked & set(self.get_readonly_fields(request, obj)):
-            return [
-                (title, {**options, "fields": [f"masked_{f}" if f in personal else f for f in options["fields"]]})
-                for title, options in fieldsets
-            ]
-        if obj is None:
+        if obj is None:  # A new member has no organization to transfer from.
             return [
                 (title, {**options, "fields": [f for f in options["fields"] if f != "transferred_on"]})
                 for title, options in fieldsets
@@ -251,16 +224,12 @@ class UnfulfilledFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PledgeTownFilter(TownFilter):
-    path_lookup = "member__organization__path"
-
-
 @admin.register(Pledge)
 class PledgeAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PledgeResource]
     change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
-    list_filter = ["year", UnfulfilledFilter, PledgeTownFilter]
+    list_filter = ["year", UnfulfilledFilter, TownFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
     autocomplete_fields = ["member"]
@@ -404,10 +373,6 @@ class UnvisitedFilter(admin.SimpleListFilter):
         return queryset.unvisited(quarter.start, quarter.end, reference_day(quarter, _today()))
 
 
-class HouseholdTownFilter(TownFilter):
-    path_lookup = "organization__path"
-
-
 @admin.register(Household)
 class HouseholdAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [HouseholdResource]
@@ -422,7 +387,7 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
         "status",
         "pairing_count",
     ]
-    list_filter = [HouseholdTownFilter, "status", "hardship", PairedYearFilter, UnvisitedFilter, HouseholdQualityFilter]
+    list_filter = [TownFilter, "status", "hardship", PairedYearFilter, UnvisitedFilter, HouseholdQualityFilter]
     list_select_related = ["organization"]
     search_fields = ["head", "village", "address"]
     autocomplete_fields = ["organization"]
@@ -526,14 +491,10 @@ class HealthCheckScoreInline(ScopedAdminMixin, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class HealthCheckTownFilter(TownFilter):
-    path_lookup = "organization__path"
-
-
 @admin.register(HealthCheck)
 class HealthCheckAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["organization", "period", "checked_on", "checker", "result", "total_score"]
-    list_filter = ["result", HealthCheckTownFilter]
+    list_filter = ["result", TownFilter]
     list_select_related = ["organization"]
     search_fields = ["organization__name", "checker"]
     autocomplete_fields = ["organization"]

@@ -170,7 +170,7 @@ def _seed_pledges(rng, members, year, today):
             member=member,
             year=year,
             pledged_on=_day_in(rng, start, min(today, date(year, 3, 31))),
-            households=max(member.household_quota(date(year, 12, 31)), 0),
+            households=member.household_quota(date(year, 12, 31)),
             content="立足岗位，服务企业、服务人才、结对帮扶",
         )
         for member in members

@@ -89,10 +89,6 @@ class RecruitmentEventAdmin(YieldColumns, ImportExportAdmin):
         )
 
 
-class TalentTownFilter(TownFilter):
-    path_lookup = "organization__path"
-
-
 class IntroducedYearFilter(admin.SimpleListFilter):
     title = "引进年份"
     parameter_name = "year"
@@ -157,7 +153,7 @@ class TalentAdmin(ImportExportAdmin):
         "industry",
         "zone",
         IntroducedYearFilter,
-        TalentTownFilter,
+        TownFilter,
         "is_overseas",
         DuplicateIdFilter,
     ]

@@ -42,11 +42,9 @@ class SubtreeFilter(admin.SimpleListFilter):
 
     title = "所属组织（含下级）"
     parameter_name = "org"
-    # The lookup from the filtered model to the organization's tree path (its `scope_path`).
-    path_lookup = "path"
 
     def _organization(self, request):
-        cache = request.__dict__.setdefault("_subtree_filter", {})
+        cache = request.__dict__.setdefault(f"_subtree_filter_{self.parameter_name}", {})
         if self.value() not in cache:
             organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
             # Codes are capitals and digits; anything else (a NUL byte, say) matches nothing.
@@ -66,7 +64,37 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
-        return queryset.filter(**{f"{self.path_lookup}__descendants": organization.path})
+        return queryset.filter(**{f"{queryset.model.scope_path}__descendants": organization.path})
+
+
+class QualityFilter(admin.SimpleListFilter):
+    """The rows the data-quality checks find, where they are fixed (the page in quality.py links
+    here): a subclass names its checks as {key: (label, rows(user))}."""
+
+    title = "数据问题"
+    parameter_name = "quality"
+    checks: dict = {}
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.checks.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.checks:
+            return queryset
+        return queryset.filter(pk__in=self.checks[self.value()][1](request.user).values("pk"))
+
+
+class ReadOnlyAdminMixin:
+    """A list to read, never to edit in the portal: logs, stored reports, statistics."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ScopedAdminMixin:
@@ -110,7 +138,7 @@ class ScopedAdminMixin:
                     entry = (entry, ScopedRelatedFieldListFilter)
             scoped.append(entry)
         if is_scoped(self.model):
-            scoped.append(type("SubtreeFilter", (SubtreeFilter,), {"path_lookup": self.model.scope_path}))
+            scoped.append(SubtreeFilter)
         return scoped
 
     def _in_scope(self, request, obj) -> bool:
@@ -147,6 +175,18 @@ class ScopedAdminMixin:
         if obj is not None and not can_see_full_numbers(request.user):
             fields = [f"masked_{name}" if name in personal else name for name in fields]
         return fields
+
+    def get_fieldsets(self, request, obj=None):
+        # Declared fieldsets name the personal fields themselves; show their masked columns instead
+        # (fieldsets built from get_fields() are masked there already).
+        fieldsets = super().get_fieldsets(request, obj)
+        personal = getattr(self.model, "personal_fields", {})
+        if self.fieldsets and obj is not None and personal and not can_see_full_numbers(request.user):
+            return [
+                (title, {**options, "fields": [f"masked_{f}" if f in personal else f for f in options["fields"]]})
+                for title, options in fieldsets
+            ]
+        return fieldsets
 
     def get_form(self, request, obj=None, **kwargs):
         personal = getattr(self.model, "personal_fields", {})
@@ -339,21 +379,12 @@ class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "action", "what", "rows"]
     list_filter = ["action"]
     list_select_related = ["user"]
     search_fields = ["what", "user__username"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TargetMilestoneInline(admin.TabularInline):
@@ -438,7 +469,7 @@ class TargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClosedReport)
-class ClosedReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ClosedReportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Closed quarters, read-only: closing and reopening happen on the quarterly report page."""
 
     list_display = ["organization", "year", "quarter", "closed_by", "closed_at", "state", "open_report"]
@@ -459,15 +490,6 @@ class ClosedReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # The stored files stay in the database until someone downloads them.
         return super().get_queryset(request).defer("data", "xlsx", "csv_zip")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="状态")
     def state(self, obj):
