@@ -1,15 +1,20 @@
-"""Benchmark: the streaming CSV export (xiangcheng/imex.py `stream_csv`) against PostgreSQL's own
-`COPY (SELECT …) TO STDOUT` of the same rows.
+"""Benchmark of the exports and the roster import, each against its baseline in the same run:
 
-    make bench                              # 1,000,000 members
+- CSV export (xiangcheng/sqlexport.py `stream_csv`, the members roster resource as the admin runs
+  it, numbers masked) against PostgreSQL's own `COPY (SELECT …) TO STDOUT` of the same rows and
+  against django-import-export's default `ModelResource.export()`; at 10,000 rows (for memory),
+  200,000 and 1,000,000 rows;
+- XLSX export (`sqlexport.xlsx_file`) at 200,000 rows;
+- roster import, preview and confirm of a 25,000-row file, against `bulk_create` of the same rows
+  (bench/roster_import.py).
+
+    make bench                              # up to 1,000,000 members
     .venv/bin/python bench/run.py --rows 200000
 
 It makes a separate database (`xiangcheng_bench`) on the same server as the portal's, migrates
 it, fills it with members by one `INSERT … SELECT … FROM generate_series` (audit triggers off),
-measures, and drops it again (`--keep` keeps it). Each measurement runs in a fresh process, so
-its peak memory (ru_maxrss) is its own: the export of a tenth of the rows and of all of them
-(memory should not grow with rows), then COPY. Prints rows per second, time to first byte and
-peak memory.
+measures each figure in a fresh process (so its peak memory, ru_maxrss, is its own) and drops
+the database (`--keep` keeps it). The figures are printed and written to var/bench/.
 """
 
 import argparse
@@ -81,7 +86,7 @@ def member_insert_sql(rows: int, organization_id: int) -> tuple[str, list]:
         "name": "'党员' || g",
         "sex": "CASE WHEN g %% 2 = 0 THEN 'female' ELSE 'male' END",
         # Unique to 20 million rows; the last digit is not a real check digit (exports do not check).
-        "id_number": "'320500' || to_char(DATE '1960-01-01' + (g %% 20000), 'YYYYMMDD')"
+        "id_number": "'320599' || to_char(DATE '1960-01-01' + (g %% 20000), 'YYYYMMDD')"
         " || lpad(((g / 20000) %% 1000)::text, 3, '0') || (g %% 10)::text",
         "birth_date": "DATE '1960-01-01' + (g %% 20000)",
         "mobile": "'139' || lpad((g %% 100000000)::text, 8, '0')",
@@ -114,6 +119,7 @@ def member_insert_sql(rows: int, organization_id: int) -> tuple[str, list]:
 def phase_seed(rows: int) -> dict:
     setup_django()
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
     from django.db import DatabaseError, connection, transaction
 
     from branches.models import Organization
@@ -122,7 +128,16 @@ def phase_seed(rows: int) -> dict:
     district = Organization.objects.add_root(
         instance=Organization(type=Organization.Type.DISTRICT, name="基准测试区委", code="BENCH")
     )
-    get_user_model().objects.create_user("bench", is_staff=True)
+    town = district.add_child(instance=Organization(type=Organization.Type.TOWN, name="基准测试镇党委", code="BT"))
+    for n in range(100):
+        town.add_child(
+            instance=Organization(type=Organization.Type.BRANCH, name=f"基准测试第{n}党支部", code=f"BT{n:03d}")
+        )
+    # The exporting user sees the whole district with numbers masked, as most staff do; the
+    # importing user is a superuser (bench/roster_import.py takes the first).
+    user = get_user_model().objects.create_user("bench", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_all_organizations"))
+    get_user_model().objects.create_superuser("bench_admin", password=None)
     sql, params = member_insert_sql(rows, district.pk)
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
@@ -139,103 +154,141 @@ def phase_seed(rows: int) -> dict:
     return {"rows": Member.objects.count(), "seconds": time.perf_counter() - started}
 
 
-def export_resource(user):
-    """The members app's resource if it has one, else the same fields through the shared base."""
-    try:
-        from members.resources import MemberResource
-    except ImportError:
-        from members.models import Member
-        from xiangcheng.imex import ScopedResource
+def first_members(limit: int):
+    """The first `limit` members by id (ids are consecutive in the bench database)."""
+    from members.models import Member
 
-        class MemberResource(ScopedResource):
-            class Meta(ScopedResource.Meta):
-                model = Member
-                fields = ["name", "sex", "id_number", "mobile", "organization", "joined_on", "category", "status"]
-
-    return MemberResource(user=user)
+    queryset = Member.objects.order_by("pk")
+    if limit:
+        first = queryset.values_list("pk", flat=True).first()
+        queryset = queryset.filter(pk__lt=first + limit)
+    return queryset
 
 
-def phase_stream(limit: int) -> dict:
+class Meter:
+    """Counts what an export writes and when its first bytes and rows arrive."""
+
+    def __init__(self):
+        self.started = time.perf_counter()
+        self.first_byte = self.first_row = None
+        self.size = self.lines = 0
+
+    def write(self, data):
+        if self.first_byte is None:
+            self.first_byte = time.perf_counter() - self.started
+        self.size += len(data)
+        self.lines += data.count(b"\n" if isinstance(data, bytes) else "\n")
+        if self.first_row is None and self.lines > 1:
+            self.first_row = time.perf_counter() - self.started
+
+    def result(self, baseline_mib, rows=None) -> dict:
+        return {
+            "rows": self.lines - 1 if rows is None else rows,
+            "seconds": time.perf_counter() - self.started,
+            "first_byte": self.first_byte or 0,
+            "first_row": self.first_row or 0,
+            "bytes": self.size,
+            "peak_mib": peak_rss_mib(),
+            "baseline_mib": baseline_mib,
+        }
+
+
+def phase_csv(limit: int) -> dict:
+    """The portal's CSV export, as the admin streams it."""
     setup_django()
     from django.contrib.auth import get_user_model
 
-    from members.models import Member
-    from xiangcheng.imex import stream_csv
+    from members.resources import MemberResource
+    from xiangcheng.sqlexport import stream_csv
 
-    user = get_user_model().objects.get(username="bench")
-    exporter = export_resource(user)
-    queryset = Member.objects.order_by("pk")
-    if limit:
-        queryset = queryset.filter(pk__in=Member.objects.order_by("pk").values("pk")[:limit])
+    resource = MemberResource(user=get_user_model().objects.get(username="bench"))
+    queryset = first_members(limit)
     baseline = peak_rss_mib()
-    started = time.perf_counter()
-    chunks = stream_csv(exporter, queryset)
-    first_byte = first_row = None
-    size = lines = 0
-    for chunk in chunks:
-        if first_byte is None:
-            first_byte = time.perf_counter() - started
-        size += len(chunk)
-        lines += chunk.count(b"\n")
-        if first_row is None and lines > 1:
-            first_row = time.perf_counter() - started
-    seconds = time.perf_counter() - started
-    return {
-        "rows": lines - 1,
-        "seconds": seconds,
-        "first_byte": first_byte,
-        "first_row": first_row,
-        "bytes": size,
-        "peak_mib": peak_rss_mib(),
-        "baseline_mib": baseline,
-    }
+    meter = Meter()
+    for chunk in stream_csv(resource, queryset):
+        meter.write(chunk)
+    return meter.result(baseline)
 
 
-def phase_copy() -> dict:
+def phase_xlsx(limit: int) -> dict:
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from members.resources import MemberResource
+    from xiangcheng.sqlexport import xlsx_file
+
+    resource = MemberResource(user=get_user_model().objects.get(username="bench"))
+    queryset = first_members(limit)
+    baseline = peak_rss_mib()
+    meter = Meter()
+    book = xlsx_file(resource, queryset)
+    meter.write(b"x")
+    meter.size = book.seek(0, 2)
+    return meter.result(baseline, rows=queryset.count())
+
+
+def phase_default(limit: int) -> dict:
+    """django-import-export's own default: a plain ModelResource of the same fields, exported
+    per cell (`Resource.export()`) and written by its CSV format."""
+    setup_django()
+    from import_export.formats.base_formats import CSV
+    from import_export.resources import ModelResource
+
+    from members.models import Member
+    from members.resources import MemberResource
+
+    class DefaultMemberResource(ModelResource):
+        class Meta:
+            model = Member
+            fields = MemberResource._meta.fields
+
+    resource = DefaultMemberResource()
+    queryset = first_members(limit)
+    baseline = peak_rss_mib()
+    meter = Meter()
+    meter.write(CSV().export_data(resource.export(queryset)).encode("utf-8"))
+    return meter.result(baseline)
+
+
+def phase_copy(limit: int) -> dict:
+    """PostgreSQL's own COPY of the same rows: the columns the export writes as raw values, the
+    organization by its code, in the same order."""
     setup_django()
     from django.db import connection
 
     from members.models import Member
+    from members.resources import MemberResource
 
-    class Sink:
-        first_byte = first_row = None
-        size = 0
-        lines = 0
-
-        def write(self, data):
-            if self.first_byte is None:
-                self.first_byte = time.perf_counter() - started
-            self.size += len(data)
-            self.lines += data.count(b"\n") if isinstance(data, bytes) else data.count("\n")
-            if self.first_row is None and self.lines > 1:
-                self.first_row = time.perf_counter() - started
-
-    # The columns the export writes, as raw values: the organization by its code, as the export does.
-    exporter = export_resource(None)
     columns = []
-    for field in exporter.get_export_fields():
-        model_field = Member._meta.get_field(field.attribute)
+    for name in MemberResource._meta.fields:
+        model_field = Member._meta.get_field(name)
         columns.append("o.code" if model_field.is_relation else f"m.{connection.ops.quote_name(model_field.column)}")
+    where = ""
+    if limit:
+        where = f"WHERE m.id < (SELECT min(id) FROM {Member._meta.db_table}) + {int(limit)}"
     query = (
         f"COPY (SELECT {', '.join(columns)} FROM {Member._meta.db_table} m "
-        "JOIN branches_organization o ON o.id = m.organization_id ORDER BY m.id) "
+        f"JOIN branches_organization o ON o.id = m.organization_id {where} ORDER BY m.id) "
         "TO STDOUT WITH (FORMAT csv, HEADER)"
     )
-    sink = Sink()
     baseline = peak_rss_mib()
-    started = time.perf_counter()
+    meter = Meter()
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(query, sink)
-    seconds = time.perf_counter() - started
-    return {
-        "rows": sink.lines - 1,
-        "seconds": seconds,
-        "first_byte": sink.first_byte,
-        "first_row": sink.first_row,
-        "bytes": sink.size,
-        "peak_mib": peak_rss_mib(),
-        "baseline_mib": baseline,
-    }
+        cursor.cursor.copy_expert(query, meter)
+    return meter.result(baseline)
+
+
+def phase_import(rows: int) -> dict:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "roster_import.py"), "--rows", str(rows)],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        sys.exit(f"roster import bench failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # --- The orchestration -----------------------------------------------------------------------
@@ -257,31 +310,34 @@ def admin_connection():
     return conn
 
 
+def rate(result: dict) -> float:
+    return result["rows"] / result["seconds"] if result["seconds"] else 0
+
+
 def line(label: str, result: dict) -> str:
-    rate = result["rows"] / result["seconds"] if result["seconds"] else 0
     return (
-        f"{label}：{result['rows']:,} 行，{result['seconds']:.1f} s，{rate:,.0f} 行/s；"
+        f"{label}：{result['rows']:,} 行，{result['seconds']:.1f} s，{rate(result):,.0f} 行/s；"
         f"首字节 {result['first_byte'] * 1000:.1f} ms，首批数据行 {result['first_row'] * 1000:.1f} ms；"
         f"峰值内存 {result['peak_mib']:.1f} MiB（开始时 {result['baseline_mib']:.1f}）；"
         f"文件 {result['bytes'] / 1024 / 1024:.1f} MiB"
     )
 
 
+PHASES = {"seed": phase_seed, "csv": phase_csv, "xlsx": phase_xlsx, "default": phase_default, "copy": phase_copy}
+
+
 def main():
-    parser = argparse.ArgumentParser(description="流式 CSV 导出与 PostgreSQL COPY 的性能对比。")
+    parser = argparse.ArgumentParser(description="导出与导入的性能基准（与 COPY、默认导出、bulk_create 同场对比）。")
     parser.add_argument("--rows", type=int, default=1_000_000, help="生成的党员行数（默认 1,000,000）")
+    parser.add_argument("--default-rows", type=int, default=20_000, help="django-import-export 默认导出测量的行数")
+    parser.add_argument("--import-rows", type=int, default=25_000, help="花名册导入的行数（默认 25,000）")
     parser.add_argument("--keep", action="store_true", help="保留基准测试数据库 xiangcheng_bench")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("limit", nargs="?", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.phase:
-        result = {
-            "seed": lambda: phase_seed(args.limit),
-            "stream": lambda: phase_stream(args.limit),
-            "copy": phase_copy,
-        }[args.phase]()
-        print(json.dumps(result))
+        print(json.dumps(PHASES[args.phase](args.limit)))
         return
 
     setup_django()
@@ -290,6 +346,7 @@ def main():
     with conn.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
         cursor.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+    figures = {}
     try:
         print(f"基准测试数据库 {BENCH_DATABASE}：迁移中…", flush=True)
         environment = {**os.environ, "DATABASE_URL": url}
@@ -298,15 +355,52 @@ def main():
         )
         seeded = child("seed", url, args.rows)
         print(f"已生成 {seeded['rows']:,} 名党员，用时 {seeded['seconds']:.1f} s", flush=True)
-        small = child("stream", url, max(1, args.rows // 10))
-        full = child("stream", url, 0)
-        copy = child("copy", url)
+        sizes = sorted({size for size in (10_000, 200_000, args.rows) if size <= args.rows})
+        for size in sizes:
+            figures[f"csv_{size}"] = child("csv", url, size)
+            print(line(f"CSV 导出（{size:,} 行）", figures[f"csv_{size}"]), flush=True)
+            if size >= 200_000 or size == args.rows:
+                figures[f"copy_{size}"] = child("copy", url, size)
+                print(line(f"PostgreSQL COPY（{size:,} 行）", figures[f"copy_{size}"]), flush=True)
+        default_rows = min(args.default_rows, args.rows)
+        figures["default"] = child("default", url, default_rows)
+        print(line("django-import-export 默认导出", figures["default"]), flush=True)
+        xlsx_rows = min(200_000, args.rows)
+        figures["xlsx"] = child("xlsx", url, xlsx_rows)
+        print(line(f"XLSX 导出（{xlsx_rows:,} 行）", figures["xlsx"]), flush=True)
+        figures["import"] = phase_import_in(url, args.import_rows)
+        largest = max(sizes)
+        summary = {
+            "csv_vs_copy": {
+                size: rate(figures[f"csv_{size}"]) / rate(figures[f"copy_{size}"])
+                for size in sizes
+                if f"copy_{size}" in figures
+            },
+            "csv_vs_default": rate(figures[f"csv_{largest}"]) / rate(figures["default"]),
+            "memory_growth": figures[f"csv_{largest}"]["peak_mib"] / figures[f"csv_{sizes[0]}"]["peak_mib"],
+            "xlsx_rows_per_s": rate(figures["xlsx"]),
+            "import_vs_bulk_create": figures["import"]["ratios"],
+        }
+        figures["summary"] = summary
         print()
-        print(line("流式导出（十分之一）", small))
-        print(line("流式导出（全部）", full))
-        print(line("PostgreSQL COPY", copy))
-        print(f"\n流式导出速度为 COPY 的 {full['rows'] / full['seconds'] / (copy['rows'] / copy['seconds']):.1%}；")
-        print(f"行数增至 10 倍，峰值内存 {small['peak_mib']:.1f} → {full['peak_mib']:.1f} MiB。")
+        for size, ratio in summary["csv_vs_copy"].items():
+            print(f"CSV 导出速度 / COPY（{size:,} 行）：{ratio:.2f}×")
+        print(f"CSV 导出速度 / django-import-export 默认导出：{summary['csv_vs_default']:.1f}×")
+        print(f"行数 {sizes[0]:,} → {largest:,}，峰值内存 {summary['memory_growth']:.2f}×")
+        print(f"XLSX 导出：{summary['xlsx_rows_per_s']:,.0f} 行/s")
+        imported = figures["import"]
+        print(
+            f"花名册导入 {imported['rows']:,} 行：预览 {imported['preview_s']:.1f} s，"
+            f"确认 {imported['confirm_s']:.1f} s，"
+            f"bulk_create {imported['bulk_create_s']:.1f} s；"
+            f"预览 {imported['ratios']['preview']:.2f}×，确认 {imported['ratios']['confirm']:.2f}× bulk_create"
+        )
+        out = ROOT / "var" / "bench"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / f"exports-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        path.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+        (out / "exports-latest.json").write_text(path.read_text())
+        print(f"\n数据已写入 {path.relative_to(ROOT)}")
     finally:
         if not args.keep:
             from django.db import connections
@@ -315,6 +409,14 @@ def main():
             with conn.cursor() as cursor:
                 cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
         conn.close()
+
+
+def phase_import_in(url: str, rows: int) -> dict:
+    os.environ["DATABASE_URL"] = url
+    try:
+        return phase_import(rows)
+    finally:
+        del os.environ["DATABASE_URL"]
 
 
 if __name__ == "__main__":

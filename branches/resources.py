@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.db.models import Func, OuterRef, Subquery, Value
 from import_export import fields
 
 from branches.models import ActionBranch, Organization, ServiceAction, outside_subtree
@@ -27,6 +28,13 @@ class OrganizationResource(ScopedResource):
     def dehydrate_parent(self, organization):
         parent_path = ".".join(organization.path[:-1])
         return self._codes.get(parent_path, "")
+
+    def sql_parent(self):
+        # The parent is the organization whose path is this path less its last label.
+        parent_path = Func(
+            OuterRef("path"), Value(0), Func(OuterRef("path"), function="nlevel") - 1, function="subpath"
+        )
+        return Subquery(Organization.objects.filter(path=parent_path).values("code")[:1])
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         # A row that only moves an organization changes no model field, yet must not be skipped.

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -38,9 +38,9 @@ from cadres.resources import AnnualEvaluationResource, CadreResource, PracticePo
 from cadres.services import COHORTS, NO_RANK, cadres_link_members, statistics, statistics_dataset
 from talent.admin import NamedListAdmin
 from xiangcheng.admin import ImportExportAdmin, QualityFilter, ReadOnlyAdminMixin, ScopedAdminMixin
-from xiangcheng.audit import log_access
+from xiangcheng.audit import log_full_numbers_shown
+from xiangcheng.downloads import download
 from xiangcheng.imex import CSVFormat, XLSXFormat
-from xiangcheng.models import AccessLog
 from xiangcheng.scoping import can_see_full_numbers, sees_whole_district
 from xiangcheng.validators import mask_id_number
 
@@ -329,9 +329,7 @@ class CadreAdmin(ImportExportAdmin):
             assessments.append((assessment, [by_dimension.get(d.pk) for d in dimensions], average))
         if can_see_full_numbers(request.user):
             id_number = cadre.id_number
-            log_access(
-                user=request.user, action=AccessLog.Action.VIEW_FULL_NUMBER, what=f"干部成长档案：{cadre}", rows=1
-            )
+            log_full_numbers_shown(request.user, f"干部成长档案：{cadre}")
         else:
             id_number = mask_id_number(cadre.id_number)
         context = {
@@ -442,12 +440,9 @@ class CadreStatisticsAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmi
             raise PermissionDenied
         changelist = self.get_changelist_instance(request)
         rows = changelist.statistics
-        log_access(user=request.user, action=AccessLog.Action.EXPORT, what="干部统计", rows=len(rows))
         content = format_class().export_data(statistics_dataset(rows))
-        day = timezone.localdate()
-        response = HttpResponse(content, content_type=format_class().get_content_type())
-        response["Content-Disposition"] = f'attachment; filename="cadre-statistics-{day:%Y%m%d}.{file_format}"'
-        return response
+        filename = f"干部统计-{timezone.localdate():%Y-%m-%d}.{file_format}"
+        return download(request, content, filename=filename, what="干部统计", rows=len(rows))
 
 
 # Records with their own lists ---------------------------------------------------------------------

@@ -83,11 +83,17 @@ def _end_check() -> models.CheckConstraint:
 class CadreQuerySet(ScopedQuerySet):
     def with_rank(self, on: date | None = None):
         """Annotate `current_rank` and `rank_since`: the latest rank change on or before `on` (today)."""
+        return self.annotate(**self.rank_on(on))
+
+    @staticmethod
+    def rank_on(on: date | None = None) -> dict:
+        """`current_rank` and `rank_since` of the cadre of the outer query, as expressions."""
         on = on or timezone.localdate()
         latest = RankChange.objects.filter(cadre=OuterRef("pk"), changed_on__lte=on).order_by("-changed_on", "-pk")
-        return self.annotate(
-            current_rank=Subquery(latest.values("rank")[:1]), rank_since=Subquery(latest.values("changed_on")[:1])
-        )
+        return {
+            "current_rank": Subquery(latest.values("rank")[:1]),
+            "rank_since": Subquery(latest.values("changed_on")[:1]),
+        }
 
     def practising(self, on: date):
         """Cadres on a practice posting on `on`."""

@@ -1,11 +1,9 @@
 from django.core.exceptions import ValidationError
 from import_export import fields
 
-from cadres.models import AnnualEvaluation, Cadre, PracticePosting, Rank, RankChange
+from cadres.models import AnnualEvaluation, Cadre, CadreQuerySet, PracticePosting, Rank, RankChange
 from cadres.services import rank_change_record
 from xiangcheng.imex import ChoicesWidget, DateWidget, NaturalKeyWidget, ScopedResource
-from xiangcheng.scoping import can_see_full_numbers
-from xiangcheng.validators import mask_id_number
 
 CADRE_COLUMN = "干部身份证号"
 
@@ -50,6 +48,12 @@ class CadreResource(ScopedResource):
     def dehydrate_rank_since(self, cadre):
         return getattr(cadre, "rank_since", None)
 
+    def sql_rank(self):
+        return CadreQuerySet.rank_on()["current_rank"]
+
+    def sql_rank_since(self):
+        return CadreQuerySet.rank_on()["rank_since"]
+
     def skip_row(self, instance, original, row, import_validation_errors=None):
         # A row that only brings a new rank changes no cadre field, yet must not be skipped.
         if getattr(instance, "import_rank", None):
@@ -81,12 +85,6 @@ class CadreRecordResource(ScopedResource):
 
     cadre = fields.Field(attribute="cadre", column_name=CADRE_COLUMN, widget=NaturalKeyWidget(Cadre, "id_number"))
     cadre_name = fields.Field(attribute="cadre__name", column_name="姓名", readonly=True)
-
-    def export_field(self, field, instance, **kwargs):
-        value = super().export_field(field, instance, **kwargs)
-        if field.column_name == CADRE_COLUMN and value and not can_see_full_numbers(self.user):
-            return mask_id_number(value)
-        return value
 
 
 class RankChangeResource(CadreRecordResource):

@@ -1,10 +1,7 @@
-from urllib.parse import quote
-
 import tablib
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q, Sum
-from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -31,9 +28,8 @@ from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
 from xiangcheng.admin import ORGANIZATION_CODE, ImportExportAdmin, QualityFilter, ScopedAdminMixin
-from xiangcheng.audit import log_access
+from xiangcheng.downloads import download
 from xiangcheng.imex import CSVFormat, XLSXFormat
-from xiangcheng.models import AccessLog
 from xiangcheng.periods import quarter_period, reference_day, year_period
 
 
@@ -341,11 +337,13 @@ def completion_download(request, result, headers, tables, kind):
         for row in rows:
             dataset.append([title, *row])
     file_format = CSVFormat() if kind == "csv" else XLSXFormat()
-    log_access(user=request.user, action=AccessLog.Action.EXPORT, what="365承诺完成情况", rows=dataset.height)
-    response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
-    name = f"365承诺完成情况-{result['period'].label}.{kind}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
-    return response
+    return download(
+        request,
+        file_format.export_data(dataset),
+        filename=f"365承诺完成情况-{result['period'].label}.{kind}",
+        what="365承诺完成情况",
+        rows=dataset.height,
+    )
 
 
 class PairedYearFilter(ShortfallFilter):

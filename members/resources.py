@@ -6,11 +6,13 @@ from import_export.instance_loaders import CachedInstanceLoader
 
 from members.models import Household, Member, Pairing, Pledge, Visit
 from xiangcheng.imex import ImportRefused, ScopedResource
+from xiangcheng.validators import normalize_id_number
 
 
 class MemberResource(ScopedResource):
-    """The roster. A 25,000-row file imports in one go: existing members are loaded in one query,
-    organizations are matched from one cached list, and any invalid row rolls everything back."""
+    """The roster. A 25,000-row file imports in one go: existing members, the organizations named
+    and the ID numbers already on the roll are each looked up in one query for the whole file
+    (ScopedResource.before_import), and any invalid row rolls everything back."""
 
     class Meta(ScopedResource.Meta):
         model = Member
@@ -56,10 +58,10 @@ class MemberResource(ScopedResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         column = self.fields["id_number"].column_name
-        numbers = [str(value or "").strip().upper() for value in dataset[column]]
-        twice = [number for number, count in Counter(numbers).items() if number and count > 1]
+        numbers = [normalize_id_number(value) for value in dataset[column]]
+        twice = {number for number, count in Counter(numbers).items() if number and count > 1}
         if twice:
-            rows = [str(index + 1) for index, number in enumerate(numbers) if number in set(twice)]
+            rows = [str(index + 1) for index, number in enumerate(numbers) if number in twice]
             raise ImportRefused(f"文件中同一身份证号出现多次（第 {'、'.join(rows[:20])} 条数据），请合并后重新导入。")
 
 

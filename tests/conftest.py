@@ -14,6 +14,12 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _local_cache(settings):
+    # Import progress (xiangcheng/progress.py) stays in the test process instead of var/cache.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture
 def tree(db):
     """A small district: two towns, each with a general branch and two branches."""

@@ -65,3 +65,10 @@ def log_access(*, user, action: str, what: str, rows: int = 0) -> None:
     from xiangcheng.models import AccessLog
 
     AccessLog.objects.create(user=user if user and user.is_authenticated else None, action=action, what=what, rows=rows)
+
+
+def log_full_numbers_shown(user, what: str) -> None:
+    """Record that `user` was shown the full ID or mobile numbers of one record (`what`)."""
+    from xiangcheng.models import AccessLog
+
+    log_access(user=user, action=AccessLog.Action.VIEW_FULL_NUMBER, what=what[:200], rows=1)

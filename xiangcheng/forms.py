@@ -1,8 +1,10 @@
 from django import forms
 from django.apps import apps
 from django.utils import timezone
+from import_export import forms as import_forms
 
 from xiangcheng.periods import quarter_of
+from xiangcheng.progress import new_token
 from xiangcheng.reports import QUARTERS
 
 
@@ -33,3 +35,15 @@ class ReportForm(forms.Form):
         defaults = {"year": year, "quarter": quarter, "organization": top.code if top else ""}
         super().__init__({**defaults, **{key: value for key, value in (data or {}).items() if value}}, **kwargs)
         self.fields["organization"].queryset = organizations.only("code", "name", "path")
+
+
+class ProgressImportForm(import_forms.ImportForm):
+    """The import form with the token its request reports progress under (xiangcheng/progress.py)."""
+
+    progress_token = forms.CharField(widget=forms.HiddenInput, required=False, initial=new_token)
+
+
+class ProgressConfirmImportForm(import_forms.ConfirmImportForm):
+    """The confirm form, with a token of its own (ImportExportAdmin.get_confirm_form_initial)."""
+
+    progress_token = forms.CharField(widget=forms.HiddenInput, required=False)

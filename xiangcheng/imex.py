@@ -7,41 +7,50 @@
 - Exported text that a spreadsheet would run as a formula is neutralized with a leading "'".
 - A file is checked before any row is read (size, encoding, headers, row count); rows are then
   validated in one transaction, and any invalid row rolls the whole import back.
-- Large exports: a CSV export of more than STREAM_CSV_FROM_ROWS rows streams row by row
-  (`stream_csv`: constant memory, the header arrives at once, no request timeout); an XLSX
-  export of more than MAX_XLSX_ROWS rows is refused with a message suggesting CSV.
+- Rows are validated in sets, not one by one: the related rows a column names and the existing
+  values of each unique field are looked up once per file (ScopedResource.before_import), so an
+  import costs a fixed number of queries however many rows it has. A long import reports how
+  far it is to the page that waits for it (xiangcheng/progress.py).
+- Exports are compiled to one SQL query (xiangcheng/sqlexport.py): PostgreSQL's COPY writes the
+  CSV, and the XLSX is written from the same rows in constant memory. The per-cell methods of
+  the resources (`export_field`, the widgets' `render`) remain the reference the SQL is tested
+  against, byte for byte.
 """
 
+import copy
 import csv
 import io
+import logging
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import openpyxl
 import tablib
-from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.functional import cached_property
 from import_export import resources, widgets
 from import_export.formats import base_formats
+from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
 from xiangcheng.models import ImportUpload
+from xiangcheng.progress import REPORT_EVERY, Progress
 from xiangcheng.scoping import can_see_full_numbers, visible
 from xiangcheng.validators import MASKS
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 30_000
-# Exports: above this many rows a CSV streams; above MAX_XLSX_ROWS an XLSX (built in memory) is refused.
+# Exports (xiangcheng/sqlexport.py): above this many rows a CSV streams as COPY writes it, below it
+# goes out whole; an XLSX holds at most what one Excel sheet does.
 STREAM_CSV_FROM_ROWS = 5_000
-MAX_XLSX_ROWS = 200_000
-# Rows fetched per round trip while streaming (a server-side cursor, so memory stays flat).
-STREAM_CHUNK_ROWS = 2_000
-# Bytes gathered before a streamed chunk is sent.
-STREAM_FLUSH_BYTES = 64 * 1024
+MAX_XLSX_ROWS = 1_048_575
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Rows an import writes (a skipped or invalid row is not written).
+WRITTEN = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_DELETE}
+
+logger = logging.getLogger(__name__)
 
 
 class ImportRefused(ValueError):
@@ -210,27 +219,52 @@ def _not_found(model, keys) -> ValueError:
     return ValueError(f"找不到{model._meta.verbose_name}“{'、'.join(map(str, keys))}”，或不在您的权限范围内。")
 
 
+def _natural_key(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _split_keys(value) -> list[str]:
+    return [key.strip() for key in str(value or "").replace("，", ",").split(",") if key.strip()]
+
+
+def _visible(widget):
+    return visible(widget.model._default_manager.all(), widget.user)
+
+
+def _lookup(widget, keys) -> dict:
+    """The widget's related rows by natural key, within what its user may see: one query for
+    the keys not looked up yet in this import, None for a key that matches nothing."""
+    found = widget.__dict__.setdefault("_found", {})
+    # A NUL byte cannot travel to PostgreSQL; such a key simply matches nothing.
+    wanted = {key for key in keys if key and key not in found and "\x00" not in key}
+    if wanted:
+        rows = _visible(widget).filter(**{f"{widget.field}__in": wanted})
+        by_key = {str(getattr(row, widget.field)): row for row in rows}
+        found.update({key: by_key.get(key) for key in wanted})
+    return found
+
+
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
-    """Matches a related row by its natural key, within what the importing user may see. Each key
-    is looked up once per import: a 25,000-row roster names about a thousand organizations."""
+    """Matches a related row by its natural key, within what the importing user may see. The
+    resource preloads every key of the file's column in one query (`preload`, called by
+    ScopedResource.before_import): a 25,000-row roster names about a thousand organizations."""
 
     user = None
 
     def get_queryset(self, value, row, *args, **kwargs):
-        return visible(self.model._default_manager.all(), self.user)
+        return _visible(self)
+
+    def preload(self, column) -> None:
+        _lookup(self, {_natural_key(value) for value in column})
 
     def clean(self, value, row=None, **kwargs):
-        cache = self.__dict__.setdefault("_found", {})
-        key = str(value).strip() if value is not None else value
-        if key not in cache:
-            try:
-                cache[key] = super().clean(value, row, **kwargs)
-            except self.model.DoesNotExist:
-                cache[key] = None
-                raise _not_found(self.model, [value]) from None
-        if cache[key] is None and key:
-            raise _not_found(self.model, [value])
-        return cache[key]
+        key = _natural_key(value)
+        if not key:
+            return None
+        found = _lookup(self, [key]).get(key)
+        if found is None:
+            raise _not_found(self.model, [key])
+        return found.pk if self.key_is_id else found
 
 
 class NaturalKeysWidget(widgets.ManyToManyWidget):
@@ -238,13 +272,22 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
 
     user = None
 
+    def render(self, value, obj=None, **kwargs):
+        # In key order, as the SQL export aggregates them (sqlexport._many_keys).
+        if value is None:
+            return ""
+        return self.separator.join(sorted(str(getattr(related, self.field)) for related in value.all()))
+
+    def preload(self, column) -> None:
+        _lookup(self, {key for value in column for key in _split_keys(value)})
+
     def clean(self, value, row=None, **kwargs):
-        keys = [key.strip() for key in str(value or "").replace("，", ",").split(",") if key.strip()]
-        found = visible(self.model._default_manager.all(), self.user).filter(**{f"{self.field}__in": keys})
-        missing = set(keys) - {str(getattr(obj, self.field)) for obj in found}
+        keys = list(dict.fromkeys(_split_keys(value)))
+        found = _lookup(self, keys)
+        missing = sorted(key for key in keys if found.get(key) is None)
         if missing:
-            raise _not_found(self.model, sorted(missing))
-        return found
+            raise _not_found(self.model, missing)
+        return [found[key] for key in keys]
 
 
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d"]
@@ -300,13 +343,69 @@ class BooleanWidget(widgets.BooleanWidget):
         return "是" if value else "否"
 
 
+class UniqueValues:
+    """The values of one unique model field that a file's rows may collide with, looked up in one
+    query for the whole file and unscoped, as Django's own unique check: an ID number held by a
+    member outside the user's scope is refused all the same. A value an earlier row of the file
+    took counts as taken too (the rows are not all saved yet when a later one is checked)."""
+
+    def __init__(self, field):
+        self.field = field
+        self.looked_up = set()
+        self.owners = {}  # value: primary key of the row holding it in the table
+        self.taken = {}  # value: the instance of the earlier row of the file that holds it
+
+    def preload(self, column) -> None:
+        """Look up the column's values as written and as a model's clean() typically normalizes
+        them (stripped, without spaces, upper-case). Any other value a row ends up with is
+        looked up by itself when that row is checked."""
+        values = set()
+        for cell in column:
+            text = "" if cell is None else str(cell)
+            for variant in {text, text.strip(), "".join(text.split()).upper()}:
+                try:
+                    values.add(self.field.to_python(variant))
+                except ValidationError:
+                    pass
+        self._look_up(values)
+
+    def _look_up(self, values) -> None:
+        # A NUL byte cannot travel to PostgreSQL; such a value fails the field's own checks.
+        values = {value for value in values if value not in self.looked_up and "\x00" not in str(value)}
+        if values:
+            holders = self.field.model._default_manager.order_by().filter(**{f"{self.field.attname}__in": values})
+            self.owners.update(holders.values_list(self.field.attname, "pk"))
+            self.looked_up |= values
+
+    def taken_by_other(self, instance) -> bool:
+        value = getattr(instance, self.field.attname)
+        if value is None:
+            return False
+        if value not in self.looked_up:
+            self._look_up({value})
+        owner = self.owners.get(value)
+        if owner is not None and (instance._state.adding or owner != instance.pk):
+            return True
+        earlier = self.taken.get(value)
+        return earlier is not None and earlier is not instance and (earlier.pk is None or earlier.pk != instance.pk)
+
+    def take(self, instance) -> None:
+        value = getattr(instance, self.field.attname)
+        if value is not None:
+            self.taken.setdefault(value, instance)
+
+
 class ScopedResource(resources.ModelResource):
     """The base of every resource: Chinese headers, labels for choices, natural keys, scoping
     and masking of personal numbers for the user the resource is made for."""
 
-    def __init__(self, user=None, **kwargs):
+    def __init__(self, user=None, progress=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        # Where a long import reports how far it is (xiangcheng/progress.py); by default nowhere.
+        self.progress = progress or Progress()
+        self._total_rows = 0
+        self._written = 0
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
                 field.widget.user = user
@@ -356,41 +455,235 @@ class ScopedResource(resources.ModelResource):
     def get_queryset(self):
         return visible(super().get_queryset(), self.user)
 
+    def get_import_fields(self):
+        # The library builds this list anew each time it is asked, several times per row.
+        if "_import_fields" not in self.__dict__:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    @cached_property
+    def unique_values(self) -> dict[str, "UniqueValues"]:
+        """The model's unique fields checked in sets, by name: not the primary key, a relation or
+        a field of a unique_together, which Django's `validate_unique` still checks itself."""
+        opts = self._meta.model._meta
+        together = {name for names in opts.unique_together for name in names}
+        return {
+            field.name: UniqueValues(field)
+            for field in opts.local_fields
+            if field.unique and not field.primary_key and not field.is_relation and field.name not in together
+        }
+
+    def before_import(self, dataset, **kwargs):
+        """Look up, once for the whole file, what its rows are checked against: the related rows
+        their natural keys name (within the user's scope) and the existing values of the unique
+        fields (in the whole table)."""
+        super().before_import(dataset, **kwargs)
+        self._total_rows = len(dataset)
+        self.progress.report(self._total_rows, read=self._total_rows)
+        headers = set(dataset.headers or ())
+        for field in self.get_import_fields():
+            if field.readonly or field.column_name not in headers:
+                continue
+            if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
+                field.widget.preload(dataset[field.column_name])
+            if field.attribute in self.unique_values:
+                self.unique_values[field.attribute].preload(dataset[field.column_name])
+
+    @cached_property
+    def _natural_key_fields(self) -> list[tuple[str, str]]:
+        """(attribute, attribute holding the related row's id) of each field matched by natural key."""
+        pairs = []
+        for field in self.fields.values():
+            if isinstance(field.widget, NaturalKeyWidget) and field.attribute:
+                try:
+                    attname = self._meta.model._meta.get_field(field.attribute).attname
+                except FieldDoesNotExist:
+                    attname = field.attribute
+                pairs.append((field.attribute, attname))
+        return pairs
+
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """The library's check, minus what the widgets already proved: a related row matched by
-        its natural key within the user's scope exists, so `full_clean` need not query for it
-        again. `Meta.validate_constraints = False` skips the per-row constraint queries of a
-        model whose `clean()` checks the same rules (the database still enforces them)."""
+        """The library's check (`full_clean`), without its queries per row:
+        - a related row matched by its natural key within the user's scope exists, so its foreign
+          key is not looked up again;
+        - unique fields are compared with the values looked up for the whole file (UniqueValues),
+          with the message Django's own check gives; `validate_unique` checks only what is left.
+        `Meta.validate_constraints = False` skips the per-row constraint queries of a model whose
+        `clean()` checks the same rules (the database still enforces them)."""
         errors = dict(import_validation_errors or {})
         matched = {
-            field.attribute
-            for field in self.fields.values()
-            if isinstance(field.widget, NaturalKeyWidget) and getattr(instance, field.attribute, None) is not None
+            attribute for attribute, attname in self._natural_key_fields if getattr(instance, attname, None) is not None
         }
+        exclude = {*errors, *matched}
         try:
-            instance.full_clean(
-                exclude={*errors, *matched},
-                validate_unique=validate_unique,
-                validate_constraints=getattr(self._meta, "validate_constraints", True),
-            )
+            instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        # Then, as full_clean does, the unique and constraint checks of the fields that passed.
+        if validate_unique:
+            exclude |= set(errors) - {NON_FIELD_ERRORS}
+            try:
+                self.validate_unique(instance, exclude)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if getattr(self._meta, "validate_constraints", True):
+            exclude |= set(errors) - {NON_FIELD_ERRORS}
+            try:
+                instance.validate_constraints(exclude=exclude)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+        for unique in self.unique_values.values():
+            unique.take(instance)
+
+    def validate_unique(self, instance, exclude: set) -> None:
+        """Django's unique checks of `instance`: in sets for `unique_values`, by Django for the rest."""
+        errors = {}
+        for name, unique in self.unique_values.items():
+            if name not in exclude and unique.taken_by_other(instance):
+                errors[name] = [instance.unique_error_message(self._meta.model, (name,))]
+        try:
+            instance.validate_unique(exclude={*exclude, *self.unique_values})
         except ValidationError as error:
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
 
+    @cached_property
+    def _compared_fields(self) -> list:
+        """The import fields skip_row compares, each with the model attribute to compare (a
+        related row's id rather than the row, so no query) or None to ask the field."""
+        compared = []
+        for field in self.get_import_fields():
+            if field.readonly or not field.attribute:
+                continue  # never written by an import, so never changed by one
+            try:
+                model_field = self._meta.model._meta.get_field(field.attribute)
+            except FieldDoesNotExist:
+                model_field = None
+            concrete = model_field is not None and model_field.concrete and not model_field.many_to_many
+            compared.append((field, model_field.attname if concrete else None))
+        return compared
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """The library's rule: an existing row whose imported values are all unchanged is not
+        saved again (it would write an audit event). Asked for existing rows only, and compared
+        without a query except for many-to-many links."""
+        if not self._meta.skip_unchanged or import_validation_errors or original is None:
+            return False
+        for field, attname in self._compared_fields:
+            if isinstance(field.widget, widgets.ManyToManyWidget):
+                if field.column_name not in row:
+                    continue
+                before = getattr(original, field.attribute).values_list("pk", flat=True)
+                if sorted(related.pk for related in field.clean(row)) != sorted(before):
+                    return False
+            elif attname is not None:
+                if getattr(instance, attname) != getattr(original, attname):
+                    return False
+            elif field.get_value(instance) != field.get_value(original):
+                return False
+        return True
+
     def import_row(self, row, instance_loader, **kwargs):
-        row_result = super().import_row(row, instance_loader, **kwargs)
-        if row_result.validation_error is not None:
-            row_result.validation_error = self.by_column(row_result.validation_error)
+        """The library's import_row (4.4) without its costs per row. An existing row's original
+        is a shallow copy (Model.__getstate__ copies `_state` and the related-row cache), a new
+        row has none, and the diff is computed only when the preview shows it. Errors are keyed
+        by the Chinese column names."""
+        row_result = self.get_row_result_class()()
+        if self._meta.store_row_values:
+            row_result.row_values = row
+        store_instance = self._meta.store_instance or kwargs.get("retain_instance_in_row_result", False)
+        show_diff = not self._meta.skip_diff and not self._meta.skip_html_diff
+        try:
+            self.before_import_row(row, **kwargs)
+            instance, new = self.get_or_init_instance(instance_loader, row)
+            self.after_init_instance(instance, new, row, **kwargs)
+            row_result.import_type = RowResult.IMPORT_TYPE_NEW if new else RowResult.IMPORT_TYPE_UPDATE
+            original = None if new else copy.copy(instance)
+            diff = self.get_diff_class()(self, original or instance, new) if show_diff else None
+            if self.for_delete(row, instance):
+                if new:
+                    row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                else:
+                    row_result.import_type = RowResult.IMPORT_TYPE_DELETE
+                    row_result.add_instance_info(instance)
+                    if store_instance:
+                        row_result.instance = copy.copy(instance)
+                    self.delete_instance(instance, row, **kwargs)
+                if diff:
+                    diff.compare_with(self, None)
+            else:
+                import_errors = {}
+                try:
+                    self.import_instance(instance, row, **kwargs)
+                except ValidationError as error:
+                    import_errors = error.update_error_dict(import_errors)
+                if self.skip_row(instance, original, row, import_errors):
+                    row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+                else:
+                    self.validate_instance(instance, import_errors)
+                    self.save_instance(instance, new, row, **kwargs)
+                    self.save_m2m(instance, row, **kwargs)
+                row_result.add_instance_info(instance)
+                if store_instance:
+                    row_result.instance = instance
+                if diff:
+                    diff.compare_with(self, instance)
+                if original is not None and not self._meta.skip_diff:
+                    row_result.original = original
+            if diff:
+                row_result.diff = diff.as_html()
+            self.after_import_row(row, row_result, **kwargs)
+        except ValidationError as error:
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = self.by_column(error)
+        except Exception as error:
+            row_result.import_type = RowResult.IMPORT_TYPE_ERROR
+            # After a failed statement every later row fails the same way; the first one says why.
+            if not isinstance(error, TransactionManagementError):
+                logger.debug(error, exc_info=True)
+            row_result.errors.append(self.get_error_result_class()(error, row=row, number=kwargs["row_number"]))
+        self._report_row(row_result, kwargs)
         return row_result
+
+    def _report_row(self, row_result, kwargs) -> None:
+        number, total = kwargs["row_number"], self._total_rows
+        saved_now = not self._meta.use_bulk and not kwargs.get("dry_run")
+        if saved_now and row_result.import_type in WRITTEN:
+            self._written += 1
+        if number % REPORT_EVERY == 0 or number == total:
+            self.progress.report(total, validated=number, **({"written": self._written} if saved_now else {}))
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        rows = len(self.create_instances)
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        self._report_written(rows, dry_run)
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        rows = len(self.update_instances)
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size=batch_size, result=result)
+        self._report_written(rows, dry_run)
+
+    def _report_written(self, rows: int, dry_run: bool) -> None:
+        # A preview's trial insert is rolled back: nothing written to tell the user about.
+        if rows and not dry_run:
+            self._written += rows
+            self.progress.report(self._total_rows, written=self._written)
+
+    @cached_property
+    def _column_names(self) -> dict[str, str]:
+        names = {field.name: str(field.verbose_name) for field in self._meta.model._meta.fields}
+        for name, field in self.fields.items():
+            names[name] = names[field.attribute] = field.column_name
+        return names
 
     def by_column(self, error: ValidationError) -> ValidationError:
         """Key a row's errors by the Chinese column names the user sees, not by field names."""
         if not hasattr(error, "error_dict"):
             return error
-        names = {field.name: str(field.verbose_name) for field in self._meta.model._meta.fields}
-        for name, field in self.fields.items():
-            names[name] = names[field.attribute] = field.column_name
+        names = self._column_names
         return ValidationError({names.get(key, key): messages for key, messages in error.message_dict.items()})
 
     def export_field(self, field, instance, **kwargs):
@@ -420,60 +713,3 @@ class ScopedResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = False
         use_transactions = True
-
-
-def related_lookups(model, fields) -> tuple[list[str], list[str]]:
-    """The relations that exporting `fields` (resource fields) reads, split into what
-    `select_related` can join and what needs `prefetch_related`, so an export costs a fixed
-    number of queries however many rows it has."""
-    joined, prefetched = set(), set()
-    for field in fields:
-        current, path, many = model, [], False
-        for part in (field.attribute or "").split("__"):
-            try:
-                model_field = current._meta.get_field(part)
-            except FieldDoesNotExist:
-                break
-            if not model_field.is_relation:
-                break
-            path.append(part)
-            many = many or model_field.many_to_many or model_field.one_to_many
-            current = model_field.related_model
-        if path:
-            (prefetched if many else joined).add("__".join(path))
-    return sorted(joined), sorted(prefetched)
-
-
-def stream_csv(resource, queryset, **kwargs) -> Iterator[bytes]:
-    """Export `queryset` through `resource` as CSV, row by row: the same bytes as
-    `CSVFormat().export_data(resource.export(queryset, **kwargs))` (BOM, headers, masking,
-    formulas neutralized) in constant memory. The header is yielded before the first query, so
-    the download begins at once. `kwargs` are those `resource.export` takes (`export_fields`…)."""
-    selected = kwargs.get("export_fields")
-    fields = resource.get_export_fields(selected)
-    joined, prefetched = related_lookups(resource._meta.model, fields)
-    resource.before_export(queryset, **kwargs)
-    queryset = resource.filter_export(queryset, **kwargs)
-    if joined:
-        queryset = queryset.select_related(*joined)
-    if prefetched:
-        queryset = queryset.prefetch_related(*prefetched)
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([neutralize(header) for header in resource.get_export_headers(selected_fields=selected)])
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    buffer.seek(0)
-    buffer.truncate()
-    # Inside a transaction the server-side cursor is a plain one; outside, PostgreSQL would have to
-    # materialize the whole result (WITH HOLD) before the first row comes.
-    with transaction.atomic():
-        for instance in queryset.iterator(chunk_size=STREAM_CHUNK_ROWS):
-            # export_resource() without looking the fields up again for every row.
-            writer.writerow([neutralize(resource.export_field(field, instance, **kwargs)) for field in fields])
-            if buffer.tell() >= STREAM_FLUSH_BYTES:
-                yield buffer.getvalue().encode("utf-8")
-                buffer.seek(0)
-                buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue().encode("utf-8")

@@ -100,6 +100,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The progress of long imports (xiangcheng/progress.py) is written by the request doing the
+# import and read by the page polling it, which another process may serve: a file cache is
+# shared by every process on one machine; several machines need a shared cache (redis://…).
+CACHES = {"default": env.cache_url("CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}")}
+
 # Audit triggers travel in migrations; those on many-to-many link tables (which have no
 # migration of their own, see xiangcheng/audit.py audited_links) are installed after migrate.
 PGTRIGGER_INSTALL_ON_MIGRATE = True

@@ -1,18 +1,20 @@
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from xiangcheng.audit import log_access
+from xiangcheng import progress
+from xiangcheng.downloads import download
 from xiangcheng.forms import ReportForm
-from xiangcheng.models import AccessLog, ClosedReport, Target
+from xiangcheng.models import ClosedReport, Target
 from xiangcheng.quality import run_checks
 from xiangcheng.reports import chart_data, load_report
 from xiangcheng.scoping import scope_paths, sees_whole_district
@@ -20,10 +22,6 @@ from xiangcheng.services import report_close, report_reopen
 from xiangcheng.targets import actual_url, progress_list
 
 NO_SCOPE = "您的账号尚未分配负责组织，暂无可显示的数据。请联系组织部。"
-CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "zip": "application/zip",
-}
 
 
 @never_cache
@@ -37,6 +35,18 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_GET
+@login_required
+def import_progress(request):
+    """How far the caller's import under ?token= is (xiangcheng/progress.py), polled by the
+    import page's script; 404 for a token of anyone else, or one that has not reported yet."""
+    found = progress.read(request.user, request.GET.get("token", ""))
+    if found is None:
+        return JsonResponse({}, status=404)
+    return JsonResponse(found)
 
 
 def can_report(user) -> bool:
@@ -112,15 +122,8 @@ def _download(request, report, kind):
         raise PermissionDenied
     content, extension = (report.xlsx(), "xlsx") if kind == "xlsx" else (report.csv_zip(), "zip")
     what = f"季度报表：{report.heading}" + ("（已关闭，存档文件）" if report.closed else "")
-    log_access(
-        user=request.user,
-        action=AccessLog.Action.EXPORT,
-        what=what[:200],
-        rows=sum(len(table.rows) for section in report.sections for table in section.tables),
-    )
-    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
-    response["Content-Disposition"] = content_disposition_header(True, report.filename(extension))
-    return response
+    rows = sum(len(table.rows) for section in report.sections for table in section.tables)
+    return download(request, content, filename=report.filename(extension), what=what, rows=rows)
 
 
 def quarterly_report(request):

@@ -255,6 +255,8 @@ def test_statistics_by_line_cohort_and_rank(cast, as_user, tree):
     assert "党群口,副科,1,1,0,0,2" in lines and lines[-1] == "合计,,1,2,0,0,3"
     xlsx = client.get(f"{STATISTICS}export/xlsx/")
     assert xlsx.content[:2] == b"PK"
+    # Named in Chinese like every other download (xiangcheng/downloads.py).
+    assert "filename*=utf-8''%E5%B9%B2%E9%83%A8%E7%BB%9F%E8%AE%A1-" in xlsx["Content-Disposition"]
     assert AccessLog.objects.filter(action="export", what="干部统计").count() == 2
 
 

@@ -93,7 +93,7 @@ def test_households_unpaired_and_unvisited_lists(cast, as_user, tree):
     assert names(client.get(HOUSEHOLDS, {"unpaired": YEAR})) == {str(alone)}
     assert names(client.get(HOUSEHOLDS, {"unvisited": quarter})) == {str(paired)}
     export = client.post(f"{HOUSEHOLDS}export/?unvisited={quarter}", {"format": "1", "resource": "0"})
-    rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.values)
+    rows = list(openpyxl.load_workbook(io.BytesIO(export.getvalue())).active.values)
     assert [row[0] for row in rows[1:]] == ["未走访户"]
     assert "139****5678" in rows[1]
     assert far not in Household.objects.visible_to(cast["secretary_a"])

@@ -57,7 +57,7 @@ def test_exported_formulas_are_neutralized(cast, as_user, tree):
     client = as_user(cast["staff"])
     text = export(client, "csv").content.decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@SUM(1)" in text
-    book = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx").content))
+    book = openpyxl.load_workbook(io.BytesIO(export(client, "xlsx").getvalue()))
     cells = [cell for row in book.active.iter_rows() for cell in row]
     assert all(cell.data_type != "f" for cell in cells)
     assert '\'=HYPERLINK("http://x")' in [cell.value for cell in cells]

@@ -1,4 +1,4 @@
-"""Large exports: CSV streams row by row through the same resource; XLSX has a ceiling."""
+"""Exports from the admin: CSV streams from COPY at once, scoped and masked; XLSX has Excel's ceiling."""
 
 from datetime import date
 
@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from talent.models import Industry, RecruitmentBrand, RecruitmentEvent, Talent, TalentProject, Zone
 from talent.resources import TalentProjectResource, TalentResource
 from tests.factories import TalentFactory, resident_id
-from xiangcheng import imex
+from xiangcheng import imex, sqlexport
 from xiangcheng.models import AccessLog
 
 TALENTS = "/admin/talent/talent/export/"
@@ -47,38 +47,43 @@ def body(response) -> bytes:
     return response.content
 
 
-def test_streamed_csv_has_the_same_bytes_as_the_ordinary_export(cast, as_user, talents, monkeypatch):
-    client = as_user(cast["staff"])
-    ordinary = client.post(TALENTS, CSV)
-    assert not ordinary.streaming
+def test_a_large_csv_export_streams_with_its_chinese_file_name(cast, as_user, talents, monkeypatch):
+    small = as_user(cast["staff"]).post(TALENTS, CSV)
+    assert not small.streaming
     monkeypatch.setattr(imex, "STREAM_CSV_FROM_ROWS", 5)
-    monkeypatch.setattr(imex, "STREAM_FLUSH_BYTES", 200)  # several chunks even for a few rows
-    streamed = client.post(TALENTS, CSV)
+    monkeypatch.setattr(sqlexport, "CHUNK_BYTES", 200)  # several chunks even for a few rows
+    streamed = as_user(cast["staff"]).post(TALENTS, CSV)
     assert streamed.streaming
     chunks = list(streamed.streaming_content)
     assert len(chunks) > 3
-    assert b"".join(chunks) == ordinary.content
-    assert b"".join(chunks).startswith(b"\xef\xbb\xbf")
-    assert "'=1+1" in b"".join(chunks).decode("utf-8-sig")  # formulas still neutralized
-    assert streamed["Content-Disposition"] == ordinary["Content-Disposition"]
+    content = b"".join(chunks)
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert content.decode("utf-8-sig").count("\n") == 13
+    assert "'=1+1" in content.decode("utf-8-sig")  # formulas still neutralized
+    assert content == small.content
+    assert streamed["X-Accel-Buffering"] == "no"
     assert "filename*=utf-8''%E4%BA%BA%E6%89%8D-" in streamed["Content-Disposition"]
+
+
+def test_the_admin_export_is_the_resource_export_in_the_lists_order(cast, as_user, talents):
+    client = as_user(cast["staff"])
+    exported = body(client.post(TALENTS + "?o=1", CSV))
+    resource = TalentResource(user=cast["staff"])
+    ordered = Talent.objects.order_by("name", "-pk")
+    assert exported == b"".join(sqlexport.stream_csv(resource, ordered))
 
 
 def test_streamed_project_export_with_many_talents_matches(cast, as_user, talents, tree, monkeypatch):
     for n in range(4):
         project = TalentProject.objects.create(title=f"项目{n}", enterprise="企业", organization=tree["A"])
         project.talents.add(*talents[n : n + 3])
-    client = as_user(cast["staff"])
-    ordinary = client.post(PROJECTS, CSV).content
-    monkeypatch.setattr(imex, "STREAM_CSV_FROM_ROWS", 1)
-    assert body(client.post(PROJECTS, CSV)) == ordinary
-    assert resident_id(101) in ordinary.decode("utf-8-sig")
+    text = body(as_user(cast["staff"]).post(PROJECTS, CSV)).decode("utf-8-sig")
+    keys = ",".join(sorted(resident_id(101 + n) for n in range(3)))
+    assert f'项目1,"{keys}",企业' in text
 
 
 def test_streamed_export_masks_numbers_and_keeps_to_the_scope(cast, as_user, talents, monkeypatch):
-    monkeypatch.setattr(imex, "STREAM_CSV_FROM_ROWS", 1)
     response = as_user(cast["secretary_a"]).post(TALENTS, CSV)
-    assert response.streaming
     text = body(response).decode("utf-8-sig")
     assert "人才1," in text and "人才2," not in text  # town B's talents stay out
     assert resident_id(101) not in text and resident_id(101)[:6] + "********" in text
@@ -86,17 +91,17 @@ def test_streamed_export_masks_numbers_and_keeps_to_the_scope(cast, as_user, tal
 
 
 def test_streamed_export_is_logged_with_its_row_count(cast, as_user, talents, monkeypatch):
-    monkeypatch.setattr(imex, "STREAM_CSV_FROM_ROWS", 1)
     body(as_user(cast["staff"]).post(TALENTS, CSV))
     entry = AccessLog.objects.get()
     assert (entry.user, entry.action, entry.what, entry.rows) == (cast["staff"], "export", "人才", 12)
 
 
 def test_streamed_export_queries_do_not_grow_with_rows(cast, as_user, talents, tree, monkeypatch):
-    monkeypatch.setattr(imex, "STREAM_CSV_FROM_ROWS", 1)
     client = as_user(cast["staff"])
     counts = {"admin": [], "talents": [], "projects": []}
-    b"".join(imex.stream_csv(TalentResource(user=cast["staff"]), Talent.objects.all()))  # warm the permission cache
+    b"".join(
+        sqlexport.stream_csv(TalentResource(user=cast["staff"]), Talent.objects.all())
+    )  # warm the permission cache
     for extra in (2, 40):
         more = TalentFactory.create_batch(
             extra, organization=tree["A0102"], industry=Industry.objects.get(), source_event=talents[1].source_event
@@ -112,7 +117,7 @@ def test_streamed_export_queries_do_not_grow_with_rows(cast, as_user, talents, t
             ("projects", TalentProjectResource(user=cast["staff"]), TalentProject.objects.order_by("pk")),
         ]:
             with CaptureQueriesContext(connection) as queries:
-                b"".join(imex.stream_csv(resource, queryset))
+                b"".join(sqlexport.stream_csv(resource, queryset))
             counts[key].append(len(queries))
     assert lines == 12 + 2 + 40 + 1
     assert all(first == second for first, second in counts.values()), counts
@@ -120,31 +125,18 @@ def test_streamed_export_queries_do_not_grow_with_rows(cast, as_user, talents, t
 
 def test_the_header_arrives_before_any_query(tree, cast):
     resource = TalentResource(user=cast["staff"])
-    stream = imex.stream_csv(resource, resource._meta.model.objects.all())
+    stream = sqlexport.stream_csv(resource, resource._meta.model.objects.all())
     with CaptureQueriesContext(connection) as queries:
         first = next(stream)
     assert len(queries) == 0
     assert first.decode("utf-8-sig").startswith("姓名,性别,出生日期")
 
 
-def test_related_fields_are_joined_or_prefetched():
-    talent = TalentResource()
-    assert imex.related_lookups(talent._meta.model, talent.get_export_fields()) == (
-        ["industry", "organization", "source_event", "zone"],
-        [],
-    )
-    project = TalentProjectResource()
-    assert imex.related_lookups(project._meta.model, project.get_export_fields()) == (
-        ["organization", "programme", "source_event"],
-        ["talents"],
-    )
-
-
 def test_xlsx_above_the_ceiling_is_refused_suggesting_csv(cast, as_user, talents, monkeypatch):
     monkeypatch.setattr(imex, "MAX_XLSX_ROWS", 11)
     response = as_user(cast["staff"]).post(TALENTS, XLSX)
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
-    assert "共 12 行，超过 Excel（XLSX）导出上限 11 行。请改选 CSV 格式导出" in response.content.decode()
+    assert "共 12 行，超过 Excel（XLSX）一张工作表的上限 11 行。请改选 CSV 格式导出" in response.content.decode()
     assert not AccessLog.objects.exists()
     monkeypatch.setattr(imex, "MAX_XLSX_ROWS", 12)
     assert as_user(cast["staff"]).post(TALENTS, XLSX)["Content-Type"].startswith("application/vnd.openxml")
@@ -154,3 +146,13 @@ def test_exported_relations_are_natural_keys_not_database_ids(cast, as_user, tal
     text = as_user(cast["staff"]).post(TALENTS, CSV).content.decode("utf-8-sig")
     row = next(line for line in text.splitlines() if line.startswith("人才1,"))
     assert ",大数据,苏州高铁新城,A0101," in row
+
+
+def test_an_export_sets_the_download_cookie_the_waiting_page_watches(cast, as_user, talents):
+    client = as_user(cast["staff"])
+    page = client.get(TALENTS)
+    assert b"xiangcheng/export_progress.js" in page.content
+    response = client.post(TALENTS, {**XLSX, "download_token": "abc123def456"})
+    assert response.cookies["download_token"].value == "abc123def456"
+    forged = client.post(TALENTS, {**CSV, "download_token": "<script>"})
+    assert "download_token" not in forged.cookies
