@@ -1,6 +1,5 @@
 import uuid
 from datetime import date
-from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -15,9 +14,10 @@ from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
 from treebeard.ltree.fields import PathField
 
 from xiangcheng.audit import audited, audited_links
+from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.targets import Status as PaceStatus
-from xiangcheng.targets import pace_status, round_half_up
+from xiangcheng.targets import pace_status, planned_value
 from xiangcheng.validators import UPLOAD_TYPES, normalize_mobile, upload_extension, validate_mobile, validate_upload
 
 
@@ -33,6 +33,18 @@ class OrganizationManager(LT_NodeManager):
         return self.get_queryset().visible_to(user)
 
 
+# Choices live at module level, each model keeping its name for them (Organization.Type), because
+# a model's Meta cannot see the classes nested in its body, and its constraints need them.
+
+
+class OrganizationType(models.TextChoices):
+    DISTRICT = "district", "区委"
+    TOWN = "town", "镇党委"
+    SUBDISTRICT = "subdistrict", "街道党工委"
+    GENERAL_BRANCH = "general_branch", "党总支"
+    BRANCH = "branch", "党支部"
+
+
 @audited()
 class Organization(LT_Node):
     """A party organization in the district tree.
@@ -42,12 +54,7 @@ class Organization(LT_Node):
     organization and everything below it" is one indexed query (`path <@ ancestor`).
     """
 
-    class Type(models.TextChoices):
-        DISTRICT = "district", "区委"
-        TOWN = "town", "镇党委"
-        SUBDISTRICT = "subdistrict", "街道党工委"
-        GENERAL_BRANCH = "general_branch", "党总支"
-        BRANCH = "branch", "党支部"
+    Type = OrganizationType
 
     # A child's level must be greater than its parent's.
     LEVELS = {
@@ -88,11 +95,7 @@ class Organization(LT_Node):
         ]
         constraints = [
             *LT_Node.Meta.constraints,
-            models.CheckConstraint(
-                condition=models.Q(type__in=["district", "town", "subdistrict", "general_branch", "branch"]),
-                name="%(app_label)s_%(class)s_type_valid",
-                violation_error_message="组织类型无效。",
-            ),
+            choices_constraint("type", OrganizationType, "组织类型"),
         ]
 
     def __str__(self):
@@ -131,16 +134,19 @@ class AccountScope(models.Model):
         return f"{self.user} · {self.organization}"
 
 
+class BrandKind(models.TextChoices):
+    MOTHER = "mother", "母品牌"
+    SERIES = "series", "系列品牌"
+    BRANCH = "branch", "支部品牌"
+
+
 @audited()
 class Brand(models.Model):
     """A party-building brand: the district's mother brand 先锋"365", its 阳澄红 series, and the
     brands branches create for themselves ("支部创品"). A brand belongs to the organization that
     runs it; action branches may carry one."""
 
-    class Kind(models.TextChoices):
-        MOTHER = "mother", "母品牌"
-        SERIES = "series", "系列品牌"
-        BRANCH = "branch", "支部品牌"
+    Kind = BrandKind
 
     name = models.CharField(
         "品牌名称", max_length=100, unique=True, error_messages={"unique": "已有同名品牌，品牌名称不能重复。"}
@@ -167,11 +173,7 @@ class Brand(models.Model):
         verbose_name_plural = "党建品牌"
         ordering = ["kind", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=["mother", "series", "branch"]),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="品牌类型无效。",
-            ),
+            choices_constraint("kind", BrandKind, "品牌类型"),
             models.CheckConstraint(
                 condition=~models.Q(kind="mother") | models.Q(parent__isnull=True),
                 name="%(app_label)s_%(class)s_mother_has_no_parent",
@@ -204,20 +206,25 @@ class ActionBranchQuerySet(ScopedQuerySet):
         )
 
 
+class ActionBranchCategory(models.TextChoices):
+    INDUSTRY = "industry", "产业发展类"
+    CONVENIENCE = "convenience", "便民服务类"
+    HARDSHIP = "hardship", "困难帮扶类"
+    GOVERNANCE = "governance", "社会治理类"
+
+
+class ActionBranchStatus(models.TextChoices):
+    ACTIVE = "active", "运行中"
+    DISSOLVED = "dissolved", "已撤销"
+
+
 @audited()
 class ActionBranch(models.Model):
     """An action branch (行动支部): members organized around a task, hosted by an organization of
     the tree and led by a secretary, who logs its service actions week after week."""
 
-    class Category(models.TextChoices):
-        INDUSTRY = "industry", "产业发展类"
-        CONVENIENCE = "convenience", "便民服务类"
-        HARDSHIP = "hardship", "困难帮扶类"
-        GOVERNANCE = "governance", "社会治理类"
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", "运行中"
-        DISSOLVED = "dissolved", "已撤销"
+    Category = ActionBranchCategory
+    Status = ActionBranchStatus
 
     name = models.CharField(
         "行动支部名称", max_length=100, unique=True, error_messages={"unique": "已有同名行动支部，名称不能重复。"}
@@ -254,16 +261,8 @@ class ActionBranch(models.Model):
         verbose_name_plural = "行动支部"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(category__in=["industry", "convenience", "hardship", "governance"]),
-                name="%(app_label)s_%(class)s_category_valid",
-                violation_error_message="行动支部类别无效。",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=["active", "dissolved"]),
-                name="%(app_label)s_%(class)s_status_valid",
-                violation_error_message="行动支部状态无效。",
-            ),
+            choices_constraint("category", ActionBranchCategory, "行动支部类别"),
+            choices_constraint("status", ActionBranchStatus, "行动支部状态"),
         ]
 
     def __str__(self):
@@ -282,21 +281,24 @@ class ServiceActionQuerySet(ScopedQuerySet):
         return self.filter(served_on__range=(start, end))
 
 
+class ServiceKind(models.TextChoices):
+    POLICY = "policy", "政策宣讲"
+    VOLUNTEER = "volunteer", "志愿服务"
+    VISIT = "visit", "走访慰问"
+    ERRAND = "errand", "帮办代办"
+    ENTERPRISE = "enterprise", "企业服务"
+    TRAINING = "training", "技能培训"
+    MEDIATION = "mediation", "矛盾调解"
+    ENVIRONMENT = "environment", "环境整治"
+    OTHER = "other", "其他"
+
+
 @audited()
 class ServiceAction(models.Model):
     """One service action (服务记录) of an action branch: what it did, where and for how many
     people. A dated row, so any month or quarter can be recounted later."""
 
-    class Kind(models.TextChoices):
-        POLICY = "policy", "政策宣讲"
-        VOLUNTEER = "volunteer", "志愿服务"
-        VISIT = "visit", "走访慰问"
-        ERRAND = "errand", "帮办代办"
-        ENTERPRISE = "enterprise", "企业服务"
-        TRAINING = "training", "技能培训"
-        MEDIATION = "mediation", "矛盾调解"
-        ENVIRONMENT = "environment", "环境整治"
-        OTHER = "other", "其他"
+    Kind = ServiceKind
 
     served_on = models.DateField("服务日期", default=timezone.localdate)
     action_branch = models.ForeignKey(ActionBranch, models.PROTECT, related_name="actions", verbose_name="行动支部")
@@ -336,23 +338,7 @@ class ServiceAction(models.Model):
                 name="%(app_label)s_%(class)s_unique_per_day",
                 violation_error_message="该行动支部当天已登记过同一主题的服务，请勿重复登记。",
             ),
-            models.CheckConstraint(
-                condition=models.Q(
-                    kind__in=[
-                        "policy",
-                        "volunteer",
-                        "visit",
-                        "errand",
-                        "enterprise",
-                        "training",
-                        "mediation",
-                        "environment",
-                        "other",
-                    ]
-                ),
-                name="%(app_label)s_%(class)s_kind_valid",
-                violation_error_message="服务类型无效。",
-            ),
+            choices_constraint("kind", ServiceKind, "服务类型"),
             models.CheckConstraint(
                 condition=models.Q(people_served__gte=0),
                 name="%(app_label)s_%(class)s_people_served_not_negative",
@@ -423,16 +409,19 @@ class SecretaryProjectQuerySet(ScopedQuerySet):
         return self.annotate(latest_percent=Subquery(latest.values("percent")[:1]))
 
 
+class ProjectStatus(models.TextChoices):
+    ONGOING = "ongoing", "推进中"
+    COMPLETED = "completed", "已完成"
+    SUSPENDED = "suspended", "已中止"
+
+
 @audited()
 class SecretaryProject(models.Model):
     """A secretary project (书记项目): a named project a secretary leads for a year (红色火车头,
     红色锋巢, …), with dated milestones and progress updates; its pace is measured against its
     planned end date on the plan-target scale (xiangcheng/targets.py)."""
 
-    class Status(models.TextChoices):
-        ONGOING = "ongoing", "推进中"
-        COMPLETED = "completed", "已完成"
-        SUSPENDED = "suspended", "已中止"
+    Status = ProjectStatus
 
     name = models.CharField("项目名称", max_length=100)
     organization = models.ForeignKey(
@@ -466,16 +455,8 @@ class SecretaryProject(models.Model):
                 name="%(app_label)s_%(class)s_unique_per_year",
                 violation_error_message="该年度已有同名书记项目。",
             ),
-            models.CheckConstraint(
-                condition=models.Q(planned_end__gte=models.F("started_on")),
-                name="%(app_label)s_%(class)s_end_not_before_start",
-                violation_error_message="计划完成日期不能早于启动日期。",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=["ongoing", "completed", "suspended"]),
-                name="%(app_label)s_%(class)s_status_valid",
-                violation_error_message="书记项目状态无效。",
-            ),
+            date_order_constraint("started_on", "planned_end", "计划完成日期不能早于启动日期。"),
+            choices_constraint("status", ProjectStatus, "书记项目状态"),
         ]
 
     def __str__(self):
@@ -499,14 +480,15 @@ class SecretaryProject(models.Model):
     def expected_percent(self, on: date) -> int:
         """Percent complete the plan expects by the end of `on`: the elapsed share of the days from
         the start to the planned end, both included (as plan targets count their window)."""
-        if on < self.started_on:
-            return 0
-        total_days = (self.planned_end - self.started_on).days + 1
-        elapsed_days = min((on - self.started_on).days + 1, total_days)
-        return round_half_up(Decimal(100 * elapsed_days) / total_days)
+        return planned_value(self.started_on, self.planned_end, on, 100)
 
-    def pace(self, on: date) -> PaceStatus:
-        return pace_status(self.percent_complete, self.expected_percent(on))
+    def pace(self, on: date, percent: int | None = None) -> PaceStatus:
+        """The pace on `on`, on the plan-target scale: `percent` complete (by default the latest
+        reported) against `expected_percent(on)`. The one rule every list and report reads: a
+        completed project is on pace, whatever percent it last reported."""
+        if self.status == self.Status.COMPLETED:
+            return PaceStatus.ON_PACE
+        return pace_status(self.percent_complete if percent is None else percent, self.expected_percent(on))
 
 
 @audited()
@@ -570,16 +552,19 @@ class ProjectProgress(models.Model):
         return f"{self.project} {self.reported_on:%Y-%m-%d} {self.percent}%"
 
 
+class InstructorRole(models.TextChoices):
+    SPECIAL = "special", "特聘指导员"
+    ASSISTANT = "assistant", "党建助理员"
+    WORKER = "worker", "党务工作者"
+
+
 @audited()
 class Instructor(models.Model):
     """A person in the instructor pool (党建工作指导员人才库) who helps grassroots organizations
     meet the standards. The pool is the district's, so every secretary may consult it; where each
     one works is in their dated assignments."""
 
-    class Role(models.TextChoices):
-        SPECIAL = "special", "特聘指导员"
-        ASSISTANT = "assistant", "党建助理员"
-        WORKER = "worker", "党务工作者"
+    Role = InstructorRole
 
     name = models.CharField("姓名", max_length=50)
     role = models.CharField("类别", max_length=20, choices=Role.choices)
@@ -604,11 +589,7 @@ class Instructor(models.Model):
         verbose_name_plural = "党建工作指导员"
         ordering = ["role", "name"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(role__in=["special", "assistant", "worker"]),
-                name="%(app_label)s_%(class)s_role_valid",
-                violation_error_message="指导员类别无效。",
-            ),
+            choices_constraint("role", InstructorRole, "指导员类别"),
         ]
 
     def __str__(self):
@@ -648,11 +629,7 @@ class InstructorAssignment(models.Model):
             models.Index(fields=["organization", "start"], name="branches_assignment_org_start"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
-                name="%(app_label)s_%(class)s_end_not_before_start",
-                violation_error_message="结束日期不能早于开始日期。",
-            ),
+            date_order_constraint("start", "end", "结束日期不能早于开始日期。"),
         ]
 
     def __str__(self):

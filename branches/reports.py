@@ -10,7 +10,7 @@ from django.utils import timezone
 from branches.models import ActionBranch, ProjectProgress, SecretaryProject, ServiceAction
 from branches.services import service_totals
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
-from xiangcheng.targets import Status, pace_status
+from xiangcheng.targets import Status
 
 CATEGORIES = ActionBranch.Category
 
@@ -89,9 +89,7 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
     for project in projects:
         expected = project.expected_percent(on)
         actual = project.percent_then or 0
-        status = (
-            Status.ON_PACE if project.status == SecretaryProject.Status.COMPLETED else pace_status(actual, expected)
-        )
+        status = project.pace(on, percent=actual)
         behind += status != Status.ON_PACE
         url = changelist_url(SecretaryProject, organization, year__exact=start.year)
         project_rows.append(
@@ -131,7 +129,7 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
             Table("书记项目进度", ["项目", "责任组织", "应完成", "已完成", "进度"], project_rows),
         ],
         note="服务按服务日期计入；行动支部为期末运行中的支部。书记项目的进度取期末前最近一次进展报告，"
-        "与按计划完成日期折算的应完成比例比较。",
+        "与按计划完成日期折算的应完成比例比较；已完成的项目计为按计划推进。",
     )
 
 

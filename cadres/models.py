@@ -14,14 +14,16 @@ from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeO
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from members.models import Member, Sex
-from talent.models import NamedList
+from members.models import Education, Member
 from xiangcheng.audit import audited
+from xiangcheng.constraints import choices_constraint, date_order_constraint
+from xiangcheng.models import NamedList
+from xiangcheng.people import IdentifiedByIdNumber, Sex, is_adult
 from xiangcheng.scoping import ScopedQuerySet
-from xiangcheng.validators import id_birth_date, id_sex, normalize_id_number, validate_id_number
+from xiangcheng.validators import validate_id_number
 
 # Days ahead in which a posting's end makes its cadre "due back" (the return list).
 DUE_BACK_DAYS = 30
@@ -63,21 +65,12 @@ class Source(models.TextChoices):
     OTHER = "other", "其他"
 
 
-def _choice_check(field: str, choices, label: str) -> models.CheckConstraint:
-    """The database refuses values outside a field's choices."""
-    return models.CheckConstraint(
-        condition=Q(**{f"{field}__in": [value for value, _ in choices]}),
-        name=f"%(app_label)s_%(class)s_{field}_valid",
-        violation_error_message=f"{label}无效。",
-    )
+# The message of every start–end pair in the archive.
+END_BEFORE_START = "结束日期不能早于开始日期。"
 
 
 def _end_check() -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(end__isnull=True) | Q(end__gte=F("start")),
-        name="%(app_label)s_%(class)s_end_after_start",
-        violation_error_message="结束日期不能早于开始日期。",
-    )
+    return date_order_constraint("start", "end", END_BEFORE_START)
 
 
 class CadreQuerySet(ScopedQuerySet):
@@ -105,7 +98,7 @@ class CadreQuerySet(ScopedQuerySet):
 
 
 @audited()
-class Cadre(models.Model):
+class Cadre(IdentifiedByIdNumber, models.Model):
     """A cadre in the "1333" young-cadre files (干部档案). The organization is the party
     organization of the cadre's unit; it decides who may see the file."""
 
@@ -115,7 +108,7 @@ class Cadre(models.Model):
         "身份证号",
         max_length=18,
         unique=True,
-        # Checked by clean() after normalizing (validate_id_number), so the message shows once.
+        validators=[validate_id_number],
         error_messages={"unique": "该身份证号的干部已建档，不能重复登记。"},
     )
     birth_date = models.DateField("出生日期", editable=False)
@@ -129,7 +122,7 @@ class Cadre(models.Model):
         verbose_name="党员名册",
         help_text="按身份证号自动关联党员名册。",
     )
-    degree = models.CharField("最高学历", max_length=20, choices=Member.Education.choices, blank=True)
+    degree = models.CharField("最高学历", max_length=20, choices=Education.choices, blank=True)
     major = models.CharField("专业", max_length=100, blank=True)
     school = models.CharField("毕业院校", max_length=100, blank=True)
     unit = models.CharField("工作单位", max_length=100)
@@ -159,10 +152,12 @@ class Cadre(models.Model):
             models.Index(fields=["birth_date"], name="cadres_cadre_birth"),
         ]
         constraints = [
-            _choice_check("sex", Sex.choices, "性别"),
-            _choice_check("line", Line.choices, "条线"),
-            _choice_check("cadre_type", CadreType.choices, "类型"),
-            _choice_check("source", Source.choices, "来源"),
+            # Never blank in the database: save() and clean() fill it from the ID number.
+            choices_constraint("sex", Sex, "性别"),
+            choices_constraint("degree", Education, "最高学历", allow_blank=True),
+            choices_constraint("line", Line, "条线"),
+            choices_constraint("cadre_type", CadreType, "类型"),
+            choices_constraint("source", Source, "来源"),
         ]
 
     def __str__(self):
@@ -170,30 +165,14 @@ class Cadre(models.Model):
 
     def save(self, *args, **kwargs):
         # Birth date and sex follow the ID number whatever path saved the row (forms, imports, seeds).
-        if self.id_number and not self.birth_date:
-            self.birth_date = id_birth_date(self.id_number)
-        if self.id_number and not self.sex:
-            self.sex = id_sex(self.id_number)
+        if not (self.birth_date and self.sex):
+            self.fill_from_id_number()
         super().save(*args, **kwargs)
 
     def clean(self):
-        self.id_number = normalize_id_number(self.id_number)
-        errors = {}
-        try:
-            validate_id_number(self.id_number)
-        except ValidationError as error:
-            errors["id_number"] = error.messages
-            if not self.sex:
-                errors["sex"] = "身份证号有效时性别可自动识别；否则请填写性别。"
-        else:
-            self.birth_date = id_birth_date(self.id_number)
-            derived = id_sex(self.id_number)
-            if not self.sex:
-                self.sex = derived
-            elif self.sex != derived:
-                errors["sex"] = f"性别与身份证号不符：身份证号显示为{Sex(derived).label}。"
-            # The same person on the member roster: linked by ID number, never chosen by hand.
-            self.member = Member.objects.filter(id_number=self.id_number).first()
+        errors = self.fill_from_id_number()
+        # The same person on the member roster: linked by ID number, never chosen by hand.
+        self.member = Member.objects.filter(id_number=self.id_number).first()
         if errors:
             raise ValidationError(errors)
 
@@ -227,7 +206,7 @@ class RankChange(CadreRecord):
             models.Index(fields=["rank", "changed_on"], name="cadres_rankchange_rank_on"),
         ]
         constraints = [
-            _choice_check("rank", Rank.choices, "职级"),
+            choices_constraint("rank", Rank, "职级"),
             # Also serves "latest change of a cadre" (current rank).
             models.UniqueConstraint(
                 fields=["cadre", "changed_on"],
@@ -241,7 +220,7 @@ class RankChange(CadreRecord):
 
     def clean(self):
         cadre = _cadre_or_none(self)
-        if cadre and cadre.birth_date and self.changed_on and self.changed_on < _adult_on(cadre.birth_date):
+        if cadre and cadre.birth_date and self.changed_on and not is_adult(cadre.birth_date, self.changed_on):
             raise ValidationError({"changed_on": "任职日期早于该干部年满 18 周岁，请核对。"})
 
 
@@ -250,13 +229,6 @@ def _cadre_or_none(record):
         return record.cadre
     except Cadre.DoesNotExist:
         return None
-
-
-def _adult_on(birth_date: date) -> date:
-    try:
-        return birth_date.replace(year=birth_date.year + 18)
-    except ValueError:  # 29 February
-        return date(birth_date.year + 18, 3, 1)
 
 
 @audited()
@@ -268,14 +240,14 @@ class EducationRecord(CadreRecord):
     end = models.DateField("毕业日期", null=True, blank=True)
     school = models.CharField("院校", max_length=100)
     major = models.CharField("专业", max_length=100, blank=True)
-    degree = models.CharField("学历", max_length=20, choices=Member.Education.choices)
+    degree = models.CharField("学历", max_length=20, choices=Education.choices)
     full_time = models.BooleanField("全日制", default=True)
 
     class Meta:
         verbose_name = "学习经历"
         verbose_name_plural = "学习经历"
         ordering = ["cadre", "start"]
-        constraints = [_end_check(), _choice_check("degree", Member.Education.choices, "学历")]
+        constraints = [_end_check(), choices_constraint("degree", Education, "学历")]
 
     def __str__(self):
         return f"{self.school} {self.get_degree_display()}"
@@ -350,7 +322,7 @@ class TrainingParticipation(CadreRecord):
         verbose_name_plural = "参训记录"
         ordering = ["training_class", "cadre"]
         constraints = [
-            _choice_check("completion", Completion.choices, "结业情况"),
+            choices_constraint("completion", Completion, "结业情况"),
             models.UniqueConstraint(
                 fields=["training_class", "cadre"],
                 name="%(app_label)s_%(class)s_unique",
@@ -421,7 +393,7 @@ class PracticePosting(models.Model):
         ]
         constraints = [
             _end_check(),
-            _choice_check("kind", PostingKind.choices, "锻炼类型"),
+            choices_constraint("kind", PostingKind, "锻炼类型"),
             ExclusionConstraint(
                 name="cadres_posting_no_overlap",
                 expressions=[
@@ -441,7 +413,7 @@ class PracticePosting(models.Model):
     def clean(self):
         if self.start and self.end and self.end < self.start:
             # Raised on the field so the overlap check never builds an inverted (invalid) range.
-            raise ValidationError({"end": "结束日期不能早于开始日期。"})
+            raise ValidationError({"end": END_BEFORE_START})
         if not (self.cadre_id and self.start and self.end):
             return
         others = PracticePosting.objects.filter(cadre_id=self.cadre_id, start__lte=self.end, end__gte=self.start)
@@ -483,7 +455,7 @@ class AnnualEvaluation(CadreRecord):
         verbose_name_plural = "年度考核"
         ordering = ["cadre", "-year"]
         constraints = [
-            _choice_check("grade", Grade.choices, "考核结果"),
+            choices_constraint("grade", Grade, "考核结果"),
             models.CheckConstraint(
                 condition=Q(year__gte=1980, year__lte=2100),
                 name="%(app_label)s_%(class)s_year_valid",
@@ -524,7 +496,7 @@ class Award(CadreRecord):
         verbose_name = "奖励表彰"
         verbose_name_plural = "奖励表彰"
         ordering = ["cadre", "-awarded_on"]
-        constraints = [_choice_check("level", AwardLevel.choices, "级别")]
+        constraints = [choices_constraint("level", AwardLevel, "级别")]
 
     def __str__(self):
         return self.title
@@ -660,19 +632,15 @@ class ReserveEntry(CadreRecord):
         verbose_name_plural = "后备干部库"
         ordering = ["cadre", "-entered_on"]
         constraints = [
-            _choice_check("category", ReserveCategory.choices, "后备类别"),
-            _choice_check("status", ReserveStatus.choices, "状态"),
+            choices_constraint("category", ReserveCategory, "后备类别"),
+            choices_constraint("status", ReserveStatus, "状态"),
             models.CheckConstraint(
                 condition=Q(status="in_pool", status_on__isnull=True)
                 | (~Q(status="in_pool") & Q(status_on__isnull=False)),
                 name="%(app_label)s_%(class)s_status_dated",
                 violation_error_message="考察中、已提拔或已出库须填写状态日期；在库不填。",
             ),
-            models.CheckConstraint(
-                condition=Q(status_on__isnull=True) | Q(status_on__gte=F("entered_on")),
-                name="%(app_label)s_%(class)s_status_after_entry",
-                violation_error_message="状态日期不能早于入库日期。",
-            ),
+            date_order_constraint("entered_on", "status_on", "状态日期不能早于入库日期。"),
             models.UniqueConstraint(
                 fields=["cadre"],
                 condition=Q(status__in=["in_pool", "under_review"]),

@@ -13,54 +13,51 @@ from members.querysets import (
     PledgeQuerySet,
 )
 from xiangcheng.audit import audited
+from xiangcheng.constraints import choices_constraint, date_order_constraint
+from xiangcheng.people import IdentifiedByIdNumber, Sex, is_adult
 from xiangcheng.scoping import ScopedQuerySet
-from xiangcheng.validators import (
-    id_birth_date,
-    id_sex,
-    normalize_id_number,
-    normalize_mobile,
-    validate_id_number,
-    validate_mobile,
-)
+from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+
+# Choices live at module level, each model keeping its name for them (Member.Status), because
+# a model's Meta cannot see the classes nested in its body, and its constraints need them.
 
 
-def _years_between(earlier: date, later: date) -> int:
-    """Whole years from `earlier` to `later` (a birthday on 29 February falls on 1 March)."""
-    return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))
+class MemberStatus(models.TextChoices):
+    ON_ROLL = "on_roll", "在册"
+    TRANSFERRED_OUT = "transferred_out", "转出"
+    SUSPENDED = "suspended", "停止党籍"
+    DECEASED = "deceased", "去世"
 
 
-class Sex(models.TextChoices):
-    MALE = "male", "男"
-    FEMALE = "female", "女"
+class MemberCategory(models.TextChoices):
+    FULL = "full", "正式党员"
+    PROBATIONARY = "probationary", "预备党员"
+
+
+class Education(models.TextChoices):
+    PRIMARY = "primary", "小学及以下"
+    JUNIOR = "junior", "初中"
+    SENIOR = "senior", "高中/中专"
+    COLLEGE = "college", "大专"
+    BACHELOR = "bachelor", "本科"
+    MASTER = "master", "硕士研究生"
+    DOCTOR = "doctor", "博士研究生"
+
+
+class PartyPost(models.TextChoices):
+    SECRETARY = "secretary", "书记"
+    DEPUTY = "deputy", "副书记"
+    COMMITTEE = "committee", "委员"
 
 
 @audited()
-class Member(models.Model):
+class Member(IdentifiedByIdNumber, models.Model):
     """A party member on the district's roll."""
 
-    class Status(models.TextChoices):
-        ON_ROLL = "on_roll", "在册"
-        TRANSFERRED_OUT = "transferred_out", "转出"
-        SUSPENDED = "suspended", "停止党籍"
-        DECEASED = "deceased", "去世"
-
-    class Category(models.TextChoices):
-        FULL = "full", "正式党员"
-        PROBATIONARY = "probationary", "预备党员"
-
-    class Education(models.TextChoices):
-        PRIMARY = "primary", "小学及以下"
-        JUNIOR = "junior", "初中"
-        SENIOR = "senior", "高中/中专"
-        COLLEGE = "college", "大专"
-        BACHELOR = "bachelor", "本科"
-        MASTER = "master", "硕士研究生"
-        DOCTOR = "doctor", "博士研究生"
-
-    class PartyPost(models.TextChoices):
-        SECRETARY = "secretary", "书记"
-        DEPUTY = "deputy", "副书记"
-        COMMITTEE = "committee", "委员"
+    Status = MemberStatus
+    Category = MemberCategory
+    Education = Education
+    PartyPost = PartyPost
 
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=10, choices=Sex.choices, blank=True, help_text="留空则按身份证号填写。")
@@ -111,11 +108,12 @@ class Member(models.Model):
             models.Index(fields=["agency_member_since"], name="members_member_agency"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(sex__in=["male", "female"]),
-                name="%(app_label)s_%(class)s_sex_valid",
-                violation_error_message="性别无效。",
-            ),
+            # Never blank in the database: clean() fills it from the ID number.
+            choices_constraint("sex", Sex, "性别"),
+            choices_constraint("education", Education, "学历", allow_blank=True),
+            choices_constraint("category", MemberCategory, "党员类别"),
+            choices_constraint("party_post", PartyPost, "党内职务", allow_blank=True),
+            choices_constraint("status", MemberStatus, "党籍状态"),
             models.CheckConstraint(
                 condition=Q(status="on_roll", status_on__isnull=True)
                 | (~Q(status="on_roll") & Q(status_on__isnull=False)),
@@ -128,22 +126,10 @@ class Member(models.Model):
         return self.name
 
     def clean(self):
-        self.id_number = normalize_id_number(self.id_number)
         self.mobile = normalize_mobile(self.mobile)
-        errors = {}
-        try:
-            validate_id_number(self.id_number)
-        except ValidationError:
-            pass  # The field's own validator reports it.
-        else:
-            self.birth_date = id_birth_date(self.id_number)
-            derived = id_sex(self.id_number)
-            if not self.sex:
-                self.sex = derived
-            elif self.sex != derived:
-                errors["sex"] = f"性别与身份证号不符：身份证号显示为{Sex(derived).label}。"
-            if self.joined_on and _years_between(self.birth_date, self.joined_on) < 18:
-                errors["joined_on"] = "入党日期早于年满 18 周岁，请核对。"
+        errors = self.fill_from_id_number()
+        if self.joined_on and self.birth_date and not is_adult(self.birth_date, self.joined_on):
+            errors["joined_on"] = "入党日期早于年满 18 周岁，请核对。"
         if self.status == self.Status.ON_ROLL:
             if self.status_on:
                 errors["status_on"] = "在册党员不填状态变更日期。"
@@ -151,13 +137,6 @@ class Member(models.Model):
             errors["status_on"] = "转出、停止党籍或去世须填写状态变更日期。"
         if errors:
             raise ValidationError(errors)
-
-    def validate_constraints(self, exclude=None):
-        # A blank sex is filled from the ID number in clean(); still blank means the ID number
-        # was invalid, which its own message already says.
-        if not self.sex:
-            exclude = {*(exclude or ()), "sex"}
-        super().validate_constraints(exclude)
 
     def household_quota(self, on: date) -> int:
         """Hardship households this member must help in `on`'s year, by their role on `on`."""
@@ -200,13 +179,16 @@ class MemberTransfer(models.Model):
         return f"{self.member}：{self.from_organization} → {self.to_organization}"
 
 
+class RecognitionKind(models.TextChoices):
+    DEED = "deed", "先进事迹"
+    HONOUR = "honour", "荣誉"
+
+
 @audited()
 class MemberRecognition(models.Model):
     """A dated exemplary deed (先进事迹) or honour of a member."""
 
-    class Kind(models.TextChoices):
-        DEED = "deed", "先进事迹"
-        HONOUR = "honour", "荣誉"
+    Kind = RecognitionKind
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="recognitions", verbose_name="党员")
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
@@ -221,6 +203,7 @@ class MemberRecognition(models.Model):
         verbose_name = "先进事迹与荣誉"
         verbose_name_plural = "先进事迹与荣誉"
         ordering = ["-dated_on"]
+        constraints = [choices_constraint("kind", RecognitionKind, "类别")]
 
     def __str__(self):
         return self.title
@@ -303,17 +286,20 @@ class Pledge(models.Model):
         }
 
 
+class FulfilmentKind(models.TextChoices):
+    ENTERPRISE_NEED = "enterprise_need", "发现企业需求"
+    ENTERPRISE_PROBLEM = "enterprise_problem", "解决企业实际问题"
+    ENTERPRISE_POLICY = "enterprise_policy", "争取政策支持"
+    TALENT_CONTACT = "talent_contact", "联系人才"
+    TALENT_DIFFICULTY = "talent_difficulty", "解决人才实际困难"
+    TALENT_PROJECT = "talent_project", "助推人才项目落地"
+
+
 @audited()
 class Fulfilment(models.Model):
     """A dated record of something a member did towards their pledge, with its evidence."""
 
-    class Kind(models.TextChoices):
-        ENTERPRISE_NEED = "enterprise_need", "发现企业需求"
-        ENTERPRISE_PROBLEM = "enterprise_problem", "解决企业实际问题"
-        ENTERPRISE_POLICY = "enterprise_policy", "争取政策支持"
-        TALENT_CONTACT = "talent_contact", "联系人才"
-        TALENT_DIFFICULTY = "talent_difficulty", "解决人才实际困难"
-        TALENT_PROJECT = "talent_project", "助推人才项目落地"
+    Kind = FulfilmentKind
 
     ENTERPRISE_KINDS = {Kind.ENTERPRISE_NEED, Kind.ENTERPRISE_PROBLEM, Kind.ENTERPRISE_POLICY}
 
@@ -341,6 +327,7 @@ class Fulfilment(models.Model):
         verbose_name_plural = "履诺记录"
         ordering = ["-done_on"]
         indexes = [models.Index(fields=["pledge", "kind"], name="members_fulfilment_pledge_kind")]
+        constraints = [choices_constraint("kind", FulfilmentKind, "履诺类别")]
 
     def __str__(self):
         return f"{self.get_kind_display()}（{self.done_on:%Y-%m-%d}）"
@@ -369,21 +356,26 @@ class Fulfilment(models.Model):
             raise ValidationError(errors)
 
 
+class Hardship(models.TextChoices):
+    ILLNESS = "illness", "因病"
+    DISABILITY = "disability", "因残"
+    EDUCATION = "education", "因学"
+    DISASTER = "disaster", "因灾"
+    LABOUR = "labour", "缺劳力"
+    OTHER = "other", "其他"
+
+
+class HouseholdStatus(models.TextChoices):
+    BEING_HELPED = "being_helped", "帮扶中"
+    LIFTED_OUT = "lifted_out", "已脱困"
+
+
 @audited()
 class Household(models.Model):
     """A hardship household (困难家庭) the district helps."""
 
-    class Hardship(models.TextChoices):
-        ILLNESS = "illness", "因病"
-        DISABILITY = "disability", "因残"
-        EDUCATION = "education", "因学"
-        DISASTER = "disaster", "因灾"
-        LABOUR = "labour", "缺劳力"
-        OTHER = "other", "其他"
-
-    class Status(models.TextChoices):
-        BEING_HELPED = "being_helped", "帮扶中"
-        LIFTED_OUT = "lifted_out", "已脱困"
+    Hardship = Hardship
+    Status = HouseholdStatus
 
     head = models.CharField("户主姓名", max_length=50)
     head_id_number = models.CharField("户主身份证号", max_length=18, blank=True, validators=[validate_id_number])
@@ -412,6 +404,8 @@ class Household(models.Model):
         verbose_name_plural = "困难家庭"
         ordering = ["organization__path", "village", "head"]
         constraints = [
+            choices_constraint("hardship", Hardship, "困难类型"),
+            choices_constraint("status", HouseholdStatus, "帮扶状态"),
             models.CheckConstraint(
                 condition=Q(status="being_helped", status_on__isnull=True)
                 | Q(status="lifted_out", status_on__isnull=False),
@@ -507,14 +501,17 @@ class CheckItem(models.Model):
         return self.name
 
 
+class HealthCheckResult(models.TextChoices):
+    GOOD = "good", "健康"
+    FAIR = "fair", "亚健康"
+    POOR = "poor", "需整改"
+
+
 @audited()
 class HealthCheck(models.Model):
     """A party-building health check of one organization for a period."""
 
-    class Result(models.TextChoices):
-        GOOD = "good", "健康"
-        FAIR = "fair", "亚健康"
-        POOR = "poor", "需整改"
+    Result = HealthCheckResult
 
     organization = models.ForeignKey(
         "branches.Organization", models.PROTECT, related_name="health_checks", verbose_name="党组织"
@@ -534,25 +531,25 @@ class HealthCheck(models.Model):
         verbose_name_plural = "党建体检"
         ordering = ["-period_end", "organization__path"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(period_end__gte=F("period_start")),
-                name="%(app_label)s_%(class)s_period",
-                violation_error_message="体检期间的结束日期不能早于开始日期。",
-            ),
+            choices_constraint("result", HealthCheckResult, "结论"),
+            date_order_constraint("period_start", "period_end", "体检期间的结束日期不能早于开始日期。"),
         ]
 
     def __str__(self):
         return f"{self.organization} {self.period_start:%Y-%m-%d}—{self.period_end:%Y-%m-%d}"
 
 
+class Verdict(models.TextChoices):
+    MET = "met", "达标"
+    PARTLY = "partly", "基本达标"
+    NOT_MET = "not_met", "不达标"
+
+
 @audited()
 class HealthCheckScore(models.Model):
     """The result and score of one check item in a health check."""
 
-    class Verdict(models.TextChoices):
-        MET = "met", "达标"
-        PARTLY = "partly", "基本达标"
-        NOT_MET = "not_met", "不达标"
+    Verdict = Verdict
 
     health_check = models.ForeignKey(HealthCheck, models.CASCADE, related_name="scores", verbose_name="党建体检")
     item = models.ForeignKey(CheckItem, models.PROTECT, related_name="scores", verbose_name="体检项目")
@@ -566,6 +563,7 @@ class HealthCheckScore(models.Model):
         verbose_name = "体检项目得分"
         verbose_name_plural = "体检项目得分"
         constraints = [
+            choices_constraint("verdict", Verdict, "结果"),
             models.UniqueConstraint(
                 fields=["health_check", "item"],
                 name="%(app_label)s_%(class)s_unique",

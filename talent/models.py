@@ -4,24 +4,11 @@ from django.db import models
 
 from talent.querysets import TalentProjectQuerySet, TalentQuerySet
 from xiangcheng.audit import audited, audited_links
+from xiangcheng.constraints import choices_constraint, date_order_constraint
+from xiangcheng.models import NamedList
+from xiangcheng.people import Sex
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
-
-
-class NamedList(models.Model):
-    """A list staff edit (industries, zones, honours, brands): a unique name and an order."""
-
-    name = models.CharField("名称", max_length=100, unique=True)
-    sort_order = models.PositiveIntegerField("排序", default=0)
-
-    natural_key_field = "name"
-
-    class Meta:
-        abstract = True
-        ordering = ["sort_order", "name"]
-
-    def __str__(self):
-        return self.name
 
 
 @audited()
@@ -86,21 +73,27 @@ class RecruitmentEvent(models.Model):
 PASSPORT = RegexValidator(r"^[A-Z0-9]{5,20}$", "护照号应为 5–20 位大写字母或数字。")
 
 
+# Choices live at module level, each model keeping its name for them (Talent.Status), because
+# a model's Meta cannot see the classes nested in its body, and its constraints need them.
+
+
+class DocumentType(models.TextChoices):
+    RESIDENT_ID = "resident_id", "居民身份证"
+    PASSPORT = "passport", "护照"
+
+
+class TalentStatus(models.TextChoices):
+    ACTIVE = "active", "在相城"
+    LEFT = "left", "已离开"
+
+
 @audited()
 class Talent(models.Model):
     """A high-level talent the district introduced. The introduction date is what plans count."""
 
-    class Sex(models.TextChoices):
-        MALE = "male", "男"
-        FEMALE = "female", "女"
-
-    class DocumentType(models.TextChoices):
-        RESIDENT_ID = "resident_id", "居民身份证"
-        PASSPORT = "passport", "护照"
-
-    class Status(models.TextChoices):
-        ACTIVE = "active", "在相城"
-        LEFT = "left", "已离开"
+    Sex = Sex
+    DocumentType = DocumentType
+    Status = TalentStatus
 
     name = models.CharField("姓名", max_length=50)
     sex = models.CharField("性别", max_length=10, choices=Sex.choices)
@@ -144,21 +137,9 @@ class Talent(models.Model):
             models.Index(fields=["introduced_on"], name="talent_talent_introduced"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(sex__in=["male", "female"]),
-                name="%(app_label)s_%(class)s_sex_valid",
-                violation_error_message="性别无效。",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(document_type__in=["resident_id", "passport"]),
-                name="%(app_label)s_%(class)s_document_type_valid",
-                violation_error_message="证件类型无效。",
-            ),
-            models.CheckConstraint(
-                condition=models.Q(status__in=["active", "left"]),
-                name="%(app_label)s_%(class)s_status_valid",
-                violation_error_message="状态无效。",
-            ),
+            choices_constraint("sex", Sex, "性别"),
+            choices_constraint("document_type", DocumentType, "证件类型"),
+            choices_constraint("status", TalentStatus, "状态"),
         ]
 
     def __str__(self):
@@ -214,14 +195,17 @@ class FundingProgramme(NamedList):
         verbose_name_plural = "资助计划"
 
 
+class ProjectStage(models.TextChoices):
+    SIGNED = "signed", "已签约"
+    LANDED = "landed", "已落地"
+    PRODUCING = "producing", "已投产"
+
+
 @audited()
 class TalentProject(models.Model):
     """A talent project and its funding; its stage changes are dated records."""
 
-    class Stage(models.TextChoices):
-        SIGNED = "signed", "已签约"
-        LANDED = "landed", "已落地"
-        PRODUCING = "producing", "已投产"
+    Stage = ProjectStage
 
     title = models.CharField("项目名称", max_length=200)
     talents = models.ManyToManyField(Talent, related_name="projects", verbose_name="人才")
@@ -275,7 +259,7 @@ class ProjectStageChange(models.Model):
     """The dated move of a talent project into a stage."""
 
     project = models.ForeignKey(TalentProject, models.CASCADE, related_name="stage_changes", verbose_name="人才项目")
-    stage = models.CharField("阶段", max_length=20, choices=TalentProject.Stage.choices)
+    stage = models.CharField("阶段", max_length=20, choices=ProjectStage.choices)
     changed_on = models.DateField("日期")
 
     objects = ScopedQuerySet.as_manager()
@@ -285,13 +269,7 @@ class ProjectStageChange(models.Model):
         verbose_name = "项目阶段变化"
         verbose_name_plural = "项目阶段变化"
         ordering = ["changed_on"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(stage__in=["signed", "landed", "producing"]),
-                name="%(app_label)s_%(class)s_stage_valid",
-                violation_error_message="项目阶段无效。",
-            ),
-        ]
+        constraints = [choices_constraint("stage", ProjectStage, "项目阶段")]
 
     def __str__(self):
         return f"{self.project} {self.get_stage_display()}"
@@ -313,13 +291,7 @@ class OverseasPlacement(models.Model):
     class Meta:
         verbose_name = "海外人才岗位安排"
         verbose_name_plural = "海外人才岗位安排"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__isnull=True) | models.Q(end__gte=models.F("start")),
-                name="%(app_label)s_%(class)s_end_after_start",
-                violation_error_message="结束日期不能早于开始日期。",
-            ),
-        ]
+        constraints = [date_order_constraint("start", "end", "结束日期不能早于开始日期。")]
 
     def __str__(self):
         return f"{self.talent} @ {self.host_unit}"
@@ -341,13 +313,7 @@ class SupportRequest(models.Model):
     class Meta:
         verbose_name = "人才服务诉求"
         verbose_name_plural = "人才服务诉求"
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(solved_on__isnull=True) | models.Q(solved_on__gte=models.F("raised_on")),
-                name="%(app_label)s_%(class)s_solved_after_raised",
-                violation_error_message="解决日期不能早于提出日期。",
-            ),
-        ]
+        constraints = [date_order_constraint("raised_on", "solved_on", "解决日期不能早于提出日期。")]
 
     def __str__(self):
         return f"{self.talent}：{self.need}"

@@ -1,3 +1,5 @@
+from datetime import date
+
 import factory
 from django.contrib.auth import get_user_model
 
@@ -68,7 +70,9 @@ class MemberFactory(factory.django.DjangoModelFactory):
     mobile = factory.Sequence(lambda n: f"139{n:08d}")
     birth_date = factory.LazyAttribute(lambda member: id_birth_date(member.id_number))
     sex = factory.LazyAttribute(lambda member: id_sex(member.id_number))
-    joined_on = factory.Faker("date_between", start_date="-10y", end_date="-1y")
+    # Fixed years, not counted back from today: every factory member (born 1970–1999) is an adult
+    # member by then, whatever day the tests run.
+    joined_on = factory.Faker("date_between", start_date=date(2018, 1, 1), end_date=date(2024, 12, 31))
 
 
 class ActionBranchFactory(factory.django.DjangoModelFactory):

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
+
+from xiangcheng.roles import sync_roles_after_migrate
 
 
 class XiangchengConfig(AppConfig):
@@ -7,6 +10,11 @@ class XiangchengConfig(AppConfig):
     verbose_name = "平台"
     # Two configs live in this module; this one is the app's.
     default = True
+
+    def ready(self):
+        # As contrib.auth creates permissions: after every migrate (and flush), the roles are made
+        # to match xiangcheng/roles.py, with the permissions of every model.
+        post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="xiangcheng.roles.sync_roles")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -6,15 +6,40 @@ from django.utils import timezone
 
 from xiangcheng import targets
 from xiangcheng.audit import audited
+from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.scoping import ScopedQuerySet
+
+
+class NamedList(models.Model):
+    """A list staff edit (industries, zones, honours, recruitment brands, assessment dimensions):
+    a unique name and an order. Abstract: each app's lists are tables of their own."""
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    natural_key_field = "name"
+
+    class Meta:
+        abstract = True
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+# Choices live at module level, each model keeping its name for them (AccessLog.Action), because
+# a model's Meta cannot see the classes nested in its body, and its constraints need them.
+
+
+class AccessAction(models.TextChoices):
+    EXPORT = "export", "导出"
+    VIEW_FULL_NUMBER = "view_full_number", "查看完整证件号/手机号"
 
 
 class AccessLog(models.Model):
     """An append-only record of every export and every view of a full personal number."""
 
-    class Action(models.TextChoices):
-        EXPORT = "export", "导出"
-        VIEW_FULL_NUMBER = "view_full_number", "查看完整证件号/手机号"
+    Action = AccessAction
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, related_name="+", verbose_name="账号")
     at = models.DateTimeField("时间", default=timezone.now, db_index=True)
@@ -32,6 +57,7 @@ class AccessLog(models.Model):
             ("import_data", "导入数据"),
             ("export_data", "导出数据"),
         ]
+        constraints = [choices_constraint("action", AccessAction, "操作")]
         triggers = [
             # Append-only, enforced by the database whatever the code path.
             pgtrigger.Protect(name="append_only", operation=pgtrigger.Update | pgtrigger.Delete),
@@ -76,13 +102,7 @@ class Target(models.Model):
         verbose_name = "计划目标"
         verbose_name_plural = "计划目标"
         ordering = ["start", "name"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end__gte=models.F("start")),
-                name="%(app_label)s_%(class)s_end_not_before_start",
-                violation_error_message="截止日期不能早于开始日期。",
-            ),
-        ]
+        constraints = [date_order_constraint("start", "end", "截止日期不能早于开始日期。")]
 
     def __str__(self):
         return self.name
@@ -125,6 +145,13 @@ class TargetMilestone(models.Model):
             raise ValidationError({"due_on": f"节点日期必须在计划目标的起止日期（{window}）之内。"})
 
 
+class Quarter(models.IntegerChoices):
+    Q1 = 1, "第一季度"
+    Q2 = 2, "第二季度"
+    Q3 = 3, "第三季度"
+    Q4 = 4, "第四季度"
+
+
 # The stored files stay out of the history: the history says who closed and reopened, not the bytes.
 @audited(exclude=["data", "xlsx", "csv_zip"])
 class ClosedReport(models.Model):
@@ -134,11 +161,7 @@ class ClosedReport(models.Model):
     Reopening marks it reopened (kept, with who and why, in the audit trail); the quarter may then
     be closed again."""
 
-    class Quarter(models.IntegerChoices):
-        Q1 = 1, "第一季度"
-        Q2 = 2, "第二季度"
-        Q3 = 3, "第三季度"
-        Q4 = 4, "第四季度"
+    Quarter = Quarter
 
     year = models.PositiveSmallIntegerField("年度")
     quarter = models.PositiveSmallIntegerField("季度", choices=Quarter.choices)
@@ -171,11 +194,7 @@ class ClosedReport(models.Model):
                 name="%(app_label)s_%(class)s_one_closed",
                 violation_error_message="该组织的这个季度已经关闭。",
             ),
-            models.CheckConstraint(
-                condition=models.Q(quarter__gte=1, quarter__lte=4),
-                name="%(app_label)s_%(class)s_quarter_valid",
-                violation_error_message="季度应为 1 至 4。",
-            ),
+            choices_constraint("quarter", Quarter, "季度"),
             models.CheckConstraint(
                 condition=models.Q(reopened_at__isnull=True) | models.Q(reopened_by__isnull=False),
                 name="%(app_label)s_%(class)s_reopened_by_someone",

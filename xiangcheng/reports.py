@@ -264,6 +264,11 @@ class _FixedTimeZip(zipfile.ZipFile):
             zinfo_or_arcname.external_attr = 0o644 << 16
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):
+        # openpyxl writes each worksheet from a temporary file: its time, not the file's.
+        with open(filename, "rb") as source:
+            self.writestr(arcname or filename, source.read(), compress_type, compresslevel)
+
 
 def report_xlsx(sections: list[Section], heading: str) -> bytes:
     """One sheet per section, named by its title; the same numbers always give the same bytes."""

@@ -1,8 +1,11 @@
-"""The two roles, as groups with their permissions. Data migrations call `sync_roles` whenever
-a new model brings permissions; it makes the groups match this file exactly."""
+"""The two roles, as groups with their permissions. `sync_roles` makes the groups match this file
+exactly; it runs after every `migrate` (a post_migrate receiver, connected in
+XiangchengConfig.ready()), so a new model's permissions reach the roles without a migration of
+their own."""
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
+from django.db import DEFAULT_DB_ALIAS
 
 DISTRICT_STAFF = "组织部"
 SECRETARY = "支部书记"
@@ -88,22 +91,46 @@ SECRETARY_PERMISSIONS = [
 ]
 
 
-def sync_roles(apps, schema_editor=None) -> None:
+# The apps whose permissions the roles name.
+ROLE_APPS = sorted({*DISTRICT_APPS, *(name.split(".")[0] for name in [*DISTRICT_EXTRA, *SECRETARY_PERMISSIONS])})
+
+
+def sync_roles(apps=global_apps, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Create every app's permissions, then give each role exactly the permissions listed here.
+    `apps` is a registry of models: the project's, or the migrated state post_migrate hands over."""
+    # contrib.auth creates an app's permissions on that app's post_migrate; this runs on this
+    # app's, before the apps after it have theirs.
     for config in global_apps.get_app_configs():
-        create_permissions(config, verbosity=0)
+        create_permissions(config, verbosity=0, using=using, apps=apps)
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.using(using).filter(content_type__app_label__in=ROLE_APPS)
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in permissions.values_list("pk", "content_type__app_label", "codename")
+    }
+    unknown = sorted({*DISTRICT_EXTRA, *SECRETARY_PERMISSIONS} - set(by_name))
+    if unknown:
+        raise LookupError(f"xiangcheng/roles.py names permissions that do not exist: {', '.join(unknown)}")
+    district_apps = tuple(f"{app_label}." for app_label in DISTRICT_APPS)
+    district = [pk for name, pk in by_name.items() if name.startswith(district_apps)]
+    roles = {
+        DISTRICT_STAFF: {*district, *(by_name[name] for name in DISTRICT_EXTRA)},
+        SECRETARY: {by_name[name] for name in SECRETARY_PERMISSIONS},
+    }
+    for name, wanted in roles.items():
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        group.permissions.set(wanted)
 
-    def lookup(names):
-        permissions = []
-        for name in names:
-            app_label, codename = name.split(".")
-            permissions.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        return permissions
 
-    district, _ = Group.objects.get_or_create(name=DISTRICT_STAFF)
-    district.permissions.set(
-        [*Permission.objects.filter(content_type__app_label__in=DISTRICT_APPS), *lookup(DISTRICT_EXTRA)]
-    )
-    secretary, _ = Group.objects.get_or_create(name=SECRETARY)
-    secretary.permissions.set(lookup(SECRETARY_PERMISSIONS))
+def sync_roles_after_migrate(sender, apps=global_apps, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate receiver. Skipped while the database stands before some migration of an app
+    the roles name (a `migrate <app> <older>`): the permissions of models it lacks cannot be
+    given, and the next full migrate gives them."""
+    for app_label in ROLE_APPS:
+        for model in global_apps.get_app_config(app_label).get_models():
+            try:
+                apps.get_model(model._meta.label)
+            except LookupError:
+                return
+    sync_roles(apps, using)

@@ -121,8 +121,7 @@ def progress(target: Target, on: date) -> Progress:
     if on < target.start:
         return _progress(actual=0, expected=0, projected=0)
     actual = int(rule.count(target, target.start, min(on, target.end)))
-    total_days = _day_number(target, target.end)
-    elapsed_days = min(_day_number(target, on), total_days)
+    elapsed_days, total_days = window_days(target.start, target.end, on)
     expected = round_half_up(_expected_value(target, elapsed_days))
     projected = actual if on >= target.end else round_half_up(Decimal(actual * total_days) / elapsed_days)
     return _progress(actual=actual, expected=expected, projected=projected)
@@ -139,9 +138,24 @@ def progress_list(targets: Iterable[Target], on: date) -> list[tuple[Target, Pro
     return [(target, progress(target, on) if target.rule in _rules else None) for target in targets]
 
 
-def _day_number(target: Target, day: date) -> int:
-    """Whole days of the window used up by the end of `day`: 1 on the first day."""
-    return (day - target.start).days + 1
+def window_days(start: date, end: date, on: date) -> tuple[int, int]:
+    """(elapsed, total): the whole days of the window [start, end] used up by the end of `on` (0
+    before the start, `total` from the end on), and the days of the window, both ends included.
+    The day arithmetic of everything planned against a date (targets, secretary projects)."""
+    total = _day_number(start, end)
+    return max(0, min(_day_number(start, on), total)), total
+
+
+def planned_value(start: date, end: date, on: date, value: int) -> int:
+    """Where a plan of `value` spread evenly over [start, end] should stand at the end of `on`:
+    value × elapsed share, rounded half up."""
+    elapsed, total = window_days(start, end, on)
+    return round_half_up(Decimal(value * elapsed) / total)
+
+
+def _day_number(start: date, day: date) -> int:
+    """Whole days from `start` used up by the end of `day`: 1 on the first day."""
+    return (day - start).days + 1
 
 
 def _expected_value(target: Target, elapsed_days: int) -> Decimal:
@@ -150,8 +164,8 @@ def _expected_value(target: Target, elapsed_days: int) -> Decimal:
     # Sorted here rather than in SQL, so prefetched milestones need no further query; a milestone
     # outside the window (clean() refuses one, but the window may have been moved since) is ignored.
     inside = sorted((m for m in milestones if target.start <= m.due_on <= target.end), key=lambda m: m.due_on)
-    points = [(0, 0)] + [(_day_number(target, m.due_on), m.value) for m in inside]
-    total_days = _day_number(target, target.end)
+    points = [(0, 0)] + [(_day_number(target.start, m.due_on), m.value) for m in inside]
+    total_days = _day_number(target.start, target.end)
     if points[-1][0] < total_days:
         points.append((total_days, target.value))
     for (day_before, value_before), (day_after, value_after) in zip(points, points[1:], strict=False):

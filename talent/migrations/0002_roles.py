@@ -1,6 +1,6 @@
+# The roles are synced after every migrate (xiangcheng.roles.sync_roles, a post_migrate receiver);
+# this migration once did it and stays, empty, for the migrations that depend on it.
 from django.db import migrations
-
-from xiangcheng.roles import sync_roles
 
 
 class Migration(migrations.Migration):
@@ -9,4 +9,4 @@ class Migration(migrations.Migration):
         ("xiangcheng", "0002_roles"),
     ]
 
-    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
+    operations = []

@@ -9,11 +9,19 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from branches.models import InstructorAssignment, Organization, ProjectProgress
+from branches.reports import action_branch_section
+from tests import clock
 from tests.factories import InstructorFactory, MemberFactory, SecretaryProjectFactory, resident_id
 
 PROJECTS = "/admin/branches/secretaryproject/"
 ORGS = "/admin/branches/organization/"
 INSTRUCTORS = "/admin/branches/instructor/"
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 def project_with(tree, *updates, started_on=date(2026, 1, 1), planned_end=date(2026, 12, 31), **kwargs):
@@ -59,6 +67,24 @@ def test_project_with_no_update_is_at_zero_and_on_pace_before_it_starts(tree):
     assert project.percent_complete == 0
     assert project.pace(date(2026, 2, 1)) == "on_pace"
     assert project.pace(date(2026, 6, 1)) == "far_behind"
+
+
+@clock.travel(date(2026, 12, 20))
+def test_completed_project_is_on_pace_in_the_list_and_in_the_report(tree, cast, as_user):
+    # On 20 December, 97% is expected: 90% is behind, unless the project is done.
+    project_with(tree, (date(2026, 12, 1), 90), name="已完成项目", status="completed")
+    project_with(tree, (date(2026, 12, 1), 90), name="推进中项目")
+    response = as_user(cast["secretary_a"]).get(PROJECTS)
+    changelist = response.context["cl"]
+    pace = {row.name: changelist.model_admin.pace(row) for row in changelist.result_list}
+    assert "按计划推进" in pace["已完成项目"] and "进度滞后" in pace["推进中项目"]
+
+    section = action_branch_section(tree["A"], cast["secretary_a"], date(2026, 10, 1), date(2026, 12, 31))
+    [table] = [table for table in section.tables if table.title == "书记项目进度"]
+    rows = {row[0].value: [cell.value for cell in row[3:]] for row in table.rows}
+    assert rows == {"已完成项目": ["90%", "按计划推进"], "推进中项目": ["90%", "进度滞后"]}
+    [behind] = [figure for figure in section.figures if figure.label == "进度滞后的书记项目"]
+    assert behind.value == 1
 
 
 def test_percent_above_100_and_end_before_start_are_refused(tree):

@@ -2,13 +2,21 @@ import io
 import random
 from datetime import date
 
+import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
 from branches.models import ActionBranch, Instructor, Organization, SecretaryProject, ServiceAction
 from branches.seed import seed, seed_late
+from tests import clock
 from tests.factories import MemberFactory
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 def test_seed_demo_runs_late_seeds_and_twice_changes_nothing(db):

@@ -9,11 +9,18 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from branches.models import ActionBranch, ServiceAction
+from tests import clock
 from tests.conftest import grant
 from tests.factories import ActionBranchFactory, MemberFactory, ServiceActionFactory, UserFactory
 
 ACTIONS = "/admin/branches/serviceaction/"
 BRANCHES = "/admin/branches/actionbranch/"
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 @pytest.fixture

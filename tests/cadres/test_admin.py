@@ -10,12 +10,21 @@ from django.utils import timezone
 
 from branches.models import AccountScope
 from cadres.models import AnnualEvaluation, Cadre, GrowthNote, PracticePosting, RankChange
+from tests import clock
 from tests.conftest import grant
 from tests.factories import CadreFactory, UserFactory, cadre_archive, resident_id
 from xiangcheng.models import AccessLog
 
 CADRES = "/admin/cadres/cadre/"
 STATISTICS = "/admin/cadres/cadrestatistics/"
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
+
+
 CADRE_PERMISSIONS = [
     "cadres.view_cadre",
     "cadres.change_cadre",

@@ -1,11 +1,19 @@
 """Demo data: seed_demo loads the cadre files once, of the right shape, and a second run changes nothing."""
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
 from cadres.models import Cadre, PracticePosting, RankChange, ReserveEntry, TrainingParticipation
+from tests import clock
 from xiangcheng.models import Target
 from xiangcheng.targets import progress_list
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 def counts():

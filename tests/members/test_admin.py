@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from members.models import Household, Member, MemberTransfer, Pairing, Pledge, Visit
+from tests import clock
 from tests.conftest import admin_confirm, admin_upload, grant
 from tests.factories import MemberFactory, resident_id
 
@@ -16,8 +17,14 @@ MEMBERS = "/admin/members/member/"
 HOUSEHOLDS = "/admin/members/household/"
 VISITS = "/admin/members/visit/"
 COMPLETION = "/admin/members/pledge/completion/"
-YEAR = timezone.localdate().year
+YEAR = clock.TODAY.year
 ROSTER_HEADER = "姓名,身份证号,所在党组织,入党日期,党员类别\n"
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 def household(organization, head="王大"):

@@ -6,17 +6,23 @@ from datetime import date
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from branches.models import ActionBranch
 from members.models import Household, Pairing, Pledge, Visit
+from tests import clock
 from tests.factories import ActionBranchFactory, CadreFactory, MemberFactory, ServiceActionFactory
 from xiangcheng.periods import quarter_of, quarter_period
 from xiangcheng.reports import compute_sections
 
-TODAY = timezone.localdate()
+TODAY = clock.TODAY
 QUARTER = quarter_period(TODAY.year, quarter_of(TODAY))
 DASHBOARD = "/admin/"
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 def household(organization, head):

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from branches.models import AccountScope
 from talent.models import Honour, Talent, TalentHonour
+from tests import clock
 from tests.factories import TalentFactory, UserFactory
 from xiangcheng import reports
 from xiangcheng.audit import history_of
@@ -29,6 +30,12 @@ REPORT = "/admin/reports/quarterly/"
 CLOSE = "/admin/reports/quarterly/close/"
 QUALITY = "/admin/reports/quality/"
 Q1 = {"year": "2020", "quarter": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
+# The roles are synced after every migrate (xiangcheng.roles.sync_roles, a post_migrate receiver);
+# this migration once did it and stays, empty, for the migrations that depend on it.
 from django.db import migrations
-
-from xiangcheng.roles import sync_roles
 
 
 class Migration(migrations.Migration):
@@ -10,4 +10,4 @@ class Migration(migrations.Migration):
         ("branches", "0002_accountscope_accountscopeevent_organizationevent_and_more"),
     ]
 
-    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
+    operations = []
