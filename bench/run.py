@@ -278,10 +278,11 @@ def phase_copy(limit: int) -> dict:
     return meter.result(baseline)
 
 
-def phase_import(rows: int) -> dict:
+def phase_import(url: str, rows: int) -> dict:
+    """bench/roster_import.py on the bench database, in its own process."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "roster_import.py"), "--rows", str(rows)],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"},
+        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -368,7 +369,7 @@ def main():
         xlsx_rows = min(200_000, args.rows)
         figures["xlsx"] = child("xlsx", url, xlsx_rows)
         print(line(f"XLSX 导出（{xlsx_rows:,} 行）", figures["xlsx"]), flush=True)
-        figures["import"] = phase_import_in(url, args.import_rows)
+        figures["import"] = phase_import(url, args.import_rows)
         largest = max(sizes)
         summary = {
             "csv_vs_copy": {
@@ -409,14 +410,6 @@ def main():
             with conn.cursor() as cursor:
                 cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
         conn.close()
-
-
-def phase_import_in(url: str, rows: int) -> dict:
-    os.environ["DATABASE_URL"] = url
-    try:
-        return phase_import(rows)
-    finally:
-        del os.environ["DATABASE_URL"]
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ImproperlyConfigured
 from django.db import connection
@@ -37,15 +38,17 @@ from django.db.models.lookups import Exact
 from greenlet import greenlet
 from import_export import widgets
 
-from xiangcheng import xlsx
+from xiangcheng import imex, xlsx
+from xiangcheng.imex import neutralize
 from xiangcheng.scoping import visible
+from xiangcheng.validators import MASK_KEEP
 
 # Bytes gathered from COPY before a chunk is handed on (one CopyData message is one row).
 CHUNK_BYTES = 64 * 1024
 
 
 # The first characters imex.neutralize guards against, as code points: - = + @ tab CR.
-FORMULA_CODES = ", ".join(str(ord(character)) for character in "-=+@\t\r")
+FORMULA_CODES = ", ".join(str(ord(prefix)) for prefix in imex.FORMULA_PREFIXES)
 QUOTE = "''''"  # the SQL literal of a single "'"
 
 
@@ -74,20 +77,19 @@ class Masked(Func):
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
         keep, short = self.keep, self.keep + 4
-        masked = f"left({sql}, {keep}) || repeat('*', length({sql}) - {short}) || right({sql}, 4)"
-        # The usual length (18 for an ID number, 11 for a mobile) costs no repeat().
         usual = MASK_USUAL_LENGTH[keep]
-        stars = "*" * (usual - short)
-        masked = (
-            f"CASE WHEN length({sql}) = {usual} THEN left({sql}, {keep}) || '{stars}' || right({sql}, 4) "
-            f"ELSE {masked} END"
-        )
+        masked = f"left({sql}, {keep}) || repeat('*', length({sql}) - {short}) || right({sql}, 4)"
+        plain = f"ascii({sql}) NOT IN ({FORMULA_CODES})" if self.neutralize else "true"
         formula = f"WHEN ascii({sql}) IN ({FORMULA_CODES}) THEN {QUOTE} || {masked} " if self.neutralize else ""
-        template = f"CASE WHEN length({sql}) <= {short} THEN repeat('*', length({sql})) {formula}ELSE {masked} END"
+        # The usual case first (18 characters for an ID number, 11 for a mobile): no repeat().
+        template = (
+            f"CASE WHEN length({sql}) = {usual} AND {plain} "
+            f"THEN left({sql}, {keep}) || '{'*' * (usual - short)}' || right({sql}, 4) "
+            f"WHEN length({sql}) <= {short} THEN repeat('*', length({sql})) {formula}ELSE {masked} END"
+        )
         return template, params * template.count(sql)
 
 
-MASK_KEEP = {"id_number": 6, "mobile": 3}
 MASK_USUAL_LENGTH = {6: 18, 3: 11}
 
 
@@ -102,8 +104,6 @@ class ChoiceLabel(Func):
         super().__init__(expression)
 
     def as_sql(self, compiler, connection, **extra_context):
-        from xiangcheng.imex import neutralize
-
         unknown, unknown_params = compiler.compile(Neutralized(_text(self.source_expressions[0])))
         if not self.choices:
             return unknown, unknown_params
@@ -128,23 +128,11 @@ class Column:
     header: str
     value: object  # text, or NULL
     kind: str  # "text", "date", "integer" or "decimal"
+    personal: bool = False  # an ID or mobile number: a text column in XLSX
 
 
 def _text(expression):
     return Cast(expression, TextField())
-
-
-def _resolve(model, attribute: str):
-    """The model field an attribute path (`member__organization__name`) ends on."""
-    field = None
-    for part in attribute.split("__"):
-        try:
-            field = model._meta.get_field(part)
-        except FieldDoesNotExist:
-            return None
-        if field.is_relation:
-            model = field.related_model
-    return field
 
 
 def _many_keys(resource, field, kind):
@@ -166,8 +154,6 @@ def _many_keys(resource, field, kind):
 
 def _render(widget, value, model_field):
     """`value` as the widget renders it for CSV, and the XLSX kind of the column."""
-    from xiangcheng import imex
-
     if isinstance(widget, imex.ChoicesWidget):
         return ChoiceLabel(value, widget.choices), "text"
     if isinstance(widget, widgets.DateWidget):
@@ -192,8 +178,6 @@ def _render(widget, value, model_field):
 
 def compile_columns(resource, fields) -> list[Column]:
     """The columns `fields` (resource fields, in export order) export, as SQL expressions."""
-    from xiangcheng import imex
-
     model = resource._meta.model
     full = resource.full_numbers
     columns = []
@@ -205,7 +189,7 @@ def compile_columns(resource, fields) -> list[Column]:
             value, model_field = declared(), None
         elif isinstance(field.widget, imex.NaturalKeysWidget):
             text = _many_keys(resource, field, None if full else kind)
-            columns.append(Column(str(field.column_name), Neutralized(text), "text"))
+            columns.append(Column(str(field.column_name), Neutralized(text), "text", personal=bool(kind)))
             continue
         else:
             if callable(field.get_dehydrate_method(name)) or hasattr(resource, field.get_dehydrate_method(name)):
@@ -217,16 +201,19 @@ def compile_columns(resource, fields) -> list[Column]:
             attribute = field.attribute
             if isinstance(field.widget, widgets.ForeignKeyWidget):
                 attribute = f"{attribute}__{field.widget.field}"
-            model_field = _resolve(model, attribute)
-            if model_field is None:
-                raise ImproperlyConfigured(f"{type(resource).__name__}.{name}: {attribute} is not a model field")
+            try:
+                model_field = get_fields_from_path(model, attribute)[-1]
+            except (FieldDoesNotExist, NotRelationField):
+                raise ImproperlyConfigured(
+                    f"{type(resource).__name__}.{name}: {attribute} is not a model field"
+                ) from None
             value = F(attribute)
         text, column_kind = _render(field.widget, value, model_field)
         if kind and not full:
             text = Masked(text, keep=MASK_KEEP[kind])
         elif column_kind in {"text", "integer", "decimal"} and not isinstance(text, ChoiceLabel):
             text = Neutralized(text)
-        columns.append(Column(str(field.column_name), text, column_kind))
+        columns.append(Column(str(field.column_name), text, column_kind, personal=bool(kind)))
     return columns
 
 
@@ -272,8 +259,6 @@ def export_sql(resource, queryset, fields) -> tuple[str, list[Column]]:
 
 def header_line(headers) -> bytes:
     """The BOM (so Excel and WPS read UTF-8) and the Chinese header line, as COPY ends lines."""
-    from xiangcheng.imex import neutralize
-
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow([neutralize(header) for header in headers])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -388,12 +373,11 @@ def xlsx_file(resource, queryset, export_fields=None):
     so memory stays flat up to Excel's 1,048,576 rows): a frozen bold header, dates as date
     cells, numbers as numbers, everything else (ID and mobile numbers included) as text, never
     as formulas. Returns an open temporary file at its start."""
-    fields = resource.get_export_fields(export_fields)
     columns, rows = typed_rows(resource, queryset, export_fields)
-    personal = {index for index, field in enumerate(fields) if resource._personal_kind(field)}
+    personal = {index for index, column in enumerate(columns) if column.personal}
     widths = [
-        _PERSONAL_WIDTH if index in personal else _WIDTHS.get(column.kind, min(max(2 * len(column.header) + 2, 10), 40))
-        for index, column in enumerate(columns)
+        _PERSONAL_WIDTH if column.personal else _WIDTHS.get(column.kind, min(max(2 * len(column.header) + 2, 10), 40))
+        for column in columns
     ]
     output = tempfile.TemporaryFile()
     xlsx.write_sheet(

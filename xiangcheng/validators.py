@@ -67,20 +67,26 @@ def validate_mobile(value: str) -> None:
         raise ValidationError("手机号应为 11 位，以 13–19 开头（可带 +86）。", code="mobile_invalid")
 
 
+# Leading characters a mask keeps, by kind of number; the last four always stay. The SQL export
+# (sqlexport.Masked) applies the same rule.
+MASK_KEEP = {"id_number": 6, "mobile": 3}
+
+
+def _mask(value, keep: int) -> str:
+    value = str(value or "")
+    if len(value) <= keep + 4:
+        return "*" * len(value)
+    return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
+
+
 def mask_id_number(value: str) -> str:
     """320507********1234: region and last four digits stay."""
-    value = str(value or "")
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    return _mask(value, MASK_KEEP["id_number"])
 
 
 def mask_mobile(value: str) -> str:
     """138****5678."""
-    value = str(value or "")
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    return _mask(value, MASK_KEEP["mobile"])
 
 
 MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}

@@ -101,10 +101,10 @@ def write_sheet(file, *, title: str, headers: list[str], widths: list[float], te
     `text_columns` are formatted as text, so what is typed into them later stays text too."""
     letters = [_letters(index) for index in range(len(headers))]
     styles = [f' s="{TEXT}"' if index in text_columns else "" for index in range(len(headers))]
+    column_styles = [f' style="{TEXT}"' if index in text_columns else "" for index in range(len(headers))]
     cols = "".join(
-        f'<col min="{index + 1}" max="{index + 1}" width="{width:.1f}" customWidth="1"'
-        f"{' style=' + chr(34) + str(TEXT) + chr(34) if index in text_columns else ''}/>"
-        for index, width in enumerate(widths)
+        f'<col min="{index + 1}" max="{index + 1}" width="{width:.1f}" customWidth="1"{style}/>'
+        for index, (width, style) in enumerate(zip(widths, column_styles, strict=True))
     )
 
     def row_xml(number: int, values) -> str:
