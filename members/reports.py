@@ -9,13 +9,9 @@ from django.utils import timezone
 from members.models import Household, Member, Pairing, Pledge
 from members.querysets import completion_by_organization
 from xiangcheng.periods import quarter_of, reference_day, year_period
-from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, scoped
 
 LINES = [("enterprise", "企业服务", "pledges"), ("talent", "人才服务", "pledges"), ("relief", "结对帮扶", "relief_due")]
-
-
-def _percent(done: int, of: int) -> str:
-    return f"{done / of:.1%}" if of else "—"
 
 
 def _completion(organization, user, start: date):
@@ -49,7 +45,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Cell(totals[of], pledges_url),
             Cell(totals[line], changelist_url(Pledge, organization, year__exact=year)),
             Cell(totals[of] - totals[line], changelist_url(Pledge, organization, year__exact=year, unfulfilled=line)),
-            _percent(totals[line], totals[of]),
+            percent(totals[line], totals[of]),
         ]
         for line, label, of in LINES
     ]
@@ -67,9 +63,9 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
         figures=[
             Figure("在册党员", totals["members"], changelist_url(Member, organization, status__exact="on_roll")),
             Figure(f"{year}年已作承诺", totals["pledges"], pledges_url),
-            Figure("企业服务完成率", _percent(totals["enterprise"], totals["pledges"]), pledges_url),
-            Figure("人才服务完成率", _percent(totals["talent"], totals["pledges"]), pledges_url),
-            Figure("结对帮扶完成率", _percent(totals["relief"], totals["relief_due"]), pledges_url),
+            Figure("企业服务完成率", percent(totals["enterprise"], totals["pledges"]), pledges_url),
+            Figure("人才服务完成率", percent(totals["talent"], totals["pledges"]), pledges_url),
+            Figure("结对帮扶完成率", percent(totals["relief"], totals["relief_due"]), pledges_url),
             Figure(
                 f"未作{year}年365承诺的党员",
                 without,
@@ -121,7 +117,7 @@ def relief_section(organization, user, start: date, end: date) -> Section:
         figures=[
             Figure("帮扶中的困难家庭", helped, changelist_url(Household, organization, status__exact="being_helped")),
             Figure(f"{year}年结对", pairings, changelist_url(Pairing, organization, year__exact=year)),
-            Figure("本季度走访覆盖率", _percent(visited, due), unvisited_url),
+            Figure("本季度走访覆盖率", percent(visited, due), unvisited_url),
             Figure("本季度未走访的家庭", unvisited, unvisited_url, shortfall=True),
             Figure(
                 "本年未结对的家庭", unpaired, changelist_url(Household, organization, unpaired=year), shortfall=True
@@ -142,11 +138,11 @@ def relief_section(organization, user, start: date, end: date) -> Section:
                         row["town"].name,
                         row["coverage"].get(quarter, (0, 0))[1],
                         row["coverage"].get(quarter, (0, 0))[0],
-                        _percent(*row["coverage"].get(quarter, (0, 0))),
+                        percent(*row["coverage"].get(quarter, (0, 0))),
                     ]
                     for row in result["towns"]
                 ],
-                total=["合计", due, visited, _percent(visited, due)],
+                total=["合计", due, visited, percent(visited, due)],
                 chart=Chart("bar", columns=(1, 2)),
             ),
         ],

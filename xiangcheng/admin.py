@@ -27,6 +27,7 @@ from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.progress import Progress, new_token
+from xiangcheng.reports import percent
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
@@ -462,7 +463,7 @@ class TargetAdmin(admin.ModelAdmin):
     @admin.display(description="完成率")
     def ratio(self, obj):
         found = self._progress(obj)
-        return f"{found.ratio:.1%}" if found and found.ratio is not None else "—"
+        return percent(found.ratio) if found else "—"
 
     @admin.display(description="进度状态")
     def status(self, obj):

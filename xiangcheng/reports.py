@@ -44,6 +44,13 @@ SITE_NAME = "相城区党建生态管理平台"
 FIXED_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 (a constant, not a moment)
 
 
+def percent(done, of=None) -> str:
+    """The one way a share is written: 3 of 4 (or the ratio 0.75) as 75.0%; a dash when nothing
+    is due (`of` is 0, or the ratio is None)."""
+    ratio = done if of is None else (done / of if of else None)
+    return "—" if ratio is None else f"{ratio:.1%}"
+
+
 # --- What a section is made of ---------------------------------------------------------------
 
 

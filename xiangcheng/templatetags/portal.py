@@ -3,6 +3,8 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.html import format_html
 
+from xiangcheng import reports
+
 register = template.Library()
 
 
@@ -41,4 +43,4 @@ def report_cell(cell, label=False):
 @register.filter
 def percent(value):
     """0.853 as 85.3%; None (nothing expected yet) as a dash."""
-    return "—" if value is None else f"{value:.1%}"
+    return reports.percent(value)
