@@ -11,6 +11,7 @@ from members.querysets import (
     HouseholdQuerySet,
     MemberQuerySet,
     PledgeQuerySet,
+    held_on,
 )
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
@@ -167,6 +168,10 @@ class MemberTransfer(models.Model):
         verbose_name = "组织关系转接"
         verbose_name_plural = "组织关系转接"
         ordering = ["member", "transferred_on"]
+        indexes = [
+            # The members_membership view reads each member's transfers in this order.
+            models.Index(fields=["member", "transferred_on", "id"], name="members_transfer_member_date"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_organization=F("to_organization")),
@@ -177,6 +182,48 @@ class MemberTransfer(models.Model):
 
     def __str__(self):
         return f"{self.member}：{self.from_organization} → {self.to_organization}"
+
+
+class MembershipQuerySet(ScopedQuerySet):
+    def on(self, day: date):
+        """The one membership of each member that holds on `day`."""
+        return self.filter(held_on(day))
+
+
+class Membership(models.Model):
+    """Where a member belonged, and from when until when: the transfers read as periods.
+
+    A database view (migration 0005), so "the organization of every member on a day" is one join
+    instead of a lookup per member, and the one statement of the rule: the latest transfer on or
+    before the day says where the member went; failing that, the earliest transfer after the day
+    says where they came from; failing both, where they are now. Read it with `held_on(day)`
+    (members/querysets.py) or `Membership.objects.on(day)`.
+    """
+
+    id = models.CharField(primary_key=True, max_length=30, editable=False)
+    member = models.ForeignKey(
+        Member, models.DO_NOTHING, related_name="memberships", db_constraint=False, verbose_name="党员"
+    )
+    organization = models.ForeignKey(
+        "branches.Organization", models.DO_NOTHING, related_name="+", db_constraint=False, verbose_name="党组织"
+    )
+    # `until` is the first day no longer in the organization. Open ends are stored as PostgreSQL's
+    # -infinity and infinity, which Python's date cannot hold: filter on these, never load them.
+    since = models.DateField("起始日期")
+    until = models.DateField("截止日期")
+
+    objects = MembershipQuerySet.as_manager()
+    scope_path = "organization__path"
+
+    class Meta:
+        managed = False
+        db_table = "members_membership"
+        verbose_name = "组织关系期间"
+        verbose_name_plural = "组织关系期间"
+        default_permissions = ()
+
+    def __str__(self):
+        return self.pk
 
 
 class RecognitionKind(models.TextChoices):

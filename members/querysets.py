@@ -6,11 +6,13 @@ year or quarter can be recounted later; `on` is the day a rule is judged on (see
 from datetime import date
 
 from django.apps import apps
-from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db import connection, models
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.db.models.sql.constants import LOUTER
+from django_cte import CTE, with_cte
 
-from xiangcheng.scoping import ScopedQuerySet
+from xiangcheng.scoping import ScopedQuerySet, sees_whole_district
 
 ON_ROLL = "on_roll"
 BEING_HELPED = "being_helped"
@@ -24,18 +26,28 @@ def _model(name):
     return apps.get_model("members", name)
 
 
-def organization_on(member_ref: str, on: date):
-    """The organization of the member `member_ref` points to, as it was on `on` (see
-    `MemberQuerySet.with_organization_on`), as an expression over the outer query."""
-    moves = _model("MemberTransfer").objects.filter(member=OuterRef(member_ref))
-    arrived = moves.filter(transferred_on__lte=on).order_by("-transferred_on", "-pk").values("to_organization")
-    left = moves.filter(transferred_on__gt=on).order_by("transferred_on", "pk").values("from_organization")
-    return Coalesce(
-        Subquery(arrived[:1]),
-        Subquery(left[:1]),
-        F("organization" if member_ref == "pk" else f"{member_ref}__organization"),
-        output_field=models.BigIntegerField(),
-    )
+def prefixed(condition: Q, prefix: str) -> Q:
+    """`condition` with every lookup read through the relation `prefix` ("fulfilments__")."""
+    children = [prefixed(c, prefix) if isinstance(c, Q) else (f"{prefix}{c[0]}", c[1]) for c in condition.children]
+    return Q(*children, _connector=condition.connector, _negated=condition.negated)
+
+
+def count_per_group(rows, group: str, flags: dict[str, Q]) -> list[dict]:
+    """For each value of `group` over `rows`: `rows` (the count of rows) and, per name in `flags`,
+    the rows meeting its condition. The rows are a derived table, so a condition may read a
+    per-row aggregate (an aggregate cannot be grouped again within one ORM query)."""
+    per_row = rows.annotate(**{name: ExpressionWrapper(flag, BooleanField()) for name, flag in flags.items()})
+    sql, params = per_row.values("pk", group, *flags).order_by().query.sql_with_params()
+    counts = ", ".join(f'COUNT(*) FILTER (WHERE "{name}") AS "{name}"' for name in flags)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "{group}", COUNT(*) AS "rows", {counts} FROM ({sql}) per_row GROUP BY 1', params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
+def held_on(day: date, prefix: str = "") -> Q:
+    """A condition: the membership (members.Membership) that `prefix` leads to holds on `day`."""
+    return Q(**{f"{prefix}since__lte": day, f"{prefix}until__gt": day})
 
 
 class MemberQuerySet(ScopedQuerySet):
@@ -46,12 +58,10 @@ class MemberQuerySet(ScopedQuerySet):
         )
 
     def with_organization_on(self, on: date):
-        """Annotate `organization_on`: the organization each member belonged to on `on`.
-
-        The latest transfer on or before `on` says where the member went; failing that, the
-        earliest transfer after `on` says where they came from; failing both, where they are now.
-        """
-        return self.annotate(organization_on=organization_on("pk", on))
+        """Annotate `organization_on`: the organization each member belonged to on `on` (the rule
+        is members.Membership's)."""
+        memberships = _model("Membership").objects.filter(held_on(on), member=OuterRef("pk"))
+        return self.annotate(organization_on=Subquery(memberships.values("organization")[:1]))
 
     def with_household_quota(self, on: date):
         """Annotate `household_quota`: households a year the member must help, by their role on `on`."""
@@ -88,32 +98,45 @@ class MemberQuerySet(ScopedQuerySet):
 
 
 class PledgeQuerySet(ScopedQuerySet):
-    def with_progress(self, until: date | None = None):
+    def with_progress(self, until: date | None = None, *, grouped: bool = False):
         """Annotate `done_<commitment>` for each commitment, counted from the dated records up to
         `until` (the whole pledge year when None): fulfilment records by kind, and the households
         the member was paired with that year and visited at least once that year.
 
-        Correlated subqueries rather than Count over joins, so the annotations can be summed per
-        organization (completion by organization) in the same query.
+        Two ways to the same numbers. By default correlated subqueries: each row looks up only its
+        own records, the cheap way for a page of rows. With `grouped`, the fulfilments are joined
+        once and counted per kind with FILTER, grouped per pledge: the cheap way when every
+        pledge is counted (totals, the "not yet fulfilled" filter).
         """
         Fulfilment = _model("Fulfilment")
         Visit = _model("Visit")
-        done = Fulfilment.objects.filter(pledge=OuterRef("pk"))
+        counted = Q() if until is None else Q(done_on__lte=until)
         visits = Visit.objects.filter(
             pairing__member=OuterRef("member"), pairing__year=OuterRef("year"), visited_on__year=OuterRef("year")
         )
         if until is not None:
-            done = done.filter(done_on__lte=until)
             visits = visits.filter(visited_on__lte=until)
-        annotations = {
-            f"done_{kind}": Coalesce(
-                Subquery(done.filter(kind=kind).order_by().values("pledge").annotate(n=Count("pk")).values("n")), 0
+        if grouped:
+            totals = CTE(
+                Fulfilment.objects.filter(counted)
+                .order_by()
+                .values("pledge")
+                .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in Fulfilment.Kind.values}),
+                name="fulfilment_totals",
             )
-            for kind in Fulfilment.Kind.values
-        }
+            rows = with_cte(totals, select=totals.join(self, pk=totals.col.pledge, _join_type=LOUTER))
+            done = {kind: Coalesce(getattr(totals.col, kind), 0) for kind in Fulfilment.Kind.values}
+        else:
+            rows = self
+            records = Fulfilment.objects.filter(counted, pledge=OuterRef("pk")).order_by().values("pledge")
+            done = {
+                kind: Coalesce(Subquery(records.filter(kind=kind).annotate(n=Count("pk")).values("n")), 0)
+                for kind in Fulfilment.Kind.values
+            }
+        annotations = {f"done_{kind}": count for kind, count in done.items()}
         helped = visits.order_by().values("pairing__member").annotate(n=Count("pairing__household", distinct=True))
         annotations["done_households"] = Coalesce(Subquery(helped.values("n")), 0)
-        return self.annotate(**annotations)
+        return rows.annotate(**annotations)
 
     def line_fulfilled(self, line: str) -> Q:
         """A condition on `with_progress()` rows: every commitment of `line` is met."""
@@ -123,7 +146,7 @@ class PledgeQuerySet(ScopedQuerySet):
     def unfulfilled(self, line: str | None = None, until: date | None = None):
         """Pledges with a commitment not yet met: in `line`, or in any line when None."""
         lines = [line] if line else list(self.model.LINES)
-        rows = self.with_progress(until)
+        rows = self.with_progress(until, grouped=True)
         condition = Q()
         for name in lines:
             condition |= ~self.line_fulfilled(name)
@@ -171,50 +194,46 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     on = reference_day(period, today)
 
     # Scoped by where members were on the day judged (not where they are now), so a member who
-    # moved between towns counts, and is shown, only in the organization they belonged to.
-    allowed = Organization.objects.visible_to(user)
-    if organization is not None:
-        allowed = allowed.filter(path__descendants=organization.path)
-    allowed = list(allowed.values_list("pk", flat=True))
-    MemberTransfer = _model("MemberTransfer")
+    # moved between towns counts, and is shown, only in the organization they belonged to: each
+    # row joins the member's membership (a view over the transfers) that holds on that day, and
+    # is grouped by its organization. The scope is a semi-join on the tree path, and no
+    # condition at all for the whole district.
+    allowed = None
+    if organization is not None or not sees_whole_district(user):
+        allowed = Organization.objects.visible_to(user)
+        if organization is not None:
+            allowed = allowed.filter(path__descendants=organization.path)
 
-    def narrowed(queryset, member_ref, day):
-        # Only a member who is in scope now, or who ever moved, can have been in scope then: the
-        # index-served prefilter spares computing everyone's past organization.
-        prefix = "" if member_ref == "pk" else f"{member_ref}__"
-        moved = Exists(MemberTransfer.objects.filter(member=OuterRef(member_ref)))
-        return (
-            queryset.filter(Q(**{f"{prefix}organization__in": allowed}) | moved)
-            .annotate(organization_then=organization_on(member_ref, day))
-            .filter(organization_then__in=allowed)
-        )
+    def belonging(queryset, prefix, day):
+        """`queryset` joined to the membership `prefix` names that holds on `day`, in scope."""
+        condition = held_on(day, prefix)
+        if allowed is not None:
+            condition &= Q(**{f"{prefix}organization__in": allowed.values("pk")})
+        return queryset.filter(condition).values(organization_then=F(f"{prefix}organization")).order_by()
 
     rows: dict[int, dict] = {}
 
     def row(organization_id):
         return rows.setdefault(organization_id, {**dict.fromkeys(COMPLETION_COUNTS, 0), "coverage": {}})
 
-    members = (
-        narrowed(Member.objects.on_roll(on), "pk", on).values("organization_then").annotate(n=Count("pk")).order_by()
-    )
+    members = belonging(Member.objects.on_roll(on), "memberships__", on).annotate(n=Count("pk"))
     for item in members:
         row(item["organization_then"])["members"] = item["n"]
 
     pledges = Pledge.objects.filter(year=year)
     relief_due = Q(households__gt=0)
-    pledge_rows = (
-        narrowed(pledges.with_progress(until=on), "member", on)
-        .values("organization_then")
-        .annotate(
-            pledges=Count("pk"),
-            enterprise=Count("pk", filter=pledges.line_fulfilled("enterprise")),
-            talent=Count("pk", filter=pledges.line_fulfilled("talent")),
-            relief_due=Count("pk", filter=relief_due),
-            relief=Count("pk", filter=relief_due & pledges.line_fulfilled("relief")),
-        )
-        .order_by()
+    pledge_rows = count_per_group(
+        belonging(pledges.with_progress(until=on, grouped=True), "member__memberships__", on),
+        "organization_then",
+        {
+            "enterprise": pledges.line_fulfilled("enterprise"),
+            "talent": pledges.line_fulfilled("talent"),
+            "relief_due": relief_due,
+            "relief": relief_due & pledges.line_fulfilled("relief"),
+        },
     )
     for item in pledge_rows:
+        item["pledges"] = item.pop("rows")
         row(item.pop("organization_then")).update(item)
 
     quarters = [quarter] if quarter else [q for q in (1, 2, 3, 4) if quarter_period(year, q).start <= today]
@@ -222,18 +241,13 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         span = quarter_period(year, q)
         q_on = reference_day(span, today)
         visited = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__range=(span.start, span.end))
-        due = (
-            narrowed(
-                Pairing.objects.filter(year=year)
-                .filter(household__registered_on__lte=q_on)
-                .filter(Q(household__status=BEING_HELPED) | Q(household__status_on__gt=q_on)),
-                "member",
-                q_on,
-            )
-            .values("organization_then")
-            .annotate(pairings=Count("pk"), visited=Count("pk", filter=Exists(visited)))
-            .order_by()
-        )
+        due = belonging(
+            Pairing.objects.filter(year=year)
+            .filter(household__registered_on__lte=q_on)
+            .filter(Q(household__status=BEING_HELPED) | Q(household__status_on__gt=q_on)),
+            "member__memberships__",
+            q_on,
+        ).annotate(pairings=Count("pk"), visited=Count("pk", filter=Exists(visited)))
         for item in due:
             row(item["organization_then"])["coverage"][q] = (item["visited"], item["pairings"])
 
