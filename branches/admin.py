@@ -45,7 +45,14 @@ from branches.services import (
     organization_save,
     service_totals,
 )
-from xiangcheng.admin import NOT_FOUND, ImportExportAdmin, ScopedAdminMixin, SubtreeFilter, render_status
+from xiangcheng.admin import (
+    NOT_FOUND,
+    ImportExportAdmin,
+    MaskedNumbersAdminMixin,
+    ScopedAdminMixin,
+    SubtreeFilter,
+    render_status,
+)
 from xiangcheng.scoping import can_see_full_numbers
 
 
@@ -57,9 +64,7 @@ class TownFilter(SubtreeFilter):
     parameter_name = "town"
 
     def lookups(self, request, model_admin):
-        towns = Organization.objects.visible_to(request.user).filter(
-            type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]
-        )
+        towns = Organization.objects.visible_to(request.user).towns()
         return [(town.code, town.name) for town in towns.only("code", "name")]
 
 
@@ -346,11 +351,7 @@ class ServiceActionAdmin(ImportExportAdmin):
     def attachment_view(self, request, attachment_id):
         """An attachment, to a user who may see its service action; 404 to anyone else."""
         attachment = ServiceAttachment.objects.visible_to(request.user).filter(pk=attachment_id).first()
-        if (
-            attachment is None
-            or not self.has_view_permission(request)
-            or not request.user.has_perm("branches.view_serviceattachment")
-        ):
+        if attachment is None or not self.has_view_permission(request):
             raise Http404(NOT_FOUND)
         try:
             handle = attachment.file.open("rb")
@@ -481,7 +482,7 @@ class InstructorAssignmentInline(ScopedAdminMixin, admin.TabularInline):
 
 
 @admin.register(Instructor)
-class InstructorAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class InstructorAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """The instructor pool. A district list (every secretary may consult it); the assignments shown
     are those within the user's scope."""
 

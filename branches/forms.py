@@ -59,7 +59,7 @@ class MemberSubtreeForm(forms.ModelForm):
             if organization is None:
                 field.queryset = field.queryset.none()
                 continue
-            field.queryset = field.queryset.filter(organization__path__descendants=organization.path)
+            field.queryset = field.queryset.within(organization)
             field.error_messages["invalid_choice"] = f"须是{organization}（含下级组织）的党员。"
 
 

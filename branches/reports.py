@@ -1,5 +1,5 @@
-"""The action-branch section of the quarterly report and the dashboard (registered in
-branches/apps.py): action branches by category, the service log by category and month, and the
+"""What the action branches report: the 行动支部 section of the quarterly report and the
+dashboard, with action branches by category, the service log by category and month, and the
 pace of the secretary projects."""
 
 from datetime import date
@@ -9,12 +9,15 @@ from django.utils import timezone
 
 from branches.models import ActionBranch, ProjectProgress, SecretaryProject, ServiceAction
 from branches.services import service_totals
-from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import Status
 
 CATEGORIES = ActionBranch.Category
 
 
+@register_section(
+    "action_branches", "行动支部", order=10, models=[ActionBranch, ServiceAction, SecretaryProject, ProjectProgress]
+)
 def action_branch_section(organization, user, start: date, end: date) -> Section:
     """Five queries whatever the data size: branches by category, actions by category, actions by
     month and category, and the secretary projects of the year with their latest progress."""

@@ -3,11 +3,10 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Least, TruncMonth, TruncQuarter
-from treebeard.ltree.fields import NLevel, Subpath
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 
-from branches.models import ActionBranch, Organization, ServiceAction
+from branches.models import ActionBranch, Organization, ServiceAction, town_path
 
 
 def organization_check_parent(*, organization: Organization, parent: Organization | None) -> None:
@@ -68,7 +67,6 @@ def attachment_files_discard(names: list[str]) -> None:
 # The service totals: how the rows of `service_totals` can be grouped. Each dimension names the
 # columns it groups by (and returns in each row).
 HOST = "action_branch__organization"
-_TOWN_PATH = Subpath(f"{HOST}__path", 0, Least(NLevel(f"{HOST}__path"), Value(2)))
 TOTALS_BY = {
     "category": {"category": F("action_branch__category")},
     # The town or subdistrict above the host organization (the district itself for one it hosts).
@@ -109,7 +107,7 @@ def service_totals(actions, start: date, end: date, by: str | tuple[str, ...] = 
         raise ValueError(f"Unknown totals dimension(s): {', '.join(unknown)}")
     rows = actions.between(start, end).order_by()
     if "town" in by:
-        rows = rows.annotate(town_path=_TOWN_PATH)
+        rows = rows.annotate(town_path=town_path(f"{HOST}__path"))
     columns = {name: expression for dimension in by for name, expression in TOTALS_BY[dimension].items()}
     measures = {"actions": Count("pk"), "people_served": Coalesce(Sum("people_served"), 0)}
     if not columns:

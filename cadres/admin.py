@@ -36,12 +36,17 @@ from cadres.models import (
 from cadres.reports import CADRE_CHECKS
 from cadres.resources import AnnualEvaluationResource, CadreResource, PracticePostingResource, RankChangeResource
 from cadres.services import COHORTS, NO_RANK, cadres_link_members, statistics, statistics_dataset
-from talent.admin import NamedListAdmin
-from xiangcheng.admin import ImportExportAdmin, QualityFilter, ReadOnlyAdminMixin, ScopedAdminMixin
-from xiangcheng.audit import log_full_numbers_shown
+from xiangcheng.admin import (
+    ImportExportAdmin,
+    MaskedNumbersAdminMixin,
+    NamedListAdmin,
+    QualityFilter,
+    ReadOnlyAdminMixin,
+    ScopedAdminMixin,
+)
+from xiangcheng.audit import show_full_numbers
 from xiangcheng.downloads import download
 from xiangcheng.imex import CSVFormat, XLSXFormat
-from xiangcheng.scoping import can_see_full_numbers, sees_whole_district
 from xiangcheng.validators import mask_id_number
 
 admin.site.register(AssessmentDimension, NamedListAdmin)
@@ -327,9 +332,8 @@ class CadreAdmin(ImportExportAdmin):
             scores = [score.score for score in assessment.scores.all()]
             average = sum(scores) / len(scores) if scores else None
             assessments.append((assessment, [by_dimension.get(d.pk) for d in dimensions], average))
-        if can_see_full_numbers(request.user):
+        if show_full_numbers(request.user, f"干部成长档案：{cadre}"):
             id_number = cadre.id_number
-            log_full_numbers_shown(request.user, f"干部成长档案：{cadre}")
         else:
             id_number = mask_id_number(cadre.id_number)
         context = {
@@ -399,7 +403,7 @@ class StatisticsChangeList(ChangeList):
 
 
 @admin.register(CadreStatistics)
-class CadreStatisticsAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+class CadreStatisticsAdmin(ReadOnlyAdminMixin, MaskedNumbersAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Cadres by line × birth cohort × current rank, filtered like the cadre list; CSV/XLSX export."""
 
     list_filter = ["line", "cadre_type", "source", TownFilter]
@@ -517,9 +521,7 @@ class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # Subqueries over the participations the user may see: a class is district-wide, its
         # participants belong to organizations.
-        participations = TrainingParticipation.objects.all()
-        if not sees_whole_district(request.user):
-            participations = participations.visible_to(request.user)
+        participations = TrainingParticipation.objects.visible_to(request.user)
         per_class = participations.filter(training_class=OuterRef("pk")).order_by().values("training_class")
         return (
             super()

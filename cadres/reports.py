@@ -1,20 +1,25 @@
-"""The "1333" section of the quarterly report and the dashboard, and the cadre data-quality
-check (registered in cadres/apps.py)."""
+"""What the young-cadre files report: the "1333" section of the quarterly report and the
+dashboard, the cadre data-quality check, and the plan-target rules `cadres_section_level_reached`
+and `cadres_postings_started` with their lists."""
 
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from cadres.models import AnnualEvaluation, Cadre, PracticePosting, TrainingParticipation
+from cadres.models import AnnualEvaluation, Cadre, PracticePosting, RankChange, TrainingParticipation
 from cadres.services import cohort_year, first_section_level, posting_kind
 from xiangcheng.models import Target
-from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
-from xiangcheng.targets import progress_list
+from xiangcheng.quality import quality_filter_checks, register_check
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
+from xiangcheng.targets import progress_list, register_rule
 
 COHORT_YEARS = [(1980, "1980年及以后出生"), (1985, "1985年及以后出生"), (1990, "1990年及以后出生")]
 
 
+@register_section(
+    "cadres", "1333青年干部", order=40, models=[Cadre, RankChange, TrainingParticipation, PracticePosting]
+)
 def cadre_section(organization, user, start: date, end: date) -> Section:
     """Cadres who first reached section level in the period by nested cohort, the 1333 targets'
     progress at the period's end, training and practice postings. A fixed number of queries:
@@ -109,12 +114,47 @@ def section_level_reached_url(target, start: date, end: date) -> str:
     return changelist_url(Cadre, **filters)
 
 
+@register_rule(
+    "cadres_section_level_reached",
+    "窗口内首次晋升科级的干部（规则参数填出生年份起点，如 1985）",
+    changelist_url=section_level_reached_url,
+)
+def count_section_level_reached(target, start: date, end: date) -> int:
+    """Cadres who first reached section level in [start, end]: each counts once, on that first day.
+    With a parameter (a year such as 1985), only cadres born on or after 1 January of that year,
+    so the cohorts nest: a cadre born on 1 January 1985 counts for 1980 and for 1985."""
+    cadres = Cadre.objects.all()
+    year = cohort_year(target.parameter)
+    if year:
+        cadres = cadres.filter(birth_date__gte=date(year, 1, 1))
+    return first_section_level(cadres).filter(first_section_on__range=(start, end)).count()
+
+
 def postings_started_url(target, start: date, end: date) -> str:
     kind = posting_kind(target.parameter)
     filters = {"kind__exact": kind} if kind else {}
     return changelist_url(PracticePosting, start__gte=start, start__lte=end, **filters)
 
 
+@register_rule(
+    "cadres_postings_started",
+    "窗口内开始的实践锻炼（规则参数填锻炼类型，如 园区挂职）",
+    changelist_url=postings_started_url,
+)
+def count_postings_started(target, start: date, end: date) -> int:
+    """Practice postings starting in [start, end]; with a parameter, only postings of that kind."""
+    postings = PracticePosting.objects.filter(start__range=(start, end))
+    if target.parameter:
+        postings = postings.filter(kind=posting_kind(target.parameter) or target.parameter)
+    return postings.count()
+
+
+@register_check(
+    "cadres_missing_evaluation",
+    "缺少上一年度考核结果的干部",
+    model=Cadre,
+    filters={"quality": "missing_evaluation"},
+)
 def cadres_missing_last_years_evaluation(user):
     """Cadres in office before last year ended who have no annual evaluation for last year."""
     last_year = timezone.localdate().year - 1
@@ -126,5 +166,5 @@ def cadres_missing_last_years_evaluation(user):
     )
 
 
-# The checks, by key: their label and the rows at fault (the cadre list's 数据问题 filter shows them).
-CADRE_CHECKS = {"missing_evaluation": ("缺少上一年度考核结果的干部", cadres_missing_last_years_evaluation)}
+# The checks above that the cadre list's 数据问题 filter offers, by its value.
+CADRE_CHECKS = quality_filter_checks(Cadre)

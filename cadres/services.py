@@ -34,17 +34,6 @@ def first_section_level(cadres):
     )
 
 
-def count_section_level_reached(target, start: date, end: date) -> int:
-    """Cadres who first reached section level in [start, end]: each counts once, on that first day.
-    With a parameter (a year such as 1985), only cadres born on or after 1 January of that year,
-    so the cohorts nest: a cadre born on 1 January 1985 counts for 1980 and for 1985."""
-    cadres = Cadre.objects.all()
-    year = cohort_year(target.parameter)
-    if year:
-        cadres = cadres.filter(birth_date__gte=date(year, 1, 1))
-    return first_section_level(cadres).filter(first_section_on__range=(start, end)).count()
-
-
 def posting_kind(parameter: str) -> str | None:
     """A practice kind from its label (多岗位综合锻炼) or stored value (multi_post)."""
     text = str(parameter or "").strip()
@@ -52,14 +41,6 @@ def posting_kind(parameter: str) -> str | None:
         if text in (value, label):
             return value
     return None
-
-
-def count_postings_started(target, start: date, end: date) -> int:
-    """Practice postings starting in [start, end]; with a parameter, only postings of that kind."""
-    postings = PracticePosting.objects.filter(start__range=(start, end))
-    if target.parameter:
-        postings = postings.filter(kind=posting_kind(target.parameter) or target.parameter)
-    return postings.count()
 
 
 @dataclass

@@ -1,4 +1,3 @@
-import tablib
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Q, Sum
@@ -8,8 +7,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from branches.admin import TownFilter
-from branches.models import Organization
-from members.forms import MemberForm, VisitForm
+from members.forms import CompletionForm, MemberForm, VisitForm
 from members.models import (
     CheckItem,
     Fulfilment,
@@ -27,46 +25,15 @@ from members.querysets import completion_by_organization
 from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
-from xiangcheng.admin import ORGANIZATION_CODE, ImportExportAdmin, QualityFilter, ScopedAdminMixin
+from xiangcheng.admin import ImportExportAdmin, QualityFilter, ScopedAdminMixin
 from xiangcheng.downloads import download
-from xiangcheng.imex import CSVFormat, XLSXFormat
-from xiangcheng.periods import quarter_period, reference_day, year_period
+from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
+from xiangcheng.periods import reference_day, year_period
+from xiangcheng.reports import Section, Table, percent, report_xlsx, section_csv
 
 
 def _today():
     return timezone.localdate()
-
-
-def _year_choices():
-    year = _today().year
-    return [(str(y), f"{y}年") for y in (year, year - 1, year - 2)]
-
-
-def _quarter_choices():
-    today = _today()
-    choices = []
-    for year in (today.year, today.year - 1):
-        for quarter in (4, 3, 2, 1):
-            if quarter_period(year, quarter).start <= today:
-                choices.append((f"{year}-{quarter}", quarter_period(year, quarter).label))
-    return choices
-
-
-def _chosen_year(value):
-    """A year from a query parameter, or None for anything that is not a plausible year."""
-    try:
-        year = int(str(value))
-    except ValueError:
-        return None
-    return year if 2000 <= year <= 2100 and str(value).isascii() else None
-
-
-def _chosen_quarter(value):
-    try:
-        year, quarter = (int(part) for part in value.split("-"))
-        return quarter_period(year, quarter)
-    except (AttributeError, ValueError):
-        return None
 
 
 class ExportOnly:
@@ -81,7 +48,7 @@ class ShortfallFilter(admin.SimpleListFilter):
     to the rows that fall short in it. Scoped like the list (the queryset it narrows is)."""
 
     def lookups(self, request, model_admin):
-        return _year_choices()
+        return year_choices(_today())
 
 
 class WithoutPledgeFilter(ShortfallFilter):
@@ -89,7 +56,7 @@ class WithoutPledgeFilter(ShortfallFilter):
     parameter_name = "without_pledge"
 
     def queryset(self, request, queryset):
-        year = _chosen_year(self.value())
+        year = year_parameter(self.value())
         if year is None:
             return queryset
         return queryset.without_pledge(year, reference_day(year_period(year), _today()))
@@ -100,7 +67,7 @@ class BelowQuotaFilter(ShortfallFilter):
     parameter_name = "below_quota"
 
     def queryset(self, request, queryset):
-        year = _chosen_year(self.value())
+        year = year_parameter(self.value())
         if year is None:
             return queryset
         return queryset.below_household_quota(year, reference_day(year_period(year), _today()))
@@ -247,7 +214,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
 
     def _line(self, obj, line):
         _, items = Pledge.LINES[line]
-        done = all(getattr(obj, f"done_{item}") >= getattr(obj, item) for item in items)
+        done = obj.line_status()[line]
         parts = "，".join(f"{getattr(obj, f'done_{item}')}/{getattr(obj, item)}" for item in items)
         if not any(getattr(obj, item) for item in items):
             return "—"
@@ -271,78 +238,80 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
         return self._line(obj, "relief")
 
     def completion_view(self, request):
-        """Pledge completion by line and visit coverage, per town and per branch; on screen or as a file."""
+        """Pledge completion by line and visit coverage, per town and per branch, for a year or a
+        quarter and an organization within the user's scope; on screen or as a file."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        today = _today()
-        year = _chosen_year(request.GET.get("year")) or today.year
-        quarter = request.GET.get("quarter")
-        quarter = int(quarter) if quarter in ("1", "2", "3", "4") else None
-        organizations = Organization.objects.visible_to(request.user).exclude(type=Organization.Type.BRANCH)
-        code = request.GET.get("organization", "")
-        organization = organizations.filter(code=code).first() if ORGANIZATION_CODE.fullmatch(code) else None
-        result = completion_by_organization(request.user, year, quarter, today, organization)
-        headers, tables = completion_table(result)
-        download = request.GET.get("download")
-        if download in ("csv", "xlsx"):
-            return completion_download(request, result, headers, tables, download)
+        form = CompletionForm(request.GET, user=request.user)
+        section = heading = None
+        if form.is_valid():
+            data = form.cleaned_data
+            result = completion_by_organization(
+                request.user, data["year"], data["quarter"], _today(), data["organization"]
+            )
+            section = completion_section(result)
+            heading = f"{result['period'].label} · {data['organization']}"
+            kind = request.GET.get("download")
+            if kind in ("csv", "xlsx"):
+                if not self.has_export_permission(request):
+                    raise PermissionDenied
+                return completion_download(request, section, heading, result["period"], kind)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"365承诺完成与走访覆盖情况（{result['period'].label}）",
+            "title": "365承诺完成与走访覆盖情况",
             "opts": self.model._meta,
-            "result": result,
-            "headers": headers,
-            "tables": tables,
-            "years": _year_choices(),
-            "year": year,
-            "quarter": quarter,
-            "organizations": organizations.only("code", "name", "path"),
-            "organization": organization,
+            "period_form": form,
+            "section": section,
+            "heading": heading,
+            "query": form.query() if section else "",
+            "can_download": self.has_export_permission(request),
         }
         return TemplateResponse(request, "admin/members/completion.html", context)
 
 
-def _percent(done: int, of: int) -> str:
-    return f"{done}/{of}（{done / of:.0%}）" if of else "—"
+def _share(done: int, of: int) -> str:
+    """Done of due, with the share as the report writes it: 3/4（75.0%）; a dash when none is due."""
+    return f"{done}/{of}（{percent(done, of)}）" if of else percent(done, of)
 
 
-def completion_table(result) -> tuple[list[str], list[tuple[str, list[list]]]]:
-    """The completion result as a header and two tables (by town, by branch) of display cells."""
+def completion_section(result) -> Section:
+    """The completion result as two tables (by town, by branch) of the cells the page shows and
+    the files hold."""
     headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
     def cells(row):
-        town_total = row.get("is_total", False)
         return [
             row["town"].name,
-            "全镇（街道）合计" if town_total else row["organization"].name,
+            "全镇（街道）合计" if row.get("is_total", False) else row["organization"].name,
             row["secretary"] or "—",
             row["members"],
             row["pledges"],
-            _percent(row["enterprise"], row["pledges"]),
-            _percent(row["talent"], row["pledges"]),
-            _percent(row["relief"], row["relief_due"]),
-            *(_percent(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
+            _share(row["enterprise"], row["pledges"]),
+            _share(row["talent"], row["pledges"]),
+            _share(row["relief"], row["relief_due"]),
+            *(_share(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
         ]
 
-    return headers, [
-        ("按镇（街道）", [cells(row) for row in result["towns"]]),
-        ("按党组织", [cells(row) for row in result["branches"]]),
-    ]
+    return Section(
+        title="365承诺完成与走访覆盖情况",
+        tables=[
+            Table("按镇（街道）", headers, [cells(row) for row in result["towns"]]),
+            Table("按党组织", headers, [cells(row) for row in result["branches"]]),
+        ],
+        note=f"党员按 {result['on']:%Y-%m-%d} 所在党组织计；承诺完成数计至该日；"
+        "走访覆盖率 = 本季度已走访的结对 / 需走访的结对。",
+    )
 
 
-def completion_download(request, result, headers, tables, kind):
-    dataset = tablib.Dataset(headers=["统计范围", *headers])
-    for title, rows in tables:
-        for row in rows:
-            dataset.append([title, *row])
-    file_format = CSVFormat() if kind == "csv" else XLSXFormat()
+def completion_download(request, section, heading, period, kind):
+    content = section_csv(section, heading) if kind == "csv" else report_xlsx([section], heading)
     return download(
         request,
-        file_format.export_data(dataset),
-        filename=f"365承诺完成情况-{result['period'].label}.{kind}",
-        what="365承诺完成情况",
-        rows=dataset.height,
+        content,
+        filename=f"365承诺完成情况-{period.label}.{kind}",
+        what=f"365承诺完成情况：{heading}",
+        rows=sum(len(table.rows) for table in section.tables),
     )
 
 
@@ -351,7 +320,7 @@ class PairedYearFilter(ShortfallFilter):
     parameter_name = "unpaired"
 
     def queryset(self, request, queryset):
-        year = _chosen_year(self.value())
+        year = year_parameter(self.value())
         if year is None:
             return queryset
         return queryset.unpaired(year, reference_day(year_period(year), _today()))
@@ -362,10 +331,10 @@ class UnvisitedFilter(admin.SimpleListFilter):
     parameter_name = "unvisited"
 
     def lookups(self, request, model_admin):
-        return _quarter_choices()
+        return quarter_choices(_today())
 
     def queryset(self, request, queryset):
-        quarter = _chosen_quarter(self.value())
+        quarter = quarter_parameter(self.value())
         if quarter is None:
             return queryset
         return queryset.unvisited(quarter.start, quarter.end, reference_day(quarter, _today()))

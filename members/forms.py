@@ -2,6 +2,8 @@ from django import forms
 from django.utils import timezone
 
 from members.models import Member, Visit
+from xiangcheng.forms import ReportForm
+from xiangcheng.reports import QUARTERS
 
 
 class MemberForm(forms.ModelForm):
@@ -60,3 +62,15 @@ class VisitForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["visited_on"].initial = timezone.localdate
+
+
+class CompletionForm(ReportForm):
+    """The report form for the 365 completion page, where the whole year (an empty quarter) is
+    one more choice, and the default."""
+
+    quarter = forms.TypedChoiceField(
+        label="季度", choices=[("", "全年"), *QUARTERS.items()], coerce=int, required=False, empty_value=None
+    )
+
+    def defaults(self, today):
+        return {**super().defaults(today), "quarter": ""}

@@ -202,7 +202,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     if organization is not None or not sees_whole_district(user):
         allowed = Organization.objects.visible_to(user)
         if organization is not None:
-            allowed = allowed.filter(path__descendants=organization.path)
+            allowed = allowed.within(organization)
 
     def belonging(queryset, prefix, day):
         """`queryset` joined to the membership `prefix` names that holds on `day`, in scope."""
@@ -252,7 +252,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
             row(item["organization_then"])["coverage"][q] = (item["visited"], item["pairings"])
 
     organizations = {o.pk: o for o in Organization.objects.filter(pk__in=rows)}
-    town_paths = {".".join(str(o.path).split(".")[:2]) for o in organizations.values()}
+    town_paths = {o.town_path for o in organizations.values()}
     towns = {str(o.path): o for o in Organization.objects.filter(path__in=town_paths)}
     secretaries = dict(
         # The last pair wins in dict(): alphabetically first secretary of each organization.
@@ -266,7 +266,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         if organization_id not in organizations:
             continue
         org = organizations[organization_id]
-        town = towns.get(".".join(str(org.path).split(".")[:2]), org)
+        town = towns.get(org.town_path, org)
         branches.append(
             {"organization": org, "town": town, "secretary": secretaries.get(organization_id, ""), **numbers}
         )

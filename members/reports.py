@@ -1,15 +1,16 @@
-"""The 365 pledge and poverty-relief sections of the quarterly report and the dashboard, and the
-members' data-quality checks (registered in members/apps.py)."""
+"""What the members' files report: the 365 pledge and poverty-relief sections of the quarterly
+report and the dashboard, and the members' and households' data-quality checks."""
 
 from datetime import date
 
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from members.models import Household, Member, Pairing, Pledge
+from members.models import Household, Member, Pairing, Pledge, Visit
 from members.querysets import completion_by_organization
 from xiangcheng.periods import quarter_of, reference_day, year_period
-from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, scoped
+from xiangcheng.quality import quality_filter_checks, register_check
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, register_section, scoped
 
 LINES = [("enterprise", "企业服务", "pledges"), ("talent", "人才服务", "pledges"), ("relief", "结对帮扶", "relief_due")]
 
@@ -24,6 +25,7 @@ def _completion(organization, user, start: date):
     return cache[key]
 
 
+@register_section("pledges", "先锋365承诺", order=20, models=[Member, Pledge])
 def pledge_section(organization, user, start: date, end: date) -> Section:
     """Pledges of the year by line and by town and branch, counted up to the quarter's reference
     day (today while it runs). A fixed number of queries (see `completion_by_organization`)."""
@@ -99,6 +101,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     )
 
 
+@register_section("relief", "结对帮扶", order=30, models=[Household, Pairing, Visit, Member])
 def relief_section(organization, user, start: date, end: date) -> Section:
     """Households, pairings, this quarter's visit coverage and the quota shortfalls."""
     result = _completion(organization, user, start)
@@ -154,14 +157,27 @@ def relief_section(organization, user, start: date, end: date) -> Section:
 # Data-quality checks: what would make a report wrong.
 
 
+@register_check("members_malformed_id", "身份证号格式不正确的党员", model=Member, filters={"quality": "malformed_id"})
 def members_with_malformed_id(user):
     return Member.objects.exclude(id_number__regex=r"^[0-9]{17}[0-9X]$")
 
 
+@register_check(
+    "members_inactive_organization",
+    "在册但所在党组织已撤销的党员",
+    model=Member,
+    filters={"quality": "inactive_organization"},
+)
 def members_in_inactive_organizations(user):
     return Member.objects.filter(status=Member.Status.ON_ROLL, organization__is_active=False)
 
 
+@register_check(
+    "members_listed_twice",
+    "姓名和出生日期相同的党员（疑似重复登记）",
+    model=Member,
+    filters={"quality": "listed_twice"},
+)
 def members_listed_twice(user):
     """Members who share a name and birth date with another member: likely one person entered
     twice under two ID numbers."""
@@ -169,17 +185,28 @@ def members_listed_twice(user):
     return Member.objects.filter(Exists(twins))
 
 
+@register_check(
+    "households_listed_twice",
+    "户主和村（社区）相同的困难家庭（疑似重复登记）",
+    model=Household,
+    filters={"quality": "listed_twice"},
+)
 def households_listed_twice(user):
     twins = Household.objects.filter(head=OuterRef("head"), village=OuterRef("village")).exclude(pk=OuterRef("pk"))
     return Household.objects.filter(Exists(twins))
 
 
-# The checks, by key: their label, the rows at fault, and the admin list filter that shows them.
-MEMBER_CHECKS = {
-    "malformed_id": ("身份证号格式不正确的党员", members_with_malformed_id),
-    "inactive_organization": ("在册但所在党组织已撤销的党员", members_in_inactive_organizations),
-    "listed_twice": ("姓名和出生日期相同的党员（疑似重复登记）", members_listed_twice),
-}
-HOUSEHOLD_CHECKS = {
-    "listed_twice": ("户主和村（社区）相同的困难家庭（疑似重复登记）", households_listed_twice),
-}
+def unpaired_this_year():
+    """The household list's 本年未结对 filter, for the current year."""
+    return {"unpaired": timezone.localdate().year}
+
+
+@register_check("households_unpaired", "本年未结对的帮扶中困难家庭", model=Household, filters=unpaired_this_year)
+def households_unpaired(user):
+    today = timezone.localdate()
+    return Household.objects.unpaired(today.year, today)
+
+
+# The checks above that the member and household lists' 数据问题 filter offers, by its value.
+MEMBER_CHECKS = quality_filter_checks(Member)
+HOUSEHOLD_CHECKS = quality_filter_checks(Household)

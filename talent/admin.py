@@ -17,14 +17,9 @@ from talent.models import (
     Zone,
 )
 from talent.resources import RecruitmentEventResource, TalentProjectResource, TalentResource
-from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ImportExportAdmin, NamedListAdmin, ScopedAdminMixin
 
-
-@admin.register(Industry, Zone, Honour)
-class NamedListAdmin(admin.ModelAdmin):
-    list_display = ["name", "sort_order"]
-    list_editable = ["sort_order"]
-    search_fields = ["name"]
+admin.site.register([Industry, Zone, Honour], NamedListAdmin)
 
 
 class YieldColumns:

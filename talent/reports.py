@@ -1,5 +1,5 @@
-"""The talent section of the quarterly report and the dashboard, the talent data-quality checks
-and the list behind the talent plan targets (registered in talent/apps.py)."""
+"""What the talent files report: the 人才招引 section of the quarterly report and the dashboard,
+the talent data-quality checks and the `talents_introduced` plan-target rule with its list."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,9 +7,12 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from talent.models import Honour, ProjectStageChange, Talent, TalentHonour, TalentProject
-from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, scoped
+from xiangcheng.quality import register_check
+from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
+from xiangcheng.targets import register_rule
 
 
+@register_section("talent", "人才招引", order=50, models=[Talent, TalentHonour, ProjectStageChange, TalentProject])
 def talent_section(organization, user, start: date, end: date) -> Section:
     """Talents introduced in the period by honour, talent projects entering each stage, and the
     funding of the projects signed in the period. Five queries whatever the data size."""
@@ -115,16 +118,40 @@ def talent_section(organization, user, start: date, end: date) -> Section:
 
 
 def talents_introduced_url(target, start: date, end: date) -> str:
-    """The talents a `talents_introduced` target counts (xiangcheng/targets.py)."""
+    """The talents a `talents_introduced` target counts."""
     filters = {"introduced_on__gte": start, "introduced_on__lte": end}
     if target.parameter:
         filters["honours__honour__name"] = target.parameter
     return changelist_url(Talent, **filters)
 
 
+@register_rule("talents_introduced", "窗口内引进的人才（规则参数可填称号）", changelist_url=talents_introduced_url)
+def count_talents_introduced(target, start: date, end: date) -> int:
+    """Talents introduced in [start, end]; with a parameter, only those holding that honour."""
+    talents = Talent.objects.filter(introduced_on__range=(start, end))
+    if target.parameter:
+        talents = talents.filter(honours__honour__name=target.parameter).distinct()
+    return talents.count()
+
+
+# Data-quality checks: what would make a report wrong.
+
+
+@register_check(
+    "talent_no_introduction_date",
+    "未填引进日期的人才（不计入任何季度和计划目标）",
+    model=Talent,
+    filters={"introduced_on__isnull": "True"},
+)
 def talents_without_introduction_date(user):
     return Talent.objects.filter(introduced_on__isnull=True)
 
 
+@register_check(
+    "talent_counted_twice",
+    "证件号码重复的人才（忽略大小写和空格后相同）",
+    model=Talent,
+    filters={"duplicate_id": "1"},
+)
 def talents_counted_twice(user):
     return Talent.objects.visible_to(user).duplicated_id_numbers()

@@ -1,4 +1,6 @@
-"""The admin side of the shared mechanisms: scoping, personal numbers, history, import/export."""
+"""The admin side of the shared mechanisms: scoping (`ScopedAdminMixin`), personal numbers
+(`MaskedNumbersAdminMixin`), history, import/export (`ImportExportAdmin`, which has both), and
+the lists staff edit (`NamedListAdmin`)."""
 
 import re
 
@@ -21,12 +23,13 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
 from xiangcheng import imex, sqlexport
-from xiangcheng.audit import history_of, log_full_numbers_shown
+from xiangcheng.audit import history_of, show_full_numbers
 from xiangcheng.downloads import download
 from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.progress import Progress, new_token
+from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.reports import percent
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
@@ -72,15 +75,16 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
-        return queryset.filter(**{f"{queryset.model.scope_path}__descendants": organization.path})
+        return queryset.within(organization)
 
 
 class QualityFilter(admin.SimpleListFilter):
     """The rows the data-quality checks find, where they are fixed (the page in quality.py links
-    here): a subclass names its checks as {key: (label, rows(user))}."""
+    here): a subclass names its checks as {value: (label, rows(user))}, as
+    `quality.quality_filter_checks(Model)` gives them."""
 
     title = "数据问题"
-    parameter_name = "quality"
+    parameter_name = QUALITY_PARAMETER
     checks: dict = {}
 
     def lookups(self, request, model_admin):
@@ -133,19 +137,15 @@ class ScopedAdminMixin:
     """Applies `visible_to(user)` everywhere the admin reaches rows: lists, objects, choices,
     filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike."""
 
-    # The personal numbers of the models (their `personal_fields`), shown masked unless the user
-    # may see more; a model with a new personal field gets its column here.
-    masked_id_number = MaskedColumn()
-    masked_mobile = MaskedColumn()
-    masked_head_id_number = MaskedColumn()
-    masked_contact = MaskedColumn()
-
     def get_queryset(self, request):
         return visible(super().get_queryset(request), request.user)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:
+            # No rows at all without the model permission: that is Django's 403, not a 404.
+            if not self.has_view_or_change_permission(request):
+                raise PermissionDenied
             raise Http404(NOT_FOUND)
         return obj
 
@@ -167,6 +167,9 @@ class ScopedAdminMixin:
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, **kwargs):
+        return scoped_form(super().get_form(request, obj, **kwargs), request.user)
 
     def get_list_filter(self, request):
         scoped = []
@@ -201,48 +204,6 @@ class ScopedAdminMixin:
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
 
-    # Personal numbers (model attribute `personal_fields`): masked unless the user may see more.
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if obj is not None and not can_see_full_numbers(request.user):
-            readonly += [f"masked_{name}" for name in getattr(self.model, "personal_fields", {})]
-        return readonly
-
-    def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        personal = getattr(self.model, "personal_fields", {})
-        if obj is not None and not can_see_full_numbers(request.user):
-            fields = [f"masked_{name}" if name in personal else name for name in fields]
-        return fields
-
-    def get_fieldsets(self, request, obj=None):
-        # Declared fieldsets name the personal fields themselves; show their masked columns instead
-        # (fieldsets built from get_fields() are masked there already).
-        fieldsets = super().get_fieldsets(request, obj)
-        personal = getattr(self.model, "personal_fields", {})
-        if self.fieldsets and obj is not None and personal and not can_see_full_numbers(request.user):
-            return [
-                (title, {**options, "fields": [f"masked_{f}" if f in personal else f for f in options["fields"]]})
-                for title, options in fieldsets
-            ]
-        return fieldsets
-
-    def get_form(self, request, obj=None, **kwargs):
-        personal = getattr(self.model, "personal_fields", {})
-        if obj is not None and personal and not can_see_full_numbers(request.user):
-            kwargs["exclude"] = [
-                *(kwargs.get("exclude") or self.get_exclude(request, obj) or []),
-                *self.get_readonly_fields(request, obj),
-                *personal,
-            ]
-        return scoped_form(super().get_form(request, obj, **kwargs), request.user)
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        personal = getattr(self.model, "personal_fields", {})
-        if obj is not None and personal and can_see_full_numbers(request.user):
-            log_full_numbers_shown(request.user, f"{self.model._meta.verbose_name}：{obj}")
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
     def history_view(self, request, object_id, extra_context=None):
         """The audit trail of one record: scoped like the record, read-only."""
         if request.method != "GET":
@@ -261,6 +222,60 @@ class ScopedAdminMixin:
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/audit_history.html", context)
+
+
+class MaskedNumbersAdminMixin:
+    """Shows the personal numbers of the model (its `personal_fields`) masked on its pages, as
+    read-only `masked_<field>` columns, unless the user may see them in full; a page showing them
+    in full is written to the access log. For ModelAdmin and inlines alike."""
+
+    # A model with a new personal field gets its column here.
+    masked_id_number = MaskedColumn()
+    masked_mobile = MaskedColumn()
+    masked_head_id_number = MaskedColumn()
+    masked_contact = MaskedColumn()
+
+    def _masked(self, request, obj) -> dict:
+        """The personal fields to show masked: those of the model on an existing record, unless
+        the user may see full numbers (the add page has no numbers to hide)."""
+        if obj is None or can_see_full_numbers(request.user):
+            return {}
+        return getattr(self.model, "personal_fields", {})
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly + [f"masked_{name}" for name in self._masked(request, obj)]
+
+    def get_fields(self, request, obj=None):
+        masked = self._masked(request, obj)
+        return [f"masked_{name}" if name in masked else name for name in super().get_fields(request, obj)]
+
+    def get_fieldsets(self, request, obj=None):
+        # Declared fieldsets name the personal fields themselves; show their masked columns instead
+        # (fieldsets built from get_fields() are masked there already).
+        fieldsets = super().get_fieldsets(request, obj)
+        masked = self._masked(request, obj)
+        if self.fieldsets and masked:
+            return [
+                (title, {**options, "fields": [f"masked_{f}" if f in masked else f for f in options["fields"]]})
+                for title, options in fieldsets
+            ]
+        return fieldsets
+
+    def get_form(self, request, obj=None, **kwargs):
+        masked = self._masked(request, obj)
+        if masked:
+            kwargs["exclude"] = [
+                *(kwargs.get("exclude") or self.get_exclude(request, obj) or []),
+                *self.get_readonly_fields(request, obj),
+                *masked,
+            ]
+        return super().get_form(request, obj, **kwargs)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and getattr(self.model, "personal_fields", {}):
+            show_full_numbers(request.user, f"{self.model._meta.verbose_name}：{obj}")
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
 
 def scoped_form(form_class, user):
@@ -286,8 +301,8 @@ def _field_or_none(model, name):
         return None
 
 
-class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
-    """The admin base for every model with import/export: scoped, permissioned, logged."""
+class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportModelAdmin):
+    """The admin base for every model with import/export: scoped, masked, permissioned, logged."""
 
     tmp_storage_class = DatabaseStorage
     import_form_class = ProgressImportForm
@@ -386,6 +401,15 @@ class ImportExportAdmin(ScopedAdminMixin, ImportExportModelAdmin):
         # Chinese, as users name their files: 人才-2020-05-17.csv.
         today = timezone.localdate()
         return f"{self.model._meta.verbose_name_plural}-{today:%Y-%m-%d}.{file_format.get_extension()}"
+
+
+class NamedListAdmin(admin.ModelAdmin):
+    """The admin of a list staff edit (`xiangcheng.models.NamedList`); each app registers its
+    lists with it, at their own URLs (/admin/talent/honour/, /admin/cadres/assessmentdimension/)."""
+
+    list_display = ["name", "sort_order"]
+    list_editable = ["sort_order"]
+    search_fields = ["name"]
 
 
 @admin.register(AccessLog)

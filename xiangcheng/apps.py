@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 
 from xiangcheng.roles import sync_roles_after_migrate
 
@@ -22,3 +23,11 @@ class PortalAdminConfig(admin_apps.AdminConfig):
 
     default = False
     default_site = "xiangcheng.sites.PortalAdminSite"
+
+    def ready(self):
+        # Each app's report sections, data-quality checks and target rules live in its `reports`
+        # module and register as it is imported. Imported here, before the admin modules (which
+        # import some of them), so they register in INSTALLED_APPS order: the order of the
+        # data-quality page and of the target rules' choices.
+        autodiscover_modules("reports")
+        super().ready()

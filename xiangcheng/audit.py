@@ -3,6 +3,8 @@
 import pghistory
 from django.contrib.auth import get_user_model
 
+from xiangcheng.scoping import can_see_full_numbers
+
 LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
 
 
@@ -62,13 +64,21 @@ def history_of(obj) -> list[dict]:
 
 
 def log_access(*, user, action: str, what: str, rows: int = 0) -> None:
+    """One row of the access log (`what` is cut to the column's 200 characters). Written by the
+    download helper (xiangcheng/downloads.py) for every file and by `show_full_numbers`."""
     from xiangcheng.models import AccessLog
 
-    AccessLog.objects.create(user=user if user and user.is_authenticated else None, action=action, what=what, rows=rows)
+    AccessLog.objects.create(
+        user=user if user and user.is_authenticated else None, action=action, what=what[:200], rows=rows
+    )
 
 
-def log_full_numbers_shown(user, what: str) -> None:
-    """Record that `user` was shown the full ID or mobile numbers of one record (`what`)."""
+def show_full_numbers(user, what: str) -> bool:
+    """Whether a page about one record (`what`) shows `user` its ID and mobile numbers in full
+    rather than masked. When it does, the access log records that they were shown."""
     from xiangcheng.models import AccessLog
 
-    log_access(user=user, action=AccessLog.Action.VIEW_FULL_NUMBER, what=what[:200], rows=1)
+    if not can_see_full_numbers(user):
+        return False
+    log_access(user=user, action=AccessLog.Action.VIEW_FULL_NUMBER, what=what, rows=1)
+    return True

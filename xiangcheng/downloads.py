@@ -27,7 +27,7 @@ def download(request, content, *, filename: str, what: str, rows: int):
     the user as `filename`, after logging the export of `rows` rows of `what`."""
     from xiangcheng.models import AccessLog
 
-    log_access(user=request.user, action=AccessLog.Action.EXPORT, what=what[:200], rows=rows)
+    log_access(user=request.user, action=AccessLog.Action.EXPORT, what=what, rows=rows)
     content_type = CONTENT_TYPES[filename.rsplit(".", 1)[-1]]
     if isinstance(content, bytes):
         response = HttpResponse(content, content_type=content_type)

@@ -1,9 +1,13 @@
+from datetime import date
+
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.http import urlencode
 from import_export import forms as import_forms
 
-from xiangcheng.periods import quarter_of
+from xiangcheng.periods import Period, quarter_of, quarter_period, year_period
 from xiangcheng.progress import new_token
 from xiangcheng.reports import QUARTERS
 
@@ -29,12 +33,58 @@ class ReportForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         organizations = apps.get_model("branches", "Organization").objects.visible_to(user)
-        today = timezone.localdate()
-        year, quarter = today.year, quarter_of(today)
         top = organizations.only("code").first()
-        defaults = {"year": year, "quarter": quarter, "organization": top.code if top else ""}
+        defaults = {**self.defaults(timezone.localdate()), "organization": top.code if top else ""}
         super().__init__({**defaults, **{key: value for key, value in (data or {}).items() if value}}, **kwargs)
         self.fields["organization"].queryset = organizations.only("code", "name", "path")
+
+    def defaults(self, today: date) -> dict:
+        """What an absent or empty year and quarter mean: today's."""
+        return {"year": today.year, "quarter": quarter_of(today)}
+
+    def query(self) -> str:
+        """The valid choice as a query string, for links to the same page (a download)."""
+        data = self.cleaned_data
+        return urlencode(
+            {"year": data["year"], "quarter": data["quarter"] or "", "organization": data["organization"].code}
+        )
+
+
+# List filters take a year ("2026") or a quarter ("2026-4") as their parameter: read by the report
+# form's fields, so a list accepts the years and quarters a report does.
+
+
+def year_parameter(value) -> int | None:
+    """The year a list filter's parameter names, or None for anything the report form refuses."""
+    try:
+        return ReportForm.base_fields["year"].clean(value)
+    except ValidationError:
+        return None
+
+
+def quarter_parameter(value) -> Period | None:
+    """The quarter a list filter's "2026-4" names, or None for anything the report form refuses."""
+    year, _, quarter = str(value or "").partition("-")
+    fields = ReportForm.base_fields
+    try:
+        return quarter_period(fields["year"].clean(year), fields["quarter"].clean(quarter))
+    except ValidationError:
+        return None
+
+
+def year_choices(today: date) -> list[tuple[str, str]]:
+    """A year filter's choices: this year and the two before."""
+    return [(str(year), year_period(year).label) for year in (today.year, today.year - 1, today.year - 2)]
+
+
+def quarter_choices(today: date) -> list[tuple[str, str]]:
+    """A quarter filter's choices: the quarters of this year and the last that have begun, latest first."""
+    return [
+        (f"{year}-{quarter}", quarter_period(year, quarter).label)
+        for year in (today.year, today.year - 1)
+        for quarter in (4, 3, 2, 1)
+        if quarter_period(year, quarter).start <= today
+    ]
 
 
 class ProgressImportForm(import_forms.ImportForm):

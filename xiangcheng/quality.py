@@ -1,31 +1,44 @@
 """Data quality (数据质量): the records that would make a report wrong, each count linking to the
 list where they are fixed.
 
-Apps register checks from `AppConfig.ready()`:
+Apps register checks in their `reports.py`, decorating the function that returns the rows at
+fault:
 
-    register_check("talent_no_introduction_date", "未填引进日期的人才",
-                   lambda user: Talent.objects.filter(introduced_on__isnull=True),
-                   lambda: changelist_url(Talent, introduced_on__isnull="True"))
+    @register_check("talent_no_introduction_date", "未填引进日期的人才", model=Talent,
+                    filters={"introduced_on__isnull": "True"})
+    def talents_without_introduction_date(user):
+        return Talent.objects.filter(introduced_on__isnull=True)
 
-`count_queryset(user)` returns the rows at fault; the page limits it to what the user may see
-(so a check cannot forget scoping) and counts it: one query per check, whatever the data size.
-`changelist_url` is the URL (or a function returning it, called per request) of the admin list
-showing the same rows, where they are fixed. A user sees the checks of the models they may view.
+`model` is the model whose rows the check counts: a user who may not view it does not see the
+check at all. The page limits the rows to what the user may see (so a check cannot forget
+scoping) and counts them: one query per check, whatever the data size. `filters` are the list
+filters of the model's admin list showing the same rows, where they are fixed: a dict, or a
+function returning one when they depend on the day. `{"quality": <value>}` is the admin's
+数据问题 filter (`xiangcheng.admin.QualityFilter`), fed by `quality_filter_checks(model)`.
 """
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.core.exceptions import ImproperlyConfigured
+from xiangcheng.registry import Registry
+from xiangcheng.reports import changelist_url
+from xiangcheng.scoping import has_model_permission, visible
 
-from xiangcheng.scoping import visible
+# The admin list filter showing a check's rows (xiangcheng.admin.QualityFilter).
+QUALITY_PARAMETER = "quality"
 
 
 class Check(NamedTuple):
     key: str
     label: str
-    count_queryset: Callable
-    changelist_url: str | Callable[[], str]
+    model: Any
+    rows: Callable
+    filters: dict | Callable[[], dict]
+
+    def url(self) -> str:
+        """The admin list of `model` showing the rows at fault."""
+        filters = self.filters() if callable(self.filters) else self.filters
+        return changelist_url(self.model, **filters)
 
 
 class Result(NamedTuple):
@@ -35,24 +48,32 @@ class Result(NamedTuple):
     url: str
 
 
-_checks: dict[str, Check] = {}
+checks: Registry[Check] = Registry("data-quality check")
 
 
-def register_check(key: str, label: str, count_queryset: Callable, changelist_url: str | Callable[[], str]) -> None:
-    existing = _checks.get(key)
-    if existing is not None and existing.count_queryset is not count_queryset:
-        raise ImproperlyConfigured(f"Data-quality check {key!r} is already registered.")
-    _checks[key] = Check(key, label, count_queryset, changelist_url)
+def register_check(key: str, label: str, *, model, filters: dict | Callable[[], dict]):
+    """Register the decorated `rows(user)`, returning the rows of `model` at fault, as check `key`."""
+
+    def register(rows: Callable) -> Callable:
+        checks.add(Check(key, label, model, rows, filters))
+        return rows
+
+    return register
 
 
 def run_checks(user) -> list[Result]:
     """Every check on a model `user` may view, counted within what `user` may see."""
-    results = []
-    for check in _checks.values():
-        queryset = check.count_queryset(user)
-        opts = queryset.model._meta
-        if not user.has_perm(f"{opts.app_label}.view_{opts.model_name}"):
-            continue
-        url = check.changelist_url() if callable(check.changelist_url) else check.changelist_url
-        results.append(Result(check.key, check.label, visible(queryset, user).count(), url))
-    return results
+    return [
+        Result(check.key, check.label, visible(check.rows(user), user).count(), check.url())
+        for check in checks
+        if has_model_permission(user, check.model)
+    ]
+
+
+def quality_filter_checks(model) -> dict[str, tuple[str, Callable]]:
+    """{value: (label, rows)} of the checks on `model` whose list is its admin's 数据问题 filter."""
+    return {
+        check.filters[QUALITY_PARAMETER]: (check.label, check.rows)
+        for check in checks
+        if check.model is model and isinstance(check.filters, dict) and QUALITY_PARAMETER in check.filters
+    }

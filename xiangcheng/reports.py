@@ -1,14 +1,17 @@
 """Quarterly reports and the dashboard: one registry of sections, computed once for both.
 
-The apps above this one register their sections from `AppConfig.ready()`, so this module never
+The apps above this one register their sections in their `reports.py`, so this module never
 imports them:
 
-    register_section("talent", "人才招引", order=50, compute=talent_section)
+    @register_section("talent", "人才招引", order=50, models=[Talent, TalentProject, ...])
+    def talent_section(organization, user, start, end): ...
 
-`compute(organization, user, start, end)` returns a `Section` for the days [start, end], both
-included, within what `user` may see and, unless `organization` is None (the whole district),
-within that organization's subtree (`scoped()` does both). A section holds headline figures and
-tables; every number may carry the admin URL of the filtered list it counts (`changelist_url()`).
+The decorated function returns a `Section` for the days [start, end], both included, within what
+`user` may see and, unless `organization` is None (the whole district), within that
+organization's subtree (`scoped()` does both). `models` are the models whose rows it counts: a
+user who may not view every one of them does not see the section (rather than zeros). A section
+holds headline figures and tables; every number may carry the admin URL of the filtered list it
+counts (`changelist_url()`).
 
 The dashboard draws the same sections (cards for the figures, an ECharts chart for each table
 with a `Chart`), the quarterly report lays them out as one XLSX sheet or one CSV file per
@@ -36,7 +39,8 @@ from openpyxl.writer.excel import ExcelWriter
 
 from xiangcheng.imex import neutralize
 from xiangcheng.periods import quarter_period
-from xiangcheng.scoping import sees_whole_district, visible
+from xiangcheng.registry import Registry
+from xiangcheng.scoping import has_model_permission, sees_whole_district, visible
 
 QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 SITE_NAME = "相城区党建生态管理平台"
@@ -161,9 +165,7 @@ def _jsonable(value):
 def scoped(queryset, user, organization=None):
     """`queryset` limited to what `user` may see and, given an organization, to its subtree."""
     queryset = visible(queryset, user)
-    if organization is not None:
-        queryset = queryset.filter(**{f"{queryset.model.scope_path}__descendants": organization.path})
-    return queryset
+    return queryset if organization is None else queryset.within(organization)
 
 
 def changelist_url(model, organization=None, **filters) -> str:
@@ -187,37 +189,34 @@ class Registered(NamedTuple):
     title: str
     order: int
     compute: ComputeFunction
-    permission: str | None
+    models: tuple
     dashboard: bool
 
 
-_sections: dict[str, Registered] = {}
+sections: Registry[Registered] = Registry("report section")
 
 
-def register_section(
-    key: str,
-    title: str,
-    order: int,
-    compute: ComputeFunction,
-    *,
-    permission: str | None = None,
-    dashboard: bool = True,
-) -> None:
-    """Add a section to the quarterly report (and, unless `dashboard=False`, to the dashboard).
-    Call it from an app's `AppConfig.ready()`. Sections appear by `order`; `permission` (say
-    "cadres.view_cadre") hides the section from users without it. The title names the XLSX sheet."""
-    existing = _sections.get(key)
-    if existing is not None and existing.compute is not compute:
-        raise ImproperlyConfigured(f"Report section {key!r} is already registered by {existing.compute!r}.")
-    _sections[key] = Registered(key, title, order, compute, permission, dashboard)
+def register_section(key: str, title: str, *, order: int, models, dashboard: bool = True):
+    """Register the decorated `compute(organization, user, start, end)` as a section of the
+    quarterly report (and, unless `dashboard=False`, of the dashboard). Sections appear by
+    `order`; the title names the XLSX sheet. `models` are the models the section counts: it is
+    shown only to users who may view all of them."""
+    if not models:
+        raise ImproperlyConfigured(f"Report section {key!r} must name the models it counts.")
+
+    def register(compute: ComputeFunction) -> ComputeFunction:
+        sections.add(Registered(key, title, order, compute, tuple(models), dashboard))
+        return compute
+
+    return register
 
 
 def registered_sections(user, *, dashboard: bool = False) -> list[Registered]:
     """The sections `user` may see, in order; only the dashboard's ones if `dashboard`."""
     return [
         entry
-        for entry in sorted(_sections.values(), key=lambda entry: (entry.order, entry.key))
-        if (entry.permission is None or user.has_perm(entry.permission)) and (entry.dashboard or not dashboard)
+        for entry in sorted(sections, key=lambda entry: (entry.order, entry.key))
+        if (entry.dashboard or not dashboard) and all(has_model_permission(user, model) for model in entry.models)
     ]
 
 
@@ -414,16 +413,15 @@ def load_report(year: int, quarter: int, organization, user, *, dashboard: bool 
     reports), else the report computed now."""
     from xiangcheng.models import ClosedReport
 
-    if user.has_perm("xiangcheng.view_closedreport"):
-        closed = (
-            ClosedReport.objects.visible_to(user)
-            .filter(year=year, quarter=quarter, organization=organization, reopened_at__isnull=True)
-            .select_related("closed_by")
-            .defer("xlsx", "csv_zip")
-            .first()
-        )
-        if closed is not None:
-            keys = {entry.key for entry in registered_sections(user, dashboard=dashboard)}
-            stored = [Section.from_dict(section) for section in closed.data["sections"]]
-            return Report(year, quarter, organization, [s for s in stored if s.key in keys], closed)
+    closed = (
+        ClosedReport.objects.visible_to(user)
+        .filter(year=year, quarter=quarter, organization=organization, reopened_at__isnull=True)
+        .select_related("closed_by")
+        .defer("xlsx", "csv_zip")
+        .first()
+    )
+    if closed is not None:
+        keys = {entry.key for entry in registered_sections(user, dashboard=dashboard)}
+        stored = [Section.from_dict(section) for section in closed.data["sections"]]
+        return Report(year, quarter, organization, [s for s in stored if s.key in keys], closed)
     return build_report(year, quarter, organization, user, dashboard=dashboard)

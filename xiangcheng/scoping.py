@@ -1,15 +1,21 @@
-"""The one scoping chokepoint: who may see which organization-owned rows.
+"""The one scoping chokepoint: who may see which rows.
 
 Every organization-owned model uses `ScopedQuerySet` (directly or mixed in) and names, in
 `scope_path`, the lookup from itself to its organization's tree path. `visible_to(user)` is then
-the only way rows reach a user: district staff (the permission `branches.view_all_organizations`)
-see everything, a secretary sees the subtrees of the organizations assigned to them, anyone else
-sees nothing.
+the only way rows reach a user, and it answers both questions at once (deny by default):
+
+1. the model permission: without `<app_label>.view_<model_name>` (or the action asked for), no rows;
+2. the scope: district staff (the permission `branches.view_all_organizations`) see everything, a
+   secretary sees the subtrees of the organizations assigned to them, anyone else sees nothing.
+
+`visible(queryset, user)` does the same for a queryset of any model; one that belongs to no
+organization (lists staff edit, targets) only needs the permission.
 """
 
 from functools import reduce
 from operator import or_
 
+from django.contrib.auth import get_permission_codename
 from django.db import models
 
 DISTRICT_PERMISSION = "branches.view_all_organizations"
@@ -28,16 +34,34 @@ def scope_paths(user) -> list:
     return user._scope_paths
 
 
+def has_model_permission(user, model, action: str = "view") -> bool:
+    """Whether `user` holds `<app_label>.<action>_<model_name>` for `model`."""
+    opts = model._meta
+    return bool(user and user.has_perm(f"{opts.app_label}.{get_permission_codename(action, opts)}"))
+
+
 class ScopedQuerySet(models.QuerySet):
     """A queryset whose rows belong to an organization; see the module docstring."""
 
-    def visible_to(self, user):
+    def visible_to(self, user, action: str = "view"):
+        """The rows `user` may `action` ("view", "change", "delete"): none without the model
+        permission, all of them for district staff, else those within the user's organizations."""
+        if not has_model_permission(user, self.model, action):
+            return self.none()
         if sees_whole_district(user):
             return self
         paths = scope_paths(user)
         if not paths:
             return self.none()
+        return self.within(*paths)
+
+    def within(self, *organizations):
+        """The rows of these organizations and everything below them (each an organization or
+        its tree path; none given, no rows). The one place the subtree lookup is written."""
+        if not organizations:
+            return self.none()
         lookup = f"{self.model.scope_path}__descendants"
+        paths = [getattr(organization, "path", organization) for organization in organizations]
         return self.filter(reduce(or_, (models.Q(**{lookup: path}) for path in paths)))
 
 
@@ -46,10 +70,12 @@ def is_scoped(model) -> bool:
     return hasattr(model, "scope_path")
 
 
-def visible(queryset, user):
-    """`queryset` limited to what `user` may see; querysets of models that belong to no
-    organization (lists staff edit, targets) pass unchanged."""
-    return queryset.visible_to(user) if is_scoped(queryset.model) else queryset
+def visible(queryset, user, action: str = "view"):
+    """`queryset` limited to what `user` may `action`: `visible_to()` for an organization-owned
+    model; for a model that belongs to no organization, all rows or none by the model permission."""
+    if is_scoped(queryset.model):
+        return queryset.visible_to(user, action)
+    return queryset if has_model_permission(user, queryset.model, action) else queryset.none()
 
 
 def can_see_full_numbers(user) -> bool:

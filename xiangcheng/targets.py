@@ -1,14 +1,15 @@
 """Plan targets (计划目标): how far a district-wide target has come, and whether it is on pace.
 
 A target (`xiangcheng.models.Target`) names a counting rule by key. The rules live in the apps
-above this one (branches, talent, members, cadres), which register them from
-`AppConfig.ready()`, so this module never imports them:
+above this one (branches, talent, members, cadres), each app's in its `reports.py`, so this
+module never imports them:
 
-    register_rule("talent_arrivals", "引进人才", count_arrivals, changelist_url=arrivals_url)
+    @register_rule("talents_introduced", "窗口内引进的人才", changelist_url=talents_introduced_url)
+    def count_talents_introduced(target, start, end): ...
 
-where `count_arrivals(target, start, end)` counts dated events in [start, end], both days included
-(a talent's arrival date, a branch's founding date — never current state, so any period can be
-recounted later), and the optional `arrivals_url(target, start, end)` gives the admin list of the
+where the decorated function counts dated events in [start, end], both days included (a talent's
+arrival date, a branch's founding date — never current state, so any period can be recounted
+later), and the optional `talents_introduced_url(target, start, end)` gives the admin list of the
 same rows, which the dashboard links each number to.
 
 The arithmetic, all in whole days, both ends of the window included:
@@ -34,8 +35,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+
+from xiangcheng.registry import Registry
 
 if TYPE_CHECKING:
     from xiangcheng.models import Target
@@ -54,7 +56,7 @@ class Rule(NamedTuple):
     changelist_url: UrlFunction | None = None
 
 
-_rules: dict[str, Rule] = {}
+rules: Registry[Rule] = Registry("target rule")
 
 
 class Status(models.TextChoices):
@@ -76,46 +78,48 @@ class Progress:
     projected: int
 
 
-def register_rule(key: str, label: str, count: CountFunction, changelist_url: UrlFunction | None = None) -> None:
-    """Make a counting rule available to targets. Call it from an app's `AppConfig.ready()`.
+def register_rule(key: str, label: str, *, changelist_url: UrlFunction | None = None):
+    """Register the decorated function as the counting rule `key`, offered to targets as `label`.
 
-    `count(target, start, end)` returns how many dated events fall in [start, end], both days
-    included; it may narrow the count with `target.parameter` (an honour's name, for example).
-    `changelist_url(target, start, end)`, if given, returns the admin list of those events.
-    Registering a key twice with a different function is a configuration error.
+    The function, `count(target, start, end)`, returns how many dated events fall in [start, end],
+    both days included; it may narrow the count with `target.parameter` (an honour's name, for
+    example). `changelist_url(target, start, end)`, if given, returns the admin list of those
+    events. Registering a key twice is a configuration error.
     """
-    existing = _rules.get(key)
-    if existing is not None and existing.count is not count:
-        raise ImproperlyConfigured(f"Target rule {key!r} is already registered by {existing.count!r}.")
-    _rules[key] = Rule(key, label, count, changelist_url)
+
+    def register(count: CountFunction) -> CountFunction:
+        rules.add(Rule(key, label, count, changelist_url))
+        return count
+
+    return register
 
 
 def actual_url(target: Target, on: date) -> str:
     """The admin list of what `target`'s actual value counts on `on` ("" if the rule gives none)."""
-    rule = _rules.get(target.rule)
+    rule = rules.get(target.rule)
     if rule is None or rule.changelist_url is None or on < target.start:
         return ""
     return rule.changelist_url(target, target.start, min(on, target.end))
 
 
 def get_rule(key: str) -> Rule | None:
-    return _rules.get(key)
+    return rules.get(key)
 
 
 def rule_choices() -> list[tuple[str, str]]:
     """(key, label) of every registered rule, for a form's choices, in registration order."""
-    return [(rule.key, rule.label) for rule in _rules.values()]
+    return [(rule.key, rule.label) for rule in rules]
 
 
 def rule_label(key: str) -> str:
-    rule = _rules.get(key)
+    rule = rules.get(key)
     return rule.label if rule else f"未注册的规则（{key}）"
 
 
 def progress(target: Target, on: date) -> Progress:
     """Where `target` stands at the end of day `on`. One query for the count, plus one for the
     milestones unless they are prefetched. Raises LookupError if the target's rule is not registered."""
-    rule = _rules.get(target.rule)
+    rule = rules.get(target.rule)
     if rule is None:
         raise LookupError(f"计划目标“{target}”的统计规则“{target.rule}”未注册。")
     if on < target.start:
@@ -135,7 +139,7 @@ def progress_list(targets: Iterable[Target], on: date) -> list[tuple[Target, Pro
     """
     targets = list(targets)
     models.prefetch_related_objects([target for target in targets if target.pk is not None], "milestones")
-    return [(target, progress(target, on) if target.rule in _rules else None) for target in targets]
+    return [(target, progress(target, on) if target.rule in rules else None) for target in targets]
 
 
 def window_days(start: date, end: date, on: date) -> tuple[int, int]:

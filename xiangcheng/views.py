@@ -17,7 +17,7 @@ from xiangcheng.forms import ReportForm
 from xiangcheng.models import ClosedReport, Target
 from xiangcheng.quality import run_checks
 from xiangcheng.reports import chart_data, load_report
-from xiangcheng.scoping import scope_paths, sees_whole_district
+from xiangcheng.scoping import scope_paths, sees_whole_district, visible
 from xiangcheng.services import report_close, report_reopen
 from xiangcheng.targets import actual_url, progress_list
 
@@ -98,13 +98,11 @@ def dashboard_context(request) -> dict:
                 charts.append(chart)
             tables.append((table, chart and chart["id"]))
         panels.append({"section": section, "tables": tables})
-    targets = []
-    if user.has_perm("xiangcheng.view_target"):
-        today = timezone.localdate()
-        targets = [
-            (target, found, actual_url(target, today) if found else "")
-            for target, found in progress_list(Target.objects.all(), today)
-        ]
+    today = timezone.localdate()
+    targets = [
+        (target, found, actual_url(target, today) if found else "")
+        for target, found in progress_list(visible(Target.objects.all(), user), today)
+    ]
     return {
         "dashboard": True,
         "period_form": form,

@@ -12,6 +12,7 @@ from members.models import Household, Member, MemberTransfer, Pairing, Pledge, V
 from tests import clock
 from tests.conftest import admin_confirm, admin_upload, grant
 from tests.factories import MemberFactory, resident_id
+from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 
 MEMBERS = "/admin/members/member/"
 HOUSEHOLDS = "/admin/members/household/"
@@ -242,6 +243,18 @@ def test_secretary_needs_export_permission_for_nothing_more(cast, as_user, roste
 def test_odd_query_parameters_never_break_a_page(cast, as_user, roster, url):
     for who in ("staff", "secretary_a"):
         assert as_user(cast[who]).get(url).status_code in (200, 302), url
+
+
+def test_list_filters_read_years_and_quarters_as_the_report_form_does():
+    today = clock.TODAY
+    assert [year_parameter(value) for value, _ in year_choices(today)] == [YEAR, YEAR - 1, YEAR - 2]
+    assert all(quarter_parameter(value).label == label for value, label in quarter_choices(today))
+    assert quarter_choices(today)[0] == (f"{YEAR}-4", f"{YEAR}年第4季度")
+    # Outside the report form's years, or not a quarter: no filter, as for any odd parameter.
+    for refused in ("1999", "2101", "²", "", None):
+        assert year_parameter(refused) is None
+    for refused in ("1-1", "1999-4", "2026-5", "2026-04", "2026", "2026-4-1", None):
+        assert quarter_parameter(refused) is None
 
 
 def test_a_transfer_date_before_the_last_transfer_or_joining_is_a_form_error(cast, as_user, roster, tree):

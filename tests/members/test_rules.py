@@ -375,5 +375,4 @@ def test_demo_members_serve_talents_their_secretary_can_open(db):
     )
     assert records.exists()
     for record in records:
-        town = str(record.pledge.member.organization.path).split(".")[:2]
-        assert str(record.talent.organization.path).split(".")[:2] == town
+        assert record.talent.organization.town_path == record.pledge.member.organization.town_path

@@ -17,6 +17,7 @@ from django.utils import timezone
 from branches.models import AccountScope
 from talent.models import Honour, Talent, TalentHonour
 from tests import clock
+from tests.conftest import grant
 from tests.factories import TalentFactory, UserFactory
 from xiangcheng import reports
 from xiangcheng.audit import history_of
@@ -222,6 +223,7 @@ def test_report_download_is_logged_and_needs_the_export_permission(cast, as_user
     assert entry.user == cast["secretary_a"] and entry.what.startswith("季度报表：2020年第一季度")
     reader = UserFactory(username="reader")
     AccountScope.objects.create(user=reader, organization=tree["A"])
+    grant(reader, "branches.view_organization", "talent.view_talent")
     client = as_user(reader)
     assert client.get(REPORT, Q1).status_code == 200
     assert client.get(REPORT, {**Q1, "format": "xlsx"}).status_code == 403
@@ -361,19 +363,59 @@ def test_every_scoped_list_filters_by_subtree(cast, as_user, talents):
 # --- The registry ----------------------------------------------------------------------------
 
 
-def test_sections_register_once_and_may_need_a_permission(cast, monkeypatch):
-    monkeypatch.setattr(reports, "_sections", dict(reports._sections))
+@pytest.fixture
+def extra_section(monkeypatch):
+    """A section counting targets (staff may view them, secretaries may not), registered in a copy
+    of the registry thrown away after the test."""
+    monkeypatch.setattr(reports, "sections", reports.sections.copy())
 
+    @register_section("extra", "附加", order=99, models=[Target])
     def extra(organization, user, start, end):
         return Section(tables=[Table("表", ["项", "数"], [["甲", Cell(1, "/x")]])])
 
-    register_section("extra", "附加", order=99, compute=extra, permission="xiangcheng.close_report")
-    register_section("extra", "附加", order=99, compute=extra, permission="xiangcheng.close_report")
+    return extra
+
+
+def test_a_section_registers_once(extra_section):
     with pytest.raises(ImproperlyConfigured):
-        register_section("extra", "附加", order=99, compute=lambda *args: Section())
+        register_section("extra", "附加", order=99, models=[Target])(extra_section)
+
+
+def test_a_section_must_name_the_models_it_counts():
+    with pytest.raises(ImproperlyConfigured):
+        register_section("extra", "附加", order=99, models=[])
+
+
+def test_a_section_shows_only_to_users_who_may_view_its_models(cast, extra_section):
     start, end, _ = quarter_period(2020, 1)
     titles = [s.title for s in reports.compute_sections(None, cast["staff"], start, end)]
     assert titles == ["行动支部", "先锋365承诺", "结对帮扶", "1333青年干部", "人才招引", "附加"]
-    # The secretary holds neither the cadre files' permission nor the extra section's.
+    # The secretary may view neither cadres nor targets: no section for them, not one of zeros.
     titles = [s.title for s in reports.compute_sections(None, cast["secretary_a"], start, end)]
     assert titles == ["行动支部", "先锋365承诺", "结对帮扶", "人才招引"]
+
+
+def test_a_section_of_records_the_user_may_not_open_is_not_shown(cast, as_user, talents, tree):
+    """A user with a scope but without the talent permissions: no 人才招引 numbers, on the
+    dashboard or in the report, although the section names no permission of its own."""
+    user = UserFactory(username="members_only")
+    AccountScope.objects.create(user=user, organization=tree["A"])
+    grant(user, "branches.view_organization", "members.view_member", "members.view_pledge")
+    start, end, _ = quarter_period(2020, 1)
+    assert [s.key for s in reports.compute_sections(None, user, start, end)] == ["pledges"]
+    client = as_user(user)
+    dashboard = client.get(DASHBOARD, Q1)
+    assert [s.key for s in dashboard.context["report"].sections] == ["pledges"]
+    assert "人才招引" not in dashboard.content.decode()
+    assert [s.key for s in client.get(REPORT, Q1).context["report"].sections] == ["pledges"]
+
+
+def test_closed_report_holds_no_section_the_user_may_not_view(cast, as_user, talents, tree):
+    with clock.travel(date(2020, 4, 15)):
+        as_user(cast["staff"]).post(CLOSE, {**Q1, "organization": "XC"})
+        user = UserFactory(username="closed_reports_only")
+        AccountScope.objects.create(user=user, organization=tree["district"])
+        grant(user, "branches.view_organization", "xiangcheng.view_closedreport")
+        report = reports.load_report(2020, 1, tree["district"], user)
+    assert report.closed is not None
+    assert report.sections == []

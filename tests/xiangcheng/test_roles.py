@@ -41,3 +41,30 @@ def test_migrate_makes_the_roles_match_the_file_again(db):
     Group.objects.filter(name=SECRETARY).delete()
     call_command("migrate", verbosity=0, interactive=False)
     _assert_roles_match_the_file()
+
+
+def test_secretaries_may_view_what_they_edit_and_what_it_points_at():
+    """`visible_to` asks for the view permission: a secretary must hold it for every model they
+    work with, and for every organization-owned model those point at (choices, list filters and
+    import lookups are scoped through it), or a page they rely on would come up empty."""
+    from xiangcheng.scoping import is_scoped
+
+    held = set(SECRETARY_PERMISSIONS)
+    missing = set()
+    for name in SECRETARY_PERMISSIONS:
+        app_label, codename = name.split(".")
+        action, _, model_name = codename.partition("_")
+        # A model's default permissions; its own (xiangcheng.import_data) name no model.
+        model = apps.all_models[app_label].get(model_name)
+        if action not in ("view", "add", "change", "delete") or model is None:
+            continue
+        related = [
+            field.related_model
+            for field in model._meta.get_fields()
+            if field.is_relation and not field.auto_created and is_scoped(field.related_model)
+        ]
+        for each in [model, *related]:
+            needed = f"{each._meta.app_label}.view_{each._meta.model_name}"
+            if needed not in held:
+                missing.add(f"{name} needs {needed}")
+    assert missing == set()

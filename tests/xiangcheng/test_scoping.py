@@ -1,10 +1,17 @@
 """The permission matrix: the named cast over every registered admin page."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
 
-from branches.models import Organization
+from branches.models import AccountScope, Organization
+from members.models import Member
+from talent.models import Talent
 from tests.conftest import grant
+from tests.factories import MemberFactory, TalentFactory, UserFactory
+from xiangcheng.models import Target
+from xiangcheng.scoping import visible
 
 ORGS = "/admin/branches/organization/"
 
@@ -27,6 +34,50 @@ def test_user_without_role_sees_nothing(cast, as_user, tree):
     assert client.get(ORGS).status_code == 403
     assert client.get(f"{ORGS}{tree['A'].pk}/change/").status_code in (403, 404)
     assert Organization.objects.visible_to(cast["outsider"]).count() == 0
+
+
+def test_a_scope_without_the_model_permission_shows_no_rows(tree):
+    member = MemberFactory(organization=tree["A0101"])
+    MemberFactory(organization=tree["B0101"])
+    user = UserFactory(username="scope_only")
+    AccountScope.objects.create(user=user, organization=tree["A"])
+    assert list(Member.objects.visible_to(user)) == []
+    grant(user, "members.view_member")
+    assert list(Member.objects.visible_to(user)) == [member]
+
+
+def test_district_staff_without_the_model_permission_see_no_rows(tree):
+    MemberFactory(organization=tree["A0101"])
+    user = UserFactory(username="district_only")
+    grant(user, "branches.view_all_organizations")
+    assert not Member.objects.visible_to(user).exists()
+    grant(user, "members.view_member")
+    assert Member.objects.visible_to(user).count() == 1
+
+
+def test_visible_to_answers_for_the_action_asked(cast, tree):
+    talent = TalentFactory(organization=tree["A0101"])
+    secretary = cast["secretary_a"]
+    # Secretaries follow the talents of their subtree read-only.
+    assert list(Talent.objects.visible_to(secretary)) == [talent]
+    assert list(Talent.objects.visible_to(secretary, "change")) == []
+    assert list(visible(Talent.objects.all(), secretary, "delete")) == []
+    assert list(Talent.objects.visible_to(cast["staff"], "change")) == [talent]
+
+
+def test_a_model_of_no_organization_needs_only_the_permission(cast):
+    Target.objects.create(
+        name="三年引进人才", rule="talents_introduced", value=3000, start=date(2018, 1, 1), end=date(2020, 12, 31)
+    )
+    assert visible(Target.objects.all(), cast["staff"]).count() == 1
+    assert visible(Target.objects.all(), cast["secretary_a"]).count() == 0
+    assert visible(Target.objects.all(), cast["outsider"]).count() == 0
+
+
+def test_within_is_the_subtree_of_each_organization_given(tree):
+    codes_within = {org.code for org in Organization.objects.all().within(tree["A01"], tree["B0101"].path)}
+    assert codes_within == {"A01", "A0101", "A0102", "B0101"}
+    assert not Organization.objects.all().within().exists()
 
 
 @pytest.mark.parametrize("view", ["change", "delete", "history"])
@@ -103,8 +154,9 @@ def test_history_is_scoped_and_read_only(cast, as_user, tree):
 
 
 def test_every_organization_owned_model_has_a_scoped_admin():
-    """Architecture: any model that points at an organization is scoped, and its admin too."""
-    from xiangcheng.admin import ScopedAdminMixin
+    """Architecture: any model that points at an organization is scoped, and its admin too; any
+    model with personal numbers has them masked by its admin."""
+    from xiangcheng.admin import MaskedNumbersAdminMixin, ScopedAdminMixin
     from xiangcheng.scoping import is_scoped
 
     problems = []
@@ -119,6 +171,8 @@ def test_every_organization_owned_model_has_a_scoped_admin():
         for each in admins:
             if is_scoped(each.model) and not isinstance(each, ScopedAdminMixin):
                 problems.append(f"{type(each).__name__} for {each.model._meta.label} lacks ScopedAdminMixin")
+            if getattr(each.model, "personal_fields", None) and not isinstance(each, MaskedNumbersAdminMixin):
+                problems.append(f"{type(each).__name__} for {each.model._meta.label} lacks MaskedNumbersAdminMixin")
             for name in getattr(each, "raw_id_fields", ()):
                 related = each.model._meta.get_field(name).related_model
                 if getattr(related, "personal_fields", None) or is_scoped(related):

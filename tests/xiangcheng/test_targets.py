@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from branches.models import Organization
 from tests.factories import OrganizationFactory
+from xiangcheng import targets
 from xiangcheng.models import Target, TargetMilestone
 from xiangcheng.targets import progress, progress_list, register_rule, rule_choices
 
@@ -27,8 +28,12 @@ def count_fixed(target, start, end):
     return int(target.parameter or 0)
 
 
-register_rule("test_organizations_founded", "新成立党组织（测试）", count_founded)
-register_rule("test_fixed", "固定数量（测试）", count_fixed)
+@pytest.fixture(autouse=True)
+def _test_rules(monkeypatch):
+    """The two rules of these tests, in a copy of the registry thrown away after each test."""
+    monkeypatch.setattr(targets, "rules", targets.rules.copy())
+    register_rule("test_organizations_founded", "新成立党组织（测试）")(count_founded)
+    register_rule("test_fixed", "固定数量（测试）")(count_fixed)
 
 
 def make_target(*, rule="test_organizations_founded", value=3000, start=date(2018, 1, 1), end=date(2020, 12, 31), **kw):

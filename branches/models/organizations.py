@@ -1,0 +1,219 @@
+"""The organization tree, the accounts that answer for its organizations, and the brands they run."""
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GistIndex
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Least
+from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
+from treebeard.ltree.fields import NLevel, PathField, Subpath
+
+from xiangcheng.audit import audited
+from xiangcheng.constraints import choices_constraint
+from xiangcheng.scoping import ScopedQuerySet
+
+# The town or subdistrict of an organization is the one at this depth of its path: the district
+# committee is the root (depth 1), towns and subdistricts sit right below it.
+TOWN_DEPTH = 2
+
+
+def town_path(path):
+    """The SQL twin of `Organization.town_path`: the path of the town or subdistrict that `path`
+    lies in (its first two labels; the district's own path for the district).
+
+    `path` is a path lookup (`"organization__path"`) or an expression returning a path, so a
+    query can group or join by town without reading organizations in Python.
+    """
+    return Subpath(path, 0, Least(NLevel(path), Value(TOWN_DEPTH)))
+
+
+class OrganizationQuerySet(ScopedQuerySet, LT_NodeQuerySet):
+    def towns(self):
+        """The towns and subdistricts (镇党委, 街道党工委)."""
+        return self.filter(type__in=Organization.TOWN_TYPES)
+
+
+class OrganizationManager(LT_NodeManager):
+    def get_queryset(self):
+        return OrganizationQuerySet(self.model, using=self._db).order_by("path")
+
+    def visible_to(self, user, action="view"):
+        return self.get_queryset().visible_to(user, action)
+
+    def towns(self):
+        return self.get_queryset().towns()
+
+
+class OrganizationType(models.TextChoices):
+    DISTRICT = "district", "区委"
+    TOWN = "town", "镇党委"
+    SUBDISTRICT = "subdistrict", "街道党工委"
+    GENERAL_BRANCH = "general_branch", "党总支"
+    BRANCH = "branch", "党支部"
+
+
+@audited()
+class Organization(LT_Node):
+    """A party organization in the district tree.
+
+    The district committee (区委) is the root; town and subdistrict committees sit below it, then
+    general branches (党总支) and branches (党支部). The tree lives in an ltree `path`, so "this
+    organization and everything below it" is one indexed query (`path <@ ancestor`).
+    """
+
+    Type = OrganizationType
+
+    # A child's level must be greater than its parent's.
+    LEVELS = {
+        Type.DISTRICT: 0,
+        Type.TOWN: 1,
+        Type.SUBDISTRICT: 1,
+        Type.GENERAL_BRANCH: 2,
+        Type.BRANCH: 3,
+    }
+    # The committees right below the district, which reports group by as 镇（街道）.
+    TOWN_TYPES = (Type.TOWN, Type.SUBDISTRICT)
+
+    path = PathField("树路径", editable=False)
+    type = models.CharField("组织类型", max_length=20, choices=Type.choices)
+    name = models.CharField("名称", max_length=100)
+    code = models.CharField(
+        "组织代码",
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9]+$", "组织代码只能包含大写字母和数字。")],
+        help_text="唯一的简短代码，导入导出时用它识别组织，例如 YH0312。",
+    )
+    founded_on = models.DateField("成立日期", null=True, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+
+    objects = OrganizationManager()
+
+    # Scoping (xiangcheng/scoping.py): the lookup to this row's tree path, and the import key.
+    scope_path = "path"
+    natural_key_field = "code"
+
+    class Meta(LT_Node.Meta):
+        verbose_name = "党组织"
+        verbose_name_plural = "党组织"
+        ordering = ["path"]
+        permissions = [("view_all_organizations", "查看全区所有组织的数据")]
+        indexes = [
+            # Serves every subtree query: scoping ("path <@ my organization") and descendants.
+            GistIndex(fields=["path"], name="branches_org_path_gist"),
+        ]
+        constraints = [
+            *LT_Node.Meta.constraints,
+            choices_constraint("type", OrganizationType, "组织类型"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def level(self) -> int:
+        return self.LEVELS[self.type]
+
+    @property
+    def town_path(self) -> str:
+        """The path of the town or subdistrict this organization lies in: its own for a town, the
+        district's for the district. `town_path()` computes the same in SQL."""
+        return str(self.path[:TOWN_DEPTH])
+
+    @property
+    def town(self) -> "Organization":
+        """The town or subdistrict this organization lies in (itself for a town, the district for
+        the district): one query, none when it is its own town."""
+        if str(self.path) == self.town_path:
+            return self
+        return Organization.objects.get(path=self.town_path)
+
+    def subtree(self):
+        """This organization and everything below it, in tree order: one indexed query."""
+        return Organization.objects.filter(path__descendants=self.path)
+
+
+def outside_subtree(members, organization: Organization) -> list[str]:
+    """Names of `members` (a queryset of members) who belong neither to `organization` nor below it."""
+    return list(members.exclude(organization__path__descendants=organization.path).values_list("name", flat=True))
+
+
+@audited()
+class AccountScope(models.Model):
+    """An organization a portal account answers for: the account sees that organization's subtree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="organization_scopes", verbose_name="账号"
+    )
+    organization = models.ForeignKey(Organization, models.CASCADE, related_name="account_scopes", verbose_name="组织")
+
+    class Meta:
+        verbose_name = "账号负责组织"
+        verbose_name_plural = "账号负责组织"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="该账号已负责这个组织。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organization}"
+
+
+class BrandKind(models.TextChoices):
+    MOTHER = "mother", "母品牌"
+    SERIES = "series", "系列品牌"
+    BRANCH = "branch", "支部品牌"
+
+
+@audited()
+class Brand(models.Model):
+    """A party-building brand: the district's mother brand 先锋"365", its 阳澄红 series, and the
+    brands branches create for themselves ("支部创品"). A brand belongs to the organization that
+    runs it; action branches may carry one."""
+
+    Kind = BrandKind
+
+    name = models.CharField(
+        "品牌名称", max_length=100, unique=True, error_messages={"unique": "已有同名品牌，品牌名称不能重复。"}
+    )
+    kind = models.CharField("品牌类型", max_length=10, choices=Kind.choices, default=Kind.BRANCH)
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="上级品牌",
+        help_text="系列品牌和支部品牌可归入上级品牌；母品牌不填。",
+    )
+    organization = models.ForeignKey(Organization, models.PROTECT, related_name="brands", verbose_name="所属组织")
+    description = models.TextField("品牌内涵", blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_path = "organization__path"
+    natural_key_field = "name"
+
+    class Meta:
+        verbose_name = "党建品牌"
+        verbose_name_plural = "党建品牌"
+        ordering = ["kind", "name"]
+        constraints = [
+            choices_constraint("kind", BrandKind, "品牌类型"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="mother") | models.Q(parent__isnull=True),
+                name="%(app_label)s_%(class)s_mother_has_no_parent",
+                violation_error_message="母品牌不能有上级品牌。",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="%(app_label)s_%(class)s_not_own_parent",
+                violation_error_message="品牌不能以自身为上级品牌。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
