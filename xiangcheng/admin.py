@@ -28,6 +28,7 @@ from xiangcheng.downloads import download
 from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
+from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.reports import percent
@@ -135,7 +136,10 @@ class MaskedColumn:
 
 class ScopedAdminMixin:
     """Applies `visible_to(user)` everywhere the admin reaches rows: lists, objects, choices,
-    filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike."""
+    filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike.
+    Lists over a whole large table are counted from PostgreSQL's estimate (xiangcheng/paginator.py)."""
+
+    paginator = LargeTablePaginator
 
     def get_queryset(self, request):
         return visible(super().get_queryset(request), request.user)

@@ -1,0 +1,39 @@
+"""Admin lists over tables that grow to millions of rows (the roster, the service log over years).
+
+An exact `COUNT(*)` of a whole large table reads all of it, on every page view. For a list
+without any condition (staff, no filter, no search), the count comes from PostgreSQL's own
+estimate of the table's rows (`pg_class.reltuples`, kept by ANALYZE and autovacuum) once the
+table holds more than `EXACT_UP_TO` rows; the page then says "约". Any condition (a secretary's
+scope, a filter, a search) keeps the exact count, which its index serves.
+"""
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+EXACT_UP_TO = 100_000
+
+
+def estimated_rows(model, using="default") -> int:
+    """PostgreSQL's estimate of the rows of `model`'s table; -1 when never analyzed."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        row = cursor.fetchone()
+    return row[0] if row else -1
+
+
+class LargeTablePaginator(Paginator):
+    """A paginator whose count of a whole large table is PostgreSQL's estimate (see above)."""
+
+    estimated = False
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is not None and not query.where and not query.distinct and not query.combinator:
+            rows = estimated_rows(queryset.model, queryset.db)
+            if rows > EXACT_UP_TO:
+                self.estimated = True
+                return rows
+        return super().count
