@@ -6,9 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= 1
 
-.PHONY: run test lint format check setup migrate seed stop-db bench clean
+.PHONY: run test lint format check setup migrate seed stop-db bench bench-scale clean
 
 $(BIN)/.installed: requirements.txt
+	@echo "安装依赖…（首次约一两分钟）"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
@@ -19,13 +20,18 @@ $(BIN)/.installed: requirements.txt
 
 setup: $(BIN)/.installed .env
 
+# Starts the project-local PostgreSQL first when DATABASE_URL is unset; a no-op when up to date.
 migrate: setup
+	@echo "创建或更新数据库…（首次约一分钟）"
 	$(BIN)/python manage.py migrate --no-input
 
+# Skipped when the database already holds an organization tree.
 seed: migrate
+	@echo "生成演示数据…（首次约一分钟）"
 	$(BIN)/python manage.py seed_demo --scale $(SCALE)
 
 run: seed
+	@echo "启动网站…"
 	@echo ""
 	@echo "相城区党建生态管理平台: http://$(HOST):$(PORT)/"
 	@echo "演示账号 (密码 xiangcheng-demo): admin (组织部), secretary (元和街道党工委书记)"
@@ -48,8 +54,15 @@ format: setup
 stop-db: setup
 	$(BIN)/python -c "from pathlib import Path; from xiangcheng.localdb import stop; stop(Path('.').resolve())"
 
+# The exports and imports, then the pages at two district sizes (SMALL=0.2 LARGE=2 KEEP=1).
+BENCH_SCALE_ARGS = $(if $(SMALL),--small $(SMALL)) $(if $(LARGE),--large $(LARGE)) $(if $(KEEP),--keep)
+
 bench: migrate
 	$(BIN)/python bench/run.py $(if $(ROWS),--rows $(ROWS))
+	$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
+
+bench-scale: migrate
+	$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
 
 clean: stop-db
 	rm -rf $(VENV) var

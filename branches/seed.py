@@ -1,13 +1,15 @@
 """Demo data of the branches app: the organization tree and the two demo accounts (`seed`); action
 branches with a year of service actions, secretary projects, instructors and brands (`seed_late`)."""
 
+from bisect import bisect_left
 from datetime import date, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db.models import Sum
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
+from treebeard.ltree import generate_path
 
 from branches.models import (
     AccountScope,
@@ -22,6 +24,7 @@ from branches.models import (
     ServiceAction,
 )
 from xiangcheng.roles import DISTRICT_STAFF, SECRETARY, sync_roles
+from xiangcheng.seeding import bulk_insert
 
 DEMO_PASSWORD = "xiangcheng-demo"
 DEMO_SECRETARY_TOWN = "YH"
@@ -80,19 +83,33 @@ def _tree_spec(scale: float):
 
 
 def seed_organizations(*, scale: float, rng) -> None:
+    """Add the organizations of the demo tree that are missing, written in one go.
+
+    Paths are made as `add_root`/`add_child` make them (each new child gets the next label after
+    its last sibling), but from the tree in memory instead of a few queries per organization.
+    """
     existing = dict(Organization.objects.values_list("code", "path"))
-    by_code = {}
+    labels = {}  # parent path -> labels of its children
+    for path in existing.values():
+        labels.setdefault(str(path).rpartition(".")[0], []).append(path[-1])
+    paths = {code: str(path) for code, path in existing.items()}
+    organizations = []
     for code, name, kind, parent_code in _tree_spec(scale):
         if code in existing:
             continue
         founded_on = f"{rng.randint(1950, 2019)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        organization = Organization(code=code, name=name, type=kind, founded_on=founded_on)
-        if parent_code is None:
-            Organization.objects.add_root(instance=organization)
-        else:
-            parent = by_code.get(parent_code) or Organization.objects.get(code=parent_code)
-            Organization.objects.add_child(parent, instance=organization)
-        by_code[code] = organization
+        prefix = paths[parent_code] if parent_code else ""
+        siblings = labels.setdefault(prefix, [])
+        path = generate_path(
+            prefix=prefix.split(".") if prefix else None,
+            # add_root skips the roots' labels; add_child also starts after the last child's.
+            after=max(siblings) if siblings and prefix else None,
+            skip=[[label] for label in siblings],
+        )
+        siblings.append(path[-1])
+        paths[code] = str(path)
+        organizations.append(Organization(code=code, name=name, type=kind, founded_on=founded_on, path=path))
+    bulk_insert(Organization, organizations)
 
 
 def seed_accounts() -> None:
@@ -119,7 +136,7 @@ def seed_accounts() -> None:
 def seed(*, scale: float, rng, log) -> None:
     seed_organizations(scale=scale, rng=rng)
     seed_accounts()
-    log(f"组织：{Organization.objects.count()} 个")
+    log(f"组织：{Organization.objects.count():,} 个；演示账号 2 个")
 
 
 # Action branches, their service log, secretary projects, the instructor pool and brands. Seeded
@@ -187,23 +204,45 @@ def _towns():
     return list(Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]))
 
 
-def _members_by_path():
-    """(id, name, organization path) of every member on the roll: secretaries and members are drawn from here."""
-    member_model = apps.get_model("members", "Member")
-    return [
-        (pk, name, str(path))
-        for pk, name, path in member_model.objects.filter(status="on_roll").values_list(
-            "pk", "name", "organization__path"
+class _Roster:
+    """The members on the roll, (id, name, organization path) each, in the order of their
+    organizations' paths: secretaries and members are drawn from here.
+
+    In path order a subtree is one run of the list, so the members of any organization's subtree
+    are a slice found by bisection, in the order the whole list has.
+    """
+
+    def __init__(self):
+        member_model = apps.get_model("members", "Member")
+        rows = (
+            member_model.objects.filter(status="on_roll")
+            .order_by("organization__path", "name", "pk")
+            .values_list("pk", "name", "organization__path")
         )
-    ]
+        self.members = [(pk, name, str(path)) for pk, name, path in rows]
+        # ltree compares label by label, as Python compares tuples of ASCII labels.
+        self._keys = [tuple(path.split(".")) for _, _, path in self.members]
+
+    def __bool__(self):
+        return bool(self.members)
+
+    def in_subtree(self, path: str) -> list:
+        key = tuple(path.split("."))
+        return self.members[bisect_left(self._keys, key) : bisect_left(self._keys, (*key, "~"))]
 
 
 def _under(path: str, ancestor: str) -> bool:
     return path == ancestor or path.startswith(ancestor + ".")
 
 
-def _in_subtree(members, path: str):
-    return [member for member in members if _under(member[2], path)]
+def _by_town(towns, rows, path_of) -> dict:
+    """{town path: the rows in that town's subtree, in their order}."""
+    grouped = {str(town.path): [] for town in towns}
+    for row in rows:
+        town = ".".join(str(path_of(row)).split(".")[:2])
+        if town in grouped:
+            grouped[town].append(row)
+    return grouped
 
 
 def _allot(total: int, weights: list[int]) -> list[int]:
@@ -228,22 +267,16 @@ def seed_brands(*, scale: float, rng) -> None:
     for name in SERIES_BRANDS:
         Brand.objects.create(name=name, kind=Brand.Kind.SERIES, parent=series, organization=district)
     towns = _towns()
-    hosts = list(Organization.objects.filter(type=Organization.Type.GENERAL_BRANCH))
+    hosts = _by_town(towns, Organization.objects.filter(type=Organization.Type.GENERAL_BRANCH), lambda org: org.path)
     count = max(len(towns), round(33 * scale))
-    brands = []
+    brands = {}
     for n in range(count):
         town = towns[n % len(towns)]
-        in_town = [host for host in hosts if _under(str(host.path), str(town.path))] or [town]
-        owner = rng.choice(in_town)
-        brands.append(
-            Brand(
-                name=f"{_short(owner)}“{BRAND_WORDS[n % len(BRAND_WORDS)]}”品牌",
-                kind=Brand.Kind.BRANCH,
-                parent=series,
-                organization=owner,
-            )
-        )
-    Brand.objects.bulk_create(brands, ignore_conflicts=True)
+        owner = rng.choice(hosts[str(town.path)] or [town])
+        name = f"{_short(owner)}“{BRAND_WORDS[n % len(BRAND_WORDS)]}”品牌"
+        # Names are unique: a name drawn twice is made once.
+        brands.setdefault(name, Brand(name=name, kind=Brand.Kind.BRANCH, parent=series, organization=owner))
+    bulk_insert(Brand, brands.values())
 
 
 def seed_action_branches(*, scale: float, rng, members) -> None:
@@ -251,16 +284,21 @@ def seed_action_branches(*, scale: float, rng, members) -> None:
         return
     today = timezone.localdate()
     towns = _towns()
-    organizations = list(Organization.objects.exclude(type=Organization.Type.DISTRICT))
-    brands = list(Brand.objects.filter(kind=Brand.Kind.BRANCH).select_related("organization"))
+    organizations = _by_town(
+        towns, Organization.objects.exclude(type__in=Organization.TOWN_TYPES), lambda org: org.path
+    )
+    brands = _by_town(
+        towns,
+        Brand.objects.filter(kind=Brand.Kind.BRANCH).select_related("organization"),
+        lambda brand: brand.organization.path,
+    )
     categories = list(ActionBranch.Category)
     count = max(len(towns), round(245 * scale))
     branches, rosters, names = [], [], set()
     for n in range(count):
         town = towns[n % len(towns)]
         town_path = str(town.path)
-        in_town = [org for org in organizations if _under(str(org.path), town_path) and org != town] or [town]
-        host = rng.choice(in_town)
+        host = rng.choice(organizations[town_path] or [town])
         category = categories[n % len(categories)]
         name = f"{_short(host)}{rng.choice(CATEGORY_THEMES[category])}行动支部"
         ordinal = 1
@@ -268,8 +306,8 @@ def seed_action_branches(*, scale: float, rng, members) -> None:
             ordinal += 1
             name = f"{name.removesuffix('行动支部').rstrip('0123456789')}{ordinal}行动支部"
         names.add(name)
-        town_brands = [brand for brand in brands if _under(str(brand.organization.path), town_path)]
-        pool = _in_subtree(members, str(host.path))
+        town_brands = brands[town_path]
+        pool = members.in_subtree(str(host.path))
         roster = rng.sample(pool, k=min(len(pool), rng.randint(6, 15)))
         branches.append(
             ActionBranch(
@@ -282,15 +320,15 @@ def seed_action_branches(*, scale: float, rng, members) -> None:
             )
         )
         rosters.append(roster)
-    ActionBranch.objects.bulk_create(branches)
+    bulk_insert(ActionBranch, branches)
     through = ActionBranch.members.through
-    through.objects.bulk_create(
+    bulk_insert(
+        through,
         [
             through(actionbranch_id=branch.pk, member_id=member[0])
             for branch, roster in zip(branches, rosters, strict=True)
             for member in roster
         ],
-        batch_size=5000,
     )
 
 
@@ -302,7 +340,9 @@ def seed_service_log(*, scale: float, rng) -> None:
     today = timezone.localdate()
     users = get_user_model().objects.in_bulk(["admin", "secretary"], field_name="username")
     demo_town = Organization.objects.filter(code=DEMO_SECRETARY_TOWN).values_list("path", flat=True).first()
-    branches = list(ActionBranch.objects.select_related("organization").prefetch_related("members"))
+    member_model = apps.get_model("members", "Member")
+    in_order = Prefetch("members", queryset=member_model.objects.order_by("organization__path", "name", "pk"))
+    branches = list(ActionBranch.objects.select_related("organization").prefetch_related(in_order))
     actions, crews = [], []
     for branch in branches:
         recorder = (
@@ -344,15 +384,15 @@ def seed_service_log(*, scale: float, rng) -> None:
             of_year, _allot(round(total * scale), [rng.randint(2, 12) for _ in of_year]), strict=True
         ):
             action.people_served = people
-    ServiceAction.objects.bulk_create(actions, batch_size=2000)
+    bulk_insert(ServiceAction, actions)
     through = ServiceAction.participants.through
-    through.objects.bulk_create(
+    bulk_insert(
+        through,
         [
             through(serviceaction_id=action.pk, member_id=member)
             for action, crew in zip(actions, crews, strict=True)
             for member in crew
         ],
-        batch_size=5000,
     )
 
 
@@ -369,7 +409,7 @@ def seed_projects(*, scale: float, rng, members) -> None:
     milestones, updates = [], []
     for n in range(count):
         organization = hosts[(n * 7) % len(hosts)]
-        pool = _in_subtree(members, str(organization.path))
+        pool = members.in_subtree(str(organization.path))
         started_on = date(today.year, rng.randint(1, 3), rng.randint(1, 28))
         planned_end = date(today.year, 12, 31) if n % 3 else date(today.year + 1, 6, 30)
         project = SecretaryProject.objects.create(
@@ -397,8 +437,8 @@ def seed_projects(*, scale: float, rng, members) -> None:
             percent = max(0, min(100, round(expected * speed)))
             updates.append(ProjectProgress(project=project, reported_on=reported_on, percent=percent))
             reported_on += timedelta(days=30)
-    ProjectMilestone.objects.bulk_create(milestones)
-    ProjectProgress.objects.bulk_create(updates)
+    bulk_insert(ProjectMilestone, milestones)
+    bulk_insert(ProjectProgress, updates)
 
 
 def seed_instructors(*, scale: float, rng, members) -> None:
@@ -421,7 +461,11 @@ def seed_instructors(*, scale: float, rng, members) -> None:
     instructors, assignments = [], []
     for role, full, level, qualifications in plan:
         for _ in range(max(2, round(full * scale))):
-            member = rng.choice(members) if members and role != Instructor.Role.SPECIAL and rng.random() < 0.5 else None
+            member = (
+                rng.choice(members.members)
+                if members and role != Instructor.Role.SPECIAL and rng.random() < 0.5
+                else None
+            )
             instructor = Instructor(
                 name=member[1] if member else rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
                 role=role,
@@ -444,22 +488,24 @@ def seed_instructors(*, scale: float, rng, members) -> None:
                         note="指导基层党组织标准化规范化建设",
                     )
                 )
-    Instructor.objects.bulk_create(instructors)
-    InstructorAssignment.objects.bulk_create(
-        [assignment for assignment in assignments if assignment.end is None or assignment.end >= assignment.start]
+    bulk_insert(Instructor, instructors)
+    bulk_insert(
+        InstructorAssignment,
+        [assignment for assignment in assignments if assignment.end is None or assignment.end >= assignment.start],
     )
 
 
 def seed_late(*, scale: float, rng, log) -> None:
-    members = _members_by_path()
+    members = _Roster()
     seed_brands(scale=scale, rng=rng)
     seed_action_branches(scale=scale, rng=rng, members=members)
     seed_service_log(scale=scale, rng=rng)
-    seed_projects(scale=scale, rng=rng, members=members)
-    seed_instructors(scale=scale, rng=rng, members=members)
     this_year = ServiceAction.objects.filter(served_on__year=timezone.localdate().year)
     log(
-        f"行动支部：{ActionBranch.objects.count()} 个，本年服务 {this_year.count()} 次、"
-        f"{this_year.aggregate(total=Sum('people_served'))['total'] or 0} 人次；"
-        f"书记项目 {SecretaryProject.objects.count()} 个；指导员 {Instructor.objects.count()} 名"
+        f"行动支部：{ActionBranch.objects.count():,} 个，品牌 {Brand.objects.count():,} 个，"
+        f"服务记录 {ServiceAction.objects.count():,} 条（本年 {this_year.count():,} 次、"
+        f"{this_year.aggregate(total=Sum('people_served'))['total'] or 0:,} 人次）"
     )
+    seed_projects(scale=scale, rng=rng, members=members)
+    seed_instructors(scale=scale, rng=rng, members=members)
+    log(f"书记项目 {SecretaryProject.objects.count():,} 个；指导员 {Instructor.objects.count():,} 名")

@@ -30,6 +30,7 @@ from cadres.models import (
 )
 from members.models import Member
 from xiangcheng.models import Target
+from xiangcheng.seeding import bulk_insert
 
 PLAN_START, PLAN_END = date(2025, 1, 1), date(2027, 12, 31)
 # (name, cohort year, value, pace factor of the demo: above 1 is ahead, below 0.85 far behind)
@@ -342,7 +343,7 @@ def seed(*, scale: float, rng, log) -> None:
             cadre_type=cadre.cadre_type,
             source=cadre.source,
         )
-    Cadre.objects.bulk_create([c.row for c in planned], batch_size=1000)
+    bulk_insert(Cadre, [c.row for c in planned])
 
     records = {model: [] for model in (RankChange, EducationRecord, PostRecord, AnnualEvaluation, Award, GrowthNote)}
     for cadre in planned:
@@ -424,13 +425,13 @@ def seed(*, scale: float, rng, log) -> None:
                     )
                 )
     for model, rows in records.items():
-        model.objects.bulk_create(rows, batch_size=2000)
+        bulk_insert(model, rows)
 
-    PracticePosting.objects.bulk_create(_postings(rng, planned, scale, today), batch_size=1000)
+    bulk_insert(PracticePosting, _postings(rng, planned, scale, today))
     _seed_training(rng, planned, scale, today)
     _seed_assessments(rng, planned, today)
     _seed_reserve(rng, planned, today)
-    log(f"干部：{len(planned)} 名，职级变动 {len(records[RankChange])} 条，含完整成长档案")
+    log(f"干部：{len(planned):,} 名，职级变动 {len(records[RankChange]):,} 条，含完整成长档案")
 
 
 def _seed_training(rng, planned, scale: float, today: date) -> None:
@@ -447,7 +448,7 @@ def _seed_training(rng, planned, scale: float, today: date) -> None:
             participations.append(
                 TrainingParticipation(training_class=training_class, cadre=cadre.row, completion=completion)
             )
-    TrainingParticipation.objects.bulk_create(participations, batch_size=1000)
+    bulk_insert(TrainingParticipation, participations)
 
 
 def _seed_assessments(rng, planned, today: date) -> None:
@@ -462,14 +463,14 @@ def _seed_assessments(rng, planned, today: date) -> None:
                 assessments.append(
                     Assessment(cadre=cadre.row, round=round_name, assessed_on=on, assessor="区委组织部干部科")
                 )
-    Assessment.objects.bulk_create(assessments, batch_size=1000)
-    AssessmentScore.objects.bulk_create(
+    bulk_insert(Assessment, assessments)
+    bulk_insert(
+        AssessmentScore,
         [
             AssessmentScore(assessment=assessment, dimension=dimension, score=rng.randint(62, 98))
             for assessment in assessments
             for dimension in dimensions
         ],
-        batch_size=5000,
     )
 
 
@@ -492,4 +493,4 @@ def _seed_reserve(rng, planned, today: date) -> None:
         entries.append(
             ReserveEntry(cadre=cadre.row, category=category, entered_on=entered, status=status, status_on=status_on)
         )
-    ReserveEntry.objects.bulk_create(entries, batch_size=1000)
+    bulk_insert(ReserveEntry, entries)

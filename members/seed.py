@@ -23,6 +23,7 @@ from members.models import (
 from talent.models import SupportRequest, Talent, TalentProject
 from talent.seed import GIVEN, SURNAMES
 from xiangcheng.periods import quarter_period
+from xiangcheng.seeding import bulk_insert
 
 CHECK_ITEMS = [
     ("班子建设", 20),
@@ -71,12 +72,14 @@ def seed(*, scale: float, rng, log) -> None:
     generals = list(Organization.objects.filter(type=Organization.Type.GENERAL_BRANCH))
     members = _seed_members(rng, branches, round(25_000 * scale), today)
     households = _seed_households(rng, generals, max(20, round(3_000 * scale)), today)
-    _seed_transfers(rng, members, branches, today)
+    moves = _seed_transfers(rng, members, branches, today)
+    log(f"党员 {len(members):,} 名（本年转接 {moves:,} 名），困难家庭 {len(households):,} 户")
     pledges = _seed_pledges(rng, members, year, today)
-    _seed_fulfilments(rng, pledges, today)
-    _seed_pairings_and_visits(rng, members, households, year, today)
-    _seed_health_checks(rng, branches, year, today)
-    log(f"党员 {len(members)} 名，困难家庭 {len(households)} 户，{year} 年承诺 {len(pledges)} 份。")
+    fulfilments = _seed_fulfilments(rng, pledges, today)
+    log(f"{year} 年承诺 {len(pledges):,} 份，履诺记录 {fulfilments:,} 条")
+    pairings, visits = _seed_pairings_and_visits(rng, members, households, year, today)
+    checks = _seed_health_checks(rng, branches, year, today)
+    log(f"结对帮扶 {pairings:,} 对，走访 {visits:,} 次；党建体检 {checks:,} 次")
 
 
 def _seed_members(rng, branches, count, today):
@@ -113,7 +116,7 @@ def _seed_members(rng, branches, count, today):
                 status_on=_day_in(rng, date(today.year, 1, 1), today) if roll > 0.997 else None,
             )
         )
-    return Member.objects.bulk_create(members, batch_size=2000)
+    return bulk_insert(Member, members)
 
 
 def _seed_households(rng, generals, count, today):
@@ -140,7 +143,7 @@ def _seed_households(rng, generals, count, today):
                 status_on=_day_in(rng, date(today.year, 1, 1), today) if lifted else None,
             )
         )
-    return Household.objects.bulk_create(households, batch_size=2000)
+    return bulk_insert(Household, households)
 
 
 def _seed_transfers(rng, members, branches, today):
@@ -159,8 +162,9 @@ def _seed_transfers(rng, members, branches, today):
             )
         )
         member.organization = target
-    MemberTransfer.objects.bulk_create(moves)
+    bulk_insert(MemberTransfer, moves)
     Member.objects.bulk_update([move.member for move in moves], ["organization"], batch_size=2000)
+    return len(moves)
 
 
 def _seed_pledges(rng, members, year, today):
@@ -176,7 +180,7 @@ def _seed_pledges(rng, members, year, today):
         for member in members
         if member.status == Member.Status.ON_ROLL and rng.random() < 0.96
     ]
-    return Pledge.objects.bulk_create(pledges, batch_size=2000)
+    return bulk_insert(Pledge, pledges)
 
 
 def _town(path) -> str:
@@ -193,14 +197,17 @@ def _by_town(rows):
 
 def _seed_fulfilments(rng, pledges, today):
     # A member serves the talents their own town answers for, so their secretary can open them.
-    talents = _by_town(Talent.objects.values_list("organization__path", "pk"))
+    # Explicit orders (ties broken by key), so the same rows are drawn every time.
+    talents = _by_town(Talent.objects.order_by("-introduced_on", "name", "pk").values_list("organization__path", "pk"))
     requests = _by_town(
         (path, (pk, talent))
-        for pk, talent, path in SupportRequest.objects.values_list("pk", "talent_id", "talent__organization__path")
+        for pk, talent, path in SupportRequest.objects.order_by("pk").values_list(
+            "pk", "talent_id", "talent__organization__path"
+        )
     )
     projects = _by_town(
         (path, (project, talent))
-        for project, talent, path in TalentProject.talents.through.objects.values_list(
+        for project, talent, path in TalentProject.talents.through.objects.order_by("pk").values_list(
             "talentproject_id", "talent_id", "talent__organization__path"
         )
     )
@@ -231,7 +238,8 @@ def _seed_fulfilments(rng, pledges, today):
             else:
                 continue
             records.append(record)
-    Fulfilment.objects.bulk_create(records, batch_size=5000)
+    bulk_insert(Fulfilment, records)
+    return len(records)
 
 
 def _seed_pairings_and_visits(rng, members, households, year, today):
@@ -264,7 +272,7 @@ def _seed_pairings_and_visits(rng, members, households, year, today):
     for household in open_households:
         if household.pk not in paired and ordinary:
             pairings.append(Pairing(member=rng.choice(ordinary), household=household, year=year))
-    pairings = Pairing.objects.bulk_create(pairings, batch_size=2000, ignore_conflicts=False)
+    pairings = bulk_insert(Pairing, pairings)
 
     by_pk = {h.pk: h for h in households}
     visits = []
@@ -279,7 +287,8 @@ def _seed_pairings_and_visits(rng, members, households, year, today):
                 visits.append(
                     Visit(pairing=pairing, visited_on=_day_in(rng, span.start, end), action=rng.choice(VISIT_ACTIONS))
                 )
-    Visit.objects.bulk_create(visits, batch_size=5000)
+    bulk_insert(Visit, visits)
+    return len(pairings), len(visits)
 
 
 def _seed_health_checks(rng, branches, year, today):
@@ -299,7 +308,7 @@ def _seed_health_checks(rng, branches, year, today):
             result=rng.choice(HealthCheck.Result.values),
         )
         checks.append(check)
-    HealthCheck.objects.bulk_create(checks)
+    bulk_insert(HealthCheck, checks)
     for check in checks:
         for item in items:
             ratio = rng.uniform(0.6, 1)
@@ -307,4 +316,5 @@ def _seed_health_checks(rng, branches, year, today):
             scores.append(
                 HealthCheckScore(health_check=check, item=item, verdict=verdict, score=round(item.max_score * ratio, 1))
             )
-    HealthCheckScore.objects.bulk_create(scores)
+    bulk_insert(HealthCheckScore, scores)
+    return len(checks)

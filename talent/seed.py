@@ -21,6 +21,7 @@ from talent.models import (
     Zone,
 )
 from xiangcheng.models import Target
+from xiangcheng.seeding import bulk_insert
 
 INDUSTRIES = ["先进材料", "汽车及零部件", "智能装备制造", "大数据", "区块链"]
 ZONES = ["相城经济技术开发区", "苏州高铁新城", "阳澄湖生态旅游度假区", "相城高新区", "漕湖产业园"]
@@ -80,7 +81,7 @@ def seed(*, scale: float, rng, log) -> None:
     for year in (2018, 2019, 2020):
         for i, brand in enumerate(brands):
             events.append(
-                RecruitmentEvent.objects.create(
+                RecruitmentEvent(
                     name=f"{year}年{brand.name}",
                     brand=brand,
                     held_on=date(year, 3 + i * 3, 15),
@@ -88,6 +89,7 @@ def seed(*, scale: float, rng, log) -> None:
                     participants=rng.randint(80, 600),
                 )
             )
+    bulk_insert(RecruitmentEvent, events)
 
     total = max(10, round(3000 * scale))
     talents = []
@@ -116,7 +118,7 @@ def seed(*, scale: float, rng, log) -> None:
                 source_event=rng.choice(events) if n % 3 == 0 else None,
             )
         )
-    Talent.objects.bulk_create(talents, batch_size=1000)
+    bulk_insert(Talent, talents)
 
     awards = []
     for talent in talents:
@@ -134,10 +136,11 @@ def seed(*, scale: float, rng, log) -> None:
             awards.append(
                 TalentHonour(talent=talent, honour=honours["阳澄湖人才计划"], awarded_on=talent.introduced_on)
             )
-    TalentHonour.objects.bulk_create(awards, batch_size=1000)
+    bulk_insert(TalentHonour, awards)
 
     overseas = [talent for talent in talents if talent.is_overseas]
-    OverseasPlacement.objects.bulk_create(
+    bulk_insert(
+        OverseasPlacement,
         [
             OverseasPlacement(
                 talent=talent,
@@ -146,13 +149,14 @@ def seed(*, scale: float, rng, log) -> None:
                 start=talent.introduced_on,
             )
             for talent in overseas
-        ]
+        ],
     )
 
+    projects, leads, stage_changes = [], [], []
     for n in range(max(3, total // 10)):
         lead = talents[(n * 7) % total]
         approved = Decimal(rng.choice([0, 500000, 1000000, 3000000, 5000000, 20000000]))
-        project = TalentProject.objects.create(
+        project = TalentProject(
             title=f"{lead.employer.removeprefix('苏州').removesuffix('有限公司')}项目{n + 1}",
             enterprise=lead.employer,
             organization=lead.organization,
@@ -162,16 +166,26 @@ def seed(*, scale: float, rng, log) -> None:
             approved=approved,
             disbursed=approved * Decimal(rng.choice(["0", "0.5", "1"])),
         )
-        project.talents.add(lead)
+        projects.append(project)
+        leads.append(lead)
         stages = ["signed", "landed", "producing"][: rng.randint(1, 3)]
-        ProjectStageChange.objects.bulk_create(
-            [
-                ProjectStageChange(project=project, stage=stage, changed_on=lead.introduced_on + timedelta(days=90 * i))
-                for i, stage in enumerate(stages)
-            ]
-        )
+        stage_changes += [
+            ProjectStageChange(project=project, stage=stage, changed_on=lead.introduced_on + timedelta(days=90 * i))
+            for i, stage in enumerate(stages)
+        ]
+    bulk_insert(TalentProject, projects)
+    through = TalentProject.talents.through
+    bulk_insert(
+        through,
+        [
+            through(talentproject_id=project.pk, talent_id=lead.pk)
+            for project, lead in zip(projects, leads, strict=True)
+        ],
+    )
+    bulk_insert(ProjectStageChange, stage_changes)
 
-    SupportRequest.objects.bulk_create(
+    bulk_insert(
+        SupportRequest,
         [
             SupportRequest(
                 talent=talent,
@@ -181,6 +195,6 @@ def seed(*, scale: float, rng, log) -> None:
                 solved_by=rng.choice(["区人才办", "区教育局", "区住建局"]),
             )
             for talent in rng.sample(talents, k=max(1, total // 6))
-        ]
+        ],
     )
-    log(f"人才：{total} 名，项目 {TalentProject.objects.count()} 个")
+    log(f"人才：{total:,} 名，项目 {len(projects):,} 个")

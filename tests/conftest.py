@@ -1,12 +1,96 @@
+import hashlib
 import os
 import shutil
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import DatabaseError
 
 from branches.models import Organization
 from tests.factories import OrganizationFactory
+from xiangcheng import localdb
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# A statement running this long fails its test with the database's own error, well before the
+# per-test time limit (pyproject.toml): that limit cannot interrupt a query the server is running.
+STATEMENT_TIMEOUT = "120s"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_createdb):
+    """The test database, copied from a template database when the schema is unchanged.
+
+    Migrating from zero takes a minute; the first run keeps its freshly migrated test database as
+    a template named after the schema's inputs and the server's version
+    (`localdb.schema_key`), and later runs copy it (`CREATE DATABASE … TEMPLATE`) in a second.
+    On the throwaway embedded server the template lives in the saved data folder
+    (`localdb.save_throwaway_server`); on a DATABASE_URL server, on that server. `--create-db`
+    migrates anew.
+    """
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        template = _template_name(connection)
+        if not django_db_createdb and _database_exists(connection, template):
+            old_name = connection.settings_dict["NAME"]
+            test_name = connection.creation._get_test_db_name()
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"')
+                cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
+            connection.close()
+            django_settings.DATABASES[connection.alias]["NAME"] = test_name
+            connection.settings_dict["NAME"] = test_name
+            databases = [(connection, old_name, True)]
+        else:
+            databases = setup_databases(
+                verbosity=verbosity, interactive=False, aliases={connection.alias}, serialized_aliases=set()
+            )
+            _keep_as_template(connection, template)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET statement_timeout = %s', [STATEMENT_TIMEOUT]
+            )
+        connection.close()
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(databases, verbosity=verbosity)
+
+
+def _template_name(connection) -> str:
+    key = localdb.schema_key(django_settings.BASE_DIR)
+    version = hashlib.sha256(f"{key}:{connection.pg_version}".encode()).hexdigest()[:12]
+    return f"{connection.creation._get_test_db_name()}_tpl_{version}"
+
+
+def _database_exists(connection, name: str) -> bool:
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+def _keep_as_template(connection, template: str) -> None:
+    """Copy the just-migrated test database to `template` (and drop older templates of it)."""
+    test_name = connection.settings_dict["NAME"]
+    connection.close()
+    try:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{test_name}"')
+            # Nobody works in a template; a session in it would stop it being copied.
+            cursor.execute(f'ALTER DATABASE "{template}" WITH ALLOW_CONNECTIONS false')
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                [f"{test_name}\\_tpl\\_%", template],
+            )
+            for (stale,) in cursor.fetchall():
+                cursor.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+    except DatabaseError:
+        # Another run made it first, or is connected to its test database: next time, then.
+        return
+    # CI starts from a fresh clone every time: a saved data folder would never be read there.
+    if os.environ.get("CI") != "true":
+        localdb.save_throwaway_server()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,74 @@
+"""The demo seed writes its rows in bulk: each row still has its creation event in the audit trail,
+under one context naming the seed; a second run is skipped; the tables are analysed."""
+
+import io
+
+import pghistory.models
+import pghistory.trigger
+import pgtrigger
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from branches.models import Organization
+from members.models import Member, MemberTransfer
+from tests import clock
+from xiangcheng.audit import history_of
+from xiangcheng.seeding import SEED_CONTEXT
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
+
+
+def creation_triggers():
+    return [
+        (model, trigger)
+        for model, trigger in pgtrigger.registered()
+        if isinstance(trigger, pghistory.trigger.Event) and trigger.operation == pgtrigger.Insert
+    ]
+
+
+def test_seed_demo_records_one_creation_event_per_row_under_the_seed_context(db):
+    call_command("seed_demo", scale=0.02, stdout=io.StringIO())
+
+    for model, trigger in creation_triggers():
+        events = trigger.event_model.objects.filter(pgh_label=trigger.label)
+        assert events.count() == model.objects.count(), model._meta.label
+        if hasattr(trigger.event_model, "pgh_obj"):
+            assert events.values("pgh_obj").distinct().count() == model.objects.count(), model._meta.label
+    contexts = pghistory.models.Context.objects.all()
+    assert [context.metadata for context in contexts] == [SEED_CONTEXT]
+
+
+def test_seeded_member_history_shows_creation_before_transfer(db):
+    call_command("seed_demo", scale=0.02, stdout=io.StringIO())
+    moved = MemberTransfer.objects.select_related("member", "from_organization").first()
+    assert moved is not None
+
+    history = history_of(moved.member)
+
+    assert [row["label"] for row in reversed(history)] == ["新增", "修改"]
+    first = pghistory.models.Events.objects.tracks(moved.member).order_by("pgh_id").first()
+    assert first.pgh_data["organization_id"] == moved.from_organization_id
+
+
+def test_seed_demo_is_skipped_when_a_tree_exists(db):
+    Organization.objects.add_root(instance=Organization(code="X", name="已有组织", type=Organization.Type.DISTRICT))
+    out = io.StringIO()
+
+    call_command("seed_demo", scale=0.02, stdout=out)
+
+    assert "跳过" in out.getvalue()
+    assert Organization.objects.count() == 1
+    assert not Member.objects.exists()
+
+
+def test_seed_demo_analyzes_the_tables_it_filled(db):
+    call_command("seed_demo", scale=0.02, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Member._meta.db_table])
+        (estimate,) = cursor.fetchone()
+    assert estimate == pytest.approx(Member.objects.count(), rel=0.1)

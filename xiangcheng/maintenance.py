@@ -1,0 +1,21 @@
+"""Database upkeep after large writes."""
+
+from django.apps import apps
+from django.db import connection, models
+
+
+def analyze(*tables: type[models.Model]) -> None:
+    """Refresh the planner's statistics of these models' tables (every model's when none are
+    given).
+
+    Autovacuum analyses a table some time after it changed; until then the planner believes a
+    table filled by a seed or a large import to be as small as it was, and picks nested loops
+    over tables of hundreds of thousands of rows. Run this at the end of such a write.
+    """
+    if not tables:
+        tables = apps.get_models(include_auto_created=True)
+    with connection.cursor() as cursor:
+        # Tables only: some models read views (pghistory's aggregate of every event table).
+        existing = set(connection.introspection.table_names(cursor))
+        names = sorted({model._meta.db_table for model in tables} & existing)
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(name) for name in names))
