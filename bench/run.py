@@ -295,13 +295,14 @@ def phase_import(url: str, rows: int) -> dict:
 # --- The orchestration -----------------------------------------------------------------------
 
 
-def admin_connection():
+def admin_connection(dbname: str = "postgres"):
+    """An autocommit connection to the portal's server, to the maintenance database unless told."""
     import psycopg2
     from django.db import connection
 
     db = connection.settings_dict
     conn = psycopg2.connect(
-        dbname="postgres",
+        dbname=dbname,
         user=db["USER"],
         password=db.get("PASSWORD") or None,
         host=db["HOST"],

@@ -1,0 +1,390 @@
+"""How the dashboard, the reports and the biggest lists grow with the district: the same pages on
+two demo districts ten times apart (`seed_demo --scale 0.2` and `--scale 2` by default), for
+district staff (`admin`) and a subdistrict secretary (`secretary`).
+
+    make bench-scale                                # or make bench, which runs both benches
+    .venv/bin/python bench/scale.py --small 0.02 --large 0.2 --rounds 3 --keep
+
+Pages: the dashboard, the quarterly report of this quarter, pledge completion, data quality, and
+the four lists with the most rows at scale 1 (fulfilments, members, pledges, visits), each as its
+first page, filtered as a report's link filters it (the secretary's subdistrict, and a status or
+this year) and searched by a name.
+
+Each district is a database of its own on the portal's server (`xiangcheng_bench_small`,
+`xiangcheng_bench_large`), migrated, seeded and vacuumed. One process per database serves the
+requests through Django's test client (logged in with `force_login`, DEBUG off, queries counted
+with `CaptureQueriesContext`); the two take turns, small then large, page by page, so a busy
+machine slows both alike. A page's first request in each process only warms it up; its time is
+the median of the rounds after. The table is printed and the figures written to
+var/bench/scale.json.
+
+Without `--keep` both databases are dropped at the end. A database left by `--keep` is used again
+when it was seeded at the same scale with the same migrations (noted in the database's comment),
+since seeding scale 2 takes minutes; otherwise it is dropped and seeded anew.
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+# bench/ is the script's directory, so the export bench's helpers import by module name.
+from run import ROOT, admin_connection, database_url, setup_django
+
+DATABASES = {"small": "xiangcheng_bench_small", "large": "xiangcheng_bench_large"}
+USERS = {"admin": "组织部", "secretary": "街道书记"}
+SEARCH = "王伟"
+
+# (key, title, path and query); {year}, {quarter} and {town} are filled in by the worker.
+PAGES = [
+    ("dashboard", "仪表盘", "/admin/"),
+    ("quarterly", "季度报表", "/admin/reports/quarterly/?year={year}&quarter={quarter}"),
+    ("completion", "承诺完成情况", "/admin/members/pledge/completion/"),
+    ("quality", "数据质量", "/admin/reports/quality/"),
+]
+# The lists with the most rows at scale 1 (about 108,000 fulfilments, 25,000 members, 24,000
+# pledges, 19,500 visits; the service log comes next with 11,000): model, and the filter a
+# dashboard or report link puts on it.
+CHANGELISTS = [
+    ("members.Fulfilment", "org={town}&done_on__year={year}"),
+    ("members.Member", "org={town}&status__exact=on_roll"),
+    ("members.Pledge", "org={town}&year__exact={year}&unfulfilled=any"),
+    ("members.Visit", "org={town}&visited_on__year={year}"),
+]
+VARIANTS = [("first", "首页"), ("filtered", "筛选"), ("search", "搜索")]
+
+
+# --- The worker: one process per database, answering requests on stdin ------------------------
+
+
+def worker_pages() -> list[dict]:
+    """Every page measured, with its address in this database."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from django.utils import timezone
+    from django.utils.http import urlencode
+
+    from branches.models import Organization
+
+    today = timezone.localdate()
+    secretary = get_user_model().objects.get(username="secretary")
+    town = Organization.objects.visible_to(secretary).towns().order_by("path").first()
+    fill = {"year": today.year, "quarter": (today.month - 1) // 3 + 1, "town": town.code}
+    pages = [{"key": key, "title": title, "url": url.format(**fill)} for key, title, url in PAGES]
+    for label, filters in CHANGELISTS:
+        model = apps.get_model(label)
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        queries = {"first": "", "filtered": filters.format(**fill), "search": urlencode({"q": SEARCH})}
+        for variant, name in VARIANTS:
+            query = queries[variant]
+            pages.append(
+                {
+                    "key": f"{model._meta.model_name}_{variant}",
+                    "title": f"{model._meta.verbose_name}·{name}",
+                    "url": f"{url}?{query}" if query else url,
+                    "model": label,
+                }
+            )
+    return pages
+
+
+def worker_counts() -> dict:
+    from django.apps import apps
+
+    labels = ["branches.Organization", *(label for label, _ in CHANGELISTS), "branches.ServiceAction"]
+    return {label: apps.get_model(label).objects.count() for label in labels}
+
+
+def serve(protocol) -> None:
+    """Answer each request line {"user", "page"} with a line {"ms", "queries", "sql_ms"}."""
+    setup_django()
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    # DEBUG is off (from the environment), but nothing was collected for the hashed static names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    pages = {page["key"]: page for page in worker_pages()}
+    clients = {}
+    for username in USERS:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username=username))
+        clients[username] = client
+
+    def send(message):
+        protocol.write(json.dumps(message, ensure_ascii=False) + "\n")
+        protocol.flush()
+
+    send({"pages": list(pages.values()), "counts": worker_counts()})
+    for line in sys.stdin:
+        request = json.loads(line)
+        url = pages[request["page"]]["url"]
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            # Over HTTPS, as production serves it (DEBUG off redirects plain HTTP).
+            response = clients[request["user"]].get(url, secure=True)
+            elapsed = time.perf_counter() - started
+        if response.status_code != 200:
+            sys.exit(f"{request['user']} {url}: HTTP {response.status_code}")
+        send(
+            {
+                "ms": elapsed * 1000,
+                "queries": len(queries),
+                "sql_ms": sum(float(query["time"]) for query in queries.captured_queries) * 1000,
+            }
+        )
+
+
+class Worker:
+    """A worker process on one database."""
+
+    def __init__(self, url: str):
+        self.log = tempfile.TemporaryFile(mode="w+")
+        environment = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "xiangcheng.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "testserver",
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--worker"],
+            env=environment,
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            text=True,
+        )
+        self.hello = self.receive()
+
+    def receive(self) -> dict:
+        line = self.process.stdout.readline()
+        if not line:
+            self.process.wait()
+            self.log.seek(0)
+            sys.exit(f"基准测试进程出错：\n{self.log.read()}")
+        return json.loads(line)
+
+    def get(self, user: str, page: str) -> dict:
+        self.process.stdin.write(json.dumps({"user": user, "page": page}) + "\n")
+        self.process.stdin.flush()
+        return self.receive()
+
+    def close(self):
+        if self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        self.log.close()
+
+
+# --- The databases ---------------------------------------------------------------------------
+
+
+def migrations_fingerprint() -> str:
+    """A digest of every migration file the apps have: a database migrated from other files is
+    seeded anew."""
+    from django.db.migrations.loader import MigrationLoader
+
+    digest = hashlib.sha256()
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+    for key, migration in sorted(loader.disk_migrations.items()):
+        digest.update(repr(key).encode())
+        digest.update(Path(sys.modules[migration.__module__].__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def marker(cursor, name: str) -> dict | None:
+    """What the database was seeded with (its comment), None when it does not exist."""
+    cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    try:
+        return json.loads(row[0] or "{}")
+    except ValueError:
+        return {}
+
+
+def prepare(conn, name: str, scale: float, fingerprint: str) -> None:
+    """The database seeded at `scale` with the current migrations, reused when it already is."""
+    wanted = {"scale": scale, "migrations": fingerprint}
+    with conn.cursor() as cursor:
+        found = marker(cursor, name)
+        if found == wanted:
+            print(f"沿用数据库 {name}（规模 {scale:g}）", flush=True)
+            return
+        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        cursor.execute(f"CREATE DATABASE {name}")
+    environment = {**os.environ, "DATABASE_URL": database_url(name)}
+    started = time.perf_counter()
+    print(f"数据库 {name}：迁移并生成演示数据（规模 {scale:g}）…", flush=True)
+    for command in (["migrate", "--no-input", "-v0"], ["seed_demo", "--scale", str(scale)]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=environment, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            sys.exit(f"{' '.join(command)} 失败：\n{result.stdout}\n{result.stderr}")
+    seeded = time.perf_counter() - started
+    bench = admin_connection(name)
+    with bench.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    bench.close()
+    with conn.cursor() as cursor:
+        cursor.execute(f"COMMENT ON DATABASE {name} IS %s", [json.dumps(wanted)])
+    print(f"数据库 {name} 已就绪：迁移与生成 {seeded:.0f} s", flush=True)
+
+
+# --- The report ------------------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def cell(text: str, size: int, right: bool = False) -> str:
+    padding = " " * max(0, size - width(text))
+    return padding + text if right else text + padding
+
+
+def table(results: list[dict], scales: dict) -> str:
+    small, large = f"小库 ms（{scales['small']:g}）", f"大库 ms（{scales['large']:g}）"
+    headings = ["页面", "用户", small, large, "增长", "查询数 小/大"]
+    rows = [
+        [
+            result["title"],
+            USERS[result["user"]],
+            f"{result['small']['ms']:.0f}",
+            f"{result['large']['ms']:.0f}",
+            f"{result['growth']:.2f}×",
+            f"{result['small']['queries']} / {result['large']['queries']}",
+        ]
+        for result in results
+    ]
+    sizes = [max(width(row[column]) for row in [headings, *rows]) for column in range(len(headings))]
+    lines = []
+    for row in [headings, *rows]:
+        lines.append("  ".join(cell(text, sizes[column], right=column >= 2) for column, text in enumerate(row)))
+    lines.insert(1, "  ".join("-" * size for size in sizes))
+    return "\n".join(lines)
+
+
+def summary(runs: list[dict]) -> dict:
+    queries = sorted({run["queries"] for run in runs})
+    return {
+        "ms": statistics.median(run["ms"] for run in runs),
+        "sql_ms": statistics.median(run["sql_ms"] for run in runs),
+        "queries": queries[-1],
+        # More than one count means the page's queries depend on something besides the data.
+        "query_counts": queries,
+        "runs_ms": [round(run["ms"], 1) for run in runs],
+    }
+
+
+def measure(workers: dict, rounds: int) -> list[dict]:
+    pages = workers["small"].hello["pages"]
+    results = []
+    for user in USERS:
+        for page in pages:
+            runs = {size: [] for size in workers}
+            for worker in workers.values():
+                worker.get(user, page["key"])  # Warm-up: templates, caches, the session.
+            for _ in range(rounds):
+                for size, worker in workers.items():
+                    runs[size].append(worker.get(user, page["key"]))
+            small, large = summary(runs["small"]), summary(runs["large"])
+            results.append(
+                {
+                    "key": page["key"],
+                    "title": page["title"],
+                    "url": page["url"],
+                    "user": user,
+                    "small": small,
+                    "large": large,
+                    "growth": large["ms"] / small["ms"] if small["ms"] else 0,
+                }
+            )
+            print(
+                f"  {USERS[user]} {page['title']}：{small['ms']:.0f} → {large['ms']:.0f} ms，"
+                f"查询 {small['queries']} → {large['queries']}",
+                flush=True,
+            )
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description="仪表盘、报表与大列表随数据规模增长的性能基准（小库与大库对比）。")
+    parser.add_argument("--small", type=float, default=0.2, help="小库的演示数据规模（默认 0.2）")
+    parser.add_argument("--large", type=float, default=2.0, help="大库的演示数据规模（默认 2）")
+    parser.add_argument("--rounds", type=int, default=5, help="每个页面计时的轮数，取中位数（默认 5）")
+    parser.add_argument("--keep", action="store_true", help="保留两个基准测试数据库，下次规模与迁移相同则直接沿用")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:
+        # The protocol owns stdout; anything printed along the way goes to the log.
+        protocol, sys.stdout = sys.stdout, sys.stderr
+        serve(protocol)
+        return
+
+    setup_django()
+    scales = {"small": args.small, "large": args.large}
+    fingerprint = migrations_fingerprint()
+    conn = admin_connection()
+    workers = {}
+    try:
+        for size, name in DATABASES.items():
+            prepare(conn, name, scales[size], fingerprint)
+        for size, name in DATABASES.items():
+            workers[size] = Worker(database_url(name))
+        counts = {size: worker.hello["counts"] for size, worker in workers.items()}
+        for label, small in counts["small"].items():
+            large = counts["large"][label]
+            print(f"{label}：{small:,} → {large:,} 行（{large / small if small else 0:.1f}×）")
+        print(f"计时：每页预热 1 次，小库、大库轮流各 {args.rounds} 次，取中位数", flush=True)
+        results = measure(workers, args.rounds)
+        print()
+        print(table(results, scales))
+        out = ROOT / "var" / "bench"
+        out.mkdir(parents=True, exist_ok=True)
+        path = out / "scale.json"
+        figures = {
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "scales": scales,
+            "rounds": args.rounds,
+            "search": SEARCH,
+            "counts": counts,
+            "pages": results,
+        }
+        path.write_text(json.dumps(figures, ensure_ascii=False, indent=2))
+        print(f"\n数据已写入 {path.relative_to(ROOT)}")
+    finally:
+        for worker in workers.values():
+            worker.close()
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            with conn.cursor() as cursor:
+                for name in DATABASES.values():
+                    cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.close()
+
+
+if __name__ == "__main__":
+    main()
