@@ -200,9 +200,10 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        # Correlated counts per row, computed for the page shown only; the member is named in
-        # every row and autocomplete label.
-        return super().get_queryset(request).select_related("member").with_progress()
+        # Correlated counts per row, computed for the page shown only; the member and their
+        # organization are named in every row and autocomplete label (a select_related here
+        # replaces list_select_related, so it names both).
+        return super().get_queryset(request).select_related("member__organization").with_progress()
 
     def get_urls(self):
         completion = self.admin_site.admin_view(self.completion_view)
