@@ -35,10 +35,14 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
+from xiangcheng.maintenance import analyze
 from xiangcheng.models import ImportUpload
 from xiangcheng.progress import REPORT_EVERY, Progress
 from xiangcheng.scoping import can_see_full_numbers, visible
 from xiangcheng.validators import MASKS
+
+# An import writing at least this many rows refreshes the table's planner statistics.
+ANALYZE_AFTER_ROWS = 1_000
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 30_000
@@ -647,6 +651,13 @@ class ScopedResource(resources.ModelResource):
             row_result.errors.append(self.get_error_result_class()(error, row=row, number=kwargs["row_number"]))
         self._report_row(row_result, kwargs)
         return row_result
+
+    def after_import(self, dataset, result, **kwargs):
+        """A large write ends with fresh planner statistics (xiangcheng/maintenance.py): until
+        autovacuum comes by, PostgreSQL would plan the next pages for the table it knew before."""
+        super().after_import(dataset, result, **kwargs)
+        if self._written >= ANALYZE_AFTER_ROWS:
+            analyze(self._meta.model)
 
     def _report_row(self, row_result, kwargs) -> None:
         number, total = kwargs["row_number"], self._total_rows

@@ -93,3 +93,22 @@ def test_unchanged_rows_are_skipped_and_written_rows_audited_with_user_and_file(
     for member, label in [(renamed, "修改"), (created, "新增")]:
         event = history_of(member)[0]
         assert (event["label"], event["user"], event["import_file"]) == (label, cast["secretary_a"], "名册.csv")
+
+
+def test_a_large_import_leaves_the_planner_knowing_the_rows_a_preview_does_not(cast, as_user, tree, monkeypatch):
+    from django.db import connection
+
+    from xiangcheng import imex
+
+    def planner_rows() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'members_member'::regclass")
+            return cursor.fetchone()[0]
+
+    # Thirty rows stand in for a large file.
+    monkeypatch.setattr(imex, "ANALYZE_AFTER_ROWS", 30)
+    client = as_user(cast["secretary_a"])
+    preview = admin_upload(client, MEMBERS, roster(30))
+    assert planner_rows() <= 0  # the preview's trial insert was rolled back, statistics untouched
+    admin_confirm(client, MEMBERS, preview)
+    assert Member.objects.count() == planner_rows() == 30
