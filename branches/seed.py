@@ -22,6 +22,7 @@ from branches.models import (
     ProjectProgress,
     SecretaryProject,
     ServiceAction,
+    town_of_path,
 )
 from xiangcheng.roles import DISTRICT_STAFF, SECRETARY, sync_roles
 from xiangcheng.seeding import bulk_insert
@@ -201,7 +202,7 @@ def _short(organization: Organization) -> str:
 
 
 def _towns():
-    return list(Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]))
+    return list(Organization.objects.towns())
 
 
 class _Roster:
@@ -239,7 +240,7 @@ def _by_town(towns, rows, path_of) -> dict:
     """{town path: the rows in that town's subtree, in their order}."""
     grouped = {str(town.path): [] for town in towns}
     for row in rows:
-        town = ".".join(str(path_of(row)).split(".")[:2])
+        town = town_of_path(path_of(row))
         if town in grouped:
             grouped[town].append(row)
     return grouped
@@ -400,11 +401,7 @@ def seed_projects(*, scale: float, rng, members) -> None:
     if SecretaryProject.objects.exists():
         return
     today = timezone.localdate()
-    hosts = list(
-        Organization.objects.filter(
-            type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT, Organization.Type.GENERAL_BRANCH]
-        )
-    )
+    hosts = list(Organization.objects.filter(type__in=[*Organization.TOWN_TYPES, Organization.Type.GENERAL_BRANCH]))
     count = min(len(PROJECT_NAMES), max(3, round(18 * scale)))
     milestones, updates = [], []
     for n in range(count):
@@ -448,7 +445,7 @@ def seed_instructors(*, scale: float, rng, members) -> None:
     by_type = {
         kind: list(Organization.objects.filter(type__in=kinds))
         for kind, kinds in {
-            "town": [Organization.Type.TOWN, Organization.Type.SUBDISTRICT],
+            "town": Organization.TOWN_TYPES,
             "general": [Organization.Type.GENERAL_BRANCH],
             "branch": [Organization.Type.BRANCH],
         }.items()

@@ -317,7 +317,7 @@ def seed(*, scale: float, rng, log) -> None:
     if district is None:
         log("干部：没有组织树，跳过。")
         return
-    towns = list(Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]))
+    towns = list(Organization.objects.towns())
     today = timezone.localdate()
     total = max(60, round(3000 * scale))
     planned = _plan_cadres(rng, total, today, (district, towns))

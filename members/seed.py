@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django.utils import timezone
 from stdnum.cn import ric
 
-from branches.models import Organization
+from branches.models import Organization, town_of_path
 from members.models import (
     CheckItem,
     Fulfilment,
@@ -184,7 +184,7 @@ def _seed_pledges(rng, members, year, today):
 
 
 def _town(path) -> str:
-    return ".".join(str(path).split(".")[:2])
+    return town_of_path(path)
 
 
 def _by_town(rows):

@@ -75,7 +75,7 @@ def seed(*, scale: float, rng, log) -> None:
     }
     brands = [RecruitmentBrand.objects.get_or_create(name=name)[0] for name in BRANDS]
     programme, _ = FundingProgramme.objects.get_or_create(name="阳澄湖人才计划", defaults={"cap": Decimal("50000000")})
-    towns = list(Organization.objects.filter(type__in=[Organization.Type.TOWN, Organization.Type.SUBDISTRICT]))
+    towns = list(Organization.objects.towns())
 
     events = []
     for year in (2018, 2019, 2020):

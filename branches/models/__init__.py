@@ -26,6 +26,7 @@ from branches.models.organizations import (
     OrganizationQuerySet,
     OrganizationType,
     outside_subtree,
+    town_of_path,
     town_path,
 )
 from branches.models.projects import (
@@ -71,5 +72,6 @@ __all__ = [
     "ServiceAttachment",
     "ServiceKind",
     "outside_subtree",
+    "town_of_path",
     "town_path",
 ]

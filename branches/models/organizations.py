@@ -18,6 +18,11 @@ from xiangcheng.scoping import ScopedQuerySet
 TOWN_DEPTH = 2
 
 
+def town_of_path(path) -> str:
+    """The town path of a tree path given as text or a path value (`Organization.town_path`)."""
+    return ".".join(str(path).split(".")[:TOWN_DEPTH])
+
+
 def town_path(path):
     """The SQL twin of `Organization.town_path`: the path of the town or subdistrict that `path`
     lies in (its first two labels; the district's own path for the district).
@@ -119,7 +124,7 @@ class Organization(LT_Node):
     def town_path(self) -> str:
         """The path of the town or subdistrict this organization lies in: its own for a town, the
         district's for the district. `town_path()` computes the same in SQL."""
-        return str(self.path[:TOWN_DEPTH])
+        return town_of_path(self.path)
 
     @property
     def town(self) -> "Organization":
