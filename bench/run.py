@@ -136,7 +136,10 @@ def phase_seed(rows: int) -> dict:
     # The exporting user sees the whole district with numbers masked, as most staff do; the
     # importing user is a superuser (bench/roster_import.py takes the first).
     user = get_user_model().objects.create_user("bench", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="view_all_organizations"))
+    user.user_permissions.add(
+        Permission.objects.get(codename="view_all_organizations"),
+        Permission.objects.get(content_type__app_label="members", codename="view_member"),
+    )
     get_user_model().objects.create_superuser("bench_admin", password=None)
     sql, params = member_insert_sql(rows, district.pk)
     started = time.perf_counter()
