@@ -4,7 +4,7 @@ and `cadres_postings_started` with their lists."""
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cadres.models import AnnualEvaluation, Cadre, PracticePosting, RankChange, TrainingParticipation
@@ -119,7 +119,7 @@ def section_level_reached_url(target, start: date, end: date) -> str:
     "窗口内首次晋升科级的干部（规则参数填出生年份起点，如 1985）",
     changelist_url=section_level_reached_url,
 )
-def count_section_level_reached(target, start: date, end: date) -> int:
+def section_level_reached(target, start: date, end: date) -> QuerySet:
     """Cadres who first reached section level in [start, end]: each counts once, on that first day.
     With a parameter (a year such as 1985), only cadres born on or after 1 January of that year,
     so the cohorts nest: a cadre born on 1 January 1985 counts for 1980 and for 1985."""
@@ -127,7 +127,7 @@ def count_section_level_reached(target, start: date, end: date) -> int:
     year = cohort_year(target.parameter)
     if year:
         cadres = cadres.filter(birth_date__gte=date(year, 1, 1))
-    return first_section_level(cadres).filter(first_section_on__range=(start, end)).count()
+    return first_section_level(cadres).filter(first_section_on__range=(start, end))
 
 
 def postings_started_url(target, start: date, end: date) -> str:
@@ -141,12 +141,12 @@ def postings_started_url(target, start: date, end: date) -> str:
     "窗口内开始的实践锻炼（规则参数填锻炼类型，如 园区挂职）",
     changelist_url=postings_started_url,
 )
-def count_postings_started(target, start: date, end: date) -> int:
+def postings_started(target, start: date, end: date) -> QuerySet:
     """Practice postings starting in [start, end]; with a parameter, only postings of that kind."""
     postings = PracticePosting.objects.filter(start__range=(start, end))
     if target.parameter:
         postings = postings.filter(kind=posting_kind(target.parameter) or target.parameter)
-    return postings.count()
+    return postings
 
 
 @register_check(

@@ -6,12 +6,13 @@ year or quarter can be recounted later; `on` is the day a rule is judged on (see
 from datetime import date
 
 from django.apps import apps
-from django.db import connection, models
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Value
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql.constants import LOUTER
 from django_cte import CTE, with_cte
 
+from xiangcheng.counting import count_per_group
 from xiangcheng.scoping import ScopedQuerySet, sees_whole_district
 
 ON_ROLL = "on_roll"
@@ -30,19 +31,6 @@ def prefixed(condition: Q, prefix: str) -> Q:
     """`condition` with every lookup read through the relation `prefix` ("fulfilments__")."""
     children = [prefixed(c, prefix) if isinstance(c, Q) else (f"{prefix}{c[0]}", c[1]) for c in condition.children]
     return Q(*children, _connector=condition.connector, _negated=condition.negated)
-
-
-def count_per_group(rows, group: str, flags: dict[str, Q]) -> list[dict]:
-    """For each value of `group` over `rows`: `rows` (the count of rows) and, per name in `flags`,
-    the rows meeting its condition. The rows are a derived table, so a condition may read a
-    per-row aggregate (an aggregate cannot be grouped again within one ORM query)."""
-    per_row = rows.annotate(**{name: ExpressionWrapper(flag, BooleanField()) for name, flag in flags.items()})
-    sql, params = per_row.values("pk", group, *flags).order_by().query.sql_with_params()
-    counts = ", ".join(f'COUNT(*) FILTER (WHERE "{name}") AS "{name}"' for name in flags)
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT "{group}", COUNT(*) AS "rows", {counts} FROM ({sql}) per_row GROUP BY 1', params)
-        columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
 def held_on(day: date, prefix: str = "") -> Q:

@@ -4,7 +4,7 @@ the talent data-quality checks and the `talents_introduced` plan-target rule wit
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 
 from talent.models import Honour, ProjectStageChange, Talent, TalentHonour, TalentProject
 from xiangcheng.quality import register_check
@@ -126,12 +126,12 @@ def talents_introduced_url(target, start: date, end: date) -> str:
 
 
 @register_rule("talents_introduced", "窗口内引进的人才（规则参数可填称号）", changelist_url=talents_introduced_url)
-def count_talents_introduced(target, start: date, end: date) -> int:
+def talents_introduced(target, start: date, end: date) -> QuerySet:
     """Talents introduced in [start, end]; with a parameter, only those holding that honour."""
     talents = Talent.objects.filter(introduced_on__range=(start, end))
     if target.parameter:
         talents = talents.filter(honours__honour__name=target.parameter).distinct()
-    return talents.count()
+    return talents
 
 
 # Data-quality checks: what would make a report wrong.

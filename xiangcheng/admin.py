@@ -458,7 +458,7 @@ class TargetAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_changelist_instance(self, request):
-        # Progress of the whole page at once: one count query per target, milestones prefetched.
+        # Progress of the whole page at once: one query counts every target, milestones prefetched.
         changelist = super().get_changelist_instance(request)
         today = timezone.localdate()
         for target, target_progress in progress_list(changelist.result_list, today):

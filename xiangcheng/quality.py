@@ -20,6 +20,7 @@ function returning one when they depend on the day. `{"quality": <value>}` is th
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from xiangcheng.counting import count_each
 from xiangcheng.registry import Registry
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import has_model_permission, visible
@@ -62,12 +63,10 @@ def register_check(key: str, label: str, *, model, filters: dict | Callable[[], 
 
 
 def run_checks(user) -> list[Result]:
-    """Every check on a model `user` may view, counted within what `user` may see."""
-    return [
-        Result(check.key, check.label, visible(check.rows(user), user).count(), check.url())
-        for check in checks
-        if has_model_permission(user, check.model)
-    ]
+    """Every check on a model `user` may view, counted within what `user` may see (one query)."""
+    shown = [check for check in checks if has_model_permission(user, check.model)]
+    counts = count_each(visible(check.rows(user), user) for check in shown)
+    return [Result(check.key, check.label, count, check.url()) for check, count in zip(shown, counts, strict=True)]
 
 
 def quality_filter_checks(model) -> dict[str, tuple[str, Callable]]:

@@ -5,11 +5,13 @@ above this one (branches, talent, members, cadres), each app's in its `reports.p
 module never imports them:
 
     @register_rule("talents_introduced", "窗口内引进的人才", changelist_url=talents_introduced_url)
-    def count_talents_introduced(target, start, end): ...
+    def talents_introduced(target, start, end) -> QuerySet: ...
 
-where the decorated function counts dated events in [start, end], both days included (a talent's
-arrival date, a branch's founding date — never current state, so any period can be recounted
-later), and the optional `talents_introduced_url(target, start, end)` gives the admin list of the
+where the decorated function returns the rows of the dated events in [start, end], both days
+included (a talent's arrival date, a branch's founding date — never current state, so any period
+can be recounted later), not their count: `progress_list` counts the rows of every target in one
+query, so a page of targets costs the same whatever their number. The optional
+`talents_introduced_url(target, start, end)` gives the admin list of the
 same rows, which the dashboard links each number to.
 
 The arithmetic, all in whole days, both ends of the window included:
@@ -37,12 +39,13 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import models
 
+from xiangcheng.counting import count_each
 from xiangcheng.registry import Registry
 
 if TYPE_CHECKING:
     from xiangcheng.models import Target
 
-CountFunction = Callable[["Target", date, date], int]
+RowsFunction = Callable[["Target", date, date], models.QuerySet]
 UrlFunction = Callable[["Target", date, date], str]
 
 # Below this share of the expected value a target is far behind; from here up to 100% it is behind.
@@ -52,7 +55,7 @@ BEHIND_FROM_PERCENT = 85
 class Rule(NamedTuple):
     key: str
     label: str
-    count: CountFunction
+    rows: RowsFunction
     changelist_url: UrlFunction | None = None
 
 
@@ -81,15 +84,15 @@ class Progress:
 def register_rule(key: str, label: str, *, changelist_url: UrlFunction | None = None):
     """Register the decorated function as the counting rule `key`, offered to targets as `label`.
 
-    The function, `count(target, start, end)`, returns how many dated events fall in [start, end],
-    both days included; it may narrow the count with `target.parameter` (an honour's name, for
-    example). `changelist_url(target, start, end)`, if given, returns the admin list of those
-    events. Registering a key twice is a configuration error.
+    The function, `rows(target, start, end)`, returns a queryset of the dated events that fall in
+    [start, end], both days included (unevaluated; the caller counts it); it may narrow them with
+    `target.parameter` (an honour's name, for example). `changelist_url(target, start, end)`, if
+    given, returns the admin list of those events. Registering a key twice is a configuration error.
     """
 
-    def register(count: CountFunction) -> CountFunction:
-        rules.add(Rule(key, label, count, changelist_url))
-        return count
+    def register(rows: RowsFunction) -> RowsFunction:
+        rules.add(Rule(key, label, rows, changelist_url))
+        return rows
 
     return register
 
@@ -117,29 +120,42 @@ def rule_label(key: str) -> str:
 
 
 def progress(target: Target, on: date) -> Progress:
-    """Where `target` stands at the end of day `on`. One query for the count, plus one for the
-    milestones unless they are prefetched. Raises LookupError if the target's rule is not registered."""
+    """Where `target` stands at the end of day `on`. Raises LookupError if the target's rule is
+    not registered."""
     rule = rules.get(target.rule)
     if rule is None:
         raise LookupError(f"计划目标“{target}”的统计规则“{target.rule}”未注册。")
-    if on < target.start:
-        return _progress(actual=0, expected=0, projected=0)
-    actual = int(rule.count(target, target.start, min(on, target.end)))
-    elapsed_days, total_days = window_days(target.start, target.end, on)
-    expected = round_half_up(_expected_value(target, elapsed_days))
-    projected = actual if on >= target.end else round_half_up(Decimal(actual * total_days) / elapsed_days)
-    return _progress(actual=actual, expected=expected, projected=projected)
+    ((_, found),) = progress_list([target], on)
+    return found
 
 
 def progress_list(targets: Iterable[Target], on: date) -> list[tuple[Target, Progress | None]]:
     """Each target with its progress on `on` (None where its rule is no longer registered).
 
-    Costs one query per target (its count) plus at most two: the targets, if a queryset is given,
-    and their milestones, unless already prefetched.
+    At most three queries whatever the number of targets: the targets, if a queryset is given;
+    their milestones, unless already prefetched; and one for all their counts.
     """
     targets = list(targets)
     models.prefetch_related_objects([target for target in targets if target.pk is not None], "milestones")
-    return [(target, progress(target, on) if target.rule in rules else None) for target in targets]
+    registered = [target for target in targets if target.rule in rules]
+    actuals = iter(count_each(_rows(target, on) for target in registered))
+    return [
+        (target, _target_progress(target, on, next(actuals)) if target.rule in rules else None) for target in targets
+    ]
+
+
+def _rows(target: Target, on: date) -> models.QuerySet:
+    """The rows `target`'s rule counts from the window start to `on` (or the window end)."""
+    return rules.get(target.rule).rows(target, target.start, min(on, target.end))
+
+
+def _target_progress(target: Target, on: date, actual: int) -> Progress:
+    if on < target.start:
+        return _progress(actual=0, expected=0, projected=0)
+    elapsed_days, total_days = window_days(target.start, target.end, on)
+    expected = round_half_up(_expected_value(target, elapsed_days))
+    projected = actual if on >= target.end else round_half_up(Decimal(actual * total_days) / elapsed_days)
+    return _progress(actual=actual, expected=expected, projected=projected)
 
 
 def window_days(start: date, end: date, on: date) -> tuple[int, int]:

@@ -26,17 +26,6 @@ SUPERUSER_VIEWS = {"auth_group_changelist", "auth_user_changelist", "auth_user_p
 SMALL, LARGE = 2, 6
 PRINT_BASELINE = os.environ.get("XIANGCHENG_PRINT_QUERY_BASELINE") == "1"
 
-# Pages whose queries grow with the rows, for a reason outside the tests: each names its cause.
-GROWS = {
-    "xiangcheng_target_changelist": (
-        "xiangcheng/targets.py progress_list() runs each target's counting rule as its own query: "
-        "one query per target on the page."
-    ),
-    "index": (
-        "The dashboard's targets panel (xiangcheng/views.py dashboard_context) goes through "
-        "xiangcheng/targets.py progress_list(): one query per target the user may see."
-    ),
-}
 
 # {(view, role): queries}, a view named by its URL name (and variant); the comment gives the answer.
 BASELINE = {
@@ -118,9 +107,9 @@ BASELINE = {
     ("xiangcheng_accesslog_changelist", "secretary_a"): 7,  # 403
     ("xiangcheng_closedreport_changelist", "staff"): 12,  # 200
     ("xiangcheng_closedreport_changelist", "secretary_a"): 7,  # 403
-    ("xiangcheng_target_changelist", "staff"): 13,  # 200, grows to 17 with 6 rows
+    ("xiangcheng_target_changelist", "staff"): 12,  # 200
     ("xiangcheng_target_changelist", "secretary_a"): 7,  # 403
-    ("index", "staff"): 44,  # 200, grows to 48 with 6 rows
+    ("index", "staff"): 43,  # 200
     ("index", "secretary_a"): 34,  # 200
     ("quarterly_report", "staff"): 40,  # 200
     ("quarterly_report", "secretary_a"): 34,  # 200
@@ -130,8 +119,8 @@ BASELINE = {
     ("quarterly_report?format=xlsx", "secretary_a"): 33,  # 200
     ("reopen_report", "staff"): 10,  # 200
     ("reopen_report", "secretary_a"): 7,  # 403
-    ("data_quality", "staff"): 15,  # 200
-    ("data_quality", "secretary_a"): 15,  # 200
+    ("data_quality", "staff"): 8,  # 200
+    ("data_quality", "secretary_a"): 9,  # 200
     ("auth_user_password_change", "staff"): 8,  # 403
     ("auth_user_password_change", "secretary_a"): 8,  # 403
     ("auth_user_password_change", "superuser"): 6,  # 200
@@ -284,13 +273,7 @@ def measured(request):
         reporter.write_line("}")
 
 
-def _marks(view):
-    if view in GROWS:
-        return [pytest.mark.xfail(strict=True, reason=GROWS[view])]
-    return []
-
-
-@pytest.mark.parametrize("view", [pytest.param(view, marks=_marks(view)) for view in VIEWS])
+@pytest.mark.parametrize("view", VIEWS)
 def test_queries_do_not_grow_with_rows_and_match_the_baseline(people, tree, settings, tmp_path, measured, view):
     settings.MEDIA_ROOT = tmp_path
     found = measure(people, tree, view)

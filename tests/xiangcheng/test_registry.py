@@ -25,7 +25,7 @@ def registered_functions():
         if callable(check.filters):
             yield "check", check.key, check.filters
     for rule in targets.rules:
-        yield "rule", rule.key, rule.count
+        yield "rule", rule.key, rule.rows
         if rule.changelist_url is not None:
             yield "rule", rule.key, rule.changelist_url
 

@@ -1,0 +1,41 @@
+"""Counts compiled around ORM querysets, for the pages that show many numbers at once: each
+queryset is compiled to SQL by Django (scope, filters and joins as the ORM writes them) and the
+counting is wrapped around it, so many numbers cost one query."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, models
+from django.db.models import BooleanField, ExpressionWrapper, Q
+
+
+def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
+    """How many rows each queryset yields (what its `count()` would say), all counted in one
+    query; none for no querysets."""
+    selects, params = [], []
+    for queryset in querysets:
+        try:
+            sql, query_params = queryset.order_by().query.sql_with_params()
+        except EmptyResultSet:  # a filter Django knows matches nothing (pk__in=[])
+            selects.append("0")
+            continue
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
+        params.extend(query_params)
+    if not selects:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        return [int(count) for count in cursor.fetchone()]
+
+
+def count_per_group(rows, group: str, flags: dict[str, Q]) -> list[dict]:
+    """For each value of `group` over `rows`: `rows` (the count of rows) and, per name in `flags`,
+    the rows meeting its condition. The rows are a derived table, so a condition may read a
+    per-row aggregate (an aggregate cannot be grouped again within one ORM query)."""
+    per_row = rows.annotate(**{name: ExpressionWrapper(flag, BooleanField()) for name, flag in flags.items()})
+    sql, params = per_row.values("pk", group, *flags).order_by().query.sql_with_params()
+    counts = ", ".join(f'COUNT(*) FILTER (WHERE "{name}") AS "{name}"' for name in flags)
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT "{group}", COUNT(*) AS "rows", {counts} FROM ({sql}) per_row GROUP BY 1', params)
+        columns = [column.name for column in cursor.description]
+        return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
