@@ -54,6 +54,7 @@ from xiangcheng.admin import (
     render_status,
 )
 from xiangcheng.scoping import can_see_full_numbers
+from xiangcheng.views import requires_scope
 
 
 class TownFilter(SubtreeFilter):
@@ -366,6 +367,7 @@ class ServiceActionAdmin(ImportExportAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    @requires_scope
     def totals_view(self, request):
         """Actions and person-times by category, town, organization, month or quarter, in the
         user's scope: one query (branches/services.py service_totals)."""

@@ -30,6 +30,7 @@ from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import reference_day, year_period
 from xiangcheng.reports import Section, Table, percent, report_xlsx, section_csv
+from xiangcheng.views import requires_scope
 
 
 def _today():
@@ -238,6 +239,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     def relief_line(self, obj):
         return self._line(obj, "relief")
 
+    @requires_scope
     def completion_view(self, request):
         """Pledge completion by line and visit coverage, per town and per branch, for a year or a
         quarter and an organization within the user's scope; on screen or as a file."""

@@ -25,6 +25,12 @@ def sees_whole_district(user) -> bool:
     return bool(user and user.is_active and (user.is_superuser or user.has_perm(DISTRICT_PERMISSION)))
 
 
+def has_scope(user) -> bool:
+    """The district, or at least one organization assigned: what a page of the user's numbers
+    (dashboard, reports, data quality, totals) needs before it can show anything."""
+    return sees_whole_district(user) or bool(scope_paths(user))
+
+
 def scope_paths(user) -> list:
     """Tree paths of the organizations assigned to `user`, read once per user object."""
     if not (user and user.is_authenticated and user.is_active):

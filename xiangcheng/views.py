@@ -1,8 +1,10 @@
+import functools
+
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -17,7 +19,7 @@ from xiangcheng.forms import ReportForm
 from xiangcheng.models import ClosedReport, Target
 from xiangcheng.quality import run_checks
 from xiangcheng.reports import chart_data, load_report
-from xiangcheng.scoping import scope_paths, sees_whole_district, visible
+from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
 from xiangcheng.targets import actual_url, progress_list
 
@@ -49,9 +51,18 @@ def import_progress(request):
     return JsonResponse(found)
 
 
-def can_report(user) -> bool:
-    """Reports and the dashboard need a scope: the district, or organizations assigned."""
-    return sees_whole_district(user) or bool(scope_paths(user))
+def requires_scope(view):
+    """A page of the user's numbers: refused, with NO_SCOPE as the reason, to a user who has
+    neither the district nor an organization assigned (they would see only zeros)."""
+
+    @functools.wraps(view)
+    def wrapped(*args, **kwargs):
+        request = next(arg for arg in args if isinstance(arg, HttpRequest))
+        if not has_scope(request.user):
+            raise PermissionDenied(NO_SCOPE)
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def _period_form(request):
@@ -79,7 +90,7 @@ def dashboard_context(request) -> dict:
     the lists of what falls short, for one quarter and organization (default: now, the top of
     the user's scope). A fixed number of queries whatever the data size."""
     user = request.user
-    if not can_report(user):
+    if not has_scope(user):
         return {"dashboard_message": NO_SCOPE}
     form, period = _period_form(request)
     if period is None:
@@ -124,11 +135,10 @@ def _download(request, report, kind):
     return download(request, content, filename=report.filename(extension), what=what, rows=rows)
 
 
+@requires_scope
 def quarterly_report(request):
     """The quarterly report on screen (?format=xlsx or csv downloads it) for a quarter and an
     organization within the user's scope. A closed quarter shows and serves what was stored."""
-    if not can_report(request.user):
-        raise PermissionDenied
     form, period = _period_form(request)
     report = None
     if form.is_valid():
@@ -195,10 +205,9 @@ def reopen_report(request, pk):
     return TemplateResponse(request, "admin/reports/reopen_confirm.html", context)
 
 
+@requires_scope
 def data_quality(request):
     """The registered data-quality checks, counted within the user's scope."""
-    if not can_report(request.user):
-        raise PermissionDenied
     context = _context(request, "数据质量", results=run_checks(request.user))
     request.current_app = admin.site.name
     return TemplateResponse(request, "admin/reports/quality.html", context)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InternalError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -24,6 +25,7 @@ from xiangcheng.audit import history_of
 from xiangcheng.models import AccessLog, ClosedReport, Target
 from xiangcheng.periods import quarter_of, quarter_period
 from xiangcheng.reports import Cell, Section, Table, register_section, section_grid
+from xiangcheng.roles import SECRETARY
 from xiangcheng.views import NO_SCOPE
 
 DASHBOARD = "/admin/"
@@ -116,12 +118,24 @@ def test_secretary_cannot_ask_for_another_town(cast, as_user, talents):
 
 
 def test_user_without_scope_sees_a_message_not_numbers(cast, as_user, talents):
-    client = as_user(cast["outsider"])
+    secretary = UserFactory(username="secretary_unassigned")
+    secretary.groups.add(Group.objects.get(name=SECRETARY))
+    client = as_user(secretary)
     response = client.get(DASHBOARD)
     assert response.status_code == 200 and NO_SCOPE in response.content.decode()
     assert "report" not in response.context
-    assert client.get(REPORT, Q1).status_code == 403
-    assert client.get(QUALITY).status_code == 403
+    # Every page of numbers refuses them the same way, in Chinese, rather than showing zeros.
+    pages = [REPORT, QUALITY, "/admin/members/pledge/completion/", "/admin/branches/serviceaction/totals/"]
+    for page in pages:
+        refused = client.get(page, Q1)
+        assert refused.status_code == 403 and NO_SCOPE in refused.content.decode(), page
+        assert "Forbidden" not in refused.content.decode()
+
+
+def test_a_refused_page_says_why_in_chinese(cast, as_user):
+    refused = as_user(cast["secretary_a"]).get("/admin/xiangcheng/target/")
+    assert refused.status_code == 403
+    assert "无权访问" in refused.content.decode() and "Forbidden" not in refused.content.decode()
 
 
 def test_dashboard_shows_targets_with_pace_and_links(cast, as_user, talents):
