@@ -124,22 +124,28 @@ def test_roster_changelist_costs_the_same_queries_at_any_size(cast, as_user, tre
     assert count() == 33
 
 
-def test_changing_the_organization_asks_for_the_transfer_date_and_records_it(cast, as_user, roster, tree):
-    client = as_user(cast["staff"])
-    member = roster["a"]
-    form = {
+def move_form(member, to, *, transfers=0, **fields):
+    """The member's change form as posted, moving them to the organization `to`."""
+    return {
         "name": member.name,
         "sex": member.sex,
         "ethnicity": "汉族",
         "id_number": member.id_number,
-        "organization": tree["B0102"].pk,
+        "organization": to.pk,
         "category": "full",
         "status": "on_roll",
         "recognitions-TOTAL_FORMS": 0,
         "recognitions-INITIAL_FORMS": 0,
-        "transfers-TOTAL_FORMS": 0,
-        "transfers-INITIAL_FORMS": 0,
+        "transfers-TOTAL_FORMS": transfers,
+        "transfers-INITIAL_FORMS": transfers,
+        **fields,
     }
+
+
+def test_changing_the_organization_asks_for_the_transfer_date_and_records_it(cast, as_user, roster, tree):
+    client = as_user(cast["staff"])
+    member = roster["a"]
+    form = move_form(member, tree["B0102"])
     response = client.post(f"{MEMBERS}{member.pk}/change/", form)
     assert "更改所在党组织须填写转接日期。" in response.content.decode()
     assert Member.objects.get(pk=member.pk).organization == tree["A0101"]
@@ -263,20 +269,7 @@ def test_a_transfer_date_before_the_last_transfer_or_joining_is_a_form_error(cas
 
     member = roster["a"]
     member_transfer(member=member, to_organization=tree["A0102"], on=date(2026, 6, 1))
-    form = {
-        "name": member.name,
-        "sex": member.sex,
-        "ethnicity": "汉族",
-        "id_number": member.id_number,
-        "organization": tree["B0102"].pk,
-        "category": "full",
-        "status": "on_roll",
-        "joined_on": "2010-07-01",
-        "recognitions-TOTAL_FORMS": 0,
-        "recognitions-INITIAL_FORMS": 0,
-        "transfers-TOTAL_FORMS": 1,
-        "transfers-INITIAL_FORMS": 1,
-    }
+    form = move_form(member, tree["B0102"], transfers=1, joined_on="2010-07-01")
     client = as_user(cast["staff"])
     before_last = client.post(f"{MEMBERS}{member.pk}/change/", {**form, "transferred_on": "2026-05-01"})
     assert "转接日期不能早于上一次转接（2026-06-01）。" in before_last.content.decode()
