@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from import_export import forms as import_forms
 
+from xiangcheng.imex import ImportRefused, check_size
 from xiangcheng.periods import Period, quarter_of, quarter_period, year_period
 from xiangcheng.progress import new_token
 from xiangcheng.reports import QUARTERS
@@ -88,9 +89,29 @@ def quarter_choices(today: date) -> list[tuple[str, str]]:
 
 
 class ProgressImportForm(import_forms.ImportForm):
-    """The import form with the token its request reports progress under (xiangcheng/progress.py)."""
+    """The import form with the token its request reports progress under (xiangcheng/progress.py).
+    A file too large, or an XLSX that would unpack to too much, is refused here, before it is
+    stored or parsed (xiangcheng/imex.py checks)."""
 
     progress_token = forms.CharField(widget=forms.HiddenInput, required=False, initial=new_token)
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.formats = formats
+
+    def clean(self):
+        cleaned = super().clean()
+        upload, chosen = cleaned.get("import_file"), cleaned.get("format")
+        if upload is None or chosen is None:
+            return cleaned
+        try:
+            check_size(upload.size)
+            self.formats[int(chosen)]().check_file(upload.read())
+        except ImportRefused as refused:
+            self.add_error("import_file", str(refused))
+        finally:
+            upload.seek(0)
+        return cleaned
 
 
 class ProgressConfirmImportForm(import_forms.ConfirmImportForm):

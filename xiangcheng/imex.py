@@ -5,8 +5,11 @@
 - Headers are the fields' Chinese names; choices travel as their Chinese labels; related rows
   are matched by their natural key (a code or a name), never by database id.
 - Exported text that a spreadsheet would run as a formula is neutralized with a leading "'".
-- A file is checked before any row is read (size, encoding, headers, row count); rows are then
-  validated in one transaction, and any invalid row rolls the whole import back.
+- A file is checked before any row is read (size; for an XLSX, what its zip would unpack to) and
+  read as a stream under limits (rows, columns, cell length, time), so the read stops at the
+  first row over a limit: no upload the form accepts can hold a server for long or fill its
+  memory. Rows are then validated in one transaction, and any invalid row rolls the whole
+  import back.
 - Rows are validated in sets, not one by one: the related rows a column names and the existing
   values of each unique field are looked up once per file (ScopedResource.before_import), so an
   import costs a fixed number of queries however many rows it has. A long import reports how
@@ -17,11 +20,15 @@
   against, byte for byte.
 """
 
+import codecs
 import copy
 import csv
 import io
 import logging
+import time
 import uuid
+import zipfile
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 import openpyxl
@@ -44,8 +51,21 @@ from xiangcheng.validators import MASKS
 # An import writing at least this many rows refreshes the table's planner statistics.
 ANALYZE_AFTER_ROWS = 1_000
 
+# What one import may hold. A file is read as a stream and refused at the first row or cell over
+# a limit; an XLSX is refused before parsing if its zip would unpack to more than the caps.
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 MAX_IMPORT_ROWS = 30_000
+MAX_READ_ROWS = 2 * MAX_IMPORT_ROWS  # blank rows included (a sheet formatted far below its data)
+MAX_COLUMNS = 100
+MAX_CELL_CHARS = 2_000
+MAX_READ_SECONDS = 20
+MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+# openpyxl holds an XLSX's shared strings in memory (the sheet itself it reads as a stream).
+MAX_XLSX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
+# A part of an XLSX may unpack to at most this many times its packed size (real sheets: 5–20×;
+# a sheet of a million repeated rows: about 700×), once it is larger than RATIO_FROM_BYTES.
+MAX_XLSX_RATIO = 100
+RATIO_FROM_BYTES = 1024 * 1024
 # Exports (xiangcheng/sqlexport.py): above this many rows a CSV streams as COPY writes it, below it
 # goes out whole; an XLSX holds at most what one Excel sheet does.
 STREAM_CSV_FROM_ROWS = 5_000
@@ -68,41 +88,115 @@ def neutralize(value):
     return value
 
 
+_XLSX_UNREADABLE = "无法读取 XLSX 文件，请确认文件未损坏且是 .xlsx 格式。"
 _ENCODING_HELP = "无法识别文件编码。请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或普通 CSV（GBK），或直接上传 XLSX。"
 
 
-def decode_csv(data: bytes) -> str:
+def csv_encoding(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030, whichever decodes the whole file; decoded in
+    pieces and thrown away, so finding out costs no copy of the file."""
     if b"\x00" in data:
         raise ImportRefused(_ENCODING_HELP)
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            return data.decode(encoding)
+            for start in range(0, len(data), 1 << 20):
+                decoder.decode(data[start : start + (1 << 20)])
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        return encoding
     raise ImportRefused(_ENCODING_HELP)
+
+
+def check_xlsx_archive(data: bytes) -> None:
+    """Refuse an XLSX whose zip would unpack to more than the caps, before any XML is parsed.
+    The sizes are the ones its directory declares; Python's zipfile never unpacks a part beyond
+    its declared size (a part that would is cut short and fails its checksum)."""
+    try:
+        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportRefused(_XLSX_UNREADABLE) from None
+    unpacked = sum(part.file_size for part in parts)
+    packed_too_tight = any(
+        part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1)
+        for part in parts
+    )
+    shared_strings = sum(part.file_size for part in parts if part.filename.lower().endswith("sharedstrings.xml"))
+    if unpacked > MAX_XLSX_UNPACKED_BYTES or packed_too_tight or shared_strings > MAX_XLSX_SHARED_STRINGS_BYTES:
+        raise ImportRefused(
+            f"XLSX 文件解压后约 {unpacked // (1024 * 1024)} MB，超出可导入的范围（疑似大量空行或重复内容）。"
+            f"请只保留数据区域另存后导入，或拆分为每份不超过 {MAX_IMPORT_ROWS} 行。"
+        )
 
 
 def _blank(value) -> bool:
     return value is None or str(value).strip() == ""
 
 
-def build_dataset(rows: list[list]) -> tablib.Dataset:
+def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
     """The first non-blank row is the header. Blank rows and the empty trailing columns that
-    spreadsheets often carry are dropped; a row with values beyond the header is refused."""
-    numbered = [(number, row) for number, row in enumerate(rows, start=1) if not all(map(_blank, row))]
-    if not numbered:
-        raise ImportRefused("文件是空的。")
-    (_, header), body = numbered[0], numbered[1:]
-    width = len(header)
-    while width and _blank(header[width - 1]):
-        width -= 1
-    dataset = tablib.Dataset(headers=[str(cell or "").strip() for cell in header[:width]])
-    for number, row in body:
+    spreadsheets often carry are dropped; a row with values beyond the header is refused.
+
+    `rows` is read lazily and the read stops at the first row over a limit: more than
+    MAX_IMPORT_ROWS data rows or MAX_READ_ROWS rows in all, a cell longer than MAX_CELL_CHARS,
+    or longer than MAX_READ_SECONDS."""
+    deadline = time.monotonic() + MAX_READ_SECONDS
+    dataset, width = None, 0
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_READ_ROWS:
+            raise ImportRefused(
+                f"文件超过 {MAX_READ_ROWS} 行（含空行），已停止读取。请删除多余的空行，或拆分为每份不超过 "
+                f"{MAX_IMPORT_ROWS} 行后导入。"
+            )
+        if number % 1000 == 0 and time.monotonic() > deadline:
+            raise ImportRefused(f"文件读取超过 {MAX_READ_SECONDS} 秒，已停止。请拆分为较小的文件后导入。")
+        if all(map(_blank, row)):
+            continue
+        _check_cells(row, number)
+        if dataset is None:
+            width = len(row)
+            while width and _blank(row[width - 1]):
+                width -= 1
+            dataset = tablib.Dataset(headers=[str(cell or "").strip() for cell in row[:width]])
+            continue
         if not all(map(_blank, row[width:])):
             raise ImportRefused(f"第 {number} 行的数据超出了表头的列数，请给这些列加上表头或删除它们。")
+        if dataset.height == MAX_IMPORT_ROWS:
+            raise ImportRefused(
+                f"文件超过单次导入上限 {MAX_IMPORT_ROWS} 行数据（读到第 {number} 行时停止），请拆分后导入。"
+            )
         cells = ["" if cell is None else cell for cell in row[:width]]
         dataset.append(cells + [""] * (width - len(cells)))
+    if dataset is None:
+        raise ImportRefused("文件是空的。")
     return dataset
+
+
+def _check_cells(row: Sequence, number: int) -> None:
+    if len(row) > MAX_COLUMNS and not all(map(_blank, row[MAX_COLUMNS:])):
+        raise ImportRefused(f"第 {number} 行超过 {MAX_COLUMNS} 列，请只保留需要导入的列。")
+    for cell in row:
+        if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+            raise ImportRefused(f"第 {number} 行有超过 {MAX_CELL_CHARS} 个字符的单元格，请检查是否粘贴了多余内容。")
+
+
+def check_size(size: int) -> None:
+    if size > MAX_IMPORT_BYTES:
+        mib = MAX_IMPORT_BYTES // (1 << 20)
+        limit = f"{mib} MB" if mib else f"{MAX_IMPORT_BYTES // 1024} KB"
+        raise ImportRefused(f"文件超过 {limit}，请拆分后分批导入。")
+
+
+def _csv_rows(reader):
+    """The rows of `reader`; a field over the csv module's limit (128 KB) or a quote never
+    closed is refused, not raised."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise ImportRefused(
+            f"CSV 文件第 {reader.line_num} 行有过长的单元格，或引号不成对，请检查后重新导入。"
+        ) from None
 
 
 class SafeFormat:
@@ -118,14 +212,10 @@ class SafeFormat:
         return "rb"
 
     def create_dataset(self, in_stream):
-        if len(in_stream) > MAX_IMPORT_BYTES:
-            raise ImportRefused(f"文件超过 {MAX_IMPORT_BYTES // (1024 * 1024)} MB，请拆分后分批导入。")
+        check_size(len(in_stream))
+        self.check_file(in_stream)
         dataset = build_dataset(self.read_rows(in_stream))
         self.check_headers(dataset)
-        if dataset.height > MAX_IMPORT_ROWS:
-            raise ImportRefused(
-                f"文件有 {dataset.height} 行数据，超过单次导入上限 {MAX_IMPORT_ROWS} 行，请拆分后导入。"
-            )
         if dataset.height == 0:
             raise ImportRefused("文件中没有数据行。")
         return dataset
@@ -143,6 +233,9 @@ class SafeFormat:
         if len(set(headers)) != len(headers):
             raise ImportRefused("表头有重复的列，请删除重复列后重新导入。")
 
+    def check_file(self, data: bytes) -> None:
+        """What can be checked of the file before any row is read (see the formats)."""
+
     def neutralized(self, dataset):
         safe = tablib.Dataset(headers=[neutralize(header) for header in dataset.headers])
         for row in dataset:
@@ -157,7 +250,8 @@ class CSVFormat(SafeFormat, base_formats.CSV):
         return "csv"
 
     def read_rows(self, in_stream):
-        return list(csv.reader(io.StringIO(decode_csv(in_stream))))
+        text = io.TextIOWrapper(io.BytesIO(in_stream), encoding=csv_encoding(in_stream), newline="")
+        return _csv_rows(csv.reader(text))
 
     def export_data(self, dataset, **kwargs):
         # The BOM lets Excel and WPS recognise UTF-8 and show Chinese.
@@ -170,12 +264,23 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
     def get_title(self):
         return "xlsx"
 
+    def check_file(self, data):
+        check_xlsx_archive(data)
+
     def read_rows(self, in_stream):
+        book = None
         try:
             book = openpyxl.load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
-            return [list(row) for row in book.active.iter_rows(values_only=True)]
+            sheet = book.active
+            # Read every row the sheet holds, not only the range its <dimension> claims (a file
+            # claiming less would lose rows silently); the limits of build_dataset bound the read.
+            sheet.reset_dimensions()
+            yield from sheet.iter_rows(values_only=True)
         except Exception:
-            raise ImportRefused("无法读取 XLSX 文件，请确认文件未损坏且是 .xlsx 格式。") from None
+            raise ImportRefused(_XLSX_UNREADABLE) from None
+        finally:
+            if book is not None:
+                book.close()
 
     def export_data(self, dataset, **kwargs):
         # Text starting with "=" would otherwise be written as a formula.

@@ -52,6 +52,13 @@ INSTALLED_APPS = [
     "cadres",
 ]
 
+# Uploads: a body larger than any form accepts is refused before it is read (xiangcheng/uploads.py).
+FILE_UPLOAD_HANDLERS = [
+    "xiangcheng.uploads.RequestSizeLimit",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

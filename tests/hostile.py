@@ -1,0 +1,62 @@
+"""Files made to hurt an import: built byte by byte, so a test or the bench can make them in a
+second or two without a spreadsheet program."""
+
+import io
+import re
+import zipfile
+
+import openpyxl
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def million_row_xlsx(rows: int = 1_000_000, columns: int = 20) -> bytes:
+    """An XLSX of `rows` rows of `columns` short strings: a few MB packed, several hundred MB of
+    sheet XML unpacked (the file that held a server for 12 minutes)."""
+    book = openpyxl.Workbook()
+    book.active.append([f"列{n}" for n in range(columns)])
+    template = io.BytesIO()
+    book.save(template)
+    out = io.BytesIO()
+    row = ("<row>" + '<c t="inlineStr"><is><t>ab</t></is></c>' * columns + "</row>").encode()
+    with (
+        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
+        for part in source.infolist():
+            if part.filename != SHEET:
+                target.writestr(part, source.read(part))
+                continue
+            head, _, tail = source.read(part).decode().partition("</sheetData>")
+            head = re.sub(r"<dimension [^>]*/>", "", head)
+            with target.open(SHEET, "w", force_zip64=True) as sheet:
+                sheet.write(head.encode())
+                batch = row * 10_000
+                for _ in range(rows // 10_000):
+                    sheet.write(batch)
+                sheet.write(row * (rows % 10_000))
+                sheet.write(f"</sheetData>{tail}".encode())
+    return out.getvalue()
+
+
+def lying_xlsx(declared: int = 1_000) -> bytes:
+    """A small XLSX whose sheet's directory entry declares `declared` bytes unpacked, far fewer
+    than the sheet really holds."""
+    book = openpyxl.Workbook()
+    for n in range(2_000):
+        book.active.append([f"行{n}", n])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        real = archive.getinfo(SHEET).file_size
+    # The size field of the central directory entry (and the local header) of the sheet.
+    for signature, offset in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            name_at = start + (46 if signature == b"PK\x01\x02" else 30)
+            if data[name_at : name_at + len(SHEET)] == SHEET.encode():
+                assert int.from_bytes(data[start + offset : start + offset + 4], "little") == real
+                data[start + offset : start + offset + 4] = declared.to_bytes(4, "little")
+            start += 4
+    return bytes(data)
