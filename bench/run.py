@@ -6,7 +6,9 @@
   200,000 and 1,000,000 rows;
 - XLSX export (`sqlexport.xlsx_file`) at 200,000 rows;
 - roster import, preview and confirm of a 25,000-row file, against `bulk_create` of the same rows
-  (bench/roster_import.py).
+  (bench/roster_import.py);
+- the roster import page refusing an XLSX of a million rows (tests/hostile.py): its time and the
+  server process's peak memory above idle.
 
     make bench                              # up to 1,000,000 members
     .venv/bin/python bench/run.py --rows 200000
@@ -18,6 +20,7 @@ the database (`--keep` keeps it). The figures are printed and written to var/ben
 """
 
 import argparse
+import io
 import json
 import os
 import resource
@@ -30,6 +33,7 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DATABASE = "xiangcheng_bench"
+HOSTILE_FILE = ROOT / "var" / "bench" / "million-rows.xlsx"
 
 
 def setup_django():
@@ -281,6 +285,41 @@ def phase_copy(limit: int) -> dict:
     return meter.result(baseline)
 
 
+def current_rss_mib() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+
+
+def phase_hostile(_limit: int) -> dict:
+    """The roster import page refusing the million-row XLSX (tests/hostile.py), through the
+    whole request as a server runs it: the time, and the process's peak memory above its
+    memory just before (idle, after one ordinary import page view)."""
+    setup_django()
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    content = HOSTILE_FILE.read_bytes()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username="bench_admin"))
+    assert client.get("/admin/members/member/import/").status_code == 200
+    idle = current_rss_mib()
+    upload = io.BytesIO(content)
+    upload.name = "花名册.xlsx"
+    started = time.perf_counter()
+    response = client.post("/admin/members/member/import/", {"import_file": upload, "format": "1", "resource": "0"})
+    seconds = time.perf_counter() - started
+    refused = " ".join(response.context["form"].errors.get("import_file", []))
+    assert refused, "the million-row XLSX was not refused"
+    return {
+        "bytes": len(content),
+        "seconds": seconds,
+        "idle_mib": idle,
+        "peak_mib": peak_rss_mib(),
+        "above_idle_mib": max(0.0, peak_rss_mib() - idle),
+        "message": refused,
+    }
+
+
 def phase_import(url: str, rows: int) -> dict:
     """bench/roster_import.py on the bench database, in its own process."""
     result = subprocess.run(
@@ -328,7 +367,14 @@ def line(label: str, result: dict) -> str:
     )
 
 
-PHASES = {"seed": phase_seed, "csv": phase_csv, "xlsx": phase_xlsx, "default": phase_default, "copy": phase_copy}
+PHASES = {
+    "seed": phase_seed,
+    "csv": phase_csv,
+    "xlsx": phase_xlsx,
+    "default": phase_default,
+    "copy": phase_copy,
+    "hostile": phase_hostile,
+}
 
 
 def main():
@@ -374,6 +420,12 @@ def main():
         figures["xlsx"] = child("xlsx", url, xlsx_rows)
         print(line(f"XLSX 导出（{xlsx_rows:,} 行）", figures["xlsx"]), flush=True)
         figures["import"] = phase_import(url, args.import_rows)
+        from tests.hostile import million_row_xlsx
+
+        # Made here, so that making it is not counted in the refusing process's peak memory.
+        HOSTILE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        HOSTILE_FILE.write_bytes(million_row_xlsx())
+        figures["hostile"] = child("hostile", url, 0)
         largest = max(sizes)
         summary = {
             "csv_vs_copy": {
@@ -399,6 +451,11 @@ def main():
             f"确认 {imported['confirm_s']:.1f} s，"
             f"bulk_create {imported['bulk_create_s']:.1f} s；"
             f"预览 {imported['ratios']['preview']:.2f}×，确认 {imported['ratios']['confirm']:.2f}× bulk_create"
+        )
+        hostile = figures["hostile"]
+        print(
+            f"拒收百万行 XLSX（{hostile['bytes'] / 1024 / 1024:.1f} MB）：{hostile['seconds'] * 1000:.0f} ms，"
+            f"峰值内存比空闲时多 {hostile['above_idle_mib']:.1f} MiB"
         )
         out = ROOT / "var" / "bench"
         out.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ import zipfile
 from datetime import date
 from pathlib import PurePath
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat
@@ -160,3 +161,11 @@ def validate_upload(file) -> None:
             f"文件内容与扩展名“.{extension}”不符（可能是改了扩展名的其他文件），请上传真实的 {_ALLOWED} 文件。",
             code="upload_content",
         )
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its Django 5.2 error message in Chinese (the zh-hans catalogue has only
+    the older wording, so the message came out in English)."""
+
+    def get_error_message(self):
+        return f"密码太短，至少需要 {self.min_length} 个字符。"
