@@ -112,7 +112,7 @@ class OrganizationAdmin(ImportExportAdmin):
 
     @admin.display(description="名称", ordering="path")
     def tree_name(self, obj):
-        return format_html('<span style="padding-left:{}em">{}</span>', (len(obj.path) - 1) * 1.5, obj.name)
+        return format_html('<span class="tree-depth-{}">{}</span>', min(len(obj.path) - 1, 12), obj.name)
 
     @admin.display(description="上级路径")
     def ancestry(self, obj):

@@ -221,8 +221,8 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
         if not any(getattr(obj, item) for item in items):
             return "—"
         return format_html(
-            '<span style="color:{}">{} {}</span>',
-            "#2e7d32" if done else "#c62828",
+            '<span class="{}">{} {}</span>',
+            "line-done" if done else "line-open",
             "已完成" if done else "未完成",
             parts,
         )

@@ -442,12 +442,10 @@ class TargetMilestoneInline(admin.TabularInline):
     extra = 1
 
 
-STATUS_COLORS = {Status.ON_PACE.value: "#2e7d32", Status.BEHIND.value: "#ef6c00", Status.FAR_BEHIND.value: "#c62828"}
-
-
 def render_status(status: str):
-    """A pace status (xiangcheng/targets.py) as every list shows it: its label in its colour."""
-    return format_html('<strong style="color:{}">{}</strong>', STATUS_COLORS[status], Status(status).label)
+    """A pace status (xiangcheng/targets.py) as every list shows it: its label in its colour
+    (the status-* classes of portal.css)."""
+    return format_html('<strong class="status-{}">{}</strong>', status, Status(status).label)
 
 
 @admin.register(Target)

@@ -120,8 +120,8 @@ def test_project_list_shows_pace_like_targets_at_a_fixed_cost(tree, cast, as_use
         counts.append(len(queries))
     assert counts[0] == counts[1]
     body = response.content.decode()
-    assert '<strong style="color:#2e7d32">按计划推进</strong>' in body
-    assert '<strong style="color:#c62828">严重滞后</strong>' in body
+    assert '<strong class="status-on_pace">按计划推进</strong>' in body
+    assert '<strong class="status-far_behind">严重滞后</strong>' in body
     rows = {row.name: row for row in response.context["cl"].result_list}
     assert rows["红色锋巢"].latest_percent == 40
 

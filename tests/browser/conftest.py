@@ -40,11 +40,17 @@ def demo(transactional_db):
 
 @pytest.fixture
 def login(browser, live_server):
-    pages = []
+    """Sign in as a demo user in a new page. Every page a test opens this way is watched for
+    Content-Security-Policy violations, and the test fails if any page logged one."""
+    pages, violations = [], []
 
     def _login(username):
         page = browser.new_page()
         pages.append(page)
+        page.on(
+            "console",
+            lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         page.goto(f"{live_server.url}/admin/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", DEMO_PASSWORD)
@@ -55,3 +61,4 @@ def login(browser, live_server):
     yield _login
     for page in pages:
         page.close()
+    assert violations == [], "Content-Security-Policy violations: " + "; ".join(violations)

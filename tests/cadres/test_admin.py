@@ -127,7 +127,8 @@ def test_archive_shows_the_whole_record_and_prints(cast, as_user, tree, branch_o
         "88",
         "副科职后备",
         "参加区重点项目攻坚",
-        "@media print",
+        "xiangcheng/archive.css",  # its print layout (@media print)
+        "data-print",
         "基层岗位 2 段",
         "结业培训 2 期",
     ]:
