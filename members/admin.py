@@ -25,7 +25,7 @@ from members.querysets import completion_by_organization
 from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
-from xiangcheng.admin import ImportExportAdmin, QualityFilter, ScopedAdminMixin
+from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import reference_day, year_period
@@ -445,7 +445,7 @@ class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CheckItem)
-class CheckItemAdmin(admin.ModelAdmin):
+class CheckItemAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["name", "max_score", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
     search_fields = ["name"]

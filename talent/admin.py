@@ -17,7 +17,7 @@ from talent.models import (
     Zone,
 )
 from talent.resources import RecruitmentEventResource, TalentProjectResource, TalentResource
-from xiangcheng.admin import ImportExportAdmin, NamedListAdmin, ScopedAdminMixin
+from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, NamedListAdmin, ScopedAdminMixin
 
 admin.site.register([Industry, Zone, Honour], NamedListAdmin)
 
@@ -58,7 +58,7 @@ class RecruitmentBrandAdmin(YieldColumns, NamedListAdmin):
 
 
 @admin.register(FundingProgramme)
-class FundingProgrammeAdmin(admin.ModelAdmin):
+class FundingProgrammeAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     list_display = ["name", "cap"]
     search_fields = ["name"]
 

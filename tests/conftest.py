@@ -194,3 +194,35 @@ def admin_confirm(client, changelist: str, preview):
     return client.post(
         f"{changelist}process_import/", {name: form.initial[name] for name in form.fields if name in form.initial}
     )
+
+
+def change_form_data(response) -> dict:
+    """What the browser would post back for the change form as shown, extra rows left out."""
+
+    def fields(form):
+        data = {}
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+        return data
+
+    data = fields(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(fields(formset.management_form))
+        data[formset.management_form.add_prefix("TOTAL_FORMS")] = len(formset.initial_forms)
+        for form in formset.initial_forms:
+            data.update(fields(form))
+    if response.context.get("edit_version_field"):
+        data[response.context["edit_version_field"]] = response.context["edit_version"]
+    return data
+
+
+def opened(obj) -> dict:
+    """The hidden input of a change form opened on `obj` now (xiangcheng/edits.py): a test that
+    posts a change form by hand sends it, as the browser does."""
+    from xiangcheng.edits import VERSION_FIELD, edit_version
+
+    return {VERSION_FIELD: edit_version(obj)}

@@ -25,8 +25,17 @@ from import_export.forms import ExportForm
 from xiangcheng import imex, sqlexport
 from xiangcheng.audit import history_of, show_full_numbers
 from xiangcheng.downloads import download
+from xiangcheng.edits import (
+    VERSION_FIELD,
+    EditConflict,
+    check_version,
+    edit_version,
+    event_model,
+    table_version,
+    version_subquery,
+)
 from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
-from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportRefused, XLSXFormat
+from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.progress import Progress, new_token
@@ -134,7 +143,70 @@ class MaskedColumn:
         return masked
 
 
-class ScopedAdminMixin:
+class EditConflictAdminMixin:
+    """A change form refuses to save over a version of its record newer than the one it was
+    opened on (xiangcheng/edits.py); the hidden input is written by templates/admin/change_form.html."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or event_model(self.model) is None:
+            return form
+
+        class GuardedForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                try:
+                    check_version(self.instance, self.data.get(VERSION_FIELD))
+                except EditConflict as conflict:
+                    self.add_error(None, conflict)
+                return cleaned
+
+        GuardedForm.__name__ = form.__name__
+        return GuardedForm
+
+    def get_queryset(self, request):
+        # A list with editable columns knows each row's version, for its forms, in the same query.
+        queryset = super().get_queryset(request)
+        if getattr(self, "list_editable", None) and event_model(self.model) is not None:
+            queryset = queryset.annotate(**{VERSION_FIELD: version_subquery(self.model)})
+        return queryset
+
+    def get_changelist_form(self, request, **kwargs):
+        form = super().get_changelist_form(request, **kwargs)
+        if event_model(self.model) is None:
+            return form
+
+        class GuardedRowForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields[VERSION_FIELD] = forms.IntegerField(
+                    widget=forms.HiddenInput, required=False, initial=getattr(self.instance, VERSION_FIELD, 0)
+                )
+
+            def clean(self):
+                cleaned = super().clean()
+                changed = [name for name in self.changed_data if name != VERSION_FIELD]
+                if self.instance.pk is not None and changed:
+                    try:
+                        check_version(self.instance, self.data.get(self.add_prefix(VERSION_FIELD)))
+                    except EditConflict as conflict:
+                        # The list shows a row's errors in its editable cells only; shown again,
+                        # the row carries its version now, so saving again overwrites knowingly.
+                        self.add_error(changed[0], conflict)
+                        self.data = self.data.copy()
+                        self.data[self.add_prefix(VERSION_FIELD)] = conflict.current
+                return cleaned
+
+        GuardedRowForm.__name__ = form.__name__
+        return GuardedRowForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk is not None and event_model(self.model) is not None:
+            context = {**context, "edit_version_field": VERSION_FIELD, "edit_version": edit_version(obj)}
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class ScopedAdminMixin(EditConflictAdminMixin):
     """Applies `visible_to(user)` everywhere the admin reaches rows: lists, objects, choices,
     filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike.
     Lists over a whole large table are counted from PostgreSQL's estimate (xiangcheng/paginator.py)."""
@@ -338,11 +410,20 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
 
     def get_import_resource_kwargs(self, request, **kwargs):
         # The token of the form posted (preview or confirm) tells the page how far the import is.
-        token = (getattr(kwargs.get("form"), "cleaned_data", None) or {}).get("progress_token")
+        posted = getattr(kwargs.get("form"), "cleaned_data", None) or {}
+        if isinstance(kwargs.get("form"), ProgressConfirmImportForm):
+            # The confirm: rows edited since the preview make it ask again (xiangcheng/edits.py).
+            version = {"preview_version": posted.get("preview_version") or 0}
+        else:
+            # The preview: the table's version before it reads a row, for the confirm form.
+            if request.method == "POST":
+                request._preview_version = table_version(self.model)
+            version = {}
         return {
             **super().get_import_resource_kwargs(request, **kwargs),
             "user": request.user,
-            "progress": Progress(request.user, token),
+            "progress": Progress(request.user, posted.get("progress_token")),
+            **version,
         }
 
     def write_to_tmp_storage(self, import_file, input_format):
@@ -355,7 +436,9 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
-        return {**initial, "progress_token": new_token()} if initial else initial
+        if not initial:
+            return initial
+        return {**initial, "progress_token": new_token(), "preview_version": getattr(request, "_preview_version", 0)}
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {**super().get_export_resource_kwargs(request, **kwargs), "user": request.user}
@@ -372,6 +455,11 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
             return super().process_dataset(dataset, form, request, **kwargs)
 
     def process_result(self, result, request):
+        conflicts = [error.error for error in result.base_errors if isinstance(error.error, ImportConflict)]
+        if conflicts:
+            self.message_user(request, str(conflicts[0]), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         if result.has_errors() or result.has_validation_errors():
             self.message_user(request, "导入未完成：有数据行无效，没有写入任何数据。请修正后重新导入。", messages.ERROR)
             opts = self.model._meta
@@ -419,7 +507,7 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
         return f"{self.model._meta.verbose_name_plural}-{today:%Y-%m-%d}.{file_format.get_extension()}"
 
 
-class NamedListAdmin(admin.ModelAdmin):
+class NamedListAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     """The admin of a list staff edit (`xiangcheng.models.NamedList`); each app registers its
     lists with it, at their own URLs (/admin/talent/honour/, /admin/cadres/assessmentdimension/)."""
 
@@ -449,7 +537,7 @@ def render_status(status: str):
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):
+class TargetAdmin(EditConflictAdminMixin, admin.ModelAdmin):
     """Plan targets with their progress today. Targets are district-wide, so not scoped."""
 
     inlines = [TargetMilestoneInline]

@@ -115,6 +115,8 @@ class ProgressImportForm(import_forms.ImportForm):
 
 
 class ProgressConfirmImportForm(import_forms.ConfirmImportForm):
-    """The confirm form, with a token of its own (ImportExportAdmin.get_confirm_form_initial)."""
+    """The confirm form, with a token of its own (ImportExportAdmin.get_confirm_form_initial) and
+    the audit version of the table at the preview (rows edited since make the import ask again)."""
 
     progress_token = forms.CharField(widget=forms.HiddenInput, required=False)
+    preview_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)

@@ -42,6 +42,7 @@ from import_export.formats import base_formats
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 
+from xiangcheng.edits import changed_between, table_version
 from xiangcheng.maintenance import analyze
 from xiangcheng.models import ImportUpload
 from xiangcheng.progress import REPORT_EVERY, Progress
@@ -79,6 +80,11 @@ logger = logging.getLogger(__name__)
 
 class ImportRefused(ValueError):
     """A file refused before any row is read; the message is shown to the user as it is."""
+
+
+class ImportConflict(ValueError):
+    """A confirmed import would change rows edited by someone else since its preview; raised
+    inside the import's transaction, so nothing is written. The message is shown as it is."""
 
 
 def neutralize(value):
@@ -508,9 +514,13 @@ class ScopedResource(resources.ModelResource):
     """The base of every resource: Chinese headers, labels for choices, natural keys, scoping
     and masking of personal numbers for the user the resource is made for."""
 
-    def __init__(self, user=None, progress=None, **kwargs):
+    def __init__(self, user=None, progress=None, preview_version=None, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        # At confirm: the audit version of the table when the file was previewed
+        # (xiangcheng/edits.py); rows edited since then make the import ask again.
+        self.preview_version = preview_version
+        self._started_version = None
         # Where a long import reports how far it is (xiangcheng/progress.py); by default nowhere.
         self.progress = progress or Progress()
         self._total_rows = 0
@@ -587,6 +597,8 @@ class ScopedResource(resources.ModelResource):
         their natural keys name (within the user's scope) and the existing values of the unique
         fields (in the whole table)."""
         super().before_import(dataset, **kwargs)
+        if self.preview_version is not None and not kwargs.get("dry_run"):
+            self._started_version = table_version(self._meta.model)
         self._total_rows = len(dataset)
         self.progress.report(self._total_rows, read=self._total_rows)
         headers = set(dataset.headers or ())
@@ -761,8 +773,26 @@ class ScopedResource(resources.ModelResource):
         """A large write ends with fresh planner statistics (xiangcheng/maintenance.py): until
         autovacuum comes by, PostgreSQL would plan the next pages for the table it knew before."""
         super().after_import(dataset, result, **kwargs)
+        self._check_no_row_changed_since_preview(result)
         if self._written >= ANALYZE_AFTER_ROWS:
             analyze(self._meta.model)
+
+    def _check_no_row_changed_since_preview(self, result) -> None:
+        if self._started_version is None:
+            return
+        touched = {
+            row.object_id: row
+            for row in result.rows
+            if row.import_type in (RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_DELETE)
+        }
+        changed = changed_between(self._meta.model, touched, self.preview_version, self._started_version)
+        if changed:
+            names = "、".join(sorted(str(touched[pk].object_repr) for pk in changed)[:5])
+            more = f"等 {len(changed)} 条" if len(changed) > 5 else ""
+            raise ImportConflict(
+                f"自预览以来，本次导入要更新的记录已被他人修改（{names}{more}）。"
+                "为免覆盖他人的修改，本次导入没有写入任何数据；请重新上传文件，核对预览后再确认导入。"
+            )
 
     def _report_row(self, row_result, kwargs) -> None:
         number, total = kwargs["row_number"], self._total_rows

@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from branches.models import ServiceAction, ServiceAttachment
+from tests.conftest import opened
 from tests.factories import ActionBranchFactory, ServiceActionFactory
 from xiangcheng.validators import UPLOAD_MAX_BYTES
 
@@ -153,6 +154,7 @@ def test_deleting_an_attachment_removes_its_file(cast, as_user, branches, media,
                 "attachments-0-id": attachment.pk,
                 "attachments-0-action": action.pk,
                 "attachments-0-DELETE": "on",
+                **opened(action),
             },
         )
     assert response.status_code == 302

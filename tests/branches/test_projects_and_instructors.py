@@ -11,6 +11,7 @@ from django.utils import timezone
 from branches.models import InstructorAssignment, Organization, ProjectProgress
 from branches.reports import action_branch_section
 from tests import clock
+from tests.conftest import opened
 from tests.factories import InstructorFactory, MemberFactory, SecretaryProjectFactory, resident_id
 
 PROJECTS = "/admin/branches/secretaryproject/"
@@ -173,6 +174,7 @@ def test_instructor_is_linked_to_a_member_by_id_number(tree, cast, as_user):
     instructor = InstructorFactory(name="周指导", role="worker")
     data = {"name": "周指导", "role": "worker", "member": "", "mobile": "", "employer": "", "qualifications": ""}
     data.update({"assignments-TOTAL_FORMS": "0", "assignments-INITIAL_FORMS": "0", "is_active": "on"})
+    data.update(opened(instructor))
     client = as_user(cast["staff"])
     response = client.post(f"{INSTRUCTORS}{instructor.pk}/change/", {**data, "member": "110105198501010000"})
     assert "找不到该身份证号的在册党员" in response.content.decode()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from branches.models import ActionBranch, ServiceAction
 from tests import clock
-from tests.conftest import grant
+from tests.conftest import grant, opened
 from tests.factories import ActionBranchFactory, MemberFactory, ServiceActionFactory, UserFactory
 
 ACTIONS = "/admin/branches/serviceaction/"
@@ -101,6 +101,7 @@ def test_participants_must_be_members_of_the_action_branch(cast, as_user, branch
         "attachments-INITIAL_FORMS": "0",
         "attachments-MIN_NUM_FORMS": "0",
         "attachments-MAX_NUM_FORMS": "1000",
+        **opened(action),
     }
     response = client.post(f"{ACTIONS}{action.pk}/change/", data)
     assert response.status_code == 200

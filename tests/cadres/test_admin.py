@@ -11,7 +11,7 @@ from django.utils import timezone
 from branches.models import AccountScope
 from cadres.models import AnnualEvaluation, Cadre, GrowthNote, PracticePosting, RankChange
 from tests import clock
-from tests.conftest import grant
+from tests.conftest import change_form_data, grant
 from tests.factories import CadreFactory, UserFactory, cadre_archive, resident_id
 from xiangcheng.models import AccessLog
 
@@ -145,28 +145,6 @@ def test_change_form_links_the_archive_and_its_inlines_are_editable(cast, as_use
     formsets = response.context["inline_admin_formsets"]
     assert len(formsets) == 10
     assert all(formset.has_change_permission and formset.has_add_permission for formset in formsets)
-
-
-def change_form_data(response) -> dict:
-    """What the browser would post back for the change form as shown, extra rows left out."""
-
-    def fields(form):
-        data = {}
-        for name in form.fields:
-            value = form[name].value()
-            if value is None or value is False:
-                continue
-            data[form.add_prefix(name)] = "on" if value is True else value
-        return data
-
-    data = fields(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        data.update(fields(formset.management_form))
-        data[formset.management_form.add_prefix("TOTAL_FORMS")] = len(formset.initial_forms)
-        for form in formset.initial_forms:
-            data.update(fields(form))
-    return data
 
 
 def add_postings(data, *spans):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from members.models import Household, Member, MemberTransfer, Pairing, Pledge, Visit
 from tests import clock
-from tests.conftest import admin_confirm, admin_upload, grant
+from tests.conftest import admin_confirm, admin_upload, grant, opened
 from tests.factories import MemberFactory, resident_id
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 
@@ -138,6 +138,7 @@ def move_form(member, to, *, transfers=0, **fields):
         "recognitions-INITIAL_FORMS": 0,
         "transfers-TOTAL_FORMS": transfers,
         "transfers-INITIAL_FORMS": transfers,
+        **opened(member),
         **fields,
     }
 

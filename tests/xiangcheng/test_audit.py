@@ -2,7 +2,7 @@ import pytest
 from django.db import InternalError, transaction
 
 from branches.models import Organization
-from tests.conftest import grant
+from tests.conftest import grant, opened
 from xiangcheng.audit import history_of
 from xiangcheng.models import AccessLog
 
@@ -15,7 +15,14 @@ def test_admin_edit_is_recorded_with_user_and_changed_fields(cast, as_user, tree
     general = tree["A01"]
     response = client.post(
         f"{ORGS}{general.pk}/change/",
-        {"parent": tree["A"].pk, "type": "general_branch", "name": "改名党总支", "code": "A01", "is_active": "on"},
+        {
+            "parent": tree["A"].pk,
+            "type": "general_branch",
+            "name": "改名党总支",
+            "code": "A01",
+            "is_active": "on",
+            **opened(general),
+        },
     )
     assert response.status_code == 302
     latest = history_of(general)[0]
