@@ -45,11 +45,13 @@ def setup_django():
     django.setup()
 
 
-def database_url(name: str) -> str:
-    """The portal's database server, with another database name."""
+def database_url(name: str, *, owner: bool = False) -> str:
+    """The portal's database server, with another database name: as the portal's role, or as
+    the owner role that migrates (xiangcheng/dbroles.py)."""
+    from django.conf import settings
     from django.db import connection
 
-    db = connection.settings_dict
+    db = {**connection.settings_dict, **((settings.DATABASE_OWNER or {}) if owner else {})}
     user = quote(db["USER"] or "")
     password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
     host = db["HOST"] or "localhost"
@@ -59,8 +61,15 @@ def database_url(name: str) -> str:
     return f"postgres://{user}{password}@{host}:{db['PORT'] or 5432}/{name}"
 
 
+def database_environment(url: str) -> dict:
+    """The environment of a process on the bench database at `url` (the portal's role), with
+    the owner role's URL beside it for `migrate`."""
+    name = url.rsplit("/", 1)[1]
+    return {**os.environ, "DATABASE_URL": url, "DATABASE_OWNER_URL": database_url(name, owner=True)}
+
+
 def child(phase: str, url: str, *args) -> dict:
-    environment = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"}
+    environment = {**database_environment(url), "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"}
     result = subprocess.run(
         [sys.executable, __file__, "--phase", phase, *map(str, args)],
         env=environment,
@@ -130,6 +139,7 @@ def phase_seed(rows: int) -> dict:
 
     from branches.models import Organization
     from members.models import Member
+    from xiangcheng.maintenance import analyze
 
     district = Organization.objects.add_root(
         instance=Organization(type=Organization.Type.DISTRICT, name="基准测试区委", code="BENCH")
@@ -158,8 +168,7 @@ def phase_seed(rows: int) -> dict:
         except DatabaseError:
             pass
         cursor.execute(sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {Member._meta.db_table}")
+    analyze(Member)
     return {"rows": Member.objects.count(), "seconds": time.perf_counter() - started}
 
 
@@ -327,7 +336,7 @@ def phase_import(url: str, rows: int) -> dict:
     """bench/roster_import.py on the bench database, in its own process."""
     result = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "roster_import.py"), "--rows", str(rows)],
-        env={**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"},
+        env={**database_environment(url), "DJANGO_SETTINGS_MODULE": "xiangcheng.settings"},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -341,11 +350,13 @@ def phase_import(url: str, rows: int) -> dict:
 
 
 def admin_connection(dbname: str = "postgres"):
-    """An autocommit connection to the portal's server, to the maintenance database unless told."""
+    """An autocommit connection to the portal's server as the owner role (it creates and drops
+    the bench databases), to the maintenance database unless told."""
     import psycopg2
+    from django.conf import settings
     from django.db import connection
 
-    db = connection.settings_dict
+    db = {**connection.settings_dict, **(settings.DATABASE_OWNER or {})}
     conn = psycopg2.connect(
         dbname=dbname,
         user=db["USER"],
@@ -403,7 +414,7 @@ def main():
     figures = {}
     try:
         print(f"基准测试数据库 {BENCH_DATABASE}：迁移中…", flush=True)
-        environment = {**os.environ, "DATABASE_URL": url}
+        environment = database_environment(url)
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=environment, check=True
         )

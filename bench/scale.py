@@ -26,7 +26,6 @@ since seeding scale 2 takes minutes; otherwise it is dropped and seeded anew.
 import argparse
 import hashlib
 import json
-import os
 import secrets
 import statistics
 import subprocess
@@ -37,7 +36,7 @@ import unicodedata
 from pathlib import Path
 
 # bench/ is the script's directory, so the export bench's helpers import by module name.
-from run import ROOT, admin_connection, database_url, setup_django
+from run import ROOT, admin_connection, database_environment, database_url, setup_django
 
 DATABASES = {"small": "xiangcheng_bench_small", "large": "xiangcheng_bench_large"}
 USERS = {"admin": "组织部", "secretary": "街道书记"}
@@ -155,8 +154,7 @@ class Worker:
     def __init__(self, url: str):
         self.log = tempfile.TemporaryFile(mode="w+")
         environment = {
-            **os.environ,
-            "DATABASE_URL": url,
+            **database_environment(url),
             "DJANGO_SETTINGS_MODULE": "xiangcheng.settings",
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
@@ -231,7 +229,7 @@ def prepare(conn, name: str, scale: float, fingerprint: str) -> None:
             return
         cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         cursor.execute(f"CREATE DATABASE {name}")
-    environment = {**os.environ, "DATABASE_URL": database_url(name)}
+    environment = database_environment(database_url(name))
     started = time.perf_counter()
     print(f"数据库 {name}：迁移并生成演示数据（规模 {scale:g}）…", flush=True)
     for command in (["migrate", "--no-input", "-v0"], ["seed_demo", "--scale", str(scale)]):

@@ -9,6 +9,7 @@ from django.db import DatabaseError
 from branches.models import Organization
 from tests.factories import OrganizationFactory
 from xiangcheng import localdb
+from xiangcheng.dbroles import as_owner
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # A statement running this long fails its test with the database's own error, well before the
@@ -31,7 +32,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     from django.test.utils import setup_databases, teardown_databases
 
     verbosity = request.config.option.verbose
-    with django_db_blocker.unblock():
+    # Made, migrated and copied as the owner role; the tests then run as the portal's role
+    # (xiangcheng/dbroles.py), with the grants `migrate` gave it.
+    with django_db_blocker.unblock(), as_owner(connection):
         template = _template_name(connection)
         if not django_db_createdb and _database_exists(connection, template):
             old_name = connection.settings_dict["NAME"]
@@ -54,7 +57,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             )
         connection.close()
     yield
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), as_owner(connection):
         teardown_databases(databases, verbosity=verbosity)
 
 

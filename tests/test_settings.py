@@ -9,8 +9,8 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
+def _database_url(*, owner: bool = False) -> str:
+    db = {**connection.settings_dict, **((settings.DATABASE_OWNER or {}) if owner else {})}
     host = db["HOST"]
     if host.startswith("/"):
         return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@%2F{host.lstrip('/').replace('/', '%2F')}/{db['NAME']}"
@@ -42,8 +42,22 @@ def test_deploy_check_is_clean_with_production_values(db):
         ALLOWED_HOSTS="dj.example.gov.cn",
         CSRF_TRUSTED_ORIGINS="https://dj.example.gov.cn",
         DATABASE_URL=_database_url(),
+        DATABASE_OWNER_URL=_database_url(owner=True),
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_warns_when_the_portal_connects_as_the_owner_of_its_tables(db):
+    result = _manage(
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY="k" * 10 + "a-real-production-secret-0123456789-ABCDEFGHIJ",
+        ALLOWED_HOSTS="dj.example.gov.cn",
+        CSRF_TRUSTED_ORIGINS="https://dj.example.gov.cn",
+        DATABASE_URL=_database_url(owner=True),
+    )
+    assert "xiangcheng.W001" in result.stderr and "审计记录可被改写" in result.stderr
 
 
 def test_production_without_secret_key_stops_naming_the_variable():

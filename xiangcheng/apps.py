@@ -3,6 +3,7 @@ from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 
+from xiangcheng.dbroles import secure_schema_after_migrate
 from xiangcheng.roles import sync_roles_after_migrate
 
 
@@ -16,6 +17,8 @@ class XiangchengConfig(AppConfig):
         # As contrib.auth creates permissions: after every migrate (and flush), the roles are made
         # to match xiangcheng/roles.py, with the permissions of every model.
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="xiangcheng.roles.sync_roles")
+        # The portal's database role may add audit rows, never change them (xiangcheng/dbroles.py).
+        post_migrate.connect(secure_schema_after_migrate, sender=self, dispatch_uid="xiangcheng.dbroles.secure")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -21,6 +21,9 @@ import warnings
 from pathlib import Path
 
 DATABASE_NAME = "xiangcheng"
+# The two roles of xiangcheng/dbroles.py: migrations run as the owner, the portal as the app role.
+OWNER_ROLE = "xiangcheng_owner"
+APP_ROLE = "xiangcheng_app"
 
 # What the migrated schema depends on, besides the server's version: the migrations, the models
 # (audit triggers of many-to-many links are installed from them after migrate), the role
@@ -31,6 +34,7 @@ SCHEMA_INPUTS = [
     "*/models.py",
     "*/models/*.py",
     "xiangcheng/audit.py",
+    "xiangcheng/dbroles.py",
     "xiangcheng/roles.py",
     "xiangcheng/settings.py",
     "requirements.txt",
@@ -53,14 +57,52 @@ def _server(pgdata: Path, cleanup_mode):
 
 
 def _ensure_database(info) -> None:
+    """The database and the two roles of xiangcheng/dbroles.py: the owner (migrations) and the
+    portal's app role. A database made before the split (owned by the superuser) is handed to
+    the owner role once, with every object of its schema."""
     import psycopg2
 
     conn = psycopg2.connect(dbname="postgres", user="postgres", host=str(info.socket_dir))
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+        for role, options in ((OWNER_ROLE, "LOGIN CREATEDB"), (APP_ROLE, "LOGIN")):
+            cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE ROLE "{role}" {options}')
+        cursor.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [DATABASE_NAME])
+        found = cursor.fetchone()
+        if found is None:
+            cursor.execute(f'CREATE DATABASE "{DATABASE_NAME}" OWNER "{OWNER_ROLE}"')
+    conn.close()
+    if found is not None and found[0] != OWNER_ROLE:
+        _hand_to_owner(info)
+
+
+def _hand_to_owner(info) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=DATABASE_NAME, user="postgres", host=str(info.socket_dir))
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{DATABASE_NAME}" OWNER TO "{OWNER_ROLE}"')
+        cursor.execute(
+            """
+            SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
+                                  WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'TABLE' END,
+                   format('%I.%I', n.nspname, c.relname)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+              AND pg_get_userbyid(c.relowner) = 'postgres'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+            UNION ALL
+            SELECT 'FUNCTION', p.oid::regprocedure::text
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) = 'postgres'
+              AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+            """
+        )
+        for kind, name in cursor.fetchall():
+            cursor.execute(f'ALTER {kind} {name} OWNER TO "{OWNER_ROLE}"')
     conn.close()
 
 
@@ -90,7 +132,7 @@ def local_database(base_dir: Path) -> dict:
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": DATABASE_NAME,
-        "USER": "postgres",
+        "USER": APP_ROLE,
         "HOST": str(info.socket_dir),
     }
 

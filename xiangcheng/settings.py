@@ -97,12 +97,23 @@ TEMPLATES = [
 WSGI_APPLICATION = "xiangcheng.wsgi.application"
 
 # PostgreSQL only. Without DATABASE_URL, a project-local server (xiangcheng/localdb.py).
+# DATABASE_URL is the portal's own role; DATABASE_OWNER_URL, the same database as the role that
+# owns the schema, which migrations use (xiangcheng/dbroles.py: the portal cannot rewrite history).
 if env("DATABASE_URL", default=""):
     DATABASES = {"default": env.db("DATABASE_URL")}
+    DATABASE_OWNER = None
+    if env("DATABASE_OWNER_URL", default=""):
+        _owner = env.db("DATABASE_OWNER_URL")
+        if (_owner["NAME"], _owner["HOST"], _owner["PORT"]) != tuple(
+            DATABASES["default"][key] for key in ("NAME", "HOST", "PORT")
+        ):
+            raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
+        DATABASE_OWNER = {"USER": _owner["USER"], "PASSWORD": _owner["PASSWORD"]}
 else:
-    from xiangcheng.localdb import local_database
+    from xiangcheng.localdb import OWNER_ROLE, local_database
 
     DATABASES = {"default": local_database(BASE_DIR)}
+    DATABASE_OWNER = {"USER": OWNER_ROLE, "PASSWORD": ""}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

@@ -3,16 +3,17 @@
 import pytest
 from django.db import connection
 
+from members.models import Member
 from tests.factories import MemberFactory
 from xiangcheng import paginator
+from xiangcheng.maintenance import analyze
 
 
 @pytest.fixture
 def roster(tree, monkeypatch):
     for code in ("A0101", "A0101", "B0101"):
         MemberFactory(organization=tree[code])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE members_member")
+    analyze(Member)
     # Three rows stand in for a million: above this, a whole-table count is PostgreSQL's estimate.
     monkeypatch.setattr(paginator, "EXACT_UP_TO", 2)
 
