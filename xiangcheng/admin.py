@@ -3,11 +3,13 @@
 the lists staff edit (`NamedListAdmin`)."""
 
 import re
+import secrets
 
 import pghistory
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
@@ -104,6 +106,13 @@ class QualityFilter(admin.SimpleListFilter):
         if self.value() not in self.checks:
             return queryset
         return queryset.filter(pk__in=self.checks[self.value()][1](request.user).values("pk"))
+
+
+# The search box (PostedSearchAdminMixin): the token in the URL, the texts in the session.
+SEARCH_TOKEN = "_q"
+SEARCH_SESSION_KEY = "xiangcheng_searches"
+SEARCHES_KEPT = 20
+SEARCH_MAX_CHARS = 200
 
 
 class ReadOnlyAdminMixin:
@@ -206,7 +215,57 @@ class EditConflictAdminMixin:
         return super().render_change_form(request, context, add, change, form_url, obj)
 
 
-class ScopedAdminMixin(EditConflictAdminMixin):
+class PostedSearchAdminMixin:
+    """A list's search box posts its text, which is kept in the session under a short token:
+    the list's URL, its links (pages, sorting, filters) and so the server's logs carry `_q=<token>`,
+    never the text, an ID number typed in it least of all. `?q=` in a URL still searches."""
+
+    search_by_post = True
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and "_search" in request.POST:
+            return self._remember_search(request)
+        return super().changelist_view(request, extra_context)
+
+    def _remember_search(self, request):
+        ignored = {"csrfmiddlewaretoken", "_search", SEARCH_VAR, SEARCH_TOKEN, PAGE_VAR}
+        params = {key: value for key, value in request.POST.items() if key not in ignored}
+        text = request.POST.get(SEARCH_VAR, "").strip()[:SEARCH_MAX_CHARS]
+        if text:
+            token = secrets.token_urlsafe(6)
+            searches = request.session.get(SEARCH_SESSION_KEY, {})
+            searches[token] = text
+            request.session[SEARCH_SESSION_KEY] = dict(list(searches.items())[-SEARCHES_KEPT:])
+            params[SEARCH_TOKEN] = token
+        return HttpResponseRedirect(f"{request.path}?{urlencode(params)}" if params else request.path)
+
+    def searched_text(self, request) -> str:
+        """The text behind the list's `_q` token ("" without one, or from another session)."""
+        token = request.GET.get(SEARCH_TOKEN)
+        return request.session.get(SEARCH_SESSION_KEY, {}).get(token, "") if token else ""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_term or self.searched_text(request))
+
+    def get_changelist(self, request, **kwargs):
+        base = super().get_changelist(request, **kwargs)
+
+        class TokenSearchChangeList(base):
+            def get_filters_params(self, params=None):
+                # The token is carried by every link of the list, but it filters nothing itself.
+                params = super().get_filters_params(params)
+                params.pop(SEARCH_TOKEN, None)
+                return params
+
+        return TokenSearchChangeList
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        changelist.query = changelist.query or self.searched_text(request)  # what the box shows
+        return changelist
+
+
+class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
     """Applies `visible_to(user)` everywhere the admin reaches rows: lists, objects, choices,
     filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike.
     Lists over a whole large table are counted from PostgreSQL's estimate (xiangcheng/paginator.py)."""
