@@ -2,15 +2,16 @@ from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 
 from branches.admin import TownFilter
@@ -442,7 +443,11 @@ class CadreStatisticsAdmin(ReadOnlyAdminMixin, MaskedNumbersAdminMixin, ScopedAd
             raise Http404("不支持的导出格式。")
         if not self.has_export_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            # As the list itself does with a filter it cannot apply: back to the list, unfiltered.
+            return HttpResponseRedirect(f"{reverse('admin:cadres_cadrestatistics_changelist')}?{ERROR_FLAG}=1")
         rows = changelist.statistics
         content = format_class().export_data(statistics_dataset(rows))
         filename = f"干部统计-{timezone.localdate():%Y-%m-%d}.{file_format}"

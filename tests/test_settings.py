@@ -18,7 +18,8 @@ def _database_url(*, owner: bool = False) -> str:
 
 
 def _manage(*args, **env):
-    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    # The database comes from the caller (the test database), its owner role too when it matters.
+    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "DATABASE_OWNER_URL"}
     environment = {key: value for key, value in os.environ.items() if key not in dropped}
     environment.update(ENV_FILE="/dev/null", XIANGCHENG_THROWAWAY_DB="0", **env)
     return subprocess.run(

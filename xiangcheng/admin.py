@@ -9,8 +9,10 @@ import pghistory
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin import widgets as admin_widgets
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -113,6 +115,31 @@ SEARCH_TOKEN = "_q"
 SEARCH_SESSION_KEY = "xiangcheng_searches"
 SEARCHES_KEPT = 20
 SEARCH_MAX_CHARS = 200
+
+
+class ValidKeysAutocompleteMixin:
+    """Django's autocomplete widget, except that a submitted value that is no valid key ("abc"
+    for a numeric id) is dropped when the form is shown again with its errors: Django's filters
+    by it and answers 500."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        kept = []
+        for item in value:
+            try:
+                target.to_python(item)
+            except ValidationError:
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attr)
+
+
+class AutocompleteSelect(ValidKeysAutocompleteMixin, admin_widgets.AutocompleteSelect):
+    pass
+
+
+class AutocompleteSelectMultiple(ValidKeysAutocompleteMixin, admin_widgets.AutocompleteSelectMultiple):
+    pass
 
 
 class ReadOnlyAdminMixin:
@@ -297,10 +324,14 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -534,6 +565,14 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
             form.add_error("import_file", str(e))
         else:
             form.add_error("import_file", "无法读取文件，请确认选择了正确的格式（CSV 或 XLSX）。")
+
+    def export_action(self, request):
+        try:
+            return super().export_action(request)
+        except (IncorrectLookupParameters, FieldError):
+            # A filter the list cannot apply (a hand-made URL): back to the list, as the list does.
+            opts = self.model._meta
+            return HttpResponseRedirect(f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?e=1")
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """Every export is one SELECT compiled from the resource (xiangcheng/sqlexport.py): a CSV

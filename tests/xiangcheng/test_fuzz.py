@@ -1,0 +1,109 @@
+"""Fuzzing, with a fixed budget: no query parameter of any list or page, and no input of any add
+form, makes the portal answer 500. Hypothesis draws the inputs (the same ones every run: the
+examples are derived from the test, not from the clock)."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.xiangcheng.portal import admin_pages, changelist_name
+
+BUDGET = settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+# What a person, a broken link or a crawler puts in a URL or a field.
+TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", "0", "-1", "9" * 30, "1.2.3", "-", "2026", "2026-13-40", "A01", "'; DROP TABLE x;--", "\x00"]),
+    st.integers(min_value=-(10**12), max_value=10**12).map(str),
+)
+LIST_PARAMETERS = ["o", "q", "p", "e", "all", "_facets", "year", "quarter", "organization", "town", "quality", "_q"]
+PAGE_PARAMETERS = ["year", "quarter", "organization", "format", "download", "start", "end", "by", "token"]
+ANSWERS = {200, 301, 302, 400, 403, 404, 405}
+
+
+def list_names() -> list[str]:
+    return sorted(changelist_name(model) for model in admin.site._registry)
+
+
+def filter_parameters(url_name: str) -> list[str]:
+    model_admin = next(ma for m, ma in admin.site._registry.items() if changelist_name(m) == url_name)
+    names = []
+    for entry in model_admin.list_filter:
+        if isinstance(entry, str):
+            names += [f"{entry}__exact", f"{entry}__id__exact", f"{entry}__isnull"]
+        elif isinstance(entry, tuple):
+            names.append(f"{entry[0]}__exact")
+        else:
+            names.append(getattr(entry, "parameter_name", None) or "x")
+    return names
+
+
+def queries(names):
+    return st.dictionaries(st.sampled_from(names), TEXT, max_size=4)
+
+
+@pytest.fixture
+def staff(cast, as_user, tree):
+    return as_user(cast["staff"])
+
+
+@pytest.mark.parametrize("url_name", list_names())
+def test_no_query_parameter_of_a_list_makes_a_500(staff, url_name):
+    url = reverse(f"admin:{url_name}")
+
+    @BUDGET
+    @given(params=queries(LIST_PARAMETERS + filter_parameters(url_name)))
+    def answer(params):
+        status = staff.get(url, params).status_code
+        assert status in ANSWERS, (url, params, status)
+
+    answer()
+
+
+@pytest.mark.parametrize("page", [page for page in admin_pages() if not page.obj], ids=lambda page: page.name)
+def test_no_query_parameter_of_a_page_makes_a_500(staff, page):
+    url = page.url({})
+
+    @BUDGET
+    @given(params=queries(PAGE_PARAMETERS))
+    def answer(params):
+        status = staff.get(url, params).status_code
+        assert status in ANSWERS, (url, params, status)
+
+    answer()
+
+
+def add_forms() -> list[str]:
+    return sorted(
+        f"{model._meta.app_label}_{model._meta.model_name}_add"
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.has_add_permission.__func__ is not None
+    )
+
+
+@pytest.mark.parametrize("url_name", add_forms())
+def test_no_input_of_an_add_form_makes_a_500(staff, url_name):
+    url = reverse(f"admin:{url_name}")
+    page = staff.get(url)
+    if page.status_code != 200:
+        pytest.skip(f"{url_name}: {page.status_code}")
+    form = page.context["adminform"].form
+    fields = list(form.fields)
+    management = {}
+    for inline in page.context["inline_admin_formsets"]:
+        management.update({f"{inline.formset.prefix}-TOTAL_FORMS": "0", f"{inline.formset.prefix}-INITIAL_FORMS": "0"})
+
+    @BUDGET
+    @given(data=st.fixed_dictionaries({}, optional={name: TEXT for name in fields}))
+    def answer(data):
+        status = staff.post(url, {**management, **data}).status_code
+        assert status in ANSWERS, (url, data, status)
+
+    answer()
