@@ -63,6 +63,7 @@ FILE_UPLOAD_HANDLERS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "xiangcheng.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
