@@ -1,5 +1,5 @@
 """Fuzzing, with a fixed budget: no query parameter of any list or page, and no input of any add
-form, makes the portal answer 500. Hypothesis draws the inputs (the same ones every run: the
+or change form, makes the portal answer 500. Hypothesis draws the inputs (the same ones every run: the
 examples are derived from the test, not from the clock)."""
 
 import pytest
@@ -8,7 +8,9 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.xiangcheng.portal import admin_pages, changelist_name
+from tests import clock
+from tests.conftest import change_form_data
+from tests.xiangcheng.portal import admin_pages, changelist_name, row_set
 
 BUDGET = settings(
     max_examples=6,
@@ -105,5 +107,35 @@ def test_no_input_of_an_add_form_makes_a_500(staff, url_name):
     def answer(data):
         status = staff.post(url, {**management, **data}).status_code
         assert status in ANSWERS, (url, data, status)
+
+    answer()
+
+
+@pytest.fixture
+def rows(tree, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    with clock.travel():
+        yield row_set(tree["A01"], with_files=True)
+
+
+def change_forms() -> list[str]:
+    return sorted(model._meta.label for model in admin.site._registry)
+
+
+@pytest.mark.parametrize("label", change_forms())
+def test_no_input_of_a_change_form_makes_a_500(staff, rows, label):
+    obj = rows[label]
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    page = staff.get(url)
+    if page.status_code != 200 or "adminform" not in page.context:
+        pytest.skip(f"{label}: {page.status_code}")
+    shown = change_form_data(page)
+    fields = list(page.context["adminform"].form.fields)
+
+    @BUDGET
+    @given(changed=st.fixed_dictionaries({}, optional={name: TEXT for name in fields}))
+    def answer(changed):
+        status = staff.post(url, {**shown, **changed}).status_code
+        assert status in ANSWERS, (url, changed, status)
 
     answer()
