@@ -106,7 +106,7 @@ class ProgressImportForm(import_forms.ImportForm):
             return cleaned
         try:
             check_size(upload.size)
-            self.formats[int(chosen)]().check_file(upload.read())
+            self.formats[int(chosen)]().check_file(upload)
         except ImportRefused as refused:
             self.add_error("import_file", str(refused))
         finally:

@@ -115,12 +115,13 @@ def csv_encoding(data: bytes) -> str:
     raise ImportRefused(_ENCODING_HELP)
 
 
-def check_xlsx_archive(data: bytes) -> None:
-    """Refuse an XLSX whose zip would unpack to more than the caps, before any XML is parsed.
-    The sizes are the ones its directory declares; Python's zipfile never unpacks a part beyond
-    its declared size (a part that would is cut short and fails its checksum)."""
+def check_xlsx_archive(file) -> None:
+    """Refuse an XLSX (a binary file object) whose zip would unpack to more than the caps, from
+    its directory alone, before any XML is parsed. The sizes are the ones the directory declares;
+    Python's zipfile never unpacks a part beyond its declared size (a part that would is cut short
+    and fails its checksum)."""
     try:
-        parts = zipfile.ZipFile(io.BytesIO(data)).infolist()
+        parts = zipfile.ZipFile(file).infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         raise ImportRefused(_XLSX_UNREADABLE) from None
     unpacked = sum(part.file_size for part in parts)
@@ -219,7 +220,7 @@ class SafeFormat:
 
     def create_dataset(self, in_stream):
         check_size(len(in_stream))
-        self.check_file(in_stream)
+        self.check_file(io.BytesIO(in_stream))
         dataset = build_dataset(self.read_rows(in_stream))
         self.check_headers(dataset)
         if dataset.height == 0:
@@ -239,8 +240,8 @@ class SafeFormat:
         if len(set(headers)) != len(headers):
             raise ImportRefused("表头有重复的列，请删除重复列后重新导入。")
 
-    def check_file(self, data: bytes) -> None:
-        """What can be checked of the file before any row is read (see the formats)."""
+    def check_file(self, file) -> None:
+        """What can be checked of the file (a binary file object) before any row is read."""
 
     def neutralized(self, dataset):
         safe = tablib.Dataset(headers=[neutralize(header) for header in dataset.headers])
@@ -270,8 +271,8 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
     def get_title(self):
         return "xlsx"
 
-    def check_file(self, data):
-        check_xlsx_archive(data)
+    def check_file(self, file):
+        check_xlsx_archive(file)
 
     def read_rows(self, in_stream):
         book = None
