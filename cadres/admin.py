@@ -4,14 +4,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ERROR_FLAG, ChangeList
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Avg, Count, OuterRef, Prefetch, Subquery
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 
 from branches.admin import TownFilter
@@ -44,6 +44,7 @@ from xiangcheng.admin import (
     QualityFilter,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
+    back_to_list,
 )
 from xiangcheng.audit import show_full_numbers
 from xiangcheng.downloads import download
@@ -446,8 +447,7 @@ class CadreStatisticsAdmin(ReadOnlyAdminMixin, MaskedNumbersAdminMixin, ScopedAd
         try:
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
-            # As the list itself does with a filter it cannot apply: back to the list, unfiltered.
-            return HttpResponseRedirect(f"{reverse('admin:cadres_cadrestatistics_changelist')}?{ERROR_FLAG}=1")
+            return back_to_list(CadreStatistics)
         rows = changelist.statistics
         content = format_class().export_data(statistics_dataset(rows))
         filename = f"干部统计-{timezone.localdate():%Y-%m-%d}.{file_format}"

@@ -11,7 +11,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.http import (
     Http404,
@@ -115,6 +115,13 @@ SEARCH_TOKEN = "_q"
 SEARCH_SESSION_KEY = "xiangcheng_searches"
 SEARCHES_KEPT = 20
 SEARCH_MAX_CHARS = 200
+
+
+def back_to_list(model) -> HttpResponseRedirect:
+    """To `model`'s admin list with Django's "filters could not be applied" flag: what a list does
+    with a filter it cannot apply, for the pages (exports) reached with the list's filters."""
+    opts = model._meta
+    return HttpResponseRedirect(f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?{ERROR_FLAG}=1")
 
 
 class ValidKeysAutocompleteMixin:
@@ -570,9 +577,7 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
         try:
             return super().export_action(request)
         except (IncorrectLookupParameters, FieldError):
-            # A filter the list cannot apply (a hand-made URL): back to the list, as the list does.
-            opts = self.model._meta
-            return HttpResponseRedirect(f"{reverse(f'admin:{opts.app_label}_{opts.model_name}_changelist')}?e=1")
+            return back_to_list(self.model)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         """Every export is one SELECT compiled from the resource (xiangcheng/sqlexport.py): a CSV
