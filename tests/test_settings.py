@@ -32,16 +32,21 @@ def test_language_and_time_zone():
     assert settings.TIME_ZONE == "Asia/Shanghai"
 
 
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k" * 10 + "a-real-production-secret-0123456789-ABCDEFGHIJ",
+    "ALLOWED_HOSTS": "dj.example.gov.cn",
+    "CSRF_TRUSTED_ORIGINS": "https://dj.example.gov.cn",
+}
+
+
 def test_deploy_check_is_clean_with_production_values(db):
     result = _manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        DEBUG="0",
-        SECRET_KEY="k" * 10 + "a-real-production-secret-0123456789-ABCDEFGHIJ",
-        ALLOWED_HOSTS="dj.example.gov.cn",
-        CSRF_TRUSTED_ORIGINS="https://dj.example.gov.cn",
+        **PRODUCTION,
         DATABASE_URL=_database_url(),
         DATABASE_OWNER_URL=_database_url(owner=True),
     )
@@ -49,15 +54,7 @@ def test_deploy_check_is_clean_with_production_values(db):
 
 
 def test_deploy_check_warns_when_the_portal_connects_as_the_owner_of_its_tables(db):
-    result = _manage(
-        "check",
-        "--deploy",
-        DEBUG="0",
-        SECRET_KEY="k" * 10 + "a-real-production-secret-0123456789-ABCDEFGHIJ",
-        ALLOWED_HOSTS="dj.example.gov.cn",
-        CSRF_TRUSTED_ORIGINS="https://dj.example.gov.cn",
-        DATABASE_URL=_database_url(owner=True),
-    )
+    result = _manage("check", "--deploy", **PRODUCTION, DATABASE_URL=_database_url(owner=True))
     assert "xiangcheng.W001" in result.stderr and "审计记录可被改写" in result.stderr
 
 

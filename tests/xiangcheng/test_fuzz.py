@@ -51,6 +51,23 @@ def queries(names):
     return st.dictionaries(st.sampled_from(names), TEXT, max_size=4)
 
 
+def fuzz(send, url: str, drawn) -> None:
+    """Send `url` each drawn input (`send(url, drawn)`) within the budget: never a 500."""
+
+    @BUDGET
+    @given(value=drawn)
+    def answer(value):
+        status = send(url, value).status_code
+        assert status in ANSWERS, (url, value, status)
+
+    answer()
+
+
+def inputs(fields):
+    """Any subset of a form's fields, each with any text."""
+    return st.fixed_dictionaries({}, optional={name: TEXT for name in fields})
+
+
 @pytest.fixture
 def staff(cast, as_user, tree):
     return as_user(cast["staff"])
@@ -58,28 +75,12 @@ def staff(cast, as_user, tree):
 
 @pytest.mark.parametrize("url_name", list_names())
 def test_no_query_parameter_of_a_list_makes_a_500(staff, url_name):
-    url = reverse(f"admin:{url_name}")
-
-    @BUDGET
-    @given(params=queries(LIST_PARAMETERS + filter_parameters(url_name)))
-    def answer(params):
-        status = staff.get(url, params).status_code
-        assert status in ANSWERS, (url, params, status)
-
-    answer()
+    fuzz(staff.get, reverse(f"admin:{url_name}"), queries(LIST_PARAMETERS + filter_parameters(url_name)))
 
 
 @pytest.mark.parametrize("page", [page for page in admin_pages() if not page.obj], ids=lambda page: page.name)
 def test_no_query_parameter_of_a_page_makes_a_500(staff, page):
-    url = page.url({})
-
-    @BUDGET
-    @given(params=queries(PAGE_PARAMETERS))
-    def answer(params):
-        status = staff.get(url, params).status_code
-        assert status in ANSWERS, (url, params, status)
-
-    answer()
+    fuzz(staff.get, page.url({}), queries(PAGE_PARAMETERS))
 
 
 def add_forms() -> list[str]:
@@ -96,19 +97,11 @@ def test_no_input_of_an_add_form_makes_a_500(staff, url_name):
     page = staff.get(url)
     if page.status_code != 200:
         pytest.skip(f"{url_name}: {page.status_code}")
-    form = page.context["adminform"].form
-    fields = list(form.fields)
     management = {}
     for inline in page.context["inline_admin_formsets"]:
         management.update({f"{inline.formset.prefix}-TOTAL_FORMS": "0", f"{inline.formset.prefix}-INITIAL_FORMS": "0"})
-
-    @BUDGET
-    @given(data=st.fixed_dictionaries({}, optional={name: TEXT for name in fields}))
-    def answer(data):
-        status = staff.post(url, {**management, **data}).status_code
-        assert status in ANSWERS, (url, data, status)
-
-    answer()
+    fields = page.context["adminform"].form.fields
+    fuzz(lambda url, data: staff.post(url, {**management, **data}), url, inputs(fields))
 
 
 @pytest.fixture
@@ -130,12 +123,5 @@ def test_no_input_of_a_change_form_makes_a_500(staff, rows, label):
     if page.status_code != 200 or "adminform" not in page.context:
         pytest.skip(f"{label}: {page.status_code}")
     shown = change_form_data(page)
-    fields = list(page.context["adminform"].form.fields)
-
-    @BUDGET
-    @given(changed=st.fixed_dictionaries({}, optional={name: TEXT for name in fields}))
-    def answer(changed):
-        status = staff.post(url, {**shown, **changed}).status_code
-        assert status in ANSWERS, (url, changed, status)
-
-    answer()
+    fields = page.context["adminform"].form.fields
+    fuzz(lambda url, changed: staff.post(url, {**shown, **changed}), url, inputs(fields))

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from django.db import connection
 
-from tests.test_settings import _manage
+from tests.test_settings import PRODUCTION, _manage
 
 CHECK = r"""
 import json, re
@@ -39,8 +39,7 @@ def database_url() -> str:
 
 def test_echarts_is_collected_and_served_with_debug_off(transactional_db, tmp_path):
     production = {
-        "DEBUG": "0",
-        "SECRET_KEY": "k" * 10 + "a-real-production-secret-0123456789-ABCDEFGHIJ",
+        **PRODUCTION,
         "ALLOWED_HOSTS": "testserver",
         "STATIC_ROOT": str(tmp_path),
         "DATABASE_URL": database_url(),
