@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from members.models import Member, Visit
+from members.models import ROSTER_FIELDS, Member, Visit
 from xiangcheng.forms import ReportForm
 from xiangcheng.reports import QUARTERS
 
@@ -16,22 +16,8 @@ class MemberForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = [
-            "name",
-            "sex",
-            "ethnicity",
-            "id_number",
-            "mobile",
-            "education",
-            "organization",
-            "joined_on",
-            "category",
-            "party_post",
-            "leading_cadre_since",
-            "agency_member_since",
-            "status",
-            "status_on",
-        ]
+        # The birth date follows from the ID number.
+        fields = [name for name in ROSTER_FIELDS if name != "birth_date"]
 
     def clean(self):
         cleaned = super().clean()

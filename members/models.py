@@ -148,6 +148,26 @@ class Member(IdentifiedByIdNumber, models.Model):
         return 0
 
 
+# The roster's columns, in the order the roster form, its file and its import show them.
+ROSTER_FIELDS = [
+    "name",
+    "sex",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "mobile",
+    "education",
+    "organization",
+    "joined_on",
+    "category",
+    "party_post",
+    "leading_cadre_since",
+    "agency_member_since",
+    "status",
+    "status_on",
+]
+
+
 @audited()
 class MemberTransfer(models.Model):
     """A dated move of a member between organizations of the district."""

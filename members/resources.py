@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
 
-from members.models import Household, Member, Pairing, Pledge, Visit
+from members.models import ROSTER_FIELDS, Household, Member, Pairing, Pledge, Visit
 from xiangcheng.imex import ImportRefused, ScopedResource
 from xiangcheng.validators import normalize_id_number
 
@@ -16,23 +16,7 @@ class MemberResource(ScopedResource):
 
     class Meta(ScopedResource.Meta):
         model = Member
-        fields = [
-            "name",
-            "sex",
-            "ethnicity",
-            "id_number",
-            "birth_date",
-            "mobile",
-            "education",
-            "organization",
-            "joined_on",
-            "category",
-            "party_post",
-            "leading_cadre_since",
-            "agency_member_since",
-            "status",
-            "status_on",
-        ]
+        fields = ROSTER_FIELDS
         export_order = fields
         import_id_fields = ["id_number"]
         readonly_fields = ["birth_date"]
