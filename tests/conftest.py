@@ -5,11 +5,13 @@ import shutil
 import pytest
 from django.conf import settings as django_settings
 from django.db import DatabaseError
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from branches.models import Organization
 from tests.factories import OrganizationFactory
 from xiangcheng import localdb
 from xiangcheng.dbroles import as_owner
+from xiangcheng.secondfactor import APP_DEVICE, ENROLLED_SESSION_KEY, second_factor_required
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # A statement running this long fails its test with the database's own error, well before the
@@ -105,6 +107,41 @@ def _fast_passwords(settings):
 def _local_cache(settings):
     # Import progress (xiangcheng/progress.py) stays in the test process instead of var/cache.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture(autouse=True)
+def _force_login_takes_the_second_step(monkeypatch):
+    """`client.force_login(user)` stands for a whole sign-in: a user who must take the second
+    step (xiangcheng/secondfactor.py) gets a session verified by an enrolled authenticator, as
+    after typing its code. Tests of the step itself sign in with `client.login` instead."""
+    from django.test.client import ClientMixin
+
+    password_only = ClientMixin.force_login
+
+    def force_login(self, user, backend=None):
+        password_only(self, user, backend)
+        if second_factor_required(type(user).objects.get(pk=user.pk)):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = enrol(user).persistent_id
+            session[ENROLLED_SESSION_KEY] = True
+            session.save()
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login)
+
+
+def enrol(user):
+    """A fresh confirmed authenticator for `user` (any earlier one removed), as after set-up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name=APP_DEVICE, confirmed=True)
+
+
+def current_code(device) -> str:
+    """The 6 digits `device`'s app shows now."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key):06d}"
 
 
 @pytest.fixture

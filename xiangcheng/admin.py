@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm
 
@@ -740,3 +742,10 @@ class ClosedReportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     def open_report(self, obj):
         query = urlencode({"year": obj.year, "quarter": obj.quarter, "organization": obj.organization.code})
         return format_html('<a href="{}?{}">查看</a>', reverse("admin:quarterly_report"), query)
+
+
+# Devices of the second sign-in step are each user's own (xiangcheng/secondfactor.py); django-otp's
+# English device pages are not offered. Staff reset a lost phone with `manage.py reset_second_factor`.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "treebeard",
     "xiangcheng",
     "branches",
@@ -70,6 +73,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # A password alone opens no page: sends a signed-in user to the second step (xiangcheng/secondfactor.py).
+    "xiangcheng.secondfactor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -207,6 +213,11 @@ if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Login lockout: 5 failures for one username from one address lock that pair out.
+# Second sign-in step (xiangcheng/secondfactor.py): required of everyone who sees the whole
+# district or full numbers; with this set, of every account (secretaries included).
+SECOND_FACTOR_FOR_EVERYONE = env.bool("SECOND_FACTOR_FOR_EVERYONE", default=False)
+OTP_TOTP_ISSUER = "相城区党建生态管理平台"
+
 AXES_FAILURE_LIMIT = 5
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
@@ -214,7 +225,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 # django-axes' admin pages are English only; unlock with `manage.py axes_reset_username NAME` (README).
 AXES_ENABLE_ADMIN = False
-AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+# One Chinese lockout page for a wrong password and a wrong second-step code.
+AXES_LOCKOUT_CALLABLE = "xiangcheng.secondfactor.lockout_response"
 # How many proxies stand before Django; the client address is read from X-Forwarded-For
 # counting that many hops from the right, so a client cannot forge it.
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0) or None

@@ -1,7 +1,7 @@
 """The portal's admin site: the dashboard is its first page, and the reports live under it."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, reverse
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -11,6 +11,15 @@ class PortalAdminSite(admin.AdminSite):
     # The portal is the admin; "view site" would lead back here.
     site_url = None
     index_template = "admin/dashboard.html"
+
+    def has_permission(self, request):
+        """Staff who have also taken the second sign-in step where they must (xiangcheng/secondfactor.py);
+        signing out needs no second step."""
+        from xiangcheng.secondfactor import second_factor_pending
+
+        if not super().has_permission(request):
+            return False
+        return request.path == reverse("admin:logout", current_app=self.name) or not second_factor_pending(request)
 
     def index(self, request, extra_context=None):
         from xiangcheng.views import dashboard_context

@@ -1,9 +1,10 @@
 import os
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, current_code, enrol
 
 DEMO_PASSWORD = "xiangcheng-demo"
 
@@ -44,7 +45,7 @@ def login(browser, live_server):
     Content-Security-Policy violations, and the test fails if any page logged one."""
     pages, violations = [], []
 
-    def _login(username):
+    def _login(username, second_step=True):
         page = browser.new_page()
         pages.append(page)
         page.on(
@@ -56,6 +57,13 @@ def login(browser, live_server):
         page.fill("#id_password", DEMO_PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_load_state()
+        if second_step and "/admin/second-factor/" in page.url:
+            # The second step, with a code of an authenticator enrolled for this sign-in.
+            device = enrol(get_user_model().objects.get(username=username))
+            page.goto(f"{live_server.url}/admin/second-factor/?next=/admin/")
+            page.fill("#id_code", current_code(device))
+            page.click("input[type=submit]")
+            page.wait_for_load_state()
         return page
 
     yield _login
