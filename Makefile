@@ -52,7 +52,7 @@ format: setup
 	$(BIN)/ruff format .
 
 stop-db: setup
-	$(BIN)/python -c "from pathlib import Path; from xiangcheng.localdb import stop; stop(Path('.').resolve())"
+	@$(BIN)/python -c "from pathlib import Path; from xiangcheng.localdb import stop; print('数据库已停止。' if stop(Path('.').resolve()) else '数据库未在运行。')"
 
 # The exports and imports, then the pages at two district sizes (SMALL=0.2 LARGE=2 KEEP=1).
 BENCH_SCALE_ARGS = $(if $(SMALL),--small $(SMALL)) $(if $(LARGE),--large $(LARGE)) $(if $(KEEP),--keep)

