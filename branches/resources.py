@@ -38,7 +38,10 @@ class OrganizationResource(ScopedResource):
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         # A row that only moves an organization changes no model field, yet must not be skipped.
-        return False
+        parent = getattr(instance, "import_parent", None)
+        if original is None or list(parent.path if parent else []) != list(original.path[:-1]):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
 
     def save_instance(self, instance, is_create, row, **kwargs):
         organization_save(organization=instance, parent=getattr(instance, "import_parent", None))

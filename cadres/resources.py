@@ -55,8 +55,10 @@ class CadreResource(ScopedResource):
         return CadreQuerySet.rank_on()["rank_since"]
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
-        # A row that only brings a new rank changes no cadre field, yet must not be skipped.
-        if getattr(instance, "import_rank", None):
+        # A row that only brings a new rank changes no cadre field, yet must not be skipped; the
+        # rank the cadre already holds since that day (as the export writes it) changes nothing.
+        rank = getattr(instance, "import_rank", None), getattr(instance, "import_rank_since", None)
+        if rank[0] and rank != (getattr(original, "current_rank", None), getattr(original, "rank_since", None)):
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
 

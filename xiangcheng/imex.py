@@ -72,6 +72,10 @@ RATIO_FROM_BYTES = 1024 * 1024
 STREAM_CSV_FROM_ROWS = 5_000
 MAX_XLSX_ROWS = 1_048_575
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# A CSV cell that starts with a tab is text to Excel, WPS and LibreOffice (no 3.20507E+17, no lost
+# digits), and imports back as the same number (the validators drop white space): how a CSV
+# export keeps full ID and mobile numbers whole. Written after neutralizing (sqlexport.AsText).
+TEXT_MARK = "\t"
 # Rows an import writes (a skipped or invalid row is not written).
 WRITTEN = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_DELETE}
 
@@ -143,7 +147,9 @@ def _blank(value) -> bool:
 
 def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
     """The first non-blank row is the header. Blank rows and the empty trailing columns that
-    spreadsheets often carry are dropped; a row with values beyond the header is refused.
+    spreadsheets often carry are dropped; a row with values beyond the header is refused. Text
+    cells lose the white space around them: a spreadsheet's stray spaces, and the TEXT_MARK with
+    which a CSV export keeps its ID numbers text.
 
     `rows` is read lazily and the read stops at the first row over a limit: more than
     MAX_IMPORT_ROWS data rows or MAX_READ_ROWS rows in all, a cell longer than MAX_CELL_CHARS,
@@ -173,7 +179,7 @@ def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
             raise ImportRefused(
                 f"文件超过单次导入上限 {MAX_IMPORT_ROWS} 行数据（读到第 {number} 行时停止），请拆分后导入。"
             )
-        cells = ["" if cell is None else cell for cell in row[:width]]
+        cells = ["" if cell is None else cell.strip() if isinstance(cell, str) else cell for cell in row[:width]]
         dataset.append(cells + [""] * (width - len(cells)))
     if dataset is None:
         raise ImportRefused("文件是空的。")
@@ -675,7 +681,7 @@ class ScopedResource(resources.ModelResource):
     @cached_property
     def _compared_fields(self) -> list:
         """The import fields skip_row compares, each with the model attribute to compare (a
-        related row's id rather than the row, so no query) or None to ask the field."""
+        related row's id rather than the row, so no query) or None to ask the field (many-to-many)."""
         compared = []
         for field in self.get_import_fields():
             if field.readonly or not field.attribute:
@@ -683,8 +689,10 @@ class ScopedResource(resources.ModelResource):
             try:
                 model_field = self._meta.model._meta.get_field(field.attribute)
             except FieldDoesNotExist:
-                model_field = None
-            concrete = model_field is not None and model_field.concrete and not model_field.many_to_many
+                # A value only an import carries (a new parent, a new rank): the stored row has
+                # none to compare with, so the resource's own skip_row compares it.
+                continue
+            concrete = model_field.concrete and not model_field.many_to_many
             compared.append((field, model_field.attname if concrete else None))
         return compared
 

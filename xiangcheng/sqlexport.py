@@ -6,7 +6,8 @@ SQL, for the whole column:
 
 - choices as their Chinese labels (`CASE`), dates as `YYYY-MM-DD`, booleans as 是/否;
 - related rows by natural key (joins); many-to-many keys aggregated in key order;
-- ID and mobile numbers masked unless the user may see them (the masks of validators.py);
+- ID and mobile numbers masked unless the user may see them (the masks of validators.py), and
+  full ones marked as text so a spreadsheet keeps every digit (`imex.TEXT_MARK`);
 - text a spreadsheet would run as a formula prefixed with "'" (`imex.neutralize`);
 - the user's scope in the `WHERE` clause (`visible()`), whatever the caller passed.
 
@@ -91,6 +92,17 @@ class Masked(Func):
 
 
 MASK_USUAL_LENGTH = {6: 18, 3: 11}
+
+
+class AsText(Func):
+    """A full personal number marked as text for a spreadsheet opening the CSV (imex.TEXT_MARK);
+    empty stays empty. typed_rows takes the mark off again for XLSX, whose cells are typed."""
+
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CASE WHEN {sql} <> '' THEN chr({ord(imex.TEXT_MARK)}) || {sql} END", params * 2
 
 
 class ChoiceLabel(Func):
@@ -188,8 +200,8 @@ def compile_columns(resource, fields) -> list[Column]:
         if declared is not None:
             value, model_field = declared(), None
         elif isinstance(field.widget, imex.NaturalKeysWidget):
-            text = _many_keys(resource, field, None if full else kind)
-            columns.append(Column(str(field.column_name), Neutralized(text), "text", personal=bool(kind)))
+            text = Neutralized(_many_keys(resource, field, None if full else kind))
+            columns.append(Column(str(field.column_name), AsText(text) if kind and full else text, "text", bool(kind)))
             continue
         else:
             if callable(field.get_dehydrate_method(name)) or hasattr(resource, field.get_dehydrate_method(name)):
@@ -213,6 +225,8 @@ def compile_columns(resource, fields) -> list[Column]:
             text = Masked(text, keep=MASK_KEEP[kind])
         elif column_kind in {"text", "integer", "decimal"} and not isinstance(text, ChoiceLabel):
             text = Neutralized(text)
+        if kind and full:
+            text = AsText(text)
         columns.append(Column(str(field.column_name), text, column_kind, personal=bool(kind)))
     return columns
 
@@ -345,12 +359,16 @@ class _ChunkReader(io.RawIOBase):
 _CONVERTERS = {"date": date.fromisoformat, "integer": int, "decimal": Decimal}
 
 
+def _unmarked(value: str) -> str:
+    return value.removeprefix(imex.TEXT_MARK)
+
+
 def typed_rows(resource, queryset, export_fields=None) -> tuple[list[Column], Iterator[list]]:
     """The same rows as `stream_csv`, read back from the same COPY as typed values for XLSX:
     dates as dates and numbers as numbers; ID and mobile numbers stay text."""
     fields = resource.get_export_fields(export_fields)
     sql, columns = export_sql(resource, queryset, fields)
-    converters = [_CONVERTERS.get(column.kind) for column in columns]
+    converters = [_unmarked if column.personal else _CONVERTERS.get(column.kind) for column in columns]
 
     def rows():
         text = io.TextIOWrapper(io.BufferedReader(_ChunkReader(copy_chunks(sql))), encoding="utf-8", newline="")

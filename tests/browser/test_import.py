@@ -13,11 +13,13 @@ WATCH = """rows => new Promise((resolve, reject) => {
   const text = selector => (document.querySelector(selector) || {}).textContent || "";
   const started = Date.now();
   const timer = setInterval(() => {
-    if (text(".import-progress-stage").includes(`/ ${rows} 行`)) {
+    // The checking stage: the file's reading stage before it may still show on a busy machine.
+    const stage = text(".import-progress-stage");
+    if (stage.startsWith("已校验") && stage.includes(`/ ${rows} 行`)) {
       clearInterval(timer);
       resolve({stage: text(".import-progress-stage"), detail: text(".import-progress-detail"),
                time: text(".import-progress-time")});
-    } else if (Date.now() - started > 15000) {
+    } else if (Date.now() - started > 60000) {
       clearInterval(timer);
       reject(new Error("no progress shown: " + document.body.innerText.slice(0, 200)));
     }

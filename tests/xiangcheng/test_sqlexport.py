@@ -22,20 +22,24 @@ from members.models import Member
 from talent.models import Talent, TalentProject
 from xiangcheng import sqlexport
 from xiangcheng.admin import ImportExportAdmin
-from xiangcheng.imex import neutralize
+from xiangcheng.imex import TEXT_MARK, neutralize
 from xiangcheng.scoping import can_see_full_numbers
 
 TRICKY = ['逗号,引号"和\n换行', "=HYPERLINK(1)", "+86", "-1", "@SUM", "\t制表", "普通 文本", ""]
 
 
 def python_csv(resource, queryset, export_fields=None) -> bytes:
-    """The reference: django-import-export's per-cell export, written as the CSV format does."""
+    """The reference: django-import-export's per-cell export, written as the CSV format does,
+    full personal numbers marked as text."""
     dataset = resource.export(queryset, export_fields=export_fields)
+    fields = resource.get_export_fields(export_fields)
+    marked = [bool(resource._personal_kind(field)) and resource.full_numbers for field in fields]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([neutralize(header) for header in dataset.headers])
     for row in dataset:
-        writer.writerow([neutralize(cell) for cell in row])
+        cells = [neutralize(cell) for cell in row]
+        writer.writerow([TEXT_MARK + cell if mark and cell else cell for cell, mark in zip(cells, marked, strict=True)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -197,27 +201,53 @@ def test_libreoffice_opens_the_xlsx_with_whole_id_numbers_and_dates(db, demo, tm
     queryset = Member.objects.order_by("pk")
     book = tmp_path / "党员.xlsx"
     book.write_bytes(sqlexport.xlsx_file(MemberResource(user=demo["staff"]), queryset).read())
-    subprocess.run(
-        [
-            LIBREOFFICE,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/profile",
-            "--convert-to",
-            "csv:Text - txt - csv (StarCalc):44,34,76,1",
-            "--outdir",
-            str(tmp_path),
-            str(book),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    rows = list(csv.reader(io.StringIO((tmp_path / "党员.csv").read_text("utf-8-sig"))))
+    converted = convert(book, "csv:Text - txt - csv (StarCalc):44,34,76,1", tmp_path)
+    rows = list(csv.reader(io.StringIO(converted.read_text("utf-8-sig"))))
     member = queryset.first()
     assert rows[0][:4] == ["姓名", "性别", "民族", "身份证号"]
     assert len(rows) == queryset.count() + 1
     assert rows[1][3] == member.id_number  # text, not 3.20507E+17
     assert rows[1][4] == f"{member.birth_date:%Y-%m-%d}"
+
+
+def convert(source, target_format, tmp_path, *, infilter=None):
+    """`source` converted by LibreOffice headless, as a person opening it would see it."""
+    subprocess.run(
+        [
+            LIBREOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            *([f"--infilter={infilter}"] if infilter else []),
+            "--convert-to",
+            target_format,
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return source.with_suffix("." + target_format.split(":")[0])
+
+
+@pytest.mark.skipif(not LIBREOFFICE and os.environ.get("CI") != "true", reason="LibreOffice 未安装")
+def test_libreoffice_opens_the_csv_with_whole_id_and_mobile_numbers(db, demo, tmp_path):
+    """A CSV opened in a spreadsheet (UTF-8, comma): ID and mobile numbers stay text with every
+    digit, where a bare number would become 3.20507E+17; the file imports back unchanged
+    (tests/xiangcheng/test_round_trip.py)."""
+    from members.resources import MemberResource
+
+    queryset = Member.objects.exclude(mobile="").order_by("pk")
+    member = queryset.first()
+    path = tmp_path / "党员.csv"
+    path.write_bytes(sql_csv(MemberResource(user=demo["staff"]), queryset))
+    sheet = openpyxl.load_workbook(convert(path, "xlsx", tmp_path, infilter="CSV:44,34,76,1")).active
+    headers = [cell.value for cell in sheet[1]]
+    row = [cell.value for cell in sheet[2]]
+    id_number, mobile = row[headers.index("身份证号")], row[headers.index("手机号")]
+    assert isinstance(id_number, str) and id_number.strip() == member.id_number
+    assert isinstance(mobile, str) and mobile.strip() == member.mobile
 
 
 def test_xlsx_cells_keep_control_characters_and_spaces(tmp_path):
