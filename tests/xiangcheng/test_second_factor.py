@@ -205,3 +205,17 @@ def test_the_step_pages_are_chinese_and_keep_next_on_this_site(client, staff, tr
     page = client.get(VERIFY + "?next=https://evil.example/").content.decode()
     assert "两步验证" in page and "恢复码" in page and "退出" in page
     assert 'value="https://evil.example/"' not in page
+
+
+def test_django_otps_own_messages_are_chinese(staff):
+    """django-otp ships no zh-hans catalogue; the portal's (xiangcheng/locale) gives its messages."""
+    from django.utils import translation
+    from django_otp.forms import OTPAuthenticationFormMixin
+
+    with translation.override("zh-hans"):
+        messages = {
+            (text % {"failure_count": 3}) if code == "n_failed_attempts" else str(text)
+            for code, text in OTPAuthenticationFormMixin.otp_error_messages.items()
+        }
+    assert "验证码不正确，请确认输入无误。" in messages
+    assert not [text for text in messages if re.search(r"[A-Za-z]{3,}", text)], messages
