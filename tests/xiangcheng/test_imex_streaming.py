@@ -11,6 +11,7 @@ from talent.models import Industry, RecruitmentBrand, RecruitmentEvent, Talent, 
 from talent.resources import TalentProjectResource, TalentResource
 from tests.factories import TalentFactory, resident_id
 from xiangcheng import imex, sqlexport
+from xiangcheng.imex import TEXT_MARK
 from xiangcheng.models import AccessLog
 
 TALENTS = "/admin/talent/talent/export/"
@@ -79,7 +80,7 @@ def test_streamed_project_export_with_many_talents_matches(cast, as_user, talent
         project.talents.add(*talents[n : n + 3])
     text = body(as_user(cast["staff"]).post(PROJECTS, CSV)).decode("utf-8-sig")
     keys = ",".join(sorted(resident_id(101 + n) for n in range(3)))
-    assert f'项目1,"{keys}",企业' in text
+    assert f'项目1,"{TEXT_MARK}{keys}",企业' in text  # full numbers marked as text for a spreadsheet
 
 
 def test_streamed_export_masks_numbers_and_keeps_to_the_scope(cast, as_user, talents, monkeypatch):
