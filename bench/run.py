@@ -309,9 +309,13 @@ def phase_hostile(_limit: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
+    from xiangcheng.secondfactor import complete_test_sign_in
+
     content = HOSTILE_FILE.read_bytes()
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(username="bench_admin"))
+    admin = get_user_model().objects.get(username="bench_admin")
+    client.force_login(admin)
+    complete_test_sign_in(client, admin)
     assert client.get("/admin/members/member/import/").status_code == 200
     idle = current_rss_mib()
     upload = io.BytesIO(content)

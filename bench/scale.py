@@ -112,6 +112,8 @@ def serve(protocol) -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from xiangcheng.secondfactor import complete_test_sign_in
+
     # DEBUG is off (from the environment), but nothing was collected for the hashed static names.
     settings.STORAGES = {
         **settings.STORAGES,
@@ -120,8 +122,9 @@ def serve(protocol) -> None:
     pages = {page["key"]: page for page in worker_pages()}
     clients = {}
     for username in USERS:
-        client = Client()
-        client.force_login(get_user_model().objects.get(username=username))
+        client, user = Client(), get_user_model().objects.get(username=username)
+        client.force_login(user)
+        complete_test_sign_in(client, user)
         clients[username] = client
 
     def send(message):

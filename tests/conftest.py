@@ -5,13 +5,12 @@ import shutil
 import pytest
 from django.conf import settings as django_settings
 from django.db import DatabaseError
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from branches.models import Organization
 from tests.factories import OrganizationFactory
 from xiangcheng import localdb
 from xiangcheng.dbroles import as_owner
-from xiangcheng.secondfactor import APP_DEVICE, ENROLLED_SESSION_KEY, second_factor_required
+from xiangcheng.secondfactor import APP_DEVICE, complete_test_sign_in
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # A statement running this long fails its test with the database's own error, well before the
@@ -120,11 +119,7 @@ def _force_login_takes_the_second_step(monkeypatch):
 
     def force_login(self, user, backend=None):
         password_only(self, user, backend)
-        if second_factor_required(type(user).objects.get(pk=user.pk)):
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = enrol(user).persistent_id
-            session[ENROLLED_SESSION_KEY] = True
-            session.save()
+        complete_test_sign_in(self, user)
 
     monkeypatch.setattr(ClientMixin, "force_login", force_login)
 

@@ -17,12 +17,8 @@ Organization.objects.add_root(instance=Organization(type="district", name="ç›¸åŸ
 user = get_user_model().objects.create_superuser("static-check", password="static-check-password")
 client = Client()
 client.force_login(user)
-# A superuser's session opens pages once the second sign-in step is taken (xiangcheng/secondfactor.py).
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
-session = client.session
-session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.create(user=user, name="app").persistent_id
-session.save()
+from xiangcheng.secondfactor import complete_test_sign_in
+complete_test_sign_in(client, user)
 page = client.get("/admin/", secure=True)
 html = page.content.decode()
 found = {"page": page.status_code, "scripts": re.findall(r'<script src="([^"]+)"', html)}
