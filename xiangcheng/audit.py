@@ -39,7 +39,8 @@ def history_of(obj) -> list[dict]:
     )
     user_ids = {(event["pgh_context"] or {}).get("user") for event in events} - {None}
     users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids)}
-    fields = {field.attname: field.verbose_name for field in obj._meta.concrete_fields}
+    # The primary key is no field a person edits (and its name, "ID", is no Chinese).
+    fields = {field.attname: field.verbose_name for field in obj._meta.concrete_fields if not field.primary_key}
     rows, previous = [], {}
     for event in events:
         data = event["pgh_data"]

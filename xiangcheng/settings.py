@@ -153,6 +153,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
+# First among the catalogues: Chinese for messages the packages leave untranslated or end with an
+# English full stop (Django's admin, django-otp).
+LOCALE_PATHS = [BASE_DIR / "xiangcheng" / "locale"]
 LANGUAGES = [("zh-hans", "简体中文")]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -33,6 +33,11 @@ def test_admin_edit_is_recorded_with_user_and_changed_fields(cast, as_user, tree
     assert "secretary_a" in page and "名称" in page
 
 
+def test_a_new_records_history_lists_its_fields_in_chinese(tree):
+    changed = history_of(tree["A01"])[-1]["changed"]
+    assert "名称" in changed and "ID" not in changed and "id" not in changed
+
+
 def test_queryset_update_and_delete_are_recorded(tree):
     Organization.objects.filter(code="B0101").update(is_active=False)
     branch = Organization.objects.get(code="B0101")
