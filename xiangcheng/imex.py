@@ -30,10 +30,13 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from functools import reduce
+from operator import or_
 
 import openpyxl
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -355,7 +358,12 @@ def _visible(widget):
 
 def _lookup(widget, keys) -> dict:
     """The widget's related rows by natural key, within what its user may see: one query for
-    the keys not looked up yet in this import, None for a key that matches nothing."""
+    the keys not looked up yet in this import, None for a key that matches nothing.
+
+    A model with a `natural_name_field` (organizations) is also found by what people type: its
+    full name, or the end of exactly one name within the user's scope (华元社区第一党支部 for
+    元和街道华元社区第一党支部); a name that fits several rows matches none and is kept in
+    `_ambiguous` with the names it fits, for the message."""
     found = widget.__dict__.setdefault("_found", {})
     # A NUL byte cannot travel to PostgreSQL; such a key simply matches nothing.
     wanted = {key for key in keys if key and key not in found and "\x00" not in key}
@@ -363,7 +371,36 @@ def _lookup(widget, keys) -> dict:
         rows = _visible(widget).filter(**{f"{widget.field}__in": wanted})
         by_key = {str(getattr(row, widget.field)): row for row in rows}
         found.update({key: by_key.get(key) for key in wanted})
+        named = getattr(widget.model, "natural_name_field", None)
+        unmatched = sorted(key for key in wanted if found[key] is None)
+        if named and unmatched:
+            _lookup_by_name(widget, named, unmatched, found)
     return found
+
+
+def _lookup_by_name(widget, named: str, keys: list[str], found: dict) -> None:
+    """`keys` looked up by the end of their rows' names, in one query (a full name is its own end)."""
+    ambiguous = widget.__dict__.setdefault("_ambiguous", {})
+    rows = list(_visible(widget).filter(reduce(or_, (Q(**{f"{named}__endswith": key}) for key in keys))))
+    for key in keys:
+        fits = [row for row in rows if getattr(row, named).endswith(key)]
+        exact = [row for row in fits if getattr(row, named) == key]
+        fits = exact or fits
+        if len(fits) == 1:
+            found[key] = fits[0]
+        elif fits:
+            ambiguous[key] = sorted(getattr(row, named) for row in fits)
+
+
+def _not_found_or_ambiguous(widget, keys) -> ValueError:
+    ambiguous = widget.__dict__.get("_ambiguous", {})
+    unclear = [key for key in keys if key in ambiguous]
+    if unclear:
+        key = unclear[0]
+        names = "、".join(ambiguous[key][:5]) + ("等" if len(ambiguous[key]) > 5 else "")
+        label = widget.model._meta.verbose_name
+        return ValueError(f"{label}“{key}”不唯一，可能是：{names}。请填写{label}代码或全称。")
+    return _not_found(widget.model, keys)
 
 
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
@@ -385,7 +422,7 @@ class NaturalKeyWidget(widgets.ForeignKeyWidget):
             return None
         found = _lookup(self, [key]).get(key)
         if found is None:
-            raise _not_found(self.model, [key])
+            raise _not_found_or_ambiguous(self, [key])
         return found.pk if self.key_is_id else found
 
 
@@ -408,7 +445,7 @@ class NaturalKeysWidget(widgets.ManyToManyWidget):
         found = _lookup(self, keys)
         missing = sorted(key for key in keys if found.get(key) is None)
         if missing:
-            raise _not_found(self.model, missing)
+            raise _not_found_or_ambiguous(self, missing)
         return [found[key] for key in keys]
 
 

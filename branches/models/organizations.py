@@ -98,6 +98,8 @@ class Organization(LT_Node):
     # Scoping (xiangcheng/scoping.py): the lookup to this row's tree path, and the import key.
     scope_path = "path"
     natural_key_field = "code"
+    # Imports also find an organization by its full name or an unambiguous end of it (imex._lookup).
+    natural_name_field = "name"
 
     class Meta(LT_Node.Meta):
         verbose_name = "党组织"

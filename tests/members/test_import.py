@@ -115,3 +115,39 @@ def test_a_large_import_leaves_the_planner_knowing_the_rows_a_preview_does_not(c
     assert planner_rows() == 0  # the preview's trial insert was rolled back, statistics untouched
     admin_confirm(client, MEMBERS, preview)
     assert Member.objects.count() == planner_rows() == 30
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["A0102", "甲街道党工委第2党支部", "第2党支部"],
+    ids=["code", "full name", "end of the name"],
+)
+def test_a_roster_names_its_organization_by_code_full_name_or_an_unambiguous_end(cast, as_user, tree, typed):
+    """Secretary A's scope holds one "第2党支部" (town B's is outside it)."""
+    client = as_user(cast["secretary_a"])
+    preview = admin_upload(client, MEMBERS, (HEADER + f"张三,{number(1)},{typed},2015-07-01,正式党员\n").encode())
+    assert preview.context["confirm_form"] is not None, preview.content.decode()[:2000]
+    admin_confirm(client, MEMBERS, preview)
+    assert Member.objects.get().organization == tree["A0102"]
+
+
+def test_an_organization_name_that_fits_several_is_refused_with_the_candidates(cast, as_user, tree):
+    client = as_user(cast["secretary_a"])
+    body = admin_upload(client, MEMBERS, (HEADER + f"张三,{number(1)},党支部,2015-07-01,正式党员\n").encode())
+    text = body.content.decode()
+    candidates = "甲街道党工委第1党支部、甲街道党工委第2党支部"
+    assert f"党组织“党支部”不唯一，可能是：{candidates}。请填写党组织代码或全称。" in text
+    assert "乙镇" not in text  # names outside the scope are not offered
+    assert not Member.objects.exists()
+
+
+def test_an_organization_outside_the_scope_is_not_found_by_its_name_either(cast, as_user, tree):
+    row = f"张三,{number(1)},乙镇党委第1党支部,2015-07-01,正式党员\n"
+    body = admin_upload(as_user(cast["secretary_a"]), MEMBERS, (HEADER + row).encode()).content.decode()
+    assert "找不到党组织“乙镇党委第1党支部”，或不在您的权限范围内" in body
+
+
+def test_the_import_page_says_which_columns_are_needed_and_that_names_do(cast, as_user, tree):
+    page = as_user(cast["secretary_a"]).get(f"{MEMBERS}import/").content.decode()
+    assert "必填列：姓名、身份证号、所在党组织。" in page
+    assert "“所在党组织”可填党组织代码、全称" in page
