@@ -167,6 +167,18 @@ def test_xlsx_has_typed_cells_text_numbers_and_a_frozen_header(db, demo):
     assert sheet.column_dimensions["D"].width > 18
 
 
+def test_xlsx_text_columns_are_as_wide_as_their_content(db, demo):
+    """A Chinese character takes two widths; a 20-character name gets a column it fits in."""
+    from members.resources import MemberResource
+
+    queryset = Member.objects.order_by("pk")
+    Member.objects.filter(pk=queryset.first().pk).update(name="欧阳" * 10)
+    sheet = openpyxl.load_workbook(sqlexport.xlsx_file(MemberResource(user=demo["staff"]), queryset)).active
+    headers = [cell.value for cell in sheet[1]]
+    assert sheet.column_dimensions["A"].width >= 40  # 姓名
+    assert sheet.column_dimensions[openpyxl.utils.get_column_letter(headers.index("民族") + 1)].width < 40
+
+
 def test_xlsx_of_a_project_has_numbers_as_numbers(db, demo):
     from talent.resources import TalentProjectResource
 
