@@ -487,7 +487,7 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
 
     def get_import_formats(self):
         resource = self.get_import_resource_classes(None)[0]()
-        headers = tuple(field.column_name for field in resource.get_user_visible_fields())
+        headers = resource.accepted_headers()
         required = tuple(getattr(resource._meta, "required_headers", ()))
         return [
             type(format_class.__name__, (format_class,), {"headers": headers, "required_headers": required})

@@ -41,6 +41,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.functional import cached_property
 from import_export import resources, widgets
+from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
@@ -572,6 +573,13 @@ class ScopedResource(resources.ModelResource):
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget | NaturalKeysWidget):
                 field.widget.user = user
+        # Each organization code's name column (see get_export_fields), by the code's field name.
+        self._name_columns = {}
+        for name, field in list(self.fields.items()):
+            named = self._name_column(field)
+            if named is not None:
+                self._name_columns[name] = named
+                self.fields[f"{name}__name_column"] = named
 
     @classmethod
     def field_from_django_field(cls, field_name, django_field, readonly):
@@ -891,6 +899,42 @@ class ScopedResource(resources.ModelResource):
     def full_numbers(self) -> bool:
         """Whether the user may see personal numbers unmasked: asked once per export, not per cell."""
         return can_see_full_numbers(self.user)
+
+    def get_export_fields(self, selected_fields=None):
+        """The library's, with a related organization's name beside its code (所在党组织名称),
+        so that a file reads without a code list; an import of the file passes the name over."""
+        added = list(self._name_columns.values())
+        fields = []
+        for field in super().get_export_fields(selected_fields):
+            if field not in added:
+                fields.append(field)
+                named = self._name_columns.get(self.get_field_name(field))
+                fields += [named] if named is not None else []
+        return fields
+
+    def get_bulk_update_fields(self):
+        added = {f"{name}__name_column" for name in self._name_columns}
+        return [name for name in super().get_bulk_update_fields() if name not in added]
+
+    def accepted_headers(self) -> tuple:
+        """The columns an import of this resource takes: its own, and the names its exports add."""
+        names = [field.column_name for field in self._name_columns.values()]
+        return tuple(dict.fromkeys([*(field.column_name for field in self.get_user_visible_fields()), *names]))
+
+    def _name_column(self, field) -> Field | None:
+        """A read-only column with the name of the row `field` names by code, for a model that has
+        a name people read (`natural_name_field`) and a real relation to follow."""
+        widget = field.widget
+        named = getattr(getattr(widget, "model", None), "natural_name_field", None)
+        if not isinstance(widget, NaturalKeyWidget) or not named or not field.attribute:
+            return None
+        try:
+            if not self._meta.model._meta.get_field(field.attribute).is_relation:
+                return None
+        except FieldDoesNotExist:
+            return None  # a value only an import carries (OrganizationResource's parent)
+        column = str(field.column_name).removesuffix("代码") + "名称"
+        return Field(attribute=f"{field.attribute}__{named}", column_name=column, readonly=True)
 
     def _personal_kind(self, field) -> str | None:
         """The kind of personal number a column holds: the model's own, or a related row's natural

@@ -281,3 +281,14 @@ def test_xlsx_cells_keep_control_characters_and_spaces(tmp_path):
     assert sheet["B2"].value == "响铃_x0007_" or sheet["B2"].value == "响铃\x07"
     assert sheet["C2"].value == 1.5
     assert sheet["A3"].value is None and sheet["C3"].value.date() == date(2020, 5, 17)
+
+
+def test_exports_give_an_organizations_name_beside_its_code(db, demo):
+    from members.resources import MemberResource
+
+    member = Member.objects.select_related("organization").order_by("pk").first()
+    text = sql_csv(MemberResource(user=demo["staff"]), Member.objects.filter(pk=member.pk)).decode("utf-8-sig")
+    header, row = csv.reader(io.StringIO(text))
+    at = header.index("所在党组织")
+    assert header[at + 1] == "所在党组织名称"
+    assert row[at : at + 2] == [member.organization.code, member.organization.name]
