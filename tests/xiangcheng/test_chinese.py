@@ -19,3 +19,19 @@ def test_save_and_continue_says_so_in_chinese(cast, as_user, tree):
     [message] = [str(message) for message in get_messages(response.wsgi_request)]
     assert message.endswith("您可以在下面继续编辑。")
     assert not re.search(r"[\u4e00-\u9fff]\.", message), message  # no English full stop
+
+
+def test_a_refused_page_says_who_may_do_what_and_leads_back(cast, as_user, tree):
+    response = as_user(cast["secretary_a"]).get("/admin/cadres/cadre/")
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "无权访问" in page and "支部书记账号可查看和办理本组织及下级组织的事项" in page
+    assert 'href="/admin/">返回工作台</a>' in page
+    assert "Forbidden" not in page
+
+
+def test_a_missing_page_leads_back_to_the_dashboard(cast, as_user, tree):
+    response = as_user(cast["secretary_a"]).get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "页面不存在" in page and 'href="/admin/">返回工作台</a>' in page and "Not Found" not in page
