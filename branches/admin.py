@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin
@@ -8,13 +8,14 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 
 from branches.forms import (
     ActionBranchForm,
@@ -53,6 +54,7 @@ from xiangcheng.admin import (
     SubtreeFilter,
     render_status,
 )
+from xiangcheng.periods import quarter_of, quarter_period
 from xiangcheng.scoping import can_see_full_numbers
 from xiangcheng.views import requires_scope
 
@@ -253,10 +255,59 @@ class ServiceAttachmentInline(ScopedAdminMixin, admin.StackedInline):
     formfield_overrides = {models.FileField: {"widget": ProtectedFileWidget}}
 
 
+# The service totals' cross table: categories down, quarters across, as the quarterly report counts.
+CROSS = "category_quarter"
+
+
+def actions_url(start, end, category=None) -> str:
+    """The service log's list of the actions of [start, end] (both days included), of one
+    category if given: where each number of the totals page leads (the list shows their sum)."""
+    query = {"served_on__gte": start.isoformat(), "served_on__lte": end.isoformat()}
+    if category:
+        query["action_branch__category__exact"] = category
+    return f"{reverse('admin:branches_serviceaction_changelist')}?{urlencode(query)}"
+
+
+def _cross_table(rows, start, end) -> dict:
+    """Categories × quarters of [start, end]: each cell its actions, person-times and list link."""
+    quarters = []
+    day = date(start.year, 3 * quarter_of(start) - 2, 1)
+    while day <= end:
+        period = quarter_period(day.year, quarter_of(day))
+        quarters.append((day, period.label, max(period.start, start), min(period.end, end)))
+        day = period.end + timedelta(days=1)
+    cells = {(row["category"], row["quarter"]): row for row in rows}
+    table = []
+    for category in ActionBranch.Category:
+        line = []
+        for first, _, q_start, q_end in quarters:
+            row = cells.get((category.value, first), {"actions": 0, "people_served": 0})
+            line.append({**row, "url": actions_url(q_start, q_end, category.value)})
+        if any(cell["actions"] for cell in line):
+            table.append(
+                {
+                    "label": category.label,
+                    "cells": line,
+                    "actions": sum(cell["actions"] for cell in line),
+                    "people_served": sum(cell["people_served"] for cell in line),
+                    "url": actions_url(start, end, category.value),
+                }
+            )
+    totals = [
+        {
+            "actions": sum(line["cells"][index]["actions"] for line in table),
+            "people_served": sum(line["cells"][index]["people_served"] for line in table),
+            "url": actions_url(q_start, q_end),
+        }
+        for index, (_, _, q_start, q_end) in enumerate(quarters)
+    ]
+    return {"quarters": [label for _, label, _, _ in quarters], "lines": table, "totals": totals}
+
+
 class ServiceTotalsForm(forms.Form):
     start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
-    by = forms.ChoiceField(label="统计口径", choices=list(TOTALS_LABELS.items()))
+    by = forms.ChoiceField(label="统计口径", choices=[(CROSS, "类别 × 季度"), *TOTALS_LABELS.items()])
 
     def clean(self):
         cleaned = super().clean()
@@ -367,6 +418,15 @@ class ServiceActionAdmin(ImportExportAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
+    def changelist_view(self, request, extra_context=None):
+        """The list with the sum of its rows' person-times (合计 N 人次): where a totals number leads."""
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            total = changelist.queryset.aggregate(total=Coalesce(Sum("people_served"), 0))["total"]
+            response.context_data["people_served_total"] = total
+        return response
+
     @requires_scope
     def totals_view(self, request):
         """Actions and person-times by category, town, organization, month or quarter, in the
@@ -375,20 +435,24 @@ class ServiceActionAdmin(ImportExportAdmin):
             raise PermissionDenied
         today = timezone.localdate()
         form = ServiceTotalsForm(
-            request.GET or None, initial={"start": _start_of_year(today), "end": today, "by": "category"}
+            request.GET or None, initial={"start": _start_of_year(today), "end": today, "by": CROSS}
         )
-        rows, columns = [], []
+        rows, columns, cross = [], [], None
         if form.is_bound and form.is_valid():
             start, end, by = form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["by"]
         elif not form.is_bound:
             start, end, by = form.initial["start"], form.initial["end"], form.initial["by"]
         else:
             start = end = by = None
-        if by is not None:
-            rows = service_totals(ServiceAction.objects.visible_to(request.user), start, end, by=by)
+        visible_actions = ServiceAction.objects.visible_to(request.user)
+        if by == CROSS:
+            rows = service_totals(visible_actions, start, end, by=("category", "quarter"))
+            cross = _cross_table(rows, start, end)
+        elif by is not None:
+            rows = service_totals(visible_actions, start, end, by=by)
             columns = [TOTALS_LABELS[by]]
             label = _totals_label(by)
-            rows = [{"label": row[label], **row} for row in rows]
+            rows = [{"label": row[label], **row, "url": _row_url(by, row, start, end)} for row in rows]
         context = {
             **self.admin_site.each_context(request),
             "title": "服务统计",
@@ -397,11 +461,29 @@ class ServiceActionAdmin(ImportExportAdmin):
             "form": form,
             "columns": columns,
             "rows": rows,
+            "cross": cross,
             "total_actions": sum(row["actions"] for row in rows),
             "total_people": sum(row["people_served"] for row in rows),
+            "total_url": actions_url(start, end) if start else None,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/branches/serviceaction/totals.html", context)
+
+
+def _row_url(by: str, row: dict, start, end) -> str | None:
+    """The list of one row's actions, where the list's filters can say it (category, month, quarter)."""
+    if by == "category":
+        return actions_url(start, end, row["category"])
+    if by in {"month", "quarter"}:
+        first = row[by]
+        last = quarter_period(first.year, quarter_of(first)).end if by == "quarter" else _month_end(first)
+        return actions_url(max(first, start), min(last, end))
+    return None
+
+
+def _month_end(first):
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return following - timedelta(days=1)
 
 
 def _totals_label(dimension: str) -> str:

@@ -121,7 +121,7 @@ def test_totals_page_shows_the_secretarys_numbers(log, cast, as_user):
         ("困难帮扶类", 2, 8),
     ]
     body = response.content.decode()
-    assert "合计" in body and "<th>26</th>" in body
+    assert "合计" in body and ">26</a></th>" in body  # the total links to its rows
     assert "乙镇" not in body
 
 
@@ -135,3 +135,25 @@ def test_totals_page_defaults_to_this_year_by_category_and_is_closed_to_outsider
     assert as_user(cast["staff"]).get(TOTALS).status_code == 200
     assert as_user(cast["outsider"]).get(TOTALS).status_code == 403
     assert "服务统计" in as_user(cast["secretary_a"]).get("/admin/branches/serviceaction/").content.decode()
+
+
+def test_the_totals_page_is_a_category_by_quarter_table_whose_numbers_open_their_rows(log, cast, as_user):
+    """Each cell opens the service log filtered to its category and quarter; the list counts the
+    same actions and shows the same person-times (合计 N 次服务，服务 M 人次)."""
+    import re
+
+    client = as_user(cast["staff"])
+    page = client.get(TOTALS, {"start": "2025-01-01", "end": "2025-12-31", "by": "category_quarter"}).content.decode()
+    cells = re.findall(r'<a href="([^"]+)">(\d+) 次 / (\d+) 人次</a>', page)
+    assert ("2", "8") in {(actions, people) for _, actions, people in cells}  # hardship, Q1
+    assert len(cells) >= 4 * 2 + 2
+    for url, actions, people in cells:
+        listed = client.get(url.replace("&amp;", "&"))
+        assert listed.status_code == 200, url
+        assert listed.context["cl"].result_count == int(actions), url
+        assert f"合计 {actions} 次服务，服务 {people} 人次。" in listed.content.decode(), url
+
+
+def test_the_totals_page_opens_on_this_year_by_category_and_quarter(log, cast, as_user):
+    page = as_user(cast["staff"]).get(TOTALS).content.decode()
+    assert "类别 × 季度" in page and '<th scope="col">类别</th>' in page
