@@ -305,8 +305,9 @@ def _cross_table(rows, start, end) -> dict:
 
 
 class ServiceTotalsForm(forms.Form):
-    start = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input shows only an ISO value (the locale's format left the range blank).
+    start = forms.DateField(label="开始日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
+    end = forms.DateField(label="结束日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     by = forms.ChoiceField(label="统计口径", choices=[(CROSS, "类别 × 季度"), *TOTALS_LABELS.items()])
 
     def clean(self):
