@@ -29,6 +29,7 @@ from django.dispatch import receiver
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -106,9 +107,13 @@ class SecondFactorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    @cached_property
+    def open_paths(self) -> set:
+        # Reversed once, on the first request (the URLconf is loaded by then), not on every one.
+        return {reverse(name) for name in ("second_factor", "second_factor_setup", "admin:logout")}
+
     def __call__(self, request):
-        open_paths = {reverse(name) for name in ("second_factor", "second_factor_setup", "admin:logout")}
-        if request.path not in open_paths and second_factor_pending(request):
+        if request.path not in self.open_paths and second_factor_pending(request):
             name = "second_factor" if request.session.get(ENROLLED_SESSION_KEY) else "second_factor_setup"
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return redirect(f"{reverse(name)}?{query}" if query else reverse(name))
