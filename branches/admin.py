@@ -420,10 +420,11 @@ class ServiceActionAdmin(ImportExportAdmin):
         return response
 
     def changelist_view(self, request, extra_context=None):
-        """The list with the sum of its rows' person-times (合计 N 人次): where a totals number leads."""
+        """A filtered or searched list with the sum of its rows' person-times (合计 N 人次): where
+        a totals number leads. The whole log is not summed on every view of its first page."""
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
-        if changelist is not None:
+        if changelist is not None and (changelist.filter_params or changelist.query):
             total = changelist.queryset.aggregate(total=Coalesce(Sum("people_served"), 0))["total"]
             response.context_data["people_served_total"] = total
         return response

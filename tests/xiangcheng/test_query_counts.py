@@ -47,8 +47,8 @@ BASELINE = {
     ("branches_organization_changelist", "secretary_a"): 12,  # 200
     ("branches_secretaryproject_changelist", "staff"): 14,  # 200
     ("branches_secretaryproject_changelist", "secretary_a"): 13,  # 200
-    ("branches_serviceaction_changelist", "staff"): 15,  # 200
-    ("branches_serviceaction_changelist", "secretary_a"): 14,  # 200
+    ("branches_serviceaction_changelist", "staff"): 14,  # 200
+    ("branches_serviceaction_changelist", "secretary_a"): 13,  # 200
     ("cadres_annualevaluation_changelist", "staff"): 14,  # 200
     ("cadres_annualevaluation_changelist", "secretary_a"): 7,  # 403
     ("cadres_assessment_changelist", "staff"): 14,  # 200
