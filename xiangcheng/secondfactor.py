@@ -170,8 +170,9 @@ def verify(request):
         return redirect(_next(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        wait = _wait(request.user)
-        device = None if wait else _device_accepting(request.user, form.cleaned_data["code"].replace(" ", ""))
+        devices = _devices(request.user)
+        wait = _wait(devices)
+        device = None if wait else _device_accepting(devices, form.cleaned_data["code"].replace(" ", ""))
         if device is not None:
             otp_login(request, device)
             return redirect(_next(request))
@@ -189,16 +190,15 @@ def _devices(user):
     ]
 
 
-def _device_accepting(user, code):
-    """The device of `user` that accepts `code`; each device applies its own throttling."""
+def _device_accepting(devices, code):
+    """The one of `devices` that accepts `code`; each device applies its own throttling."""
     with transaction.atomic():
-        return next((device for device in _devices(user) if device.verify_token(code)), None)
+        return next((device for device in devices if device.verify_token(code)), None)
 
 
-def _wait(user) -> int:
-    """Seconds until `user` may try a code again after wrong ones (django-otp's throttling of
-    every device), 0 when they may now."""
-    devices = _devices(user)
+def _wait(devices) -> int:
+    """Seconds until a code may be tried again after wrong ones (django-otp's throttling of
+    every one of the user's `devices`), 0 when it may now."""
     checks = [device.verify_is_allowed() for device in devices]
     until = [data["locked_until"] for allowed, data in checks if not allowed]
     if not until or len(until) < len(devices):
