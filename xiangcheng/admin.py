@@ -41,7 +41,7 @@ from xiangcheng.edits import (
     version_subquery,
 )
 from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
-from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, NaturalKeyWidget, XLSXFormat
+from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.progress import Progress, new_token
@@ -503,11 +503,7 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
         context = super().get_import_context_data(**kwargs)
         resource = self.get_import_resource_classes(None)[0]()
         context["required_headers"] = tuple(getattr(resource._meta, "required_headers", ()))
-        context["named_columns"] = [
-            field.column_name
-            for field in resource.get_import_fields()
-            if isinstance(field.widget, NaturalKeyWidget) and getattr(field.widget.model, "natural_name_field", None)
-        ]
+        context["named_columns"] = resource.columns_taking_names()
         return context
 
     def has_import_permission(self, request):

@@ -404,6 +404,11 @@ def _not_found_or_ambiguous(widget, keys) -> ValueError:
     return _not_found(widget.model, keys)
 
 
+def _takes_names(widget) -> bool:
+    """A one-row natural key to a model also found by its name (`natural_name_field`)."""
+    return isinstance(widget, NaturalKeyWidget) and hasattr(widget.model, "natural_name_field")
+
+
 class NaturalKeyWidget(widgets.ForeignKeyWidget):
     """Matches a related row by its natural key, within what the importing user may see. The
     resource preloads every key of the file's column in one query (`preload`, called by
@@ -921,13 +926,16 @@ class ScopedResource(resources.ModelResource):
         names = [field.column_name for field in self._name_columns.values()]
         return tuple(dict.fromkeys([*(field.column_name for field in self.get_user_visible_fields()), *names]))
 
+    def columns_taking_names(self) -> list[str]:
+        """The import columns whose organization may be given by its name (`_lookup`)."""
+        return [field.column_name for field in self.get_import_fields() if _takes_names(field.widget)]
+
     def _name_column(self, field) -> Field | None:
         """A read-only column with the name of the row `field` names by code, for a model that has
         a name people read (`natural_name_field`) and a real relation to follow."""
-        widget = field.widget
-        named = getattr(getattr(widget, "model", None), "natural_name_field", None)
-        if not isinstance(widget, NaturalKeyWidget) or not named or not field.attribute:
+        if not _takes_names(field.widget) or not field.attribute:
             return None
+        named = field.widget.model.natural_name_field
         try:
             if not self._meta.model._meta.get_field(field.attribute).is_relation:
                 return None
