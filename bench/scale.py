@@ -5,7 +5,8 @@ district staff (`admin`) and a subdistrict secretary (`secretary`).
     make bench-scale                                # or make bench, which runs both benches
     .venv/bin/python bench/scale.py --small 0.02 --large 0.2 --rounds 3 --keep
 
-Pages: the dashboard, the quarterly report of this quarter, pledge completion, data quality, and
+Pages: the dashboard, the quarterly report of this quarter, pledge completion (these three also
+right after a change, when their stored figures are computed again), data quality, and
 the four lists with the most rows at scale 1 (fulfilments, members, pledges, visits), each as its
 first page, filtered as a report's link filters it (the secretary's subdistrict, and a status or
 this year) and searched by a name.
@@ -49,6 +50,9 @@ PAGES = [
     ("completion", "承诺完成情况", "/admin/members/pledge/completion/"),
     ("quality", "数据质量", "/admin/reports/quality/"),
 ]
+# Pages whose figures are stored per state of the data (xiangcheng/snapshots.py): measured as a
+# repeated view finds them, and right after a change ("刚变更"), when the view computes them.
+STORED = ("dashboard", "quarterly", "completion")
 # The lists with the most rows at scale 1 (about 108,000 fulfilments, 25,000 members, 24,000
 # pledges, 19,500 visits; the service log comes next with 11,000): model, and the filter a
 # dashboard or report link puts on it.
@@ -78,7 +82,11 @@ def worker_pages() -> list[dict]:
     secretary = get_user_model().objects.get(username="secretary")
     town = Organization.objects.visible_to(secretary).towns().order_by("path").first()
     fill = {"year": today.year, "quarter": (today.month - 1) // 3 + 1, "town": town.code}
-    pages = [{"key": key, "title": title, "url": url.format(**fill)} for key, title, url in PAGES]
+    pages = []
+    for key, title, url in PAGES:
+        pages.append({"key": key, "title": title, "url": url.format(**fill)})
+        if key in STORED:
+            pages.append({"key": f"{key}_fresh", "title": f"{title}·刚变更", "url": url.format(**fill), "fresh": True})
     for label, filters in CHANGELISTS:
         model = apps.get_model(label)
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
@@ -113,6 +121,7 @@ def serve(protocol) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from xiangcheng.secondfactor import complete_test_sign_in
+    from xiangcheng.snapshots import mark_changed
 
     # DEBUG is off (from the environment), but nothing was collected for the hashed static names.
     settings.STORAGES = {
@@ -134,7 +143,10 @@ def serve(protocol) -> None:
     send({"pages": list(pages.values()), "counts": worker_counts()})
     for line in sys.stdin:
         request = json.loads(line)
-        url = pages[request["page"]]["url"]
+        page = pages[request["page"]]
+        url = page["url"]
+        if page.get("fresh"):
+            mark_changed()
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             # Over HTTPS, as production serves it (DEBUG off redirects plain HTTP).

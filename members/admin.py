@@ -28,8 +28,9 @@ from members.services import member_save
 from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
-from xiangcheng.periods import reference_day, year_period
+from xiangcheng.periods import quarter_period, reference_day, year_period
 from xiangcheng.reports import Section, Table, percent, report_xlsx, section_csv
+from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
 
@@ -249,16 +250,21 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
         section = heading = None
         if form.is_valid():
             data = form.cleaned_data
-            result = completion_by_organization(
-                request.user, data["year"], data["quarter"], _today(), data["organization"]
-            )
-            section = completion_section(result)
-            heading = f"{result['period'].label} · {data['organization']}"
+            year, quarter, organization = data["year"], data["quarter"], data["organization"]
+            period = quarter_period(year, quarter) if quarter else year_period(year)
+
+            def compute():
+                result = completion_by_organization(request.user, year, quarter, _today(), organization)
+                return completion_section(result).to_dict(exact=True)
+
+            key = snapshot_key(request.user, "completion", year, quarter, getattr(organization, "pk", ""))
+            section = Section.from_dict(figures({key: compute})[key])
+            heading = f"{period.label} · {organization}"
             kind = request.GET.get("download")
             if kind in ("csv", "xlsx"):
                 if not self.has_export_permission(request):
                     raise PermissionDenied
-                return completion_download(request, section, heading, result["period"], kind)
+                return completion_download(request, section, heading, period, kind)
         context = {
             **self.admin_site.each_context(request),
             "title": "365承诺完成与走访覆盖情况",

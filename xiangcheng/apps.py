@@ -5,6 +5,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from xiangcheng.dbroles import secure_schema_after_migrate
 from xiangcheng.roles import sync_roles_after_migrate
+from xiangcheng.snapshots import empty_store_after_migrate
 
 
 class XiangchengConfig(AppConfig):
@@ -19,6 +20,8 @@ class XiangchengConfig(AppConfig):
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="xiangcheng.roles.sync_roles")
         # The portal's database role may add audit rows, never change them (xiangcheng/dbroles.py).
         post_migrate.connect(secure_schema_after_migrate, sender=self, dispatch_uid="xiangcheng.dbroles.secure")
+        # Stored figures are computed afresh after a release (xiangcheng/snapshots.py).
+        post_migrate.connect(empty_store_after_migrate, sender=self, dispatch_uid="xiangcheng.snapshots.empty")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -21,6 +21,8 @@ from django.conf import settings
 from django.core import checks
 from django.db import DEFAULT_DB_ALIAS, connections
 
+from xiangcheng.snapshots import install_change_triggers
+
 REFUSE_FUNCTION = "xiangcheng_refuse_rewrite"
 CONTEXT_FUNCTION = "xiangcheng_context_grows_only"
 ANALYZE_FUNCTION = "xiangcheng_analyze"
@@ -113,6 +115,7 @@ def secure_schema(connection) -> None:
             END $$;
             """
         )
+        install_change_triggers(cursor, quote, existing)
         guarded = [*audit, CONTEXT_TABLE] if CONTEXT_TABLE in existing else audit
         for table in guarded:
             function = CONTEXT_FUNCTION if table == CONTEXT_TABLE else REFUSE_FUNCTION

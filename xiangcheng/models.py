@@ -212,3 +212,32 @@ class ClosedReport(models.Model):
 
     def __str__(self):
         return f"{self.organization} {self.year}年{self.get_quarter_display()}"
+
+
+class DataChange(models.Model):
+    """One writing statement on a counted table (or, after `compact`, many): the data version is
+    the sum of the weights (xiangcheng/snapshots.py). Written by a database trigger only."""
+
+    weight = models.BigIntegerField(default=1)
+
+    class Meta:
+        default_permissions = []
+
+    def __str__(self):
+        return f"+{self.weight}"
+
+
+class Snapshot(models.Model):
+    """Figures as computed at one data version (xiangcheng/snapshots.py)."""
+
+    key = models.TextField(unique=True)
+    version = models.BigIntegerField()
+    day = models.DateField()
+    data = models.JSONField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = []
+
+    def __str__(self):
+        return f"{self.key} @ {self.version}"

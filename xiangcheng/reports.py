@@ -41,11 +41,15 @@ from xiangcheng.imex import neutralize
 from xiangcheng.periods import quarter_period
 from xiangcheng.registry import Registry
 from xiangcheng.scoping import has_model_permission, sees_whole_district, visible
+from xiangcheng.snapshots import figures, snapshot_key
 
 QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 SITE_NAME = "相城区党建生态管理平台"
 # Files carry this time wherever a time is stored, so the same numbers give the same bytes.
 FIXED_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 (a constant, not a moment)
+# A page shows this many rows of a table (one row per branch of the district is a thousand);
+# the XLSX and CSV files hold every row.
+SCREEN_ROWS = 100
 
 
 def percent(done, of=None) -> str:
@@ -122,21 +126,22 @@ class Section:
     note: str = ""
     key: str = ""
 
-    def to_dict(self) -> dict:
-        """Plain JSON (Decimals become strings), as a closed report stores it."""
-        return _jsonable(asdict(self))
+    def to_dict(self, *, exact: bool = False) -> dict:
+        """Plain JSON, as a closed report stores it: Decimals become strings, or with `exact`
+        {"decimal": "12.50"}, which `from_dict` reads back as the Decimal (a stored figure)."""
+        return _jsonable(asdict(self), exact)
 
     @classmethod
     def from_dict(cls, data: dict) -> Section:
         return cls(
             title=data["title"],
-            figures=[Figure(**figure) for figure in data["figures"]],
+            figures=[Figure(**{**figure, "value": _exact(figure["value"])}) for figure in data["figures"]],
             tables=[
                 Table(
                     title=table["title"],
                     headers=table["headers"],
-                    rows=[[Cell(**cell) for cell in row] for row in table["rows"]],
-                    total=[Cell(**cell) for cell in table["total"]] if table["total"] is not None else None,
+                    rows=[[_cell(cell) for cell in row] for row in table["rows"]],
+                    total=[_cell(cell) for cell in table["total"]] if table["total"] is not None else None,
                     chart=table["chart"],
                     dashboard=table.get("dashboard", True),
                 )
@@ -147,16 +152,24 @@ class Section:
         )
 
 
-def _jsonable(value):
+def _jsonable(value, exact: bool = False):
     if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
+        return {key: _jsonable(item, exact) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, exact) for item in value]
     if isinstance(value, Decimal):
-        return str(value)
+        return {"decimal": str(value)} if exact else str(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _exact(value):
+    return Decimal(value["decimal"]) if isinstance(value, dict) else value
+
+
+def _cell(data: dict) -> Cell:
+    return Cell(_exact(data["value"]), data["url"])
 
 
 # --- Helpers for compute functions -----------------------------------------------------------
@@ -221,14 +234,25 @@ def registered_sections(user, *, dashboard: bool = False) -> list[Registered]:
 
 
 def compute_sections(organization, user, start: date, end: date, *, dashboard: bool = False) -> list[Section]:
-    """Every section `user` may see, for [start, end] and `organization` (None: the district)."""
-    sections = []
-    for entry in registered_sections(user, dashboard=dashboard):
-        section = entry.compute(organization, user, start, end)
-        section.key = entry.key
-        section.title = section.title or entry.title
-        sections.append(section)
-    return sections
+    """Every section `user` may see, for [start, end] and `organization` (None: the district),
+    each computed once per state of the data (xiangcheng/snapshots.py)."""
+
+    def computation(entry):
+        def compute():
+            section = entry.compute(organization, user, start, end)
+            section.key = entry.key
+            section.title = section.title or entry.title
+            return section.to_dict(exact=True)
+
+        return compute
+
+    place = "district" if organization is None else organization.pk
+    entries = {
+        snapshot_key(user, "section", entry.key, place, start, end): entry
+        for entry in registered_sections(user, dashboard=dashboard)
+    }
+    stored = figures({key: computation(entry) for key, entry in entries.items()})
+    return [Section.from_dict(stored[key]) for key in entries]
 
 
 # --- Files -----------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests import clock
 from tests.xiangcheng.portal import Page, admin_pages, changelist_name, custom_url_names, is_post_only, row_set
+from xiangcheng import snapshots
 
 ROLES = ["staff", "secretary_a"]
 # No role in xiangcheng/roles.py holds the auth permissions: accounts are a superuser's work, so
@@ -109,14 +110,14 @@ BASELINE = {
     ("xiangcheng_closedreport_changelist", "secretary_a"): 7,  # 403
     ("xiangcheng_target_changelist", "staff"): 13,  # 200
     ("xiangcheng_target_changelist", "secretary_a"): 7,  # 403
-    ("index", "staff"): 44,  # 200
-    ("index", "secretary_a"): 34,  # 200
-    ("quarterly_report", "staff"): 41,  # 200
-    ("quarterly_report", "secretary_a"): 34,  # 200
-    ("quarterly_report?format=csv", "staff"): 40,  # 200
-    ("quarterly_report?format=csv", "secretary_a"): 33,  # 200
-    ("quarterly_report?format=xlsx", "staff"): 40,  # 200
-    ("quarterly_report?format=xlsx", "secretary_a"): 33,  # 200
+    ("index", "staff"): 47,  # 200
+    ("index", "secretary_a"): 37,  # 200
+    ("quarterly_report", "staff"): 44,  # 200
+    ("quarterly_report", "secretary_a"): 37,  # 200
+    ("quarterly_report?format=csv", "staff"): 43,  # 200
+    ("quarterly_report?format=csv", "secretary_a"): 36,  # 200
+    ("quarterly_report?format=xlsx", "staff"): 43,  # 200
+    ("quarterly_report?format=xlsx", "secretary_a"): 36,  # 200
     ("reopen_report", "staff"): 11,  # 200
     ("reopen_report", "secretary_a"): 7,  # 403
     ("data_quality", "staff"): 9,  # 200
@@ -134,12 +135,12 @@ BASELINE = {
     ("cadres_cadrestatistics_export/csv", "secretary_a"): 7,  # 403
     ("cadres_cadrestatistics_export/xlsx", "staff"): 11,  # 200
     ("cadres_cadrestatistics_export/xlsx", "secretary_a"): 7,  # 403
-    ("members_pledge_completion", "staff"): 21,  # 200
-    ("members_pledge_completion", "secretary_a"): 21,  # 200
-    ("members_pledge_completion?download=csv", "staff"): 20,  # 200
-    ("members_pledge_completion?download=csv", "secretary_a"): 20,  # 200
-    ("members_pledge_completion?download=xlsx", "staff"): 20,  # 200
-    ("members_pledge_completion?download=xlsx", "secretary_a"): 20,  # 200
+    ("members_pledge_completion", "staff"): 24,  # 200
+    ("members_pledge_completion", "secretary_a"): 24,  # 200
+    ("members_pledge_completion?download=csv", "staff"): 23,  # 200
+    ("members_pledge_completion?download=csv", "secretary_a"): 23,  # 200
+    ("members_pledge_completion?download=xlsx", "staff"): 23,  # 200
+    ("members_pledge_completion?download=xlsx", "secretary_a"): 23,  # 200
     ("branches_actionbranch_export", "staff"): 10,  # 200
     ("branches_actionbranch_export", "secretary_a"): 10,  # 200
     ("branches_actionbranch_import", "staff"): 8,  # 200
@@ -227,6 +228,9 @@ def _get(client, url: str):
 
 
 def _count(client, url: str) -> tuple[int, int]:
+    # As after any write: a page with stored figures (xiangcheng/snapshots.py) computes them, the
+    # cost that could grow with the rows.
+    snapshots.mark_changed()
     with CaptureQueriesContext(connection) as queries:
         response = _get(client, url)
     return response.status_code, len(queries)

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InternalError, connection, transaction
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from talent.models import Honour, Talent, TalentHonour
 from tests import clock
 from tests.conftest import grant
 from tests.factories import TalentFactory, UserFactory
-from xiangcheng import reports
+from xiangcheng import reports, snapshots
 from xiangcheng.audit import history_of
 from xiangcheng.models import AccessLog, ClosedReport, Target
 from xiangcheng.periods import quarter_of, quarter_period
@@ -160,12 +161,101 @@ def test_dashboard_costs_the_same_queries_whatever_the_data_size(
     for who in ("staff", "secretary_a"):
         client = as_user(cast[who])
         client.get(DASHBOARD, Q1)  # warm the session
+        # Each view follows a change, so each computes its figures (none is served stored).
+        TalentFactory(organization=tree["A0101"], introduced_on=date(2020, 1, 5))
         with CaptureQueriesContext(connection) as first:
             client.get(DASHBOARD, Q1)
         TalentFactory.create_batch(25, organization=tree["A0101"], introduced_on=date(2020, 1, 5))
         with django_assert_num_queries(len(first)):
             response = client.get(DASHBOARD, Q1)
-        assert talent_figures(response)["本期引进人才"] >= 26
+        assert talent_figures(response)["本期引进人才"] >= 27
+
+
+# --- Stored figures (xiangcheng/snapshots.py) -------------------------------------------------
+
+
+def talent_queries(context) -> list[str]:
+    return [query["sql"] for query in context.captured_queries if "talent_talent" in query["sql"]]
+
+
+def test_a_repeated_view_is_served_stored_and_a_change_is_seen_at_once(cast, as_user, tree, talents):
+    client = as_user(cast["staff"])
+    with CaptureQueriesContext(connection) as computed:
+        first = client.get(DASHBOARD, Q1)
+    with CaptureQueriesContext(connection) as stored:
+        again = client.get(DASHBOARD, Q1)
+    assert talent_queries(computed) and not talent_queries(stored)
+    assert len(stored) < len(computed)
+    assert [s.to_dict() for s in again.context["report"].sections] == [
+        s.to_dict() for s in first.context["report"].sections
+    ]
+    assert talent_figures(again)["本期引进人才"] == 2
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    assert talent_figures(client.get(DASHBOARD, Q1))["本期引进人才"] == 3
+    Talent.objects.filter(organization=tree["B0101"]).update(introduced_on=date(2019, 1, 9))
+    assert talent_figures(client.get(DASHBOARD, Q1))["本期引进人才"] == 1
+
+
+def test_stored_figures_are_each_users_own_scope(cast, as_user, talents):
+    assert talent_figures(as_user(cast["staff"]).get(DASHBOARD, Q1))["本期引进人才"] == 2
+    secretary = as_user(cast["secretary_a"])
+    assert talent_figures(secretary.get(DASHBOARD, Q1))["本期引进人才"] == 1
+    assert talent_figures(secretary.get(DASHBOARD, Q1))["本期引进人才"] == 1
+    assert talent_figures(as_user(cast["staff"]).get(DASHBOARD, Q1))["本期引进人才"] == 2
+
+
+def test_every_way_of_writing_changes_the_data_version(tree):
+    seen = [snapshots.data_version()[0]]
+
+    def changed():
+        seen.append(snapshots.data_version()[0])
+        return seen[-1] > seen[-2]
+
+    TalentFactory(organization=tree["A0101"])
+    assert changed()
+    Talent.objects.bulk_create([TalentFactory.build(name="批量", organization=tree["A0101"])])
+    assert changed()
+    Talent.objects.filter(name="批量").update(name="改名")
+    assert changed()
+    Talent.objects.filter(name="改名").delete()
+    assert changed()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE branches_organization SET name = name WHERE false")
+    assert changed()
+    AccessLog.objects.create(action=AccessLog.Action.EXPORT, what="不计入")  # what pages write
+    assert not changed()
+
+
+def test_folding_the_change_rows_keeps_the_version(tree):
+    for _ in range(3):
+        TalentFactory(organization=tree["A0101"])
+    version, rows = snapshots.data_version()
+    assert rows >= 3
+    snapshots.compact()
+    assert snapshots.data_version() == (version, 1)
+    TalentFactory(organization=tree["A0101"])
+    assert snapshots.data_version() == (version + 1, 2)
+
+
+def test_stored_sections_keep_exact_decimals():
+    section = Section(
+        title="经费",
+        tables=[Table("资助", ["项目", "金额"], [["甲", Decimal("12.50")]], total=["合计", Decimal("12.50")])],
+    )
+    back = Section.from_dict(section.to_dict(exact=True))
+    assert back.tables[0].rows[0][1].value == Decimal("12.50")
+    assert back.tables[0].total[1].value == Decimal("12.50")
+    assert section.to_dict()["tables"][0]["rows"][0][1]["value"] == "12.50"  # a closed report's JSON
+
+
+def test_a_page_shows_the_first_rows_of_a_long_table_and_says_where_the_rest_are():
+    rows = [[f"支部{n}", n] for n in range(reports.SCREEN_ROWS + 50)]
+    html = render_to_string("admin/reports/table.html", {"table": Table("按党组织", ["党组织", "党员"], rows)})
+    assert html.count("<tr>") == 1 + reports.SCREEN_ROWS  # the header and the rows shown
+    assert f"支部{reports.SCREEN_ROWS - 1}<" in html and f"支部{reports.SCREEN_ROWS}<" not in html
+    assert f"共 {reports.SCREEN_ROWS + 50} 行，此处显示前 {reports.SCREEN_ROWS} 行" in html
+    short = render_to_string("admin/reports/table.html", {"table": Table("按镇", ["镇", "党员"], rows[:3])})
+    assert "此处显示前" not in short
 
 
 # --- The quarterly report --------------------------------------------------------------------

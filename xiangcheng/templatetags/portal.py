@@ -44,3 +44,9 @@ def report_cell(cell, label=False):
 def percent(value):
     """0.853 as 85.3%; None (nothing expected yet) as a dash."""
     return reports.percent(value)
+
+
+@register.filter
+def on_screen(rows):
+    """The rows of a report table a page shows: the first `reports.SCREEN_ROWS` (the files hold all)."""
+    return rows[: reports.SCREEN_ROWS]
