@@ -20,8 +20,8 @@ the median of the rounds after. The table is printed and the figures written to
 var/bench/scale.json.
 
 Without `--keep` both databases are dropped at the end. A database left by `--keep` is used again
-when it was seeded at the same scale with the same migrations (noted in the database's comment),
-since seeding scale 2 takes minutes; otherwise it is dropped and seeded anew.
+when it was seeded at the same scale with the same migrations and demo-data code (noted in the
+database's comment), since seeding scale 2 takes minutes; otherwise it is dropped and seeded anew.
 """
 
 import argparse
@@ -210,8 +210,8 @@ class Worker:
 
 
 def migrations_fingerprint() -> str:
-    """A digest of every migration file the apps have: a database migrated from other files is
-    seeded anew."""
+    """A digest of every migration file the apps have and of the demo data's code: a database
+    migrated from other files, or seeded by other code, is seeded anew."""
     from django.db.migrations.loader import MigrationLoader
 
     digest = hashlib.sha256()
@@ -219,6 +219,8 @@ def migrations_fingerprint() -> str:
     for key, migration in sorted(loader.disk_migrations.items()):
         digest.update(repr(key).encode())
         digest.update(Path(sys.modules[migration.__module__].__file__).read_bytes())
+    for path in sorted([*ROOT.glob("*/seed.py"), ROOT / "xiangcheng" / "seeding.py"]):
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

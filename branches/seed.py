@@ -1,6 +1,7 @@
 """Demo data of the branches app: the organization tree and the two demo accounts (`seed`); action
 branches with a year of service actions, secretary projects, instructors and brands (`seed_late`)."""
 
+import math
 from bisect import bisect_left
 from datetime import date, timedelta
 
@@ -54,8 +55,10 @@ ORDINALS = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 
 
 def _tree_spec(scale: float):
     """(code, name, type, parent code) for every demo organization, parents first."""
-    general_per_town = max(1, round(6 * scale))
-    branches_per_general = max(1, min(len(ORDINALS), round(12 * scale)))
+    # The branches grow with the scale, as the members do: general branches and their branches
+    # by its square root each (a district ten times the size has ten times the branches).
+    general_per_town = max(1, round(6 * math.sqrt(scale)))
+    branches_per_general = max(1, min(len(ORDINALS), round(12 * math.sqrt(scale))))
     direct_per_town = max(1, round(18 * scale))
     spec = [("XC", "中共苏州市相城区委员会", Organization.Type.DISTRICT, None)]
     for town_index, (code, town, kind) in enumerate(TOWNS):

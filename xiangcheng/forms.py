@@ -2,7 +2,9 @@ from datetime import date
 
 from django import forms
 from django.apps import apps
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from import_export import forms as import_forms
@@ -19,6 +21,43 @@ class OrganizationChoiceField(forms.ModelChoiceField):
         return "\u3000" * (len(obj.path) - 1) + obj.name
 
 
+class OrganizationPicker(AutocompleteSelect):
+    """Search-as-you-type over the user's organizations, with the admin's select2: the page holds
+    only the chosen organization, the drop-down asks `xiangcheng.views.organization_choices` as
+    the user types. For an `OrganizationChoiceField` whose values are codes."""
+
+    def __init__(self, attrs=None):
+        super().__init__(field=None, admin_site=None, attrs=attrs)
+
+    def get_url(self):
+        return reverse("admin:organization_choices")
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = forms.Select.build_attrs(self, base_attrs, extra_attrs)
+        attrs.update(
+            {
+                "data-ajax--cache": "true",
+                "data-ajax--delay": 250,
+                "data-ajax--type": "GET",
+                "data-ajax--url": self.get_url(),
+                "data-theme": "admin-autocomplete",
+                "data-placeholder": "输入名称或代码查找",
+                "lang": self.i18n_name,
+                "class": f"{attrs.get('class', '')} admin-autocomplete organization-picker".strip(),
+            }
+        )
+        return attrs
+
+    def optgroups(self, name, value, attr=None):
+        # The submitted text as it came (an invalid form shows it again): no NUL reaches SQL.
+        chosen = [str(v) for v in value if str(v) not in self.choices.field.empty_values and "\x00" not in str(v)]
+        options = [
+            self.create_option(name, organization.code, organization.name, True, index)
+            for index, organization in enumerate(self.choices.queryset.filter(code__in=chosen)[:1])
+        ]
+        return [(None, options, 0)]
+
+
 class ReportForm(forms.Form):
     """A quarter and an organization within the user's scope, read from the query string."""
 
@@ -29,6 +68,7 @@ class ReportForm(forms.Form):
         queryset=None,
         to_field_name="code",
         empty_label=None,
+        widget=OrganizationPicker,
         error_messages={"invalid_choice": "该组织不存在，或不在您的权限范围内。"},
     )
 

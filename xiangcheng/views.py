@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -49,6 +50,36 @@ def import_progress(request):
     if found is None:
         return JsonResponse({}, status=404)
     return JsonResponse(found)
+
+
+# Organizations a picker lists per page of its drop-down.
+CHOICES_PER_PAGE = 20
+
+
+@never_cache
+@require_GET
+def organization_choices(request):
+    """The organization picker's drop-down (`xiangcheng.forms.OrganizationPicker`, select2's
+    format): the user's organizations whose name or code holds ?term=, in tree order, a page at
+    a time, so a page holds only the chosen organization whatever the size of the tree."""
+    from branches.models import Organization
+
+    term = request.GET.get("term", "").strip()[:50]
+    try:
+        page = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page = 1
+    found = Organization.objects.visible_to(request.user)
+    if term:
+        found = found.filter(Q(name__icontains=term) | Q(code__istartswith=term))
+    start = (page - 1) * CHOICES_PER_PAGE
+    rows = list(found.order_by("path").values_list("code", "name")[start : start + CHOICES_PER_PAGE + 1])
+    return JsonResponse(
+        {
+            "results": [{"id": code, "text": name} for code, name in rows[:CHOICES_PER_PAGE]],
+            "pagination": {"more": len(rows) > CHOICES_PER_PAGE},
+        }
+    )
 
 
 def requires_scope(view):

@@ -80,3 +80,21 @@ def test_secretary_dashboard_holds_only_their_town(login, demo, live_server):
     assert options[0].strip() == town.name and "望亭" not in " ".join(options)
     assert "计划目标" not in page.content()
     assert errors == []
+
+
+def test_staff_pick_an_organization_by_typing_part_of_its_name(login, demo, live_server, tmp_path):
+    from branches.models import Organization
+
+    town = Organization.objects.get(code="YH")
+    page = login("admin")
+    errors = watch_errors(page)
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    page.locator(".period-form .select2-selection").click()
+    page.locator(".select2-search__field").fill(town.name[:2])
+    page.locator(".select2-results__option", has_text=town.name).first.click()
+    page.wait_for_load_state("networkidle")  # no search of the drop-down still on its way
+    page.screenshot(path=tmp_path / "picker.png")
+    page.locator(".period-form input[type=submit]").click()
+    page.wait_for_url(f"**organization={town.code}**")
+    assert card(page, "本期引进人才") == f"{introduced(town):,}"
+    assert errors == []

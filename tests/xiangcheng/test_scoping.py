@@ -1,5 +1,6 @@
 """The permission matrix: the named cast over every registered admin page."""
 
+import re
 from datetime import date
 
 import pytest
@@ -144,6 +145,30 @@ def test_autocomplete_is_scoped(cast, as_user):
     assert len(staff["results"]) == 4
     outsider = as_user(cast["outsider"]).get("/admin/autocomplete/", params)
     assert outsider.status_code == 403
+
+
+def test_organization_picker_lists_the_users_organizations_by_name_or_code(cast, as_user, tree):
+    choices = "/admin/organizations/choices/"
+    secretary = as_user(cast["secretary_a"]).get(choices, {"term": "党支部"}).json()
+    assert secretary == {
+        "results": [{"id": "A0101", "text": "甲街道党工委第1党支部"}, {"id": "A0102", "text": "甲街道党工委第2党支部"}],
+        "pagination": {"more": False},
+    }
+    assert as_user(cast["secretary_a"]).get(choices, {"term": "B"}).json()["results"] == []
+    staff = as_user(cast["staff"])
+    assert [item["id"] for item in staff.get(choices, {"term": "b01"}).json()["results"]] == ["B01", "B0101", "B0102"]
+    everything = staff.get(choices).json()
+    assert [item["id"] for item in everything["results"]][:3] == ["XC", "A", "A01"]
+    for forged in ({"page": "x"}, {"page": "-3"}, {"term": "%" * 500}):
+        assert staff.get(choices, forged).status_code == 200
+    assert as_user(cast["outsider"]).get(choices).json()["results"] == []
+
+
+def test_a_page_with_an_organization_picker_holds_only_the_chosen_organization(cast, as_user, tree):
+    html = as_user(cast["staff"]).get("/admin/", {"organization": "A01"}).content.decode()
+    picker = re.search(r'<select name="organization".*?</select>', html, re.S).group(0)
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", picker) == ["甲街道党工委第一党总支"]
+    assert 'data-ajax--url="/admin/organizations/choices/"' in picker
 
 
 def test_history_is_scoped_and_read_only(cast, as_user, tree):

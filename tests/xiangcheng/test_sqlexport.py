@@ -76,7 +76,9 @@ def demo(django_db_setup, django_db_blocker):
         Talent.objects.filter(pk=Talent.objects.first().pk).update(notes=TRICKY[0], mobile="", employer="-公司")
         project = TalentProject.objects.first()
         project.talents.set([])
-        TalentProject.objects.filter(pk=project.pk).update(enterprise="@企业", approved=Decimal("1234567.50"))
+        TalentProject.objects.filter(pk=project.pk).update(
+            enterprise="@企业", approved=Decimal("1234567.50"), disbursed=Decimal("1000000.00")
+        )
         yield {
             "staff": get_user_model().objects.get(username="admin"),
             "secretary": get_user_model().objects.get(username="secretary"),
