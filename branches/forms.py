@@ -2,17 +2,20 @@ from django import forms
 
 from branches.models import ActionBranch, Organization, SecretaryProject, ServiceAction
 from branches.services import organization_check_parent
+from xiangcheng.forms import OrganizationChoiceField, OrganizationPicker
 from xiangcheng.validators import normalize_id_number
 
 
 class OrganizationForm(forms.ModelForm):
     """Edits an organization with its place in the tree given as a parent."""
 
-    parent = forms.ModelChoiceField(
+    parent = OrganizationChoiceField(
         label="上级组织",
         queryset=Organization.objects.exclude(type=Organization.Type.BRANCH),
+        to_field_name="code",
         required=False,
-        help_text="区委不填；其他组织必须选择上级组织。",
+        widget=OrganizationPicker(parents=True),
+        help_text="区委不填；其他组织必须选择上级组织（输入名称或代码查找）。",
     )
 
     class Meta:

@@ -24,13 +24,16 @@ class OrganizationChoiceField(forms.ModelChoiceField):
 class OrganizationPicker(AutocompleteSelect):
     """Search-as-you-type over the user's organizations, with the admin's select2: the page holds
     only the chosen organization, the drop-down asks `xiangcheng.views.organization_choices` as
-    the user types. For an `OrganizationChoiceField` whose values are codes."""
+    the user types (only organizations that may have branches with `parents`). For an
+    `OrganizationChoiceField` whose values are codes."""
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, *, parents: bool = False):
         super().__init__(field=None, admin_site=None, attrs=attrs)
+        self.parents = parents
 
     def get_url(self):
-        return reverse("admin:organization_choices")
+        url = reverse("admin:organization_choices")
+        return f"{url}?parents=1" if self.parents else url
 
     def build_attrs(self, base_attrs, extra_attrs=None):
         attrs = forms.Select.build_attrs(self, base_attrs, extra_attrs)

@@ -1,5 +1,6 @@
 import functools
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,16 +61,18 @@ CHOICES_PER_PAGE = 20
 @require_GET
 def organization_choices(request):
     """The organization picker's drop-down (`xiangcheng.forms.OrganizationPicker`, select2's
-    format): the user's organizations whose name or code holds ?term=, in tree order, a page at
-    a time, so a page holds only the chosen organization whatever the size of the tree."""
-    from branches.models import Organization
-
+    format): the user's organizations whose name or code holds ?term= (with ?parents=1 only those
+    that may have branches), in tree order, a page at a time, so a page holds only the chosen
+    organization whatever the size of the tree."""
+    Organization = apps.get_model("branches", "Organization")
     term = request.GET.get("term", "").strip()[:50]
     try:
         page = max(1, int(request.GET.get("page") or 1))
     except ValueError:
         page = 1
     found = Organization.objects.visible_to(request.user)
+    if request.GET.get("parents"):
+        found = found.exclude(type=Organization.Type.BRANCH)
     if term:
         found = found.filter(Q(name__icontains=term) | Q(code__istartswith=term))
     start = (page - 1) * CHOICES_PER_PAGE

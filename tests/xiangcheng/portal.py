@@ -254,6 +254,7 @@ CUSTOM_PAGES = [
     Page("quarterly_report?format=xlsx", "quarterly_report", query="format=xlsx"),
     Page("reopen_report", "reopen_report", obj="xiangcheng.ClosedReport"),
     Page("data_quality", "data_quality"),
+    Page("organization_choices", "organization_choices"),
     Page("auth_user_password_change", "auth_user_password_change", obj="auth.User"),
     Page("branches_serviceaction_attachment", "branches_serviceaction_attachment", obj="branches.ServiceAttachment"),
     Page("branches_serviceaction_totals", "branches_serviceaction_totals"),

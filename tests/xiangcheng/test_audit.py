@@ -16,7 +16,7 @@ def test_admin_edit_is_recorded_with_user_and_changed_fields(cast, as_user, tree
     response = client.post(
         f"{ORGS}{general.pk}/change/",
         {
-            "parent": tree["A"].pk,
+            "parent": tree["A"].code,
             "type": "general_branch",
             "name": "改名党总支",
             "code": "A01",

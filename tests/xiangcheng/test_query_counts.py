@@ -112,6 +112,8 @@ BASELINE = {
     ("xiangcheng_target_changelist", "secretary_a"): 7,  # 403
     ("index", "staff"): 47,  # 200
     ("index", "secretary_a"): 37,  # 200
+    ("organization_choices", "staff"): 9,  # 200
+    ("organization_choices", "secretary_a"): 9,  # 200
     ("quarterly_report", "staff"): 44,  # 200
     ("quarterly_report", "secretary_a"): 37,  # 200
     ("quarterly_report?format=csv", "staff"): 43,  # 200

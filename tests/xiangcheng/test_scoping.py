@@ -113,7 +113,7 @@ def test_forged_parent_from_other_town_is_a_form_error(cast, as_user, tree):
     general = tree["A01"]
     response = client.post(
         f"{ORGS}{general.pk}/change/",
-        {"parent": tree["B"].pk, "type": "general_branch", "name": general.name, "code": "A01", "is_active": "on"},
+        {"parent": tree["B"].code, "type": "general_branch", "name": general.name, "code": "A01", "is_active": "on"},
     )
     assert response.status_code == 200
     assert "parent" in response.context["adminform"].form.errors
