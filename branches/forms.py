@@ -2,14 +2,14 @@ from django import forms
 
 from branches.models import ActionBranch, Organization, SecretaryProject, ServiceAction
 from branches.services import organization_check_parent
-from xiangcheng.forms import OrganizationChoiceField, OrganizationPicker
+from xiangcheng.forms import OrganizationPicker
 from xiangcheng.validators import normalize_id_number
 
 
 class OrganizationForm(forms.ModelForm):
     """Edits an organization with its place in the tree given as a parent."""
 
-    parent = OrganizationChoiceField(
+    parent = forms.ModelChoiceField(
         label="上级组织",
         queryset=Organization.objects.exclude(type=Organization.Type.BRANCH),
         to_field_name="code",

@@ -28,7 +28,7 @@ from members.services import member_save
 from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
-from xiangcheng.periods import quarter_period, reference_day, year_period
+from xiangcheng.periods import period_of, reference_day, year_period
 from xiangcheng.reports import Section, Table, percent, report_xlsx, section_csv
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
@@ -251,13 +251,13 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
         if form.is_valid():
             data = form.cleaned_data
             year, quarter, organization = data["year"], data["quarter"], data["organization"]
-            period = quarter_period(year, quarter) if quarter else year_period(year)
+            period = period_of(year, quarter)
 
             def compute():
                 result = completion_by_organization(request.user, year, quarter, _today(), organization)
                 return completion_section(result).to_dict(exact=True)
 
-            key = snapshot_key(request.user, "completion", year, quarter, getattr(organization, "pk", ""))
+            key = snapshot_key(request.user, "completion", year, quarter, organization.pk)
             section = Section.from_dict(figures({key: compute})[key])
             heading = f"{period.label} · {organization}"
             kind = request.GET.get("download")

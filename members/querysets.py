@@ -174,11 +174,11 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     each quarter of the period that has begun. A fixed number of queries: pledges, members, one
     per quarter for coverage, organizations, towns and secretaries.
     """
-    from xiangcheng.periods import quarter_period, reference_day, year_period
+    from xiangcheng.periods import period_of, quarter_period, reference_day
 
     Member, Pledge, Pairing, Visit = (_model(name) for name in ("Member", "Pledge", "Pairing", "Visit"))
     Organization = apps.get_model("branches", "Organization")
-    period = quarter_period(year, quarter) if quarter else year_period(year)
+    period = period_of(year, quarter)
     on = reference_day(period, today)
 
     # Scoped by where members were on the day judged (not where they are now), so a member who

@@ -15,17 +15,11 @@ from xiangcheng.progress import new_token
 from xiangcheng.reports import QUARTERS
 
 
-class OrganizationChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        # The tree shown by indentation: one full-width space per level below the top.
-        return "\u3000" * (len(obj.path) - 1) + obj.name
-
-
 class OrganizationPicker(AutocompleteSelect):
     """Search-as-you-type over the user's organizations, with the admin's select2: the page holds
     only the chosen organization, the drop-down asks `xiangcheng.views.organization_choices` as
-    the user types (only organizations that may have branches with `parents`). For an
-    `OrganizationChoiceField` whose values are codes."""
+    the user types (only organizations that may have branches with `parents`). For a
+    ModelChoiceField whose values are codes (`to_field_name="code"`)."""
 
     def __init__(self, attrs=None, *, parents: bool = False):
         super().__init__(field=None, admin_site=None, attrs=attrs)
@@ -66,7 +60,7 @@ class ReportForm(forms.Form):
 
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(label="季度", choices=list(QUARTERS.items()), coerce=int)
-    organization = OrganizationChoiceField(
+    organization = forms.ModelChoiceField(
         label="组织",
         queryset=None,
         to_field_name="code",

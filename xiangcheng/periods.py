@@ -24,6 +24,11 @@ def quarter_period(year: int, quarter: int) -> Period:
     return Period(start, end, f"{year}年第{quarter}季度")
 
 
+def period_of(year: int, quarter: int | None) -> Period:
+    """The quarter of `year`, or the whole year when `quarter` is None."""
+    return quarter_period(year, quarter) if quarter else year_period(year)
+
+
 def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 

@@ -34,8 +34,6 @@ class PortalAdminSite(admin.AdminSite):
             path("reports/quarterly/close/", self.admin_view(views.close_report), name="close_report"),
             path("reports/closed/<int:pk>/reopen/", self.admin_view(views.reopen_report), name="reopen_report"),
             path("reports/quality/", self.admin_view(views.data_quality), name="data_quality"),
-            path(
-                "organizations/choices/", self.admin_view(views.organization_choices), name="organization_choices"
-            ),
+            path("organizations/choices/", self.admin_view(views.organization_choices), name="organization_choices"),
             *super().get_urls(),
         ]

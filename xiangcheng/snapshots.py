@@ -19,16 +19,17 @@ import hashlib
 import json
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from xiangcheng.scoping import scope_paths, sees_whole_district
 
 CHANGE_FUNCTION = "xiangcheng_data_changed"
-# Apps whose tables the figures count; their audit event tables are left out (they change only
-# with a table that is counted) and so are the tables below, which reading pages write to.
+# Apps whose tables the figures count; the audit trail is left out (it changes only with a table
+# that is counted, or on a read: the access log) and so are the tables below, which reading
+# pages write to.
 COUNTED_APPS = ("branches", "members", "cadres", "talent", "xiangcheng")
-NOT_COUNTED = ("AccessLog", "ImportUpload", "DataChange", "Snapshot")
+NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot")
 # Above this many change rows the next computed figure folds them into one.
 COMPACT_ABOVE = 1000
 
@@ -37,24 +38,27 @@ def _models(name):
     return apps.get_model("xiangcheng", name)
 
 
+def _change_table() -> str:
+    return connection.ops.quote_name(_models("DataChange")._meta.db_table)
+
+
 def counted_tables() -> list[str]:
     """The tables whose writes change the data version."""
-    import pghistory.models
+    from xiangcheng.dbroles import audit_tables
 
-    tables = set()
-    for app_label in COUNTED_APPS:
-        for model in apps.get_app_config(app_label).get_models(include_auto_created=True):
-            if model._meta.proxy or not model._meta.managed or issubclass(model, pghistory.models.Event):
-                continue
-            if app_label == "xiangcheng" and model.__name__ in NOT_COUNTED:
-                continue
-            tables.add(model._meta.db_table)
-    return sorted(tables)
+    skipped = {*audit_tables(), *(_models(name)._meta.db_table for name in NOT_COUNTED)}
+    tables = {
+        model._meta.db_table
+        for app_label in COUNTED_APPS
+        for model in apps.get_app_config(app_label).get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+    return sorted(tables - skipped)
 
 
 def install_change_triggers(cursor, quote, existing: set) -> None:
     """The change trigger on every counted table (idempotent; run by `secure_schema`)."""
-    change_table = quote(_models("DataChange")._meta.db_table)
+    change_table = _change_table()
     cursor.execute(
         f"""
         CREATE OR REPLACE FUNCTION {CHANGE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -77,9 +81,8 @@ def install_change_triggers(cursor, quote, existing: set) -> None:
 
 def data_version() -> tuple[int, int]:
     """(the data version, how many change rows make it up)."""
-    table = connection.ops.quote_name(_models("DataChange")._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(weight), 0), COUNT(*) FROM {table}")
+        cursor.execute(f"SELECT COALESCE(SUM(weight), 0), COUNT(*) FROM {_change_table()}")
         version, rows = cursor.fetchone()
     return int(version), rows
 
@@ -87,14 +90,13 @@ def data_version() -> tuple[int, int]:
 def mark_changed() -> None:
     """What any write to a counted table does: figures stored so far are computed again on their
     next view (for the benches and tests that measure that computing)."""
-    table = connection.ops.quote_name(_models("DataChange")._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (weight) VALUES (1)")
+        cursor.execute(f"INSERT INTO {_change_table()} (weight) VALUES (1)")
 
 
 def compact() -> None:
     """Fold the change rows into one row of the same weight, and drop figures of past days."""
-    table = connection.ops.quote_name(_models("DataChange")._meta.db_table)
+    table = _change_table()
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH gone AS (DELETE FROM {table} RETURNING weight) "
@@ -105,10 +107,12 @@ def compact() -> None:
 
 def scope_key(user) -> str:
     """What, besides the request's own choices, a figure depends on: the user's scope and
-    permissions (a section may count only what the user may view)."""
-    scope = "district" if sees_whole_district(user) else ",".join(sorted(str(path) for path in scope_paths(user)))
-    permissions = ",".join(sorted(user.get_all_permissions()))
-    return hashlib.sha256(f"{scope}|{permissions}".encode()).hexdigest()[:32]
+    permissions (a section may count only what the user may view); worked out once per user object."""
+    if not hasattr(user, "_snapshot_scope"):
+        scope = "district" if sees_whole_district(user) else ",".join(sorted(map(str, scope_paths(user))))
+        permissions = ",".join(sorted(user.get_all_permissions()))
+        user._snapshot_scope = hashlib.sha256(f"{scope}|{permissions}".encode()).hexdigest()[:32]
+    return user._snapshot_scope
 
 
 def snapshot_key(user, *parts) -> str:
@@ -143,8 +147,6 @@ def figures(computations: dict) -> dict:
 
 def empty_store_after_migrate(sender, using="default", **kwargs) -> None:
     """A release may count differently: after `migrate` every figure is computed afresh."""
-    from django.db import connections
-
     Snapshot = _models("Snapshot")
     if Snapshot._meta.db_table in connections[using].introspection.table_names():
         Snapshot.objects.using(using).all().delete()
