@@ -65,11 +65,10 @@ def organization_choices(request):
     that may have branches), in tree order, a page at a time, so a page holds only the chosen
     organization whatever the size of the tree."""
     Organization = apps.get_model("branches", "Organization")
-    term = request.GET.get("term", "").strip()[:50]
-    try:
-        page = max(1, int(request.GET.get("page") or 1))
-    except ValueError:
-        page = 1
+    term = request.GET.get("term", "").replace("\x00", "").strip()[:50]
+    page = request.GET.get("page", "")
+    # A page number as select2 sends it; anything else (or past any tree's end) is the first.
+    page = int(page) if page.isdecimal() and 0 < int(page) <= 10_000 else 1
     found = Organization.objects.visible_to(request.user)
     if request.GET.get("parents"):
         found = found.exclude(type=Organization.Type.BRANCH)

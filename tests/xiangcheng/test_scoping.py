@@ -159,7 +159,14 @@ def test_organization_picker_lists_the_users_organizations_by_name_or_code(cast,
     assert [item["id"] for item in staff.get(choices, {"term": "b01"}).json()["results"]] == ["B01", "B0101", "B0102"]
     everything = staff.get(choices).json()
     assert [item["id"] for item in everything["results"]][:3] == ["XC", "A", "A01"]
-    for forged in ({"page": "x"}, {"page": "-3"}, {"term": "%" * 500}):
+    for forged in (
+        {"page": "x"},
+        {"page": "-3"},
+        {"page": "9" * 40},
+        {"page": "²"},
+        {"term": "%" * 500},
+        {"term": "a\x00"},
+    ):
         assert staff.get(choices, forged).status_code == 200
     assert as_user(cast["outsider"]).get(choices).json()["results"] == []
 
