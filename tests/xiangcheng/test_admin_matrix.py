@@ -83,6 +83,8 @@ CUSTOM_PAGES = {
     "reopen_report@A": ("302", "403", "403", "403", "200"),
     "reopen_report@B": ("302", "403", "403", "403", "200"),
     "data_quality": ("302", "403", "403", "200", "200"),
+    # The picker's drop-down: answers anyone signed in, with the organizations they may see.
+    "organization_choices": ("302", "200", "200", "200", "200"),
     "auth_user_password_change@A": ("302", "403", "403", "403", "403"),
     "auth_user_password_change@B": ("302", "403", "403", "403", "403"),
     "branches_serviceaction_attachment@A": ("302", "404", "404", "200", "200"),
