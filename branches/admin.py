@@ -54,7 +54,8 @@ from xiangcheng.admin import (
     SubtreeFilter,
     render_status,
 )
-from xiangcheng.periods import quarter_of, quarter_period
+from xiangcheng.forms import window_choices, window_parameter
+from xiangcheng.periods import quarter_of, quarter_period, reference_day
 from xiangcheng.scoping import can_see_full_numbers
 from xiangcheng.views import requires_scope
 
@@ -505,6 +506,23 @@ class ProjectProgressInline(ScopedAdminMixin, admin.TabularInline):
     extra = 1
 
 
+class BehindFilter(admin.SimpleListFilter):
+    """Projects behind their pace in a period, judged as the report judges them
+    (`SecretaryProjectQuerySet.behind`)."""
+
+    title = "进度滞后（期间）"
+    parameter_name = "behind"
+
+    def lookups(self, request, model_admin):
+        return window_choices(timezone.localdate())
+
+    def queryset(self, request, queryset):
+        window = window_parameter(self.value())
+        if window is None:
+            return queryset
+        return queryset.behind(window.start, window.end, reference_day(window, timezone.localdate()))
+
+
 @admin.register(SecretaryProject)
 class SecretaryProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Secretary projects with their pace against the planned end date, on the plan-target scale."""
@@ -523,7 +541,7 @@ class SecretaryProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "pace",
         "status",
     ]
-    list_filter = ["year", "status", TownFilter]
+    list_filter = ["year", "status", BehindFilter, TownFilter]
     list_select_related = ["organization", "secretary"]
     search_fields = ["name", "goal"]
     autocomplete_fields = ["organization"]

@@ -4,11 +4,12 @@ pace of the secretary projects."""
 
 from datetime import date
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count
 from django.utils import timezone
 
 from branches.models import ActionBranch, ProjectProgress, SecretaryProject, ServiceAction
 from branches.services import service_totals
+from xiangcheng.forms import window_value
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import Status
 
@@ -45,7 +46,9 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
                 label,
                 Cell(
                     branches.get(value, 0),
-                    changelist_url(ActionBranch, organization, category__exact=value, status__exact="active"),
+                    changelist_url(
+                        ActionBranch, organization, category__exact=value, status__exact="active", founded_on__lte=end
+                    ),
                 ),
                 Cell(found["actions"], url),
                 Cell(found["people_served"], url),
@@ -54,7 +57,7 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
     total_actions = sum(row[2].value for row in category_rows)
     total_people = sum(row[3].value for row in category_rows)
     all_url = actions_url()
-    branches_url = changelist_url(ActionBranch, organization, status__exact="active")
+    branches_url = changelist_url(ActionBranch, organization, status__exact="active", founded_on__lte=end)
 
     months = sorted({row["month"] for row in by_month})
     people = {(row["month"], row["category"]): row["people_served"] for row in by_month}
@@ -79,41 +82,34 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
     ]
 
     on = min(end, timezone.localdate())
-    latest = ProjectProgress.objects.filter(project=OuterRef("pk"), reported_on__lte=end).order_by(
-        "-reported_on", "-pk"
-    )
     projects = list(
         scoped(SecretaryProject.objects.filter(year=start.year), user, organization)
+        .with_latest_percent(until=end)
         .select_related("organization")
-        .annotate(percent_then=Subquery(latest.values("percent")[:1]))
         .order_by("organization__path", "name")
     )
+    projects_url = changelist_url(SecretaryProject, organization, year__exact=start.year)
+    behind_url = changelist_url(SecretaryProject, organization, behind=window_value(start, end))
     project_rows, behind = [], 0
     for project in projects:
-        expected = project.expected_percent(on)
-        actual = project.percent_then or 0
-        status = project.pace(on, percent=actual)
+        status = project.pace(on)
         behind += status != Status.ON_PACE
-        url = changelist_url(SecretaryProject, organization, year__exact=start.year)
         project_rows.append(
-            [Cell(project.name, url), project.organization.name, f"{expected}%", f"{actual}%", status.label]
+            [
+                Cell(project.name, projects_url),
+                project.organization.name,
+                f"{project.expected_percent(on)}%",
+                f"{project.percent_complete}%",
+                status.label,
+            ]
         )
     return Section(
         figures=[
             Figure("行动支部", sum(branches.values()), branches_url),
             Figure("本期服务次数", total_actions, all_url),
             Figure("本期服务人次", total_people, all_url),
-            Figure(
-                f"{start.year}年书记项目",
-                len(projects),
-                changelist_url(SecretaryProject, organization, year__exact=start.year),
-            ),
-            Figure(
-                "进度滞后的书记项目",
-                behind,
-                changelist_url(SecretaryProject, organization, year__exact=start.year),
-                shortfall=True,
-            ),
+            Figure(f"{start.year}年书记项目", len(projects), projects_url),
+            Figure("进度滞后的书记项目", behind, behind_url, shortfall=True),
         ],
         tables=[
             Table(

@@ -48,6 +48,7 @@ from xiangcheng.admin import (
 )
 from xiangcheng.audit import show_full_numbers
 from xiangcheng.downloads import download
+from xiangcheng.forms import window_choices, window_parameter
 from xiangcheng.imex import CSVFormat, XLSXFormat
 from xiangcheng.validators import mask_id_number
 
@@ -104,6 +105,22 @@ class PracticeFilter(admin.SimpleListFilter):
         if self.value() == "due_back":
             return queryset.due_back(today)
         return queryset
+
+
+class SectionLevelReachedFilter(admin.SimpleListFilter):
+    """Cadres who first reached section level in a window (`CadreQuerySet.reached_section_level`)."""
+
+    title = "首次晋升科级（期间）"
+    parameter_name = "section_level_reached"
+
+    def lookups(self, request, model_admin):
+        return window_choices(timezone.localdate())
+
+    def queryset(self, request, queryset):
+        window = window_parameter(self.value())
+        if window is None:
+            return queryset
+        return queryset.reached_section_level(window.start, window.end)
 
 
 class CadreQualityFilter(QualityFilter):
@@ -245,6 +262,7 @@ class CadreAdmin(ImportExportAdmin):
         "source",
         RankFilter,
         CohortFilter,
+        SectionLevelReachedFilter,
         PracticeFilter,
         TownFilter,
         CadreQualityFilter,

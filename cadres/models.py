@@ -88,6 +88,16 @@ class CadreQuerySet(ScopedQuerySet):
             "rank_since": Subquery(latest.values("changed_on")[:1]),
         }
 
+    def reached_section_level(self, start: date, end: date):
+        """Cadres who first reached section level (副科 or above) in [start, end]: a section-level
+        rank change in it and none before it. The report's cohorts, the 1333 targets and the cadre
+        list's filter all count these."""
+        section_level = RankChange.objects.filter(cadre=OuterRef("pk"), rank__in=SECTION_LEVEL)
+        return self.filter(
+            Exists(section_level.filter(changed_on__range=(start, end))),
+            ~Exists(section_level.filter(changed_on__lt=start)),
+        )
+
     def practising(self, on: date):
         """Cadres on a practice posting on `on`."""
         return self.filter(Exists(PracticePosting.objects.filter(cadre=OuterRef("pk")).active_on(on)))

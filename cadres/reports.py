@@ -8,7 +8,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cadres.models import AnnualEvaluation, Cadre, PracticePosting, RankChange, TrainingParticipation
-from cadres.services import cohort_year, first_section_level, posting_kind
+from cadres.services import cohort_year, posting_kind
+from xiangcheng.forms import window_value
 from xiangcheng.models import Target
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
@@ -25,14 +26,15 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
     progress at the period's end, training and practice postings. A fixed number of queries:
     the cohort counts, training, postings by kind, and the targets (one each)."""
     cadres = scoped(Cadre.objects.all(), user, organization)
-    reached = first_section_level(cadres).filter(first_section_on__range=(start, end))
+    reached = cadres.reached_section_level(start, end)
     cohorts = reached.aggregate(
         **{f"born_{year}": Count("pk", filter=Q(birth_date__gte=date(year, 1, 1))) for year, _ in COHORT_YEARS}
     )
-    cohort_rows = [
-        [label, Cell(cohorts[f"born_{year}"], changelist_url(Cadre, organization, birth_date__gte=date(year, 1, 1)))]
-        for year, label in COHORT_YEARS
-    ]
+
+    def reached_url(year):
+        return reached_section_level_url(organization, start, end, year)
+
+    cohort_rows = [[label, Cell(cohorts[f"born_{year}"], reached_url(year))] for year, label in COHORT_YEARS]
 
     training = (
         scoped(TrainingParticipation.objects.all(), user, organization)
@@ -62,7 +64,8 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
                 changelist_url(PracticePosting, organization, kind__exact=kind, start__gte=start, start__lte=end),
             ),
             Cell(
-                by_kind.get(kind, {}).get("active", 0), changelist_url(PracticePosting, organization, kind__exact=kind)
+                by_kind.get(kind, {}).get("active", 0),
+                changelist_url(PracticePosting, organization, kind__exact=kind, start__lte=on, end__gte=on),
             ),
         ]
         for kind, label in PracticePosting.Kind.choices
@@ -78,12 +81,10 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
     return Section(
         figures=[
             Figure("干部档案", cadres.count(), changelist_url(Cadre, organization)),
+            Figure("本期首次晋升科级（80后）", cohorts["born_1980"], reached_url(1980)),
             Figure(
-                "本期首次晋升科级（80后）",
-                cohorts["born_1980"],
-                changelist_url(Cadre, organization, birth_date__gte=date(1980, 1, 1)),
+                "正在实践锻炼", practising, changelist_url(PracticePosting, organization, start__lte=on, end__gte=on)
             ),
-            Figure("正在实践锻炼", practising, changelist_url(Cadre, organization, practice="now")),
             Figure(
                 "30天内期满返回",
                 scoped(PracticePosting.objects.all(), user, organization).due_back(timezone.localdate()).count(),
@@ -106,12 +107,16 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
     )
 
 
+def reached_section_level_url(organization, start: date, end: date, born_from: int | None = None) -> str:
+    """The cadre list of those who first reached section level in [start, end] (born on or after
+    1 January of `born_from`, when given)."""
+    filters = {"birth_date__gte": date(born_from, 1, 1)} if born_from else {}
+    return changelist_url(Cadre, organization, section_level_reached=window_value(start, end), **filters)
+
+
 def section_level_reached_url(target, start: date, end: date) -> str:
-    """The rank changes a `cadres_section_level_reached` target counts, as near as a list filter
-    can show them: section-level rank changes in the window (of the cohort, in the cadre list)."""
-    year = cohort_year(target.parameter)
-    filters = {"birth_date__gte": date(year, 1, 1)} if year else {}
-    return changelist_url(Cadre, **filters)
+    """The cadres a `cadres_section_level_reached` target counts in [start, end]."""
+    return reached_section_level_url(None, start, end, cohort_year(target.parameter))
 
 
 @register_rule(
@@ -127,7 +132,7 @@ def section_level_reached(target, start: date, end: date) -> QuerySet:
     year = cohort_year(target.parameter)
     if year:
         cadres = cadres.filter(birth_date__gte=date(year, 1, 1))
-    return first_section_level(cadres).filter(first_section_on__range=(start, end))
+    return cadres.reached_section_level(start, end)
 
 
 def postings_started_url(target, start: date, end: date) -> str:

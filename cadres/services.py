@@ -6,9 +6,9 @@ from datetime import date
 import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
-from cadres.models import SECTION_LEVEL, Cadre, Line, PracticePosting, Rank, RankChange
+from cadres.models import Cadre, Line, PracticePosting, Rank, RankChange
 from members.models import Member
 
 # Birth cohorts of the statistics, youngest first: (key, label, condition on the cadre).
@@ -25,13 +25,6 @@ def cohort_year(parameter: str) -> int | None:
     """The cohort's first birth year from a target's parameter ("1985", "1985年后"), or None."""
     digits = "".join(ch for ch in str(parameter or "") if ch.isdigit())
     return int(digits[:4]) if len(digits) >= 4 else None
-
-
-def first_section_level(cadres):
-    """Annotate `first_section_on`: the day each cadre first reached section level (副科 or above)."""
-    return cadres.annotate(
-        first_section_on=Min("rank_changes__changed_on", filter=Q(rank_changes__rank__in=SECTION_LEVEL))
-    )
 
 
 def posting_kind(parameter: str) -> str | None:

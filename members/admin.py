@@ -29,7 +29,7 @@ from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityF
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
-from xiangcheng.reports import Section, Table, percent, report_xlsx, section_csv
+from xiangcheng.reports import Cell, Section, Table, changelist_url, percent, report_xlsx, section_csv
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
@@ -189,12 +189,38 @@ class UnfulfilledFilter(admin.SimpleListFilter):
         return queryset
 
 
+class FulfilledFilter(admin.SimpleListFilter):
+    title = "已完成的承诺"
+    parameter_name = "fulfilled"
+
+    def lookups(self, request, model_admin):
+        return [(line, f"{label}已完成") for line, (label, _) in Pledge.LINES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in Pledge.LINES:
+            return queryset.fulfilled(self.value())
+        return queryset
+
+
+class DueFilter(admin.SimpleListFilter):
+    title = "应完成的承诺"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [(line, f"{label}应完成") for line, (label, _) in Pledge.LINES.items()]
+
+    def queryset(self, request, queryset):
+        if self.value() in Pledge.LINES:
+            return queryset.filter(queryset.line_due(self.value()))
+        return queryset
+
+
 @admin.register(Pledge)
 class PledgeAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PledgeResource]
     change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
-    list_filter = ["year", UnfulfilledFilter, TownFilter]
+    list_filter = ["year", DueFilter, FulfilledFilter, UnfulfilledFilter, TownFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
     autocomplete_fields = ["member"]
@@ -255,7 +281,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
 
             def compute():
                 result = completion_by_organization(request.user, year, quarter, _today(), organization)
-                return completion_section(result).to_dict(exact=True)
+                return completion_section(result, year, organization).to_dict(exact=True)
 
             key = snapshot_key(request.user, "completion", year, quarter, organization.pk)
             section = Section.from_dict(figures({key: compute})[key])
@@ -283,22 +309,33 @@ def _share(done: int, of: int) -> str:
     return f"{done}/{of}（{percent(done, of)}）" if of else percent(done, of)
 
 
-def completion_section(result) -> Section:
+def completion_section(result, year: int, organization) -> Section:
     """The completion result as two tables (by town, by branch) of the cells the page shows and
-    the files hold."""
+    the files hold. A branch's numbers link to the rows of that organization alone; a town's
+    total to its subtree (within the chosen organization)."""
     headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
     def cells(row):
+        if row.get("is_total", False):
+            town = row["town"]
+            within = organization if organization.town_path == str(town.path) else town
+            where = {"organization": within}
+        else:
+            where = {"organization": row["organization"], "subtree": False}
+
+        def pledges(**filters):
+            return changelist_url(Pledge, **where, year__exact=year, **filters)
+
         return [
             row["town"].name,
             "全镇（街道）合计" if row.get("is_total", False) else row["organization"].name,
             row["secretary"] or "—",
-            row["members"],
-            row["pledges"],
-            _share(row["enterprise"], row["pledges"]),
-            _share(row["talent"], row["pledges"]),
-            _share(row["relief"], row["relief_due"]),
+            Cell(row["members"], changelist_url(Member, **where, status__exact="on_roll")),
+            Cell(row["pledges"], pledges()),
+            Cell(_share(row["enterprise"], row["pledges"]), pledges(fulfilled="enterprise")),
+            Cell(_share(row["talent"], row["pledges"]), pledges(fulfilled="talent")),
+            Cell(_share(row["relief"], row["relief_due"]), pledges(fulfilled="relief")),
             *(_share(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
         ]
 

@@ -131,6 +131,16 @@ class PledgeQuerySet(ScopedQuerySet):
         items = self.model.LINES[line][1]
         return Q(*(Q(**{f"done_{item}__gte": F(item)}) for item in items))
 
+    @staticmethod
+    def line_due(line: str) -> Q:
+        """The pledges a line's completion counts: all of them, but for relief only those that
+        promise a number of households (a pledge of none has nothing to fulfil)."""
+        return Q(households__gt=0) if line == "relief" else Q()
+
+    def fulfilled(self, line: str, until: date | None = None):
+        """Pledges due in `line` whose every commitment of it is met (the completion's 已完成)."""
+        return self.with_progress(until, grouped=True).filter(self.line_due(line) & self.line_fulfilled(line))
+
     def unfulfilled(self, line: str | None = None, until: date | None = None):
         """Pledges with a commitment not yet met: in `line`, or in any line when None."""
         lines = [line] if line else list(self.model.LINES)
@@ -209,7 +219,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         row(item["organization_then"])["members"] = item["n"]
 
     pledges = Pledge.objects.filter(year=year)
-    relief_due = Q(households__gt=0)
+    relief_due = pledges.line_due("relief")
     pledge_rows = count_per_group(
         belonging(pledges.with_progress(until=on, grouped=True), "member__memberships__", on),
         "organization_then",

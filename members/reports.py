@@ -44,8 +44,8 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     line_rows = [
         [
             label,
-            Cell(totals[of], pledges_url),
-            Cell(totals[line], changelist_url(Pledge, organization, year__exact=year)),
+            Cell(totals[of], changelist_url(Pledge, organization, year__exact=year, due=line)),
+            Cell(totals[line], changelist_url(Pledge, organization, year__exact=year, fulfilled=line)),
             Cell(totals[of] - totals[line], changelist_url(Pledge, organization, year__exact=year, unfulfilled=line)),
             percent(totals[line], totals[of]),
         ]

@@ -85,13 +85,24 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         return [(self.value(), organization.name if organization else "（不在权限范围内的组织）")]
 
+    subtree = True
+
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
-        return queryset.within(organization)
+        return queryset.within(organization, subtree=self.subtree)
+
+
+class OrganizationOnlyFilter(SubtreeFilter):
+    """?org_only=<organization code>: the rows of that organization alone, not those below it
+    (a per-branch number of the completion page links here)."""
+
+    title = "所属组织（本级）"
+    parameter_name = "org_only"
+    subtree = False
 
 
 class QualityFilter(admin.SimpleListFilter):
@@ -355,7 +366,7 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
                     entry = (entry, ScopedRelatedFieldListFilter)
             scoped.append(entry)
         if is_scoped(self.model):
-            scoped.append(SubtreeFilter)
+            scoped += [SubtreeFilter, OrganizationOnlyFilter]
         return scoped
 
     def _in_scope(self, request, obj) -> bool:

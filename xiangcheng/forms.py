@@ -110,6 +110,33 @@ def quarter_parameter(value) -> Period | None:
         return None
 
 
+def window_value(start: date, end: date) -> str:
+    """A date window as a list filter's parameter: "2026-10-01~2026-12-31"."""
+    return f"{start.isoformat()}~{end.isoformat()}"
+
+
+def window_parameter(value) -> Period | None:
+    """The window a list filter's "2026-10-01~2026-12-31" names (both days included), or None
+    for anything else, including a window that ends before it starts or a year the report form
+    refuses."""
+    first, separator, last = str(value or "").partition("~")
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        return None
+    if not separator or end < start or year_parameter(start.year) is None or year_parameter(end.year) is None:
+        return None
+    return Period(start, end, f"{start:%Y-%m-%d}至{end:%Y-%m-%d}")
+
+
+def window_choices(today: date) -> list[tuple[str, str]]:
+    """A window filter's choices: the quarters that have begun this year and last (latest first),
+    then this year and last year."""
+    quarters = [(quarter_parameter(key), label) for key, label in quarter_choices(today)]
+    years = [(year_period(year), year_period(year).label) for year in (today.year, today.year - 1)]
+    return [(window_value(period.start, period.end), label) for period, label in quarters + years]
+
+
 def year_choices(today: date) -> list[tuple[str, str]]:
     """A year filter's choices: this year and the two before."""
     return [(str(year), year_period(year).label) for year in (today.year, today.year - 1, today.year - 2)]

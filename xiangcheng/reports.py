@@ -181,13 +181,14 @@ def scoped(queryset, user, organization=None):
     return queryset if organization is None else queryset.within(organization)
 
 
-def changelist_url(model, organization=None, **filters) -> str:
+def changelist_url(model, organization=None, *, subtree: bool = True, **filters) -> str:
     """The admin list of `model` filtered by `filters` (field lookups or list-filter parameters)
-    and, given an organization, by its subtree (the `org` filter every scoped admin has)."""
+    and, given an organization, by its subtree (the `org` filter every scoped admin has) or, with
+    `subtree=False`, by that organization alone (`org_only`)."""
     opts = model._meta
     query = {key: value.isoformat() if isinstance(value, date) else value for key, value in filters.items()}
     if organization is not None:
-        query["org"] = organization.code
+        query["org" if subtree else "org_only"] = organization.code
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     return f"{url}?{urlencode(query)}" if query else url
 

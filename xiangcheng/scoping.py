@@ -61,12 +61,13 @@ class ScopedQuerySet(models.QuerySet):
             return self.none()
         return self.within(*paths)
 
-    def within(self, *organizations):
+    def within(self, *organizations, subtree: bool = True):
         """The rows of these organizations and everything below them (each an organization or
-        its tree path; none given, no rows). The one place the subtree lookup is written."""
+        its tree path; none given, no rows), or with `subtree=False` of these organizations
+        alone. The one place the subtree lookup is written."""
         if not organizations:
             return self.none()
-        lookup = f"{self.model.scope_path}__descendants"
+        lookup = f"{self.model.scope_path}__descendants" if subtree else self.model.scope_path
         paths = [getattr(organization, "path", organization) for organization in organizations]
         return self.filter(reduce(or_, (models.Q(**{lookup: path}) for path in paths)))
 

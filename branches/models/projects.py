@@ -17,10 +17,22 @@ from xiangcheng.targets import pace_status, planned_value
 
 
 class SecretaryProjectQuerySet(ScopedQuerySet):
-    def with_latest_percent(self):
-        """Annotate `latest_percent`: the percent complete of each project's latest progress update."""
+    def with_latest_percent(self, until: date | None = None):
+        """Annotate `latest_percent`: the percent complete of each project's latest progress update
+        (reported on or before `until`, when given)."""
         latest = ProjectProgress.objects.filter(project=OuterRef("pk")).order_by("-reported_on", "-pk")
+        if until is not None:
+            latest = latest.filter(reported_on__lte=until)
         return self.annotate(latest_percent=Subquery(latest.values("percent")[:1]))
+
+    def behind(self, start: date, end: date, on: date):
+        """Projects of the year of [start, end] not on pace on `on`, by the progress reported by
+        `end`: the 进度滞后 of the report and the list filter that number opens. Pace is a rule in
+        Python (`SecretaryProject.pace`), so the year's projects in the queryset are judged one by
+        one and the result is a filter on their keys."""
+        projects = self.filter(year=start.year).with_latest_percent(until=end)
+        late = [project.pk for project in projects if project.pace(on) != PaceStatus.ON_PACE]
+        return self.filter(pk__in=late)
 
 
 class ProjectStatus(models.TextChoices):

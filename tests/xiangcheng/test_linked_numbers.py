@@ -1,0 +1,81 @@
+"""Every number that links leads to exactly its rows: each linked figure and cell of the
+dashboard, the quarterly report and the completion page, for staff and a secretary, on the demo
+district, is followed to its list, whose count (or, for a sum, whose 合计 line) must say the same."""
+
+import os
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+
+from tests import clock
+from xiangcheng.secondfactor import complete_test_sign_in
+
+PAGES = {
+    "dashboard": "/admin/",
+    "report": "/admin/reports/quarterly/",
+    "completion": "/admin/members/pledge/completion/",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with clock.travel(), django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", scale=0.02, stdout=open(os.devnull, "w"))
+        yield {username: get_user_model().objects.get(username=username) for username in ("admin", "secretary")}
+        transaction.set_rollback(True)
+
+
+def linked_numbers(context) -> list[tuple[str, object, str]]:
+    """(label, value, url) of every number a page links."""
+    found = []
+    sections = [*(context.get("report").sections if context.get("report") else []), context.get("section")]
+    for section in filter(None, sections):
+        for figure in section.figures:
+            if figure.url and not isinstance(figure.value, str):
+                found.append((f"{section.title}·{figure.label}", figure.value, figure.url))
+        for table in section.tables:
+            for row in [*table.rows, *([table.total] if table.total else [])]:
+                for header, cell in zip(table.headers, row, strict=False):
+                    if cell.url and not isinstance(cell.value, str):
+                        found.append((f"{section.title}·{table.title}·{row[0].value}·{header}", cell.value, cell.url))
+    for target, found_progress, url in context.get("targets") or []:
+        if url:
+            found.append((f"计划目标·{target.name}", found_progress.actual, url))
+    return found
+
+
+def what_the_list_says(response) -> set:
+    """The numbers a list states about its rows: its count and every 合计 figure it shows."""
+    said = {response.context["cl"].result_count}
+    text = response.content.decode()
+    for total in re.findall(r"合计[^<]*", text):
+        said |= {int(number.replace(",", "")) for number in re.findall(r"\d[\d,]*", total)}
+    return said
+
+
+@pytest.mark.parametrize("username", ["admin", "secretary"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_linked_number_is_the_count_of_the_list_it_opens(db, demo, username, page):
+    client = Client()
+    client.force_login(demo[username])
+    complete_test_sign_in(client, demo[username])
+    with clock.travel():
+        response = client.get(PAGES[page])
+        assert response.status_code == 200
+        numbers = linked_numbers(response.context)
+        assert numbers, f"{page}: no linked number"
+        wrong = []
+        for label, value, url in numbers:
+            listed = client.get(url)
+            assert listed.status_code == 200, (label, url)
+            expected = int(value) if isinstance(value, int | Decimal) else value
+            if expected not in what_the_list_says(listed):
+                wrong.append((label, value, listed.context["cl"].result_count, url))
+    assert not wrong, f"{len(wrong)} of {len(numbers)} linked numbers differ from their list:\n" + "\n".join(
+        map(str, wrong)
+    )
