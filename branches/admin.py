@@ -320,8 +320,9 @@ class ServiceTotalsForm(forms.Form):
 
 @admin.register(ServiceAction)
 class ServiceActionAdmin(ImportExportAdmin):
-    """The service log. A secretary logs an action in a few fields from a phone: their action
-    branch and today's date are filled in, participants and details can follow on the change page."""
+    """The service log. A secretary logs an action in a few taps from a phone: their action branch
+    and today's date are filled in, participants are typed in by name, a photo is taken with the
+    phone's camera in the attachment field."""
 
     form = ServiceActionForm
     resource_classes = [ServiceActionResource]
@@ -343,13 +344,10 @@ class ServiceActionAdmin(ImportExportAdmin):
     search_fields = ["title", "place", "action_branch__name"]
     date_hierarchy = "served_on"
     show_full_result_count = False
+    autocomplete_fields = ["participants"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attachment_total=Count("attachments"))
-
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        return fields if obj is not None else [name for name in fields if name != "participants"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

@@ -93,8 +93,8 @@ class SecretaryProjectForm(MemberSubtreeForm):
 
 
 class ServiceActionForm(forms.ModelForm):
-    """The service log form. Participants are chosen among the members of the action branch (the
-    one submitted, when the form is posted)."""
+    """The service log form. Participants are typed in by name (the admin's autocomplete) and must
+    be members of the action branch (the one submitted, when the form is posted)."""
 
     class Meta:
         model = ServiceAction
@@ -109,7 +109,6 @@ class ServiceActionForm(forms.ModelForm):
             "participants",
         ]
         widgets = {
-            "participants": forms.CheckboxSelectMultiple,
             "people_served": forms.NumberInput(attrs={"min": 0, "inputmode": "numeric"}),
         }
 
@@ -122,7 +121,7 @@ class ServiceActionForm(forms.ModelForm):
             )
             branch = branch if str(branch or "").isascii() and str(branch or "").isdigit() else None
             field.queryset = field.queryset.filter(action_branches=branch) if branch else field.queryset.none()
-            field.help_text = "从该行动支部的成员中勾选。"
+            field.help_text = "输入姓名查找该行动支部的成员，可选多人。"
             field.error_messages["invalid_choice"] = "参与党员须是所选行动支部的成员。"
 
 

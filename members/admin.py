@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from branches.admin import TownFilter
+from branches.models import ActionBranch
 from members.forms import CompletionForm, MemberForm, VisitForm
 from members.models import (
     CheckItem,
@@ -162,6 +163,14 @@ class MemberAdmin(ImportExportAdmin):
                 for title, options in fieldsets
             ]
         return fieldsets
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (request.GET.get("model_name"), request.GET.get("field_name")) == ("serviceaction", "participants"):
+            # Participants of a service action are members of an action branch (the form checks
+            # which one); the others would only be refused on saving.
+            queryset = queryset.filter(Exists(ActionBranch.members.through.objects.filter(member=OuterRef("pk"))))
+        return queryset, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         member_save(member=obj, transferred_on=form.cleaned_data.get("transferred_on"))

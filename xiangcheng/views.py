@@ -154,9 +154,22 @@ def dashboard_context(request) -> dict:
         "panels": panels,
         "charts": charts,
         "shortfalls": [figure for section in report.sections for figure in section.figures if figure.shortfall],
+        "quick_actions": quick_actions(user),
         "targets": targets,
         "report_query": _query(period),
     }
+
+
+# What a secretary logs most, often on a phone: first on the dashboard, for whoever may add it.
+QUICK_ACTIONS = [
+    ("记录服务", "branches.add_serviceaction", "admin:branches_serviceaction_add"),
+    ("记录走访", "members.add_visit", "admin:members_visit_add"),
+]
+
+
+def quick_actions(user) -> list[tuple[str, str]]:
+    """(label, url) of the dashboard's quick entries the user may use."""
+    return [(label, reverse(url)) for label, permission, url in QUICK_ACTIONS if user.has_perm(permission)]
 
 
 def _download(request, report, kind):

@@ -177,7 +177,8 @@ def test_add_form_preselects_the_only_action_branch_and_today(cast, as_user, bra
     form = add_form(as_user(cast["secretary_a"]))
     assert form.initial["action_branch"] == branches["A"].pk
     assert form.initial["served_on"] == timezone.localdate()
-    assert "participants" not in form.fields  # few fields: details can follow on the change page
+    # Participants are typed in by name, among the members of action branches.
+    assert type(form.fields["participants"].widget.widget).__name__ == "AutocompleteSelectMultiple"
 
 
 def test_add_form_preselects_the_branch_logged_last_when_there_are_several(cast, as_user, branches, tree):
@@ -259,3 +260,15 @@ def test_user_without_the_permission_sees_no_log(branches, as_user):
     user = UserFactory()
     grant(user, "branches.view_organization")
     assert as_user(user).get(ACTIONS).status_code == 403
+
+
+def test_participant_search_finds_action_branch_members_of_the_secretarys_subtree(cast, as_user, branches, tree):
+    MemberFactory(name="王不在行动支部", organization=tree["A0101"])
+    branches["A"].members.add(MemberFactory(name="王在甲镇行动支部", organization=tree["A0102"]))
+    branches["B"].members.add(MemberFactory(name="王在乙镇行动支部", organization=tree["B0101"]))
+    response = as_user(cast["secretary_a"]).get(
+        "/admin/autocomplete/",
+        {"app_label": "branches", "model_name": "serviceaction", "field_name": "participants", "term": "王"},
+    )
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["王在甲镇行动支部"]

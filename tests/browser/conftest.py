@@ -45,8 +45,8 @@ def login(browser, live_server):
     Content-Security-Policy violations, and the test fails if any page logged one."""
     pages, violations = [], []
 
-    def _login(username, second_step=True):
-        page = browser.new_page()
+    def _login(username, second_step=True, **page_options):
+        page = browser.new_page(**page_options)
         pages.append(page)
         page.on(
             "console",

@@ -1,0 +1,144 @@
+"""A secretary on a phone: the first screen offers what they log most, with their to-dos below;
+a service action or a visit is logged in at most six taps after login; no page of theirs scrolls
+sideways."""
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True}
+
+
+class Taps:
+    """Taps the way a thumb does, counting them (choosing in a drop-down counts as one more)."""
+
+    def __init__(self, page):
+        self.page, self.count = page, 0
+
+    def tap(self, selector, **options):
+        self.page.locator(selector, **options).first.tap()
+        self.count += 1
+
+    def choose(self, selector, label):
+        self.tap(selector)
+        self.page.select_option(selector, label=label)
+        self.count += 1
+
+
+def first_screen(page, locator) -> bool:
+    box = page.locator(locator).first.bounding_box()
+    return box is not None and box["y"] + box["height"] <= PHONE["viewport"]["height"]
+
+
+def test_first_screen_offers_logging_and_the_secretarys_to_dos(login, demo):
+    page = login("secretary", **PHONE)
+    assert page.url.endswith("/admin/")
+    assert first_screen(page, "a.quick-action:has-text('记录服务')")
+    assert first_screen(page, "a.quick-action:has-text('记录走访')")
+    to_dos = page.locator("#shortfalls .card")
+    assert to_dos.count() > 0
+    assert first_screen(page, "#shortfalls .card")
+    quick_actions_bottom = page.locator(".quick-actions").bounding_box()
+    assert page.locator("#shortfalls").bounding_box()["y"] >= quick_actions_bottom["y"] + quick_actions_bottom["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+
+
+def test_secretary_logs_a_service_action_in_six_taps(login, demo):
+    from branches.models import ActionBranch, ServiceAction
+
+    page = login("secretary", **PHONE)
+    thumb = Taps(page)
+    thumb.tap("a.quick-action", has_text="记录服务")
+    page.wait_for_load_state()
+    thumb.choose("#id_kind", "志愿服务")
+    thumb.tap("#id_title")
+    page.keyboard.type("手机六步登记的服务")
+    thumb.tap("#id_people_served")
+    page.keyboard.type("12")
+    thumb.tap("input[name=_save]")
+    page.wait_for_load_state()
+
+    assert "成功添加了" in page.locator("ul.messagelist").inner_text()
+    assert thumb.count <= 6
+    action = ServiceAction.objects.get(title="手机六步登记的服务")
+    branch = ActionBranch.objects.visible_to(action.recorded_by).get()
+    assert (action.action_branch, action.served_on, action.people_served) == (branch, timezone.localdate(), 12)
+
+
+def test_secretary_adds_participants_by_typing_a_name(login, demo):
+    from branches.models import ActionBranch, ServiceAction
+
+    page = login("secretary", **PHONE)
+    branch = ActionBranch.objects.filter(organization__name__startswith="元和街道").first()
+    member = branch.members.order_by("name").first()
+    page.locator("a.quick-action", has_text="记录服务").tap()
+    page.wait_for_load_state()
+    page.select_option("#id_kind", label="志愿服务")
+    page.fill("#id_title", "带参与党员的服务")
+    page.fill("#id_people_served", "3")
+    page.locator(".field-participants .select2-selection").tap()
+    page.keyboard.type(member.name)
+    page.locator(".select2-results__option", has_text=member.name).first.tap()
+    # The attachment field offers the phone's camera: it takes photos.
+    assert "image/jpeg" in page.locator("input[type=file]").first.get_attribute("accept")
+    page.locator("input[name=_save]").tap()
+    page.wait_for_load_state()
+
+    assert "成功添加了" in page.locator("ul.messagelist").inner_text()
+    assert list(ServiceAction.objects.get(title="带参与党员的服务").participants.all()) == [member]
+
+
+def test_secretary_logs_a_visit_in_six_taps(login, demo):
+    from django.contrib.auth import get_user_model
+
+    from members.models import Pairing, Visit
+
+    secretary = get_user_model().objects.get(username="secretary")
+    pairing = Pairing.objects.visible_to(secretary).select_related("member", "household").first()
+    page = login("secretary", **PHONE)
+    thumb = Taps(page)
+    thumb.tap("a.quick-action", has_text="记录走访")
+    page.wait_for_load_state()
+    thumb.tap(".field-pairing .select2-selection")
+    page.keyboard.type(pairing.member.name)
+    thumb.tap(".select2-results__option", has_text=pairing.household.head)
+    thumb.tap("#id_action")
+    page.keyboard.type("手机登记：上门了解近况")
+    thumb.tap("input[name=_save]")
+    page.wait_for_load_state()
+
+    assert "成功添加了" in page.locator("ul.messagelist").inner_text()
+    assert thumb.count <= 6
+    visit = Visit.objects.get(action="手机登记：上门了解近况")
+    assert (visit.pairing, visit.visited_on) == (pairing, timezone.localdate())
+
+
+SECRETARY_PAGES = [
+    "/admin/",
+    "/admin/branches/serviceaction/add/",
+    "/admin/branches/serviceaction/",
+    "/admin/branches/serviceaction/totals/",
+    "/admin/members/visit/add/",
+    "/admin/members/visit/",
+    "/admin/members/member/",
+    "/admin/members/pledge/",
+    "/admin/members/pledge/completion/",
+    "/admin/members/pairing/",
+    "/admin/branches/organization/",
+    "/admin/reports/quarterly/",
+    "/admin/reports/quality/",
+]
+
+
+@pytest.mark.parametrize("width", [360, 414])
+def test_no_page_of_a_secretary_scrolls_sideways_on_a_phone(login, demo, live_server, width):
+    page = login("secretary", viewport={"width": width, "height": 800})
+    wide = []
+    for path in SECRETARY_PAGES:
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("#content").count() == 1, path
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        if scroll_width > width:
+            wide.append((path, scroll_width))
+    assert wide == []
