@@ -19,7 +19,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -42,6 +42,7 @@ from xiangcheng.edits import (
 )
 from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
+from xiangcheng.importtemplate import import_template
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.progress import Progress, new_token
@@ -499,7 +500,7 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
     def get_import_formats(self):
         resource = self.get_import_resource_classes(None)[0]()
         headers = resource.accepted_headers()
-        required = tuple(getattr(resource._meta, "required_headers", ()))
+        required = resource.required_headers()
         return [
             type(format_class.__name__, (format_class,), {"headers": headers, "required_headers": required})
             for format_class in (CSVFormat, XLSXFormat)
@@ -510,12 +511,31 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
 
     def get_import_context_data(self, **kwargs):
         """The import page says which columns a file must have, and where an organization may be
-        given by its name (imex._lookup)."""
+        given by its name (imex._lookup), and offers the template to fill in."""
         context = super().get_import_context_data(**kwargs)
         resource = self.get_import_resource_classes(None)[0]()
-        context["required_headers"] = tuple(getattr(resource._meta, "required_headers", ()))
+        context["required_headers"] = resource.required_headers()
         context["named_columns"] = resource.columns_taking_names()
+        opts = self.model._meta
+        context["import_template_url"] = reverse(f"admin:{opts.app_label}_{opts.model_name}_import_template")
         return context
+
+    def get_urls(self):
+        opts = self.model._meta
+        template = path(
+            "import/template/",
+            self.admin_site.admin_view(self.import_template_view),
+            name=f"{opts.app_label}_{opts.model_name}_import_template",
+        )
+        return [template, *super().get_urls()]
+
+    def import_template_view(self, request):
+        """The XLSX to fill in for an import (xiangcheng/importtemplate.py), for whoever may import."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = self.get_import_resource_classes(request)[0](user=request.user)
+        name = f"{self.model._meta.verbose_name_plural}导入模板"
+        return download(request, import_template(resource), filename=f"{name}.xlsx", what=name, rows=1)
 
     def has_import_permission(self, request):
         return (

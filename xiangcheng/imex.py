@@ -921,6 +921,11 @@ class ScopedResource(resources.ModelResource):
         added = {f"{name}__name_column" for name in self._name_columns}
         return [name for name in super().get_bulk_update_fields() if name not in added]
 
+    def required_headers(self) -> tuple:
+        """The columns a file for this resource must have (`Meta.required_headers`): what the
+        import checks, its page lists and its template marks."""
+        return tuple(getattr(self._meta, "required_headers", ()))
+
     def accepted_headers(self) -> tuple:
         """The columns an import of this resource takes: its own, and the names its exports add."""
         names = [field.column_name for field in self._name_columns.values()]

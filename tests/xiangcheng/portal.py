@@ -285,13 +285,13 @@ def is_post_only(url_name: str) -> bool:
 
 
 def admin_pages() -> list[Page]:
-    """Every custom admin page a GET reads: CUSTOM_PAGES, and the import and export form of each
-    admin that has them (their URLs take no argument)."""
+    """Every custom admin page a GET reads: CUSTOM_PAGES, and the import and export form and the
+    import template of each admin that has them (their URLs take no argument)."""
     explicit = {page.url_name for page in CUSTOM_PAGES}
     generic = [
         Page(name, name)
         for name in sorted(custom_url_names())
-        if name not in explicit and not is_post_only(name) and name.endswith(("_import", "_export"))
+        if name not in explicit and not is_post_only(name) and name.endswith(("_import", "_export", "_import_template"))
     ]
     return [*CUSTOM_PAGES, *generic]
 

@@ -147,62 +147,92 @@ BASELINE = {
     ("branches_actionbranch_export", "secretary_a"): 10,  # 200
     ("branches_actionbranch_import", "staff"): 8,  # 200
     ("branches_actionbranch_import", "secretary_a"): 7,  # 403
+    ("branches_actionbranch_import_template", "staff"): 12,  # 200
+    ("branches_actionbranch_import_template", "secretary_a"): 7,  # 403
     ("branches_organization_export", "staff"): 9,  # 200
     ("branches_organization_export", "secretary_a"): 9,  # 200
     ("branches_organization_import", "staff"): 8,  # 200
     ("branches_organization_import", "secretary_a"): 7,  # 403
+    ("branches_organization_import_template", "staff"): 11,  # 200
+    ("branches_organization_import_template", "secretary_a"): 7,  # 403
     ("branches_serviceaction_export", "staff"): 9,  # 200
     ("branches_serviceaction_export", "secretary_a"): 9,  # 200
     ("branches_serviceaction_import", "staff"): 8,  # 200
     ("branches_serviceaction_import", "secretary_a"): 7,  # 200
+    ("branches_serviceaction_import_template", "staff"): 11,  # 200
+    ("branches_serviceaction_import_template", "secretary_a"): 11,  # 200
     ("cadres_annualevaluation_export", "staff"): 9,  # 200
     ("cadres_annualevaluation_export", "secretary_a"): 7,  # 403
     ("cadres_annualevaluation_import", "staff"): 8,  # 200
     ("cadres_annualevaluation_import", "secretary_a"): 7,  # 403
+    ("cadres_annualevaluation_import_template", "staff"): 10,  # 200
+    ("cadres_annualevaluation_import_template", "secretary_a"): 7,  # 403
     ("cadres_cadre_export", "staff"): 9,  # 200
     ("cadres_cadre_export", "secretary_a"): 7,  # 403
     ("cadres_cadre_import", "staff"): 8,  # 200
     ("cadres_cadre_import", "secretary_a"): 7,  # 403
+    ("cadres_cadre_import_template", "staff"): 11,  # 200
+    ("cadres_cadre_import_template", "secretary_a"): 7,  # 403
     ("cadres_practiceposting_export", "staff"): 9,  # 200
     ("cadres_practiceposting_export", "secretary_a"): 7,  # 403
     ("cadres_practiceposting_import", "staff"): 8,  # 200
     ("cadres_practiceposting_import", "secretary_a"): 7,  # 403
+    ("cadres_practiceposting_import_template", "staff"): 10,  # 200
+    ("cadres_practiceposting_import_template", "secretary_a"): 7,  # 403
     ("cadres_rankchange_export", "staff"): 9,  # 200
     ("cadres_rankchange_export", "secretary_a"): 7,  # 403
     ("cadres_rankchange_import", "staff"): 8,  # 200
     ("cadres_rankchange_import", "secretary_a"): 7,  # 403
+    ("cadres_rankchange_import_template", "staff"): 10,  # 200
+    ("cadres_rankchange_import_template", "secretary_a"): 7,  # 403
     ("members_household_export", "staff"): 9,  # 200
     ("members_household_export", "secretary_a"): 9,  # 200
     ("members_household_import", "staff"): 6,  # 403
     ("members_household_import", "secretary_a"): 7,  # 403
+    ("members_household_import_template", "staff"): 6,  # 403
+    ("members_household_import_template", "secretary_a"): 7,  # 403
     ("members_member_export", "staff"): 9,  # 200
     ("members_member_export", "secretary_a"): 9,  # 200
     ("members_member_import", "staff"): 8,  # 200
     ("members_member_import", "secretary_a"): 7,  # 200
+    ("members_member_import_template", "staff"): 11,  # 200
+    ("members_member_import_template", "secretary_a"): 11,  # 200
     ("members_pairing_export", "staff"): 8,  # 200
     ("members_pairing_export", "secretary_a"): 8,  # 200
     ("members_pairing_import", "staff"): 6,  # 403
     ("members_pairing_import", "secretary_a"): 7,  # 403
+    ("members_pairing_import_template", "staff"): 6,  # 403
+    ("members_pairing_import_template", "secretary_a"): 7,  # 403
     ("members_pledge_export", "staff"): 9,  # 200
     ("members_pledge_export", "secretary_a"): 9,  # 200
     ("members_pledge_import", "staff"): 6,  # 403
     ("members_pledge_import", "secretary_a"): 7,  # 403
+    ("members_pledge_import_template", "staff"): 6,  # 403
+    ("members_pledge_import_template", "secretary_a"): 7,  # 403
     ("members_visit_export", "staff"): 8,  # 200
     ("members_visit_export", "secretary_a"): 8,  # 200
     ("members_visit_import", "staff"): 6,  # 403
     ("members_visit_import", "secretary_a"): 7,  # 403
+    ("members_visit_import_template", "staff"): 6,  # 403
+    ("members_visit_import_template", "secretary_a"): 7,  # 403
     ("talent_recruitmentevent_export", "staff"): 9,  # 200
     ("talent_recruitmentevent_export", "secretary_a"): 7,  # 403
     ("talent_recruitmentevent_import", "staff"): 8,  # 200
     ("talent_recruitmentevent_import", "secretary_a"): 7,  # 403
+    ("talent_recruitmentevent_import_template", "staff"): 11,  # 200
+    ("talent_recruitmentevent_import_template", "secretary_a"): 7,  # 403
     ("talent_talent_export", "staff"): 13,  # 200
     ("talent_talent_export", "secretary_a"): 13,  # 200
     ("talent_talent_import", "staff"): 8,  # 200
     ("talent_talent_import", "secretary_a"): 7,  # 403
+    ("talent_talent_import_template", "staff"): 14,  # 200
+    ("talent_talent_import_template", "secretary_a"): 7,  # 403
     ("talent_talentproject_export", "staff"): 10,  # 200
     ("talent_talentproject_export", "secretary_a"): 10,  # 200
     ("talent_talentproject_import", "staff"): 8,  # 200
     ("talent_talentproject_import", "secretary_a"): 7,  # 403
+    ("talent_talentproject_import_template", "staff"): 13,  # 200
+    ("talent_talentproject_import_template", "secretary_a"): 7,  # 403
 }
 
 
