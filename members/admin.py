@@ -30,7 +30,7 @@ from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityF
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
-from xiangcheng.reports import Cell, Section, Table, changelist_url, percent, report_xlsx, section_csv
+from xiangcheng.reports import Cell, Section, Table, changelist_url, percent, report_xlsx, screen_cut, section_csv
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
@@ -288,15 +288,19 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
             year, quarter, organization = data["year"], data["quarter"], data["organization"]
             period = period_of(year, quarter)
 
+            kind = request.GET.get("download")
+            wanted = kind in ("csv", "xlsx")
+
             def compute():
                 result = completion_by_organization(request.user, year, quarter, _today(), organization)
-                return completion_section(result, year, organization).to_dict(exact=True)
+                data = completion_section(result, year, organization).to_dict(exact=True)
+                return data if wanted else screen_cut(data)
 
-            key = snapshot_key(request.user, "completion", year, quarter, organization.pk)
+            cut = "whole" if wanted else "screen"
+            key = snapshot_key(request.user, "completion", year, quarter, organization.pk, cut)
             section = Section.from_dict(figures({key: compute})[key])
             heading = f"{period.label} · {organization}"
-            kind = request.GET.get("download")
-            if kind in ("csv", "xlsx"):
+            if wanted:
                 if not self.has_export_permission(request):
                     raise PermissionDenied
                 return completion_download(request, section, heading, period, kind)

@@ -24,6 +24,7 @@ from xiangcheng.counting import count_each
 from xiangcheng.registry import Registry
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import has_model_permission, visible
+from xiangcheng.snapshots import figures, snapshot_key
 
 # The admin list filter showing a check's rows (xiangcheng.admin.QualityFilter).
 QUALITY_PARAMETER = "quality"
@@ -63,9 +64,11 @@ def register_check(key: str, label: str, *, model, filters: dict | Callable[[], 
 
 
 def run_checks(user) -> list[Result]:
-    """Every check on a model `user` may view, counted within what `user` may see (one query)."""
+    """Every check on a model `user` may view, counted within what `user` may see: one query,
+    stored until the data changes (xiangcheng/snapshots.py)."""
     shown = [check for check in checks if has_model_permission(user, check.model)]
-    counts = count_each(visible(check.rows(user), user) for check in shown)
+    key = snapshot_key(user, "quality")
+    counts = figures({key: lambda: count_each(visible(check.rows(user), user) for check in shown)})[key]
     return [Result(check.key, check.label, count, check.url()) for check, count in zip(shown, counts, strict=True)]
 
 

@@ -94,6 +94,8 @@ class Table:
     total: list | None = None
     chart: Chart | None = None
     dashboard: bool = True
+    # The rows of the whole table when `rows` holds only those a page shows (`screen_cut`).
+    row_count: int | None = None
 
     def __post_init__(self):
         self.rows = [[as_cell(value) for value in row] for row in self.rows]
@@ -101,6 +103,11 @@ class Table:
             self.total = [as_cell(value) for value in self.total]
         if isinstance(self.chart, dict):
             self.chart = Chart(self.chart["kind"], tuple(self.chart["columns"]))
+
+    @property
+    def all_rows(self) -> int:
+        """How many rows the whole table has (the files hold them all)."""
+        return len(self.rows) if self.row_count is None else self.row_count
 
 
 @dataclass
@@ -144,6 +151,7 @@ class Section:
                     total=[_cell(cell) for cell in table["total"]] if table["total"] is not None else None,
                     chart=table["chart"],
                     dashboard=table.get("dashboard", True),
+                    row_count=table.get("row_count"),
                 )
                 for table in data["tables"]
             ],
@@ -234,22 +242,38 @@ def registered_sections(user, *, dashboard: bool = False) -> list[Registered]:
     ]
 
 
-def compute_sections(organization, user, start: date, end: date, *, dashboard: bool = False) -> list[Section]:
+def screen_cut(data: dict) -> dict:
+    """A section as stored (`Section.to_dict`) cut to what a page shows: each table's first
+    `SCREEN_ROWS` rows, with the count of all. A page then reads back a few hundred cells, not
+    a row per branch of the district; the files are made from the whole section."""
+    tables = [
+        {**table, "rows": table["rows"][:SCREEN_ROWS], "row_count": table.get("row_count") or len(table["rows"])}
+        for table in data["tables"]
+    ]
+    return {**data, "tables": tables}
+
+
+def compute_sections(
+    organization, user, start: date, end: date, *, dashboard: bool = False, screen: bool = False
+) -> list[Section]:
     """Every section `user` may see, for [start, end] and `organization` (None: the district),
-    each computed once per state of the data (xiangcheng/snapshots.py)."""
+    each computed once per state of the data (xiangcheng/snapshots.py); with `screen`, as a page
+    shows them (`screen_cut`)."""
 
     def computation(entry):
         def compute():
             section = entry.compute(organization, user, start, end)
             section.key = entry.key
             section.title = section.title or entry.title
-            return section.to_dict(exact=True)
+            data = section.to_dict(exact=True)
+            return screen_cut(data) if screen else data
 
         return compute
 
     place = "district" if organization is None else organization.pk
+    cut = "screen" if screen else "whole"
     entries = {
-        snapshot_key(user, "section", entry.key, place, start, end): entry
+        snapshot_key(user, "section", entry.key, place, start, end, cut): entry
         for entry in registered_sections(user, dashboard=dashboard)
     }
     stored = figures({key: computation(entry) for key, entry in entries.items()})
@@ -426,16 +450,21 @@ def section_organization(organization, user):
     return organization
 
 
-def build_report(year: int, quarter: int, organization, user, *, dashboard: bool = False) -> Report:
-    """The report computed now from the records."""
+def build_report(
+    year: int, quarter: int, organization, user, *, dashboard: bool = False, screen: bool = False
+) -> Report:
+    """The report computed now from the records (with `screen`, as a page shows it: `screen_cut`)."""
     start, end, _ = quarter_period(year, quarter)
-    sections = compute_sections(section_organization(organization, user), user, start, end, dashboard=dashboard)
+    place = section_organization(organization, user)
+    sections = compute_sections(place, user, start, end, dashboard=dashboard, screen=screen)
     return Report(year, quarter, organization, sections)
 
 
-def load_report(year: int, quarter: int, organization, user, *, dashboard: bool = False) -> Report:
+def load_report(
+    year: int, quarter: int, organization, user, *, dashboard: bool = False, screen: bool = False
+) -> Report:
     """The closed report if the quarter is closed for `organization` (for users who may see closed
-    reports), else the report computed now."""
+    reports), else the report computed now (with `screen`, only what a page shows of it)."""
     from xiangcheng.models import ClosedReport
 
     closed = (
@@ -449,4 +478,4 @@ def load_report(year: int, quarter: int, organization, user, *, dashboard: bool 
         keys = {entry.key for entry in registered_sections(user, dashboard=dashboard)}
         stored = [Section.from_dict(section) for section in closed.data["sections"]]
         return Report(year, quarter, organization, [s for s in stored if s.key in keys], closed)
-    return build_report(year, quarter, organization, user, dashboard=dashboard)
+    return build_report(year, quarter, organization, user, dashboard=dashboard, screen=screen)

@@ -129,19 +129,39 @@ def progress(target: Target, on: date) -> Progress:
     return found
 
 
-def progress_list(targets: Iterable[Target], on: date) -> list[tuple[Target, Progress | None]]:
+def progress_list(
+    targets: Iterable[Target], on: date, actuals: dict[str, int] | None = None
+) -> list[tuple[Target, Progress | None]]:
     """Each target with its progress on `on` (None where its rule is no longer registered).
 
     At most three queries whatever the number of targets: the targets, if a queryset is given;
-    their milestones, unless already prefetched; and one for all their counts.
+    their milestones, unless already prefetched; and one for all their counts, unless `actuals`
+    (`target_actuals` of these targets on `on`, as stored by the dashboard) holds them.
     """
     targets = list(targets)
     models.prefetch_related_objects([target for target in targets if target.pk is not None], "milestones")
     registered = [target for target in targets if target.rule in rules]
-    actuals = iter(count_each(_rows(target, on) for target in registered))
+    if actuals is None or any(str(target.pk) not in actuals for target in registered):
+        counts = iter(_counts(registered, on))
+        found = [next(counts) for _ in registered]
+    else:
+        found = [actuals[str(target.pk)] for target in registered]
+    by_target = dict(zip(map(id, registered), found, strict=True))
     return [
-        (target, _target_progress(target, on, next(actuals)) if target.rule in rules else None) for target in targets
+        (target, _target_progress(target, on, by_target[id(target)]) if target.rule in rules else None)
+        for target in targets
     ]
+
+
+def target_actuals(targets: Iterable[Target], on: date) -> dict[str, int]:
+    """{target key: the rows its rule counts on `on`} for the saved targets with a registered
+    rule, in one query: what `progress_list` needs besides the targets themselves."""
+    registered = [target for target in targets if target.rule in rules and target.pk is not None]
+    return dict(zip([str(target.pk) for target in registered], _counts(registered, on), strict=True))
+
+
+def _counts(targets: list[Target], on: date) -> list[int]:
+    return count_each(_rows(target, on) for target in targets)
 
 
 def _rows(target: Target, on: date) -> models.QuerySet:

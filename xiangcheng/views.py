@@ -23,7 +23,8 @@ from xiangcheng.quality import run_checks
 from xiangcheng.reports import chart_data, load_report
 from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
-from xiangcheng.targets import actual_url, progress_list
+from xiangcheng.snapshots import figures, snapshot_key
+from xiangcheng.targets import actual_url, progress_list, target_actuals
 
 NO_SCOPE = "您的账号尚未分配负责组织，暂无可显示的数据。请联系组织部。"
 
@@ -129,7 +130,7 @@ def dashboard_context(request) -> dict:
     if period is None:
         return {"dashboard_message": NO_SCOPE}
     data = period.cleaned_data
-    report = load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True)
+    report = load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True, screen=True)
     charts, panels = [], []
     for section in report.sections:
         tables = []
@@ -143,9 +144,13 @@ def dashboard_context(request) -> dict:
             tables.append((table, chart and chart["id"]))
         panels.append({"section": section, "tables": tables})
     today = timezone.localdate()
+    # The targets are read each time; their counts are stored with the figures (xiangcheng/snapshots.py).
+    targets = list(visible(Target.objects.all(), user))
+    key = snapshot_key(user, "target_actuals", today)
+    actuals = figures({key: lambda: target_actuals(targets, today)})[key]
     targets = [
         (target, found, actual_url(target, today) if found else "")
-        for target, found in progress_list(visible(Target.objects.all(), user), today)
+        for target, found in progress_list(targets, today, actuals)
     ]
     return {
         "dashboard": True,
@@ -189,9 +194,11 @@ def quarterly_report(request):
     report = None
     if form.is_valid():
         data = form.cleaned_data
-        report = load_report(data["year"], data["quarter"], data["organization"], request.user)
-        if request.GET.get("format") in ("xlsx", "csv"):
-            return _download(request, report, request.GET["format"])
+        kind = request.GET.get("format")
+        wanted = kind in ("xlsx", "csv")
+        report = load_report(data["year"], data["quarter"], data["organization"], request.user, screen=not wanted)
+        if wanted:
+            return _download(request, report, kind)
     user = request.user
     context = _context(
         request,

@@ -447,8 +447,14 @@ def test_data_quality_page_counts_within_scope_and_links(cast, as_user, tree, dj
     results = {result.key: result for result in page.context["results"]}
     assert results["talent_no_introduction_date"].count == 1
     assert f'href="{results["talent_no_introduction_date"].url}"' in body.replace("&amp;", "&")
+    # The counts are stored until the data changes: computed again after a change, at the same
+    # cost whatever the number of rows.
+    with CaptureQueriesContext(connection) as stored:
+        assert client.get(QUALITY).context["results"][0].count == 1
+    snapshots.mark_changed()
     with CaptureQueriesContext(connection) as first:
         client.get(QUALITY)
+    assert len(stored) < len(first)
     TalentFactory.create_batch(20, organization=tree["A0102"], introduced_on=None)
     with django_assert_num_queries(len(first)):
         assert client.get(QUALITY).context["results"][0].count == 21
@@ -523,3 +529,22 @@ def test_closed_report_holds_no_section_the_user_may_not_view(cast, as_user, tal
         report = reports.load_report(2020, 1, tree["district"], user)
     assert report.closed is not None
     assert report.sections == []
+
+
+def test_a_page_reads_back_only_the_rows_it_shows_and_the_files_hold_all(cast, monkeypatch):
+    monkeypatch.setattr(reports, "sections", reports.sections.copy())
+    many = reports.SCREEN_ROWS + 50
+
+    @register_section("long", "长表", order=99, models=[Target])
+    def long_table(organization, user, start, end):
+        return Section(tables=[Table("按党组织", ["党组织", "党员"], [[f"支部{n}", n] for n in range(many)])])
+
+    start, end, _ = quarter_period(2020, 1)
+    [screen] = [s for s in reports.compute_sections(None, cast["staff"], start, end, screen=True) if s.key == "long"]
+    [whole] = [s for s in reports.compute_sections(None, cast["staff"], start, end) if s.key == "long"]
+    assert (len(screen.tables[0].rows), screen.tables[0].all_rows) == (reports.SCREEN_ROWS, many)
+    assert (len(whole.tables[0].rows), whole.tables[0].all_rows) == (many, many)
+    # Read back from the store, the cut keeps its count of all rows.
+    [again] = [s for s in reports.compute_sections(None, cast["staff"], start, end, screen=True) if s.key == "long"]
+    assert again.tables[0].all_rows == many
+    assert f"共 {many} 行" in render_to_string("admin/reports/table.html", {"table": again.tables[0]})
