@@ -1,6 +1,9 @@
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminFileWidget
 from django.contrib.auth import get_user_model
@@ -8,7 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
@@ -16,6 +19,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from treebeard.ltree.fields import NLevel, Subpath
 
 from branches.forms import (
     ActionBranchForm,
@@ -48,6 +52,7 @@ from branches.services import (
 )
 from xiangcheng.admin import (
     NOT_FOUND,
+    ORGANIZATION_CODE,
     ImportExportAdmin,
     MaskedNumbersAdminMixin,
     ScopedAdminMixin,
@@ -56,7 +61,8 @@ from xiangcheng.admin import (
 )
 from xiangcheng.forms import window_choices, window_parameter
 from xiangcheng.periods import quarter_of, quarter_period, reference_day
-from xiangcheng.scoping import can_see_full_numbers
+from xiangcheng.reports import changelist_url
+from xiangcheng.scoping import can_see_full_numbers, has_model_permission
 from xiangcheng.views import requires_scope
 
 
@@ -90,10 +96,29 @@ class InstructorCoverageFilter(admin.SimpleListFilter):
         return queryset
 
 
+# The organizations list opens as a tree unless a list is asked for: ?view=list, or a search, a
+# filter, a sort or a page. ?expand=<code> opens the tree down to that organization, so its
+# toggles work as plain links; ?parent=<code> answers that organization's children alone, the
+# HTML fragment the tree's script fetches.
+TREE_VIEW_VAR, LIST_VIEW = "view", "list"
+TREE_EXPAND_VAR, TREE_PARENT_VAR = "expand", "parent"
+
+
+def _count_of(rows):
+    """How many `rows` (a queryset referring to the outer row by OuterRef) there are, as a
+    subquery: a COUNT without GROUP BY, so no match is 0 rather than no row."""
+    total = Func("pk", function="COUNT", output_field=IntegerField())
+    return Subquery(rows.order_by().annotate(total=total).values("total"), output_field=IntegerField())
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ImportExportAdmin):
+    """The organizations: a tree to browse (the top of the user's scope, any organization's
+    children on demand), or Django's list to search, filter and sort."""
+
     form = OrganizationForm
     resource_classes = [OrganizationResource]
+    change_list_template = "admin/branches/organization/change_list.html"
     list_display = ["tree_name", "type", "code", "ancestry", "founded_on", "is_active"]
     list_filter = ["type", TownFilter, "is_active", InstructorCoverageFilter]
     search_fields = ["name", "code"]
@@ -123,6 +148,133 @@ class OrganizationAdmin(ImportExportAdmin):
 
     def save_model(self, request, obj, form, change):
         organization_save(organization=obj, parent=form.cleaned_data.get("parent"))
+
+    def get_changelist(self, request, **kwargs):
+        base = super().get_changelist(request, **kwargs)
+
+        class OrganizationChangeList(base):
+            def get_filters_params(self, params=None):
+                # The tree's parameters filter nothing; the list's own links keep them (?view=list).
+                params = super().get_filters_params(params)
+                for name in (TREE_VIEW_VAR, TREE_EXPAND_VAR, TREE_PARENT_VAR):
+                    params.pop(name, None)
+                return params
+
+        return OrganizationChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "GET" and TREE_PARENT_VAR in request.GET:
+            return self.tree_children_view(request)
+        tree_only = set(request.GET) <= {TREE_VIEW_VAR, TREE_EXPAND_VAR}
+        if request.method == "GET" and tree_only and request.GET.get(TREE_VIEW_VAR) != LIST_VIEW:
+            return self.tree_view(request, extra_context)
+        return super().changelist_view(request, {**self._view_switch(), **(extra_context or {})})
+
+    def tree_view(self, request, extra_context=None):
+        """The top of the user's scope: their topmost organizations, the children of the only one
+        when there is one, and the children of each organization down to ?expand=<code>. Three
+        queries of organizations, whatever the size of the tree."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        visible = Organization.objects.visible_to(request.user)
+        # Topmost: the parent is not among the organizations the user sees (the district for
+        # staff, a secretary's own organizations).
+        parent = visible.filter(path=Subpath(OuterRef("path"), 0, NLevel(OuterRef("path")) - 1))
+        roots = self._tree_nodes(request, visible.filter(~Exists(parent)))
+        opened = {str(roots[0].path)} if len(roots) == 1 else set()
+        expanded = self._tree_organization(request, TREE_EXPAND_VAR)
+        if expanded is not None:
+            opened |= {".".join(expanded.path[:depth]) for depth in range(1, len(expanded.path) + 1)}
+        children = []
+        if opened:
+            below = reduce(or_, (Q(path__descendants=above, path__depth=above.count(".") + 2) for above in opened))
+            children = self._tree_nodes(request, visible.filter(below))
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": opts.verbose_name_plural,
+            "subtitle": None,
+            "opts": opts,
+            "nodes": self._tree_nest([*roots, *children], opened),
+            "has_add_permission": self.has_add_permission(request),
+            "has_import_permission": self.has_import_permission(request),
+            "has_export_permission": self.has_export_permission(request),
+            **self._view_switch(),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/branches/organization/tree.html", context)
+
+    def tree_children_view(self, request):
+        """?parent=<code>: that organization's children as the tree shows them, an HTML fragment
+        for the tree's script; 404 for an organization the user does not see."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        parent = self._tree_organization(request, TREE_PARENT_VAR)
+        if parent is None:
+            raise Http404(NOT_FOUND)
+        children = Organization.objects.visible_to(request.user).filter(
+            path__descendants=parent.path, path__depth=len(parent.path) + 1
+        )
+        context = {"nodes": self._tree_nest(self._tree_nodes(request, children), set()), "opts": self.model._meta}
+        return TemplateResponse(request, "admin/branches/organization/tree_children.html", context)
+
+    def _tree_organization(self, request, parameter: str):
+        """The organization, among those the user sees, whose code is ?<parameter>=; None for any
+        other text (a NUL byte or a long string is not even looked up)."""
+        code = request.GET.get(parameter, "")
+        if not ORGANIZATION_CODE.fullmatch(code):
+            return None
+        return Organization.objects.visible_to(request.user).filter(code=code).only("path", "code").first()
+
+    def _tree_nodes(self, request, organizations) -> list:
+        """`organizations` (of those the user sees) as nodes of the tree, in one query: each with
+        its number of direct children, its subtree's members for a user who may see members, and
+        its links."""
+        user = request.user
+        # Subqueries rather than Count: no relation joins an organization to its children or to
+        # its subtree's members. Each is a probe of the GiST path index per node shown.
+        children = Organization.objects.visible_to(user).filter(
+            path__descendants=OuterRef("path"), path__depth=NLevel(OuterRef("path")) + 1
+        )
+        nodes = organizations.only("path", "code", "name", "type", "is_active").annotate(
+            child_count=_count_of(children)
+        )
+        member_model = apps.get_model("members", "Member")
+        sees_members = has_model_permission(user, member_model)
+        if sees_members:
+            members = member_model.objects.visible_to(user).filter(organization__path__descendants=OuterRef("path"))
+            nodes = nodes.annotate(member_count=_count_of(members))
+        here = self._view_switch()["tree_url"]
+        nodes = list(nodes)
+        for node in nodes:
+            node.expand_url = f"{here}?{urlencode({TREE_EXPAND_VAR: node.code})}"
+            node.children_url = f"{here}?{urlencode({TREE_PARENT_VAR: node.code})}"
+            node.members_url = changelist_url(member_model, node) if sees_members else None
+        return nodes
+
+    def _tree_nest(self, nodes: list, opened: set) -> list:
+        """`nodes` nested: each under its parent when that is among them (`tree_children`), the
+        others on top; an organization in `opened` shows its children, and its toggle closes them
+        (a link to its parent's place in the tree)."""
+        shown = {}
+        for node in sorted(nodes, key=lambda node: list(node.path)):
+            shown.setdefault(str(node.path), node)
+        top = []
+        for node_path, node in shown.items():
+            parent = shown.get(node_path.rpartition(".")[0])
+            node.tree_children = []
+            node.expanded = node_path in opened and node.child_count > 0
+            node.toggle_url = node.expand_url
+            if node.expanded:
+                node.toggle_url = parent.expand_url if parent else self._view_switch()["tree_url"]
+            (parent.tree_children if parent else top).append(node)
+        return top
+
+    def _view_switch(self) -> dict:
+        """The links between the tree and the list (树形, 列表)."""
+        here = reverse("admin:branches_organization_changelist", current_app=self.admin_site.name)
+        return {"tree_url": here, "list_url": f"{here}?{urlencode({TREE_VIEW_VAR: LIST_VIEW})}"}
 
 
 class AccountScopeInline(ScopedAdminMixin, admin.TabularInline):

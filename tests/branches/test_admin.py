@@ -10,7 +10,7 @@ def staff_client(client, admin_user):
 
 
 def test_changelist_shows_tree_with_ancestry(staff_client, tree):
-    response = staff_client.get("/admin/branches/organization/")
+    response = staff_client.get("/admin/branches/organization/", {"view": "list"})
     assert response.status_code == 200
     content = response.content.decode()
     assert "甲街道党工委第1党支部" in content
@@ -32,7 +32,7 @@ def test_changelist_searches_by_code(staff_client, tree):
 
 def test_changelist_query_count_does_not_grow(staff_client, tree, django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
-        staff_client.get("/admin/branches/organization/")
+        staff_client.get("/admin/branches/organization/", {"view": "list"})
 
 
 def test_add_form_places_branch_under_parent(staff_client, tree):

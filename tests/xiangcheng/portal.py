@@ -255,6 +255,9 @@ CUSTOM_PAGES = [
     Page("reopen_report", "reopen_report", obj="xiangcheng.ClosedReport"),
     Page("data_quality", "data_quality"),
     Page("organization_choices", "organization_choices"),
+    # The organization tree's children of one organization (the fragment its script fetches).
+    Page("branches_organization_changelist?parent=A01", "branches_organization_changelist", query="parent=A01"),
+    Page("branches_organization_changelist?parent=B01", "branches_organization_changelist", query="parent=B01"),
     Page("auth_user_password_change", "auth_user_password_change", obj="auth.User"),
     Page("branches_serviceaction_attachment", "branches_serviceaction_attachment", obj="branches.ServiceAttachment"),
     Page("branches_serviceaction_totals", "branches_serviceaction_totals"),

@@ -47,6 +47,6 @@ def test_the_admin_code_writes_no_style_attribute():
 
 
 def test_the_lists_colour_pace_and_depth_with_classes(cast, as_user, tree):
-    body = as_user(cast["staff"]).get("/admin/branches/organization/").content.decode()
+    body = as_user(cast["staff"]).get("/admin/branches/organization/?view=list").content.decode()
     assert '<span class="tree-depth-2">甲街道党工委第一党总支</span>' in body
     assert " style=" not in body

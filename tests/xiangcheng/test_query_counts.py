@@ -44,8 +44,8 @@ BASELINE = {
     ("branches_instructor_changelist", "secretary_a"): 12,  # 200
     ("branches_instructorassignment_changelist", "staff"): 13,  # 200
     ("branches_instructorassignment_changelist", "secretary_a"): 12,  # 200
-    ("branches_organization_changelist", "staff"): 13,  # 200
-    ("branches_organization_changelist", "secretary_a"): 12,  # 200
+    ("branches_organization_changelist", "staff"): 10,  # 200
+    ("branches_organization_changelist", "secretary_a"): 10,  # 200
     ("branches_secretaryproject_changelist", "staff"): 14,  # 200
     ("branches_secretaryproject_changelist", "secretary_a"): 13,  # 200
     ("branches_serviceaction_changelist", "staff"): 14,  # 200
@@ -114,6 +114,10 @@ BASELINE = {
     ("index", "secretary_a"): 40,  # 200
     ("organization_choices", "staff"): 9,  # 200
     ("organization_choices", "secretary_a"): 9,  # 200
+    ("branches_organization_changelist?parent=A01", "staff"): 10,  # 200
+    ("branches_organization_changelist?parent=A01", "secretary_a"): 10,  # 200
+    ("branches_organization_changelist?parent=B01", "staff"): 10,  # 200
+    ("branches_organization_changelist?parent=B01", "secretary_a"): 9,  # 404
     ("quarterly_report", "staff"): 44,  # 200
     ("quarterly_report", "secretary_a"): 37,  # 200
     ("quarterly_report?format=csv", "staff"): 43,  # 200
