@@ -3,6 +3,7 @@ from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 
+from xiangcheng import chinese
 from xiangcheng.dbroles import secure_schema_after_migrate
 from xiangcheng.roles import sync_roles_after_migrate
 from xiangcheng.snapshots import empty_store_after_migrate
@@ -37,3 +38,5 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         # data-quality page and of the target rules' choices.
         autodiscover_modules("reports")
         super().ready()
+        # What Django's admin hard-codes in English (xiangcheng/chinese.py).
+        chinese.install()

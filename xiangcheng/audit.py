@@ -1,11 +1,25 @@
 """The audit trail (django-pghistory triggers) and the access log, shared by every app."""
 
+from functools import cache
+
 import pghistory
+from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.urls import Resolver404, resolve
 
 from xiangcheng.scoping import can_see_full_numbers
 
 LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
+# The admin pages an edit is made on, by the end of their URL names.
+PAGES = {
+    "changelist": "列表",
+    "add": "新增页",
+    "change": "修改页",
+    "delete": "删除页",
+    "import": "导入",
+    "process_import": "导入",
+}
+SITE_PAGES = {"close_report": "关闭季度报表", "reopen_report": "重新开放季度报表"}
 
 
 def audited(**options):
@@ -54,7 +68,7 @@ def history_of(obj) -> list[dict]:
                 "at": event["pgh_created_at"],
                 "label": LABELS.get(event["pgh_label"], event["pgh_label"]),
                 "user": users.get(context.get("user")),
-                "url": context.get("url", ""),
+                "page": page_name(context.get("url", "")),
                 "import_file": context.get("import_file", ""),
                 "changed": [str(fields.get(key, key)) for key in changed if key in fields],
             }
@@ -62,6 +76,26 @@ def history_of(obj) -> list[dict]:
         previous = data
     rows.reverse()
     return rows
+
+
+def page_name(url: str) -> str:
+    """The page an edit was made on, as a person names it ("党员修改页"), from the URL the request
+    middleware recorded (a URL is no name to read); "" when there was no request (a command)."""
+    if not url:
+        return ""
+    try:
+        return _page_of(resolve(url).url_name or "")
+    except Resolver404:
+        return "其他页面"
+
+
+@cache
+def _page_of(url_name: str) -> str:
+    for model in apps.get_models():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}_"
+        if url_name.startswith(prefix) and url_name.removeprefix(prefix) in PAGES:
+            return f"{model._meta.verbose_name}{PAGES[url_name.removeprefix(prefix)]}"
+    return SITE_PAGES.get(url_name, "其他页面")
 
 
 def log_access(*, user, action: str, what: str, rows: int = 0) -> None:

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    # Django's widget templates, for FORM_RENDERER below.
+    "django.forms",
     "pgtrigger",
     "pghistory",
     "import_export",
@@ -100,6 +102,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render through TEMPLATES, so templates/ may override one (templates/admin/widgets/: the
+# file input's colons in Chinese).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "xiangcheng.wsgi.application"
 

@@ -31,6 +31,8 @@ def test_admin_edit_is_recorded_with_user_and_changed_fields(cast, as_user, tree
     assert latest["changed"] == ["名称"]
     page = client.get(f"{ORGS}{general.pk}/history/").content.decode()
     assert "secretary_a" in page and "名称" in page
+    # The page the edit was made on, by its name: its URL is no name to read.
+    assert "<td>党组织修改页</td>" in page and f"<td>{ORGS}" not in page
 
 
 def test_a_new_records_history_lists_its_fields_in_chinese(tree):
