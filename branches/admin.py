@@ -491,10 +491,10 @@ class ServiceActionAdmin(ImportExportAdmin):
         "recorded_by",
     ]
     list_display_links = ["served_on", "title"]
-    list_filter = ["action_branch__category", "kind", TownFilter]
+    list_filter = ["served_on", "action_branch__category", "kind", TownFilter]
     list_select_related = ["action_branch", "recorded_by"]
     search_fields = ["title", "place", "action_branch__name"]
-    date_hierarchy = "served_on"
+    # No date_hierarchy: its year and month links scan years of actions on each view.
     show_full_result_count = False
     autocomplete_fields = ["participants"]
 

@@ -68,8 +68,10 @@ class ServiceAction(models.Model):
         verbose_name_plural = "服务记录"
         ordering = ["-served_on", "-pk"]
         indexes = [
-            # Serves the totals (branches/services.py service_totals): actions within a date window.
-            models.Index(fields=["served_on"], name="branches_action_served_on"),
+            # Serves the totals (branches/services.py service_totals): actions within a date window;
+            # and the service log's order (newest first, then -pk): its first page reads a hundred
+            # index entries instead of sorting years of actions.
+            models.Index(fields=["served_on", "id"], name="branches_action_served_on_id"),
         ]
         constraints = [
             # Also the import key: re-importing the same sheet updates instead of double-counting.

@@ -48,8 +48,8 @@ BASELINE = {
     ("branches_organization_changelist", "secretary_a"): 10,  # 200
     ("branches_secretaryproject_changelist", "staff"): 14,  # 200
     ("branches_secretaryproject_changelist", "secretary_a"): 13,  # 200
-    ("branches_serviceaction_changelist", "staff"): 14,  # 200
-    ("branches_serviceaction_changelist", "secretary_a"): 13,  # 200
+    ("branches_serviceaction_changelist", "staff"): 12,  # 200
+    ("branches_serviceaction_changelist", "secretary_a"): 11,  # 200
     ("cadres_annualevaluation_changelist", "staff"): 14,  # 200
     ("cadres_annualevaluation_changelist", "secretary_a"): 7,  # 403
     ("cadres_assessment_changelist", "staff"): 14,  # 200
@@ -70,8 +70,8 @@ BASELINE = {
     ("cadres_trainingclass_changelist", "secretary_a"): 7,  # 403
     ("members_checkitem_changelist", "staff"): 11,  # 200
     ("members_checkitem_changelist", "secretary_a"): 10,  # 200
-    ("members_fulfilment_changelist", "staff"): 14,  # 200
-    ("members_fulfilment_changelist", "secretary_a"): 13,  # 200
+    ("members_fulfilment_changelist", "staff"): 11,  # 200
+    ("members_fulfilment_changelist", "secretary_a"): 10,  # 200
     ("members_healthcheck_changelist", "staff"): 13,  # 200
     ("members_healthcheck_changelist", "secretary_a"): 12,  # 200
     ("members_household_changelist", "staff"): 13,  # 200
@@ -82,8 +82,8 @@ BASELINE = {
     ("members_pairing_changelist", "secretary_a"): 12,  # 200
     ("members_pledge_changelist", "staff"): 13,  # 200
     ("members_pledge_changelist", "secretary_a"): 12,  # 200
-    ("members_visit_changelist", "staff"): 13,  # 200
-    ("members_visit_changelist", "secretary_a"): 12,  # 200
+    ("members_visit_changelist", "staff"): 11,  # 200
+    ("members_visit_changelist", "secretary_a"): 10,  # 200
     ("talent_fundingprogramme_changelist", "staff"): 11,  # 200
     ("talent_fundingprogramme_changelist", "secretary_a"): 7,  # 403
     ("talent_honour_changelist", "staff"): 11,  # 200
