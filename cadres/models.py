@@ -88,6 +88,14 @@ class CadreQuerySet(ScopedQuerySet):
             "rank_since": Subquery(latest.values("changed_on")[:1]),
         }
 
+    @staticmethod
+    def work_started_on():
+        """The cadre of the outer query's work start (参加工作时间), as an expression: the start of
+        their earliest post in the archive (工作经历), so the résumé and the date never disagree.
+        NULL for a cadre with no post recorded."""
+        earliest = PostRecord.objects.filter(cadre=OuterRef("pk")).order_by("start")
+        return Subquery(earliest.values("start")[:1])
+
     def reached_section_level(self, start: date, end: date):
         """Cadres who first reached section level (副科 or above) in [start, end]: a section-level
         rank change in it and none before it. The report's cohorts, the 1333 targets and the cadre
