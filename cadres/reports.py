@@ -7,10 +7,11 @@ from datetime import date
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from cadres.models import AnnualEvaluation, Cadre, PracticePosting, RankChange, TrainingParticipation
+from cadres.models import AnnualEvaluation, Cadre, PostRecord, PracticePosting, RankChange, TrainingParticipation
 from cadres.services import cohort_year, posting_kind
 from xiangcheng.forms import window_value
 from xiangcheng.models import Target
+from xiangcheng.people import WORKING_AGE, YearsBetween, id_number_disagrees
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import progress_list, register_rule
@@ -169,6 +170,64 @@ def cadres_missing_last_years_evaluation(user):
         .filter(~Exists(evaluated))
         .distinct()
     )
+
+
+# Consistency checks: dates and numbers of a cadre's file that cannot all be true. The work start
+# (参加工作时间) is the start of the earliest post in the archive (`CadreQuerySet.work_started_on`);
+# a cadre with no post recorded has none, and trips none of the checks that read it. The checks
+# read it as joins, not as that subquery once per row: a day before the earliest post's start is
+# a day on or before which no post started.
+
+
+@register_check(
+    "cadres_work_started_under_16",
+    "参加工作时未满 16 周岁的干部（按最早的工作经历）",
+    model=Cadre,
+    filters={"quality": "work_started_under_16"},
+)
+def cadres_work_started_under_16(user):
+    """Cadres with a post started before their 16th birthday: if any did, the earliest did."""
+    young = (
+        PostRecord.objects.filter(cadre=OuterRef("pk"))
+        .alias(age=YearsBetween(OuterRef("birth_date"), "start"))
+        .filter(age__lt=WORKING_AGE)
+    )
+    return Cadre.objects.filter(Exists(young))
+
+
+@register_check(
+    "cadres_rank_before_work",
+    "职级任职日期早于参加工作时间的干部",
+    model=Cadre,
+    filters={"quality": "rank_before_work"},
+)
+def cadres_rank_before_work(user):
+    worked = PostRecord.objects.filter(cadre=OuterRef("cadre"), start__lte=OuterRef("changed_on"))
+    early = RankChange.objects.filter(cadre=OuterRef("pk")).filter(~Exists(worked))
+    return Cadre.objects.filter(Exists(early), Exists(PostRecord.objects.filter(cadre=OuterRef("pk"))))
+
+
+@register_check(
+    "cadres_evaluation_before_first_post",
+    "有早于首个工作经历年度的年度考核的干部",
+    model=Cadre,
+    filters={"quality": "evaluation_before_first_post"},
+)
+def cadres_evaluation_before_first_post(user):
+    """Cadres with an annual evaluation for a year before the one their first post started in."""
+    posted = PostRecord.objects.filter(cadre=OuterRef("cadre"), start__year__lte=OuterRef("year"))
+    early = AnnualEvaluation.objects.filter(cadre=OuterRef("pk")).filter(~Exists(posted))
+    return Cadre.objects.filter(Exists(early), Exists(PostRecord.objects.filter(cadre=OuterRef("pk"))))
+
+
+@register_check(
+    "cadres_id_number_disagrees",
+    "出生日期或性别与身份证号不符的干部",
+    model=Cadre,
+    filters={"quality": "id_number_disagrees"},
+)
+def cadres_id_number_disagrees(user):
+    return Cadre.objects.filter(id_number_disagrees())
 
 
 # The checks above that the cadre list's 数据问题 filter offers, by its value.

@@ -23,7 +23,7 @@ from members.models import (
     Visit,
 )
 from members.querysets import completion_by_organization
-from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS
+from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS, PAIRING_CHECKS, PLEDGE_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
 from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin
@@ -82,6 +82,14 @@ class MemberQualityFilter(QualityFilter):
 
 class HouseholdQualityFilter(QualityFilter):
     checks = HOUSEHOLD_CHECKS
+
+
+class PledgeQualityFilter(QualityFilter):
+    checks = PLEDGE_CHECKS
+
+
+class PairingQualityFilter(QualityFilter):
+    checks = PAIRING_CHECKS
 
 
 class RoleFilter(admin.SimpleListFilter):
@@ -229,7 +237,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PledgeResource]
     change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
-    list_filter = ["year", DueFilter, FulfilledFilter, UnfulfilledFilter, TownFilter]
+    list_filter = ["year", DueFilter, FulfilledFilter, UnfulfilledFilter, TownFilter, PledgeQualityFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
     autocomplete_fields = ["member"]
@@ -438,7 +446,7 @@ class VisitInline(ScopedAdminMixin, admin.TabularInline):
 class PairingAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PairingResource]
     list_display = ["member", "household", "year", "visit_count", "last_visit"]
-    list_filter = ["year"]
+    list_filter = ["year", PairingQualityFilter]
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
     autocomplete_fields = ["member", "household"]

@@ -3,14 +3,16 @@ report and the dashboard, and the members' and households' data-quality checks."
 
 from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from members.models import Household, Member, Pairing, Pledge, Visit
+from members.models import Fulfilment, Household, Member, Pairing, Pledge, Visit
 from members.querysets import completion_by_organization
+from xiangcheng.people import ADULT_AGE, YearsBetween, id_number_disagrees
 from xiangcheng.periods import quarter_of, reference_day, year_period
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, register_section, scoped
+from xiangcheng.validators import id_number_shaped
 
 LINES = [("enterprise", "企业服务", "pledges"), ("talent", "人才服务", "pledges"), ("relief", "结对帮扶", "relief_due")]
 
@@ -159,7 +161,7 @@ def relief_section(organization, user, start: date, end: date) -> Section:
 
 @register_check("members_malformed_id", "身份证号格式不正确的党员", model=Member, filters={"quality": "malformed_id"})
 def members_with_malformed_id(user):
-    return Member.objects.exclude(id_number__regex=r"^[0-9]{17}[0-9X]$")
+    return Member.objects.exclude(id_number_shaped())
 
 
 @register_check(
@@ -207,6 +209,70 @@ def households_unpaired(user):
     return Household.objects.unpaired(today.year, today)
 
 
-# The checks above that the member and household lists' 数据问题 filter offers, by its value.
+# Consistency checks: dates and numbers that cannot all be true. Each fault is named once: a
+# member who joined before their birth is not also listed as joining under 18.
+
+
+@register_check(
+    "members_joined_under_18", "入党时未满 18 周岁的党员", model=Member, filters={"quality": "joined_under_18"}
+)
+def members_joined_under_18(user):
+    """Members whose joining day comes before their 18th birthday (the rule `Member.clean` applies
+    to one member), but not before their birth."""
+    return Member.objects.alias(joining_age=YearsBetween("birth_date", "joined_on")).filter(
+        joined_on__gte=F("birth_date"), joining_age__lt=ADULT_AGE
+    )
+
+
+@register_check(
+    "members_joined_before_birth",
+    "入党日期早于出生日期的党员（党龄长于年龄）",
+    model=Member,
+    filters={"quality": "joined_before_birth"},
+)
+def members_joined_before_birth(user):
+    return Member.objects.filter(joined_on__lt=F("birth_date"))
+
+
+@register_check(
+    "members_id_number_disagrees",
+    "出生日期或性别与身份证号不符的党员",
+    model=Member,
+    filters={"quality": "id_number_disagrees"},
+)
+def members_id_number_disagrees(user):
+    return Member.objects.filter(id_number_disagrees())
+
+
+@register_check(
+    "pledges_fulfilled_before_pledging",
+    "有履诺记录早于承诺日期的365承诺",
+    model=Pledge,
+    filters={"quality": "fulfilled_before_pledging"},
+)
+def pledges_fulfilled_before_pledging(user):
+    """Pledges with a fulfilment dated before the pledge was made; both dates are corrected on the
+    pledge's page, where its fulfilments are."""
+    early = Fulfilment.objects.filter(pledge=OuterRef("pk"), done_on__lt=OuterRef("pledged_on"))
+    return Pledge.objects.filter(Exists(early))
+
+
+@register_check(
+    "pairings_visited_before_start",
+    "有走访记录早于结对年度的结对",
+    model=Pairing,
+    filters={"quality": "visited_before_start"},
+)
+def pairings_visited_before_start(user):
+    """Pairings with a visit dated before their year began (a pairing holds for its year); both
+    are corrected on the pairing's page, where its visits are."""
+    early = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__year__lt=OuterRef("year"))
+    return Pairing.objects.filter(Exists(early))
+
+
+# The checks above that the member, household, pledge and pairing lists' 数据问题 filter offers,
+# by its value.
 MEMBER_CHECKS = quality_filter_checks(Member)
 HOUSEHOLD_CHECKS = quality_filter_checks(Household)
+PLEDGE_CHECKS = quality_filter_checks(Pledge)
+PAIRING_CHECKS = quality_filter_checks(Pairing)

@@ -60,7 +60,16 @@ def test_the_apps_register_their_pieces_in_app_order():
         "members_listed_twice",
         "households_listed_twice",
         "households_unpaired",
+        "members_joined_under_18",
+        "members_joined_before_birth",
+        "members_id_number_disagrees",
+        "pledges_fulfilled_before_pledging",
+        "pairings_visited_before_start",
         "cadres_missing_evaluation",
+        "cadres_work_started_under_16",
+        "cadres_rank_before_work",
+        "cadres_evaluation_before_first_post",
+        "cadres_id_number_disagrees",
     ]
     assert [key for key, _ in targets.rule_choices()] == [
         "talents_introduced",
