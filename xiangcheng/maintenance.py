@@ -6,9 +6,9 @@ from django.db import connection, models
 from xiangcheng.dbroles import ANALYZE_FUNCTION
 
 
-def analyze(*tables: type[models.Model]) -> None:
+def analyze(*tables: type[models.Model]) -> int:
     """Refresh the planner's statistics of these models' tables (every model's when none are
-    given).
+    given); returns how many tables it analysed.
 
     Autovacuum analyses a table some time after it changed; until then the planner believes a
     table filled by a seed or a large import to be as small as it was, and picks nested loops
@@ -25,3 +25,4 @@ def analyze(*tables: type[models.Model]) -> None:
         cursor.execute(
             f"SELECT {ANALYZE_FUNCTION}(quote_ident(name)::regclass) FROM unnest(%s::text[]) AS name", [names]
         )
+    return len(names)

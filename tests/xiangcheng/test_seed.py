@@ -2,6 +2,7 @@
 under one context naming the seed; a second run is skipped; the tables are analysed."""
 
 import io
+import re
 
 import pghistory.models
 import pghistory.trigger
@@ -53,6 +54,20 @@ def test_seeded_member_history_shows_creation_before_transfer(db):
     assert [row["label"] for row in reversed(history)] == ["新增", "修改"]
     first = pghistory.models.Events.objects.tracks(moved.member).order_by("pgh_id").first()
     assert first.pgh_data["organization_id"] == moved.from_organization_id
+
+
+def test_seed_demo_prints_each_step_with_what_it_made_and_how_long_it_took(db):
+    out = io.StringIO()
+    call_command("seed_demo", scale=0.02, stdout=out)
+
+    header, *steps, done = out.getvalue().splitlines()
+    assert header == "生成演示数据（规模 0.02）…"
+    assert steps[0].startswith(f"  组织：{Organization.objects.count():,} 个；")
+    assert steps[-1].startswith("  统计信息已更新：")
+    for line in steps:
+        # One line a step, in Chinese: what it made, counted ("1,234 名"), then the seconds it took.
+        assert re.fullmatch(r"  [^A-Za-z]*\d[\d,]* ?[\u4e00-\u9fff][^A-Za-z]*（\d+\.\d 秒）", line), line
+    assert re.fullmatch(r"演示数据已就绪（共 \d+ 秒）。", done)
 
 
 def test_seed_demo_is_skipped_when_a_tree_exists(db):
