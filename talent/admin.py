@@ -16,8 +16,9 @@ from talent.models import (
     TalentProject,
     Zone,
 )
+from talent.reports import TALENT_CHECKS
 from talent.resources import RecruitmentEventResource, TalentProjectResource, TalentResource
-from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, NamedListAdmin, ScopedAdminMixin
+from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, NamedListAdmin, QualityFilter, ScopedAdminMixin
 
 admin.site.register([Industry, Zone, Honour], NamedListAdmin)
 
@@ -114,6 +115,10 @@ class DuplicateIdFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TalentQualityFilter(QualityFilter):
+    checks = TALENT_CHECKS
+
+
 class TalentHonourInline(ScopedAdminMixin, admin.TabularInline):
     model = TalentHonour
     extra = 0
@@ -151,6 +156,7 @@ class TalentAdmin(ImportExportAdmin):
         TownFilter,
         "is_overseas",
         DuplicateIdFilter,
+        TalentQualityFilter,
     ]
     list_select_related = ["industry", "zone", "organization"]
     search_fields = ["name", "employer"]

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 
 from talent.models import Honour, ProjectStageChange, Talent, TalentHonour, TalentProject
-from xiangcheng.quality import register_check
+from xiangcheng.people import id_number_disagrees
+from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import register_rule
 
@@ -155,3 +156,19 @@ def talents_without_introduction_date(user):
 )
 def talents_counted_twice(user):
     return Talent.objects.visible_to(user).duplicated_id_numbers()
+
+
+@register_check(
+    "talent_id_number_disagrees",
+    "出生日期或性别与身份证号不符的人才",
+    model=Talent,
+    filters={"quality": "id_number_disagrees"},
+)
+def talents_id_number_disagrees(user):
+    """Talents with a resident ID whose birth date or sex, typed in beside it, is not what it says
+    (a blank birth date says nothing against it; a passport number is not read)."""
+    return Talent.objects.filter(id_number_disagrees(), document_type=Talent.DocumentType.RESIDENT_ID)
+
+
+# The checks above that the talent list's 数据问题 filter offers, by its value.
+TALENT_CHECKS = quality_filter_checks(Talent)

@@ -22,6 +22,7 @@ from talent.models import (
 )
 from xiangcheng.models import Target
 from xiangcheng.seeding import bulk_insert
+from xiangcheng.validators import id_sex
 
 INDUSTRIES = ["先进材料", "汽车及零部件", "智能装备制造", "大数据", "区块链"]
 ZONES = ["相城经济技术开发区", "苏州高铁新城", "阳澄湖生态旅游度假区", "相城高新区", "漕湖产业园"]
@@ -101,7 +102,8 @@ def seed(*, scale: float, rng, log) -> None:
         talents.append(
             Talent(
                 name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
-                sex=rng.choice(["male", "female"]),
+                # A resident ID number says its holder's sex, as it says the birth date.
+                sex=rng.choice(["male", "female"]) if overseas else id_sex(_id_number(n, birth)),
                 birth_date=birth,
                 region=rng.choice(["美国", "德国", "日本", "新加坡", "英国"]) if overseas else "中国",
                 is_overseas=overseas,

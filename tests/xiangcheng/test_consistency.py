@@ -10,8 +10,9 @@ from django.core.management import call_command
 
 from cadres.models import AnnualEvaluation, Cadre, PostRecord, RankChange
 from members.models import Fulfilment, Household, Member, Pairing, Pledge, Visit
+from talent.models import Talent
 from tests import clock
-from tests.factories import CadreFactory, MemberFactory, resident_id
+from tests.factories import CadreFactory, MemberFactory, TalentFactory, resident_id
 from xiangcheng import quality
 from xiangcheng.people import years_between
 from xiangcheng.quality import run_checks
@@ -177,6 +178,25 @@ def test_cadre_whose_birth_date_or_sex_disagrees_with_the_id_number_trips(cast, 
     assert agreeing not in rows("cadres_id_number_disagrees", cast["staff"])
 
 
+def test_talent_whose_birth_date_or_sex_disagrees_with_the_resident_id_trips(cast, as_user, tree):
+    def talent(serial, town="A", **fields):
+        number = resident_id(serial, birth="19850101")
+        return TalentFactory(organization=tree[f"{town}0101"], id_number=number, **fields)
+
+    born_elsewhere = talent(1, sex="male", birth_date=date(1985, 1, 2))
+    other_sex = talent(2, sex="male", birth_date=date(1985, 1, 1))  # serial 002: female
+    talent(3, sex="male", birth_date=date(1985, 1, 1))
+    talent(5, sex="male", birth_date=None)  # no birth date typed in: nothing against the number
+    talent(7, sex="female", birth_date=date(1990, 1, 1), document_type="passport")  # not a resident ID
+    in_b = talent(9, town="B", sex="female", birth_date=date(1985, 1, 1))
+    assert rows("talent_id_number_disagrees", cast["staff"]) == {born_elsewhere, other_sex, in_b}
+    client = as_user(cast["secretary_a"])
+    [result] = [result for result in run_checks(cast["secretary_a"]) if result.key == "talent_id_number_disagrees"]
+    listed = client.get(result.url).context["cl"]
+    assert set(listed.queryset) == {born_elsewhere, other_sex}
+    assert result.count == listed.result_count == 2
+
+
 # --- The page counts what its link lists, within the user's scope ------------------------------
 
 
@@ -244,7 +264,7 @@ def test_cadre_checks_count_what_their_links_list_and_are_not_shown_to_a_secreta
 
 def test_demo_data_trips_no_consistency_check(db):
     call_command("seed_demo", scale=0.02, stdout=io.StringIO())
-    assert Member.objects.exists() and Cadre.objects.exists() and Pairing.objects.exists()
-    keys = [*MEMBER_ROLL_CHECKS, *CADRE_CHECKS]
+    assert Member.objects.exists() and Cadre.objects.exists() and Pairing.objects.exists() and Talent.objects.exists()
+    keys = [*MEMBER_ROLL_CHECKS, *CADRE_CHECKS, "talent_id_number_disagrees"]
     found = {key: quality.checks.get(key).rows(None).count() for key in keys}
     assert found == dict.fromkeys(keys, 0)

@@ -55,6 +55,7 @@ def test_the_apps_register_their_pieces_in_app_order():
     assert [check.key for check in quality.checks] == [
         "talent_no_introduction_date",
         "talent_counted_twice",
+        "talent_id_number_disagrees",
         "members_malformed_id",
         "members_inactive_organization",
         "members_listed_twice",
