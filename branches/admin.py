@@ -41,6 +41,7 @@ from branches.models import (
     ServiceAction,
     ServiceAttachment,
 )
+from branches.orgchart import organization_chart
 from branches.resources import ActionBranchResource, OrganizationResource, ServiceActionResource
 from branches.services import (
     TOTALS_BY,
@@ -162,6 +163,10 @@ class OrganizationAdmin(ImportExportAdmin):
 
         return OrganizationChangeList
 
+    def get_urls(self):
+        chart = self.admin_site.admin_view(self.chart_view)
+        return [path("chart/", chart, name="branches_organization_chart"), *super().get_urls()]
+
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET" and TREE_PARENT_VAR in request.GET:
             return self.tree_children_view(request)
@@ -204,6 +209,26 @@ class OrganizationAdmin(ImportExportAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/branches/organization/tree.html", context)
+
+    @requires_scope
+    def chart_view(self, request):
+        """The organization chart (组织图): the tree of the organizations the user sees, drawn by
+        the vendored ECharts, each node with its subtree's members, action branches and open
+        to-dos, each number linking to its list (branches/orgchart.py). Query parameters are
+        ignored: the chart has none."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        opts = self.model._meta
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "组织图",
+            "subtitle": None,
+            "opts": opts,
+            "chart": organization_chart(request.user, timezone.localdate()),
+            **self._view_switch(),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/branches/organization/chart.html", context)
 
     def tree_children_view(self, request):
         """?parent=<code>: that organization's children as the tree shows them, an HTML fragment
@@ -272,9 +297,13 @@ class OrganizationAdmin(ImportExportAdmin):
         return top
 
     def _view_switch(self) -> dict:
-        """The links between the tree and the list (树形, 列表)."""
+        """The links between the tree, the list and the chart (树形, 列表, 组织图)."""
         here = reverse("admin:branches_organization_changelist", current_app=self.admin_site.name)
-        return {"tree_url": here, "list_url": f"{here}?{urlencode({TREE_VIEW_VAR: LIST_VIEW})}"}
+        return {
+            "tree_url": here,
+            "list_url": f"{here}?{urlencode({TREE_VIEW_VAR: LIST_VIEW})}",
+            "chart_url": reverse("admin:branches_organization_chart", current_app=self.admin_site.name),
+        }
 
 
 class AccountScopeInline(ScopedAdminMixin, admin.TabularInline):

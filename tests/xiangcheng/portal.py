@@ -258,6 +258,7 @@ CUSTOM_PAGES = [
     # The organization tree's children of one organization (the fragment its script fetches).
     Page("branches_organization_changelist?parent=A01", "branches_organization_changelist", query="parent=A01"),
     Page("branches_organization_changelist?parent=B01", "branches_organization_changelist", query="parent=B01"),
+    Page("branches_organization_chart", "branches_organization_chart"),
     Page("auth_user_password_change", "auth_user_password_change", obj="auth.User"),
     Page("branches_serviceaction_attachment", "branches_serviceaction_attachment", obj="branches.ServiceAttachment"),
     Page("branches_serviceaction_totals", "branches_serviceaction_totals"),

@@ -88,6 +88,8 @@ CUSTOM_PAGES = {
     # The organization tree's children of a general branch of town A, and of town B.
     "branches_organization_changelist?parent=A01": ("302", "403", "404", "200", "200"),
     "branches_organization_changelist?parent=B01": ("302", "403", "404", "404", "200"),
+    # The organization chart: a page of numbers, refused to a user without any organization.
+    "branches_organization_chart": ("302", "403", "403", "200", "200"),
     "auth_user_password_change@A": ("302", "403", "403", "403", "403"),
     "auth_user_password_change@B": ("302", "403", "403", "403", "403"),
     "branches_serviceaction_attachment@A": ("302", "404", "404", "200", "200"),

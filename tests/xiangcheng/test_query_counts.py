@@ -118,6 +118,8 @@ BASELINE = {
     ("branches_organization_changelist?parent=A01", "secretary_a"): 10,  # 200
     ("branches_organization_changelist?parent=B01", "staff"): 10,  # 200
     ("branches_organization_changelist?parent=B01", "secretary_a"): 9,  # 404
+    ("branches_organization_chart", "staff"): 17,  # 200
+    ("branches_organization_chart", "secretary_a"): 17,  # 200
     ("quarterly_report", "staff"): 44,  # 200
     ("quarterly_report", "secretary_a"): 37,  # 200
     ("quarterly_report?format=csv", "staff"): 43,  # 200
