@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 
-from talent.querysets import TalentProjectQuerySet, TalentQuerySet
+from talent.querysets import InvestmentQuerySet, TalentProjectQuerySet, TalentQuerySet
 from xiangcheng.audit import audited, audited_links
 from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.models import NamedList
@@ -317,6 +317,109 @@ class SupportRequest(models.Model):
 
     def __str__(self):
         return f"{self.talent}：{self.need}"
+
+
+@audited()
+class Fund(models.Model):
+    """A talent innovation fund (苏州阳澄人才创新企业基金): it invests in talents' enterprises to bring
+    projects to the district and keep them there ("以投代引，以投促引"). District data, kept by staff;
+    its investments are scoped through their projects. Amounts in 万元."""
+
+    name = models.CharField("基金名称", max_length=200, unique=True)
+    size = models.DecimalField("基金规模（万元）", max_digits=14, decimal_places=2)
+    manager = models.CharField("基金管理人", max_length=200)
+    established_on = models.DateField("成立日期")
+    term_ends_on = models.DateField("存续期至", null=True, blank=True)
+    note = models.TextField("备注", blank=True)
+
+    natural_key_field = "name"
+
+    class Meta:
+        verbose_name = "人才创新企业基金"
+        verbose_name_plural = "人才创新企业基金"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gt=0),
+                name="%(app_label)s_%(class)s_size_positive",
+                violation_error_message="基金规模应大于 0。",
+            ),
+            date_order_constraint("established_on", "term_ends_on", "存续期截止日期不能早于成立日期。"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class InvestmentStage(models.TextChoices):
+    SEED = "seed", "种子轮"
+    ANGEL = "angel", "天使轮"
+    SERIES_A = "series_a", "A轮"
+    SERIES_B = "series_b", "B轮"
+    SERIES_C = "series_c", "C轮"
+    LATER = "later", "后续轮次"
+
+
+@audited()
+class Investment(models.Model):
+    """A dated investment of a fund in a talent project's enterprise: the amount, the share it
+    bought and the round; the exit, when the fund sells, with its date and amount. Scoped through
+    its project. A fund's investments together stay within its size: a rule over many rows,
+    checked by `talent.services.investment_record`."""
+
+    Stage = InvestmentStage
+
+    fund = models.ForeignKey(Fund, models.PROTECT, related_name="investments", verbose_name="基金")
+    project = models.ForeignKey(TalentProject, models.PROTECT, related_name="investments", verbose_name="人才项目")
+    invested_on = models.DateField("投资日期")
+    amount = models.DecimalField("投资金额（万元）", max_digits=14, decimal_places=2)
+    share = models.DecimalField("持股比例（%）", max_digits=5, decimal_places=2)
+    stage = models.CharField("投资轮次", max_length=20, choices=Stage.choices)
+    exited_on = models.DateField("退出日期", null=True, blank=True)
+    exit_amount = models.DecimalField("退出金额（万元）", max_digits=14, decimal_places=2, null=True, blank=True)
+
+    objects = InvestmentQuerySet.as_manager()
+    scope_path = "project__organization__path"
+
+    class Meta:
+        verbose_name = "基金投资"
+        verbose_name_plural = "基金投资"
+        ordering = ["-invested_on", "pk"]
+        constraints = [
+            choices_constraint("stage", InvestmentStage, "投资轮次"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0),
+                name="%(app_label)s_%(class)s_amount_positive",
+                violation_error_message="投资金额应大于 0。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(share__gt=0, share__lte=100),
+                name="%(app_label)s_%(class)s_share_range",
+                violation_error_message="持股比例应大于 0，且不超过 100。",
+            ),
+            date_order_constraint("invested_on", "exited_on", "退出日期不能早于投资日期。"),
+            models.CheckConstraint(
+                condition=models.Q(exit_amount__isnull=True) | models.Q(exited_on__isnull=False, exit_amount__gte=0),
+                name="%(app_label)s_%(class)s_exit_amount_with_exit",
+                violation_error_message="退出金额须与退出日期一并填写，且不能为负数。",
+            ),
+            models.UniqueConstraint(
+                fields=["fund", "project", "invested_on"],
+                name="%(app_label)s_%(class)s_unique",
+                violation_error_message="该基金在同一天对该项目已记录一笔投资。",
+            ),
+        ]
+
+    def __str__(self):
+        day = f"{self.invested_on:%Y-%m-%d}" if self.invested_on else "未填日期"
+        project = self.project if self.project_id else "未选项目"
+        return f"{project}（{day}，{self.get_stage_display()}）"
+
+    def clean(self):
+        if self.fund_id and self.invested_on and self.invested_on < self.fund.established_on:
+            raise ValidationError(
+                {"invested_on": f"投资日期不能早于{self.fund.name}的成立日期 {self.fund.established_on:%Y-%m-%d}。"}
+            )
 
 
 audited_links(TalentProject.talents)

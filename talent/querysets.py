@@ -1,4 +1,10 @@
-from django.db.models import Count, F, Func, OuterRef, Subquery, Value
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Upper
 
 from xiangcheng.scoping import ScopedQuerySet
@@ -35,3 +41,50 @@ class TalentProjectQuerySet(ScopedQuerySet):
             .values("changed_on")[:1]
         )
         return self.annotate(signed_on=Subquery(first_signed))
+
+
+CENT = Decimal("0.01")
+
+
+class InvestmentTotals(NamedTuple):
+    """Investments and their amount (万元), all of them and those of the period."""
+
+    count: int
+    amount: Decimal
+    period_count: int
+    period_amount: Decimal
+
+
+class InvestmentQuerySet(ScopedQuerySet):
+    def totals_by_year(self, since: date, by: str | None = None) -> dict[tuple, InvestmentTotals]:
+        """{(value, year): InvestmentTotals} of these investments, the period being the days from
+        `since` on; in one query. Without `by` the value is None; with it, `by` is a lookup from
+        the project to what its talents hold ("talents__industry", "talents__honours__honour").
+
+        The rule is the list filter's (`project__<by>`, where the report's numbers link): an
+        investment counts once under each value one of its project's talents holds, however many
+        of them hold it; a project whose talents hold none counts under no value. The amounts are
+        exact sums of the distinct (investment, value) rows."""
+        key = F(f"project__{by}") if by else Value(None, output_field=IntegerField())
+        rows = self.order_by().values("pk", "amount", "invested_on", key=key).distinct()
+        try:
+            sql, params = rows.query.sql_with_params()
+        except EmptyResultSet:  # a queryset Django knows is empty (.none(): no permission)
+            return {}
+        valued_only = 'WHERE "key" IS NOT NULL' if by else ""
+        query = (
+            'SELECT "key", EXTRACT(YEAR FROM "invested_on")::integer, COUNT(*), SUM("amount"), '
+            'COUNT(*) FILTER (WHERE "invested_on" >= %s), SUM("amount") FILTER (WHERE "invested_on" >= %s) '
+            f"FROM ({sql}) pairs {valued_only} GROUP BY 1, 2"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, [since, since, *params])
+            found = cursor.fetchall()
+        return {
+            (value, year): InvestmentTotals(count, _cents(amount), period_count, _cents(period_amount))
+            for value, year, count, amount, period_count, period_amount in found
+        }
+
+
+def _cents(amount) -> Decimal:
+    return (amount or Decimal(0)).quantize(CENT)

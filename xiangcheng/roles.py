@@ -40,6 +40,8 @@ SECRETARY_PERMISSIONS = [
     "talent.view_overseasplacement",
     "talent.view_talentproject",
     "talent.view_projectstagechange",
+    # The fund's investments in their projects (the fund itself is the district's).
+    "talent.view_investment",
     # Members, pledges, pairings and visits of their subtree: they are the first responsible person.
     "members.view_member",
     "members.add_member",
