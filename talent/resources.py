@@ -1,5 +1,10 @@
-from talent.models import RecruitmentEvent, Talent, TalentProject
-from xiangcheng.imex import ScopedResource
+from django.db.models import Count
+from import_export.fields import Field
+
+from talent.models import Investment, RecruitmentEvent, Talent, TalentProject
+from talent.services import investment_check_fund_size
+from xiangcheng.imex import NaturalKeyWidget, ScopedResource
+from xiangcheng.scoping import visible
 
 
 class TalentResource(ScopedResource):
@@ -53,3 +58,45 @@ class TalentProjectResource(ScopedResource):
         ]
         import_id_fields = ["title"]
         required_headers = ["项目名称", "企业", "责任组织"]
+
+
+class ProjectTitleWidget(NaturalKeyWidget):
+    """A talent project named by its title, the key the project import matches by. Titles are not
+    unique in the table: a title that several projects the user may see share names none of them
+    (looked up once per file, with the titles), so money is never put on the wrong project."""
+
+    def preload(self, column) -> None:
+        super().preload(column)
+        titles = {str(value).strip() for value in column if value is not None and str(value).strip()}
+        projects = visible(TalentProject.objects.filter(title__in=titles), self.user)
+        self._shared = set(
+            projects.order_by().values("title").annotate(n=Count("pk")).filter(n__gt=1).values_list("title", flat=True)
+        )
+
+    def clean(self, value, row=None, **kwargs):
+        title = "" if value is None else str(value).strip()
+        if title in self.__dict__.get("_shared", ()):
+            raise ValueError(f"有多个人才项目名为“{title}”，无法确定是哪一个。请先在人才项目中修改名称，使之不重名。")
+        return super().clean(value, row, **kwargs)
+
+
+class InvestmentResource(ScopedResource):
+    project = Field(
+        attribute="project",
+        column_name="人才项目",
+        widget=ProjectTitleWidget(TalentProject, field="title"),
+    )
+
+    class Meta(ScopedResource.Meta):
+        model = Investment
+        fields = ["fund", "project", "invested_on", "amount", "share", "stage", "exited_on", "exit_amount"]
+        export_order = fields
+        import_id_fields = ["fund", "project", "invested_on"]
+        required_headers = ["基金", "人才项目", "投资日期", "投资金额（万元）", "持股比例（%）", "投资轮次"]
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """The model's checks, then the fund-size rule of `investment_record`, row by row: the rows
+        before this one are saved already (in the import's transaction), so they count."""
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+        if instance.fund_id and instance.amount is not None:
+            investment_check_fund_size(fund=instance.fund, amount=instance.amount, investment=instance)

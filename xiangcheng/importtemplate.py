@@ -240,11 +240,11 @@ def _example_value(resource, field, choices, example_id: str, today: date):
 
 def _first_valid(model_field, candidates: list):
     """The first of `candidates` that `model_field`'s validators accept (without a model field,
-    the first)."""
+    the first). Each is checked as the field holds it (10 as Decimal("10") for a DecimalField)."""
     for candidate in candidates:
         try:
             if model_field is not None:
-                model_field.run_validators(candidate)
+                model_field.run_validators(model_field.to_python(candidate))
         except ValidationError:
             continue
         return candidate

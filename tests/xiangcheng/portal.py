@@ -107,6 +107,12 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
     project.source_event = event
     project.save(update_fields=["source_event"])
     project.talents.add(person)
+    fund = talent.Fund.objects.create(
+        name=f"人才创新企业基金{n}", size=Decimal("10000"), manager=f"基金管理人{n}", established_on=date(2026, 1, 1)
+    )
+    investment = talent.Investment.objects.create(
+        fund=fund, project=project, invested_on=date(2026, 7, 1), amount=Decimal("500"), share=10, stage="angel"
+    )
 
     pledge = members.Pledge.objects.create(member=member, year=2026, pledged_on=date(2026, 1, 10), households=1)
     members.Fulfilment.objects.create(
@@ -209,9 +215,11 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         "members.Pairing": pairing,
         "members.Pledge": pledge,
         "members.Visit": pairing.visits.get(),
+        "talent.Fund": fund,
         "talent.FundingProgramme": programme,
         "talent.Honour": honour,
         "talent.Industry": industry,
+        "talent.Investment": investment,
         "talent.ProjectStageChange": project.stage_changes.first(),
         "talent.RecruitmentBrand": recruitment_brand,
         "talent.RecruitmentEvent": event,

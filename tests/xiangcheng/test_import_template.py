@@ -3,6 +3,7 @@ the required ones marked, ID and mobile columns as text, drop-down lists of the 
 the organizations the user may see, and an example row that imports as it is."""
 
 import io
+from datetime import date
 
 import openpyxl
 import pytest
@@ -11,7 +12,7 @@ from django.urls import reverse
 from members.models import Member
 from tests import clock
 from tests.conftest import admin_confirm, admin_upload
-from tests.factories import ActionBranchFactory, CadreFactory, OrganizationFactory
+from tests.factories import ActionBranchFactory, CadreFactory, OrganizationFactory, talent_project
 from tests.xiangcheng.test_round_trip import IMPORTED
 from xiangcheng.imex import ChoicesWidget, NaturalKeyWidget
 from xiangcheng.importtemplate import LISTS_SHEET
@@ -30,11 +31,13 @@ def _on_today():
 @pytest.fixture
 def related(tree):
     """A row of each list the examples name (the first the user may see): an action branch, a
-    recruitment brand and a cadre, in town A."""
-    from talent.models import RecruitmentBrand
+    recruitment brand, a fund, a talent project and a cadre, in town A."""
+    from talent.models import Fund, RecruitmentBrand
 
     ActionBranchFactory(organization=tree["A0101"])
     RecruitmentBrand.objects.create(name="阳澄湖创客年会")
+    Fund.objects.create(name="人才基金", size=50000, manager="基金管理人", established_on=date(2018, 6, 1))
+    talent_project(tree["A0101"], "甲项目")
     CadreFactory(organization=tree["A0101"])
 
 

@@ -84,12 +84,16 @@ BASELINE = {
     ("members_pledge_changelist", "secretary_a"): 12,  # 200
     ("members_visit_changelist", "staff"): 11,  # 200
     ("members_visit_changelist", "secretary_a"): 10,  # 200
+    ("talent_fund_changelist", "staff"): 11,  # 200
+    ("talent_fund_changelist", "secretary_a"): 7,  # 403
     ("talent_fundingprogramme_changelist", "staff"): 11,  # 200
     ("talent_fundingprogramme_changelist", "secretary_a"): 7,  # 403
     ("talent_honour_changelist", "staff"): 11,  # 200
     ("talent_honour_changelist", "secretary_a"): 7,  # 403
     ("talent_industry_changelist", "staff"): 11,  # 200
     ("talent_industry_changelist", "secretary_a"): 7,  # 403
+    ("talent_investment_changelist", "staff"): 17,  # 200
+    ("talent_investment_changelist", "secretary_a"): 16,  # 200
     ("talent_projectstagechange_changelist", "staff"): 14,  # 200
     ("talent_projectstagechange_changelist", "secretary_a"): 13,  # 200
     ("talent_recruitmentbrand_changelist", "staff"): 11,  # 200
@@ -221,6 +225,12 @@ BASELINE = {
     ("members_visit_import", "secretary_a"): 7,  # 403
     ("members_visit_import_template", "staff"): 6,  # 403
     ("members_visit_import_template", "secretary_a"): 7,  # 403
+    ("talent_investment_export", "staff"): 12,  # 200
+    ("talent_investment_export", "secretary_a"): 12,  # 200
+    ("talent_investment_import", "staff"): 8,  # 200
+    ("talent_investment_import", "secretary_a"): 7,  # 403
+    ("talent_investment_import_template", "staff"): 11,  # 200
+    ("talent_investment_import_template", "secretary_a"): 7,  # 403
     ("talent_recruitmentevent_export", "staff"): 9,  # 200
     ("talent_recruitmentevent_export", "secretary_a"): 7,  # 403
     ("talent_recruitmentevent_import", "staff"): 8,  # 200
