@@ -6,17 +6,21 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from talent.models import Honour, ProjectStageChange, Talent, TalentHonour, TalentProject
+from talent.models import Honour, Industry, Investment, ProjectStageChange, Talent, TalentHonour, TalentProject
+from talent.querysets import InvestmentTotals
 from xiangcheng.people import id_number_disagrees
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import register_rule
 
 
-@register_section("talent", "人才招引", order=50, models=[Talent, TalentHonour, ProjectStageChange, TalentProject])
+@register_section(
+    "talent", "人才招引", order=50, models=[Talent, TalentHonour, ProjectStageChange, TalentProject, Investment]
+)
 def talent_section(organization, user, start: date, end: date) -> Section:
-    """Talents introduced in the period by honour, talent projects entering each stage, and the
-    funding of the projects signed in the period. Five queries whatever the data size."""
+    """Talents introduced in the period by honour, talent projects entering each stage, the
+    funding of the projects signed in the period, and the talent innovation fund's investments
+    (`fund_investments`). Nine queries whatever the data size."""
     arrived = {"introduced_on__gte": start, "introduced_on__lte": end}
     talents = scoped(Talent.objects.all(), user, organization).filter(introduced_on__range=(start, end))
     totals = talents.aggregate(total=Count("pk"), overseas=Count("pk", filter=Q(is_overseas=True)))
@@ -27,6 +31,7 @@ def talent_section(organization, user, start: date, end: date) -> Section:
         .annotate(n=Count("talent", distinct=True))
         .order_by()
     )
+    honours = list(Honour.objects.all())
     honour_rows = [
         [
             honour.name,
@@ -35,7 +40,7 @@ def talent_section(organization, user, start: date, end: date) -> Section:
                 changelist_url(Talent, organization, **arrived, **{"honours__honour__id__exact": honour.pk}),
             ),
         ]
-        for honour in Honour.objects.all()
+        for honour in honours
     ]
 
     stage_counts = dict(
@@ -84,6 +89,7 @@ def talent_section(organization, user, start: date, end: date) -> Section:
     disbursed = sum((row[3].value for row in funding_rows), start=Decimal("0.00"))
 
     talents_url = changelist_url(Talent, organization, **arrived)
+    fund = fund_investments(organization, user, start, end, honours)
     return Section(
         figures=[
             Figure("本期引进人才", totals["total"], talents_url),
@@ -95,6 +101,7 @@ def talent_section(organization, user, start: date, end: date) -> Section:
             Figure("本期签约人才项目", signed_count, signed_url),
             Figure("签约项目批准资助（元）", approved, signed_url),
             Figure("签约项目已拨付资助（元）", disbursed, signed_url),
+            *fund.figures,
         ],
         tables=[
             Table(
@@ -112,9 +119,87 @@ def talent_section(organization, user, start: date, end: date) -> Section:
                 total=["合计", Cell(signed_count, signed_url), Cell(approved, signed_url), Cell(disbursed, signed_url)],
                 chart=Chart("bar", columns=(2, 3)),
             ),
+            *fund.tables,
         ],
         note="人才按引进日期计入；一人有多个称号时在每个称号下各计一次，合计中只计一次。"
-        "项目资助按项目签约日期计入，金额为批准和拨付的累计数。",
+        "项目资助按项目签约日期计入，金额为批准和拨付的累计数。"
+        "人才创新企业基金投资按投资日期计入，金额单位为万元，累计数截至本期末；一笔投资按其项目人才的产业、称号"
+        "在每个产业、称号下各计一次，合计中只计一次。",
+    )
+
+
+def fund_investments(organization, user, start: date, end: date, honours) -> Section:
+    """The fund side of a project's support: invested in the period and up to its end, by year
+    and industry, by honour of the project's talents (`honours`, the list already read), each
+    number linking to the investments it sums. Three queries (and one for the industries).
+    The rule of counting is `InvestmentQuerySet.totals_by_year`'s, the list filter's."""
+    investments = scoped(Investment.objects.all(), user, organization).filter(invested_on__lte=end)
+
+    def url(first: date | None = None, last: date = end, **filters) -> str:
+        days = {"invested_on__gte": first} if first else {}
+        return changelist_url(Investment, organization, **days, invested_on__lte=last, **filters)
+
+    zero = InvestmentTotals(0, Decimal("0.00"), 0, Decimal("0.00"))
+    by_year = {year: totals for (_, year), totals in investments.totals_by_year(start).items()}
+    years = sorted(by_year)
+    period = sum((totals.period_amount for totals in by_year.values()), start=Decimal("0.00"))
+    period_count = sum(totals.period_count for totals in by_year.values())
+    cumulative = sum((totals.amount for totals in by_year.values()), start=Decimal("0.00"))
+
+    industries = list(Industry.objects.all())
+    by_industry = investments.totals_by_year(start, by="talents__industry")
+    year_rows = []
+    for year in years:
+        first, last = date(year, 1, 1), min(date(year, 12, 31), end)
+        cells = [
+            Cell(
+                by_industry.get((industry.pk, year), zero).amount,
+                url(first, last, project__talents__industry__id__exact=industry.pk),
+            )
+            for industry in industries
+        ]
+        year_rows.append([f"{year}年", *cells, Cell(by_year[year].amount, url(first, last))])
+    industry_totals = [
+        Cell(
+            sum((totals.amount for (pk, _), totals in by_industry.items() if pk == industry.pk), start=Decimal("0.00")),
+            url(project__talents__industry__id__exact=industry.pk),
+        )
+        for industry in industries
+    ]
+
+    by_honour: dict[int, list] = {}
+    for (pk, _), totals in investments.totals_by_year(start, by="talents__honours__honour").items():
+        found = by_honour.setdefault(pk, [Decimal("0.00"), Decimal("0.00")])
+        found[0] += totals.period_amount
+        found[1] += totals.amount
+    honour_rows = []
+    for honour in honours:
+        period_amount, amount = by_honour.get(honour.pk, [Decimal("0.00"), Decimal("0.00")])
+        by = {"project__talents__honours__honour__id__exact": honour.pk}
+        honour_rows.append([honour.name, Cell(period_amount, url(start, **by)), Cell(amount, url(**by))])
+
+    return Section(
+        figures=[
+            Figure("本期基金投资（万元）", period, url(start)),
+            Figure("本期基金投资笔数", period_count, url(start)),
+            Figure("累计基金投资（万元）", cumulative, url()),
+        ],
+        tables=[
+            Table(
+                "人才创新企业基金投资（按年度、产业，万元）",
+                ["年度", *(industry.name for industry in industries), "合计"],
+                year_rows,
+                total=["累计（至本期末）", *industry_totals, Cell(cumulative, url())],
+                chart=Chart("bar", columns=tuple(range(1, len(industries) + 1))),
+            ),
+            Table(
+                "人才创新企业基金投资（按人才称号，万元）",
+                ["称号", "本期投资", "累计投资（至本期末）"],
+                honour_rows,
+                total=["合计（全部投资）", Cell(period, url(start)), Cell(cumulative, url())],
+                chart=Chart("bar", columns=(1, 2)),
+            ),
+        ],
     )
 
 

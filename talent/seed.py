@@ -1,4 +1,5 @@
-"""Demo talents: about 3,000 over the 2018–2020 plan window, with honours, events, projects and funding."""
+"""Demo talents: about 3,000 over the 2018–2020 plan window, with honours, events, projects and
+funding, and the talent innovation fund with a dozen investments in their projects."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -6,10 +7,13 @@ from decimal import Decimal
 from stdnum.cn import ric
 
 from branches.models import Organization
+from branches.seed import DEMO_SECRETARY_TOWN
 from talent.models import (
+    Fund,
     FundingProgramme,
     Honour,
     Industry,
+    Investment,
     OverseasPlacement,
     ProjectStageChange,
     RecruitmentBrand,
@@ -185,6 +189,7 @@ def seed(*, scale: float, rng, log) -> None:
         ],
     )
     bulk_insert(ProjectStageChange, stage_changes)
+    fund_log = seed_fund(projects, leads, awards)
 
     bulk_insert(
         SupportRequest,
@@ -200,3 +205,87 @@ def seed(*, scale: float, rng, log) -> None:
         ],
     )
     log(f"人才：{total:,} 名，项目 {len(projects):,} 个")
+    log(fund_log)
+
+
+FUND = {
+    "name": "苏州阳澄人才创新企业基金",
+    "size": Decimal("50000"),
+    "manager": "苏州阳澄湖创新投资管理有限公司",
+    "established_on": date(2018, 6, 1),
+    "term_ends_on": date(2028, 5, 31),
+    "note": "以投代引，以投促引：投资人才创办的企业，招引人才项目落地并留在相城。",
+}
+# The fund's rounds in the projects it picks, one slot per project: the first round (seed or
+# angel) some months after the signing, the second (A or B) on a fixed day, so the investing
+# spreads over the years up to this one. (stage, 万元, share %) each; the first slot's first
+# round is exited.
+FIRST_ROUNDS = [
+    ("angel", "800", "15"),
+    ("seed", "500", "20"),
+    ("angel", "1200", "12"),
+    ("seed", "600", "18"),
+    ("angel", "1500", "10"),
+    ("angel", "1000", "15"),
+]
+SECOND_ROUNDS = [
+    (date(2021, 9, 15), "series_a", "2000", "8"),
+    (date(2022, 6, 20), "series_a", "1500", "10"),
+    (date(2023, 4, 10), "series_b", "3000", "6"),
+    (date(2024, 11, 5), "series_a", "1800", "9"),
+    (date(2025, 8, 18), "series_b", "2500", "7"),
+    (date(2026, 10, 12), "series_a", "2200", "8"),
+]
+EXIT = (date(2024, 12, 20), Decimal("2400"))
+
+
+def seed_fund(projects: list, leads: list, awards: list) -> str:
+    """The fund and its investments in up to six projects, two rounds each. The projects are
+    picked in order: one of the demo secretary's town (so their pages have investments too),
+    then those whose lead brings an industry or an honour not yet covered, so the report's tables
+    by industry and honour have rows. Draws nothing from the seed's random numbers: the data of
+    the apps after this one stay as they were."""
+    fund, _ = Fund.objects.get_or_create(name=FUND["name"], defaults=FUND)
+    honours_of = {}
+    for award in awards:
+        honours_of.setdefault(award.talent.pk, set()).add(award.honour_id)
+    pairs = list(zip(projects, leads, strict=True))
+    home = next((pair for pair in pairs if pair[0].organization.code == DEMO_SECRETARY_TOWN), None)
+    if home is not None:
+        pairs.remove(home)
+        pairs.insert(0, home)
+    picked, covered = [], set()
+    for project, lead in pairs:
+        marks = {("industry", lead.industry_id)} | {("honour", pk) for pk in honours_of.get(lead.pk, ())}
+        if marks - covered:
+            picked.append((project, lead))
+            covered |= marks
+        if len(picked) == len(FIRST_ROUNDS):
+            break
+    for pair in pairs:
+        if len(picked) == len(FIRST_ROUNDS):
+            break
+        if pair not in picked:
+            picked.append(pair)
+    investments = []
+    for slot, (project, lead) in enumerate(picked):
+        stage, amount, share = FIRST_ROUNDS[slot]
+        first_day = max(lead.introduced_on + timedelta(days=90 + 30 * slot), date(2018, 7, 1))
+        first = Investment(
+            fund=fund, project=project, invested_on=first_day, stage=stage, amount=Decimal(amount), share=Decimal(share)
+        )
+        if slot == 0:
+            first.exited_on, first.exit_amount = EXIT
+        day, stage, amount, share = SECOND_ROUNDS[slot]
+        second = Investment(
+            fund=fund,
+            project=project,
+            invested_on=max(day, first_day + timedelta(days=180)),
+            stage=stage,
+            amount=Decimal(amount),
+            share=Decimal(share),
+        )
+        investments += [first, second]
+    bulk_insert(Investment, investments)
+    invested = sum((investment.amount for investment in investments), start=Decimal("0"))
+    return f"人才创新企业基金：1 支，投资 {len(investments)} 笔，合计 {invested:,.2f} 万元"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from talent.models import FundingProgramme, Honour, TalentHonour
+from talent.models import Fund, FundingProgramme, Honour, Investment, TalentHonour
 from talent.reports import talent_section
 from tests.factories import TalentFactory, resident_id, talent_project
 from xiangcheng.quality import run_checks
@@ -67,6 +67,9 @@ def test_district_numbers_for_the_quarter(cast, talents):
         "本期签约人才项目": 2,
         "签约项目批准资助（元）": Decimal("1000000.00"),
         "签约项目已拨付资助（元）": Decimal("500000.00"),
+        "本期基金投资（万元）": Decimal("0.00"),
+        "本期基金投资笔数": 0,
+        "累计基金投资（万元）": Decimal("0.00"),
     }
     assert table(section, "引进人才") == {"海外专业人才": [2], '国家"千人计划"专家': [2], "合计（本期引进人才）": [5]}
     assert table(section, "人才项目进展") == {"已签约": [2], "已落地": [2], "已投产": [0]}
@@ -116,14 +119,22 @@ def test_every_count_links_to_the_list_it_counts(cast, as_user, talents, who):
     assert checked >= 10
 
 
-def test_section_costs_five_queries_whatever_the_data_size(cast, talents, tree, django_assert_num_queries):
+def test_section_costs_nine_queries_whatever_the_data_size(cast, talents, tree, django_assert_num_queries):
     staff, secretary = cast["staff"], cast["secretary_a"]
     for user in (staff, secretary):
         talent_section(None, user, *Q1_2020)  # warm the permission and scope caches
+    fund = Fund.objects.create(name="基金", size=Decimal("100000"), manager="管理人", established_on=date(2018, 1, 1))
     for batch in (1, 30):
-        TalentFactory.create_batch(batch, organization=tree["A0101"], introduced_on=date(2020, 2, 2))
+        for n, talent in enumerate(
+            TalentFactory.create_batch(batch, organization=tree["A0101"], introduced_on=date(2020, 2, 2))
+        ):
+            project = talent_project(tree["A0101"], f"项目{batch}-{n}")
+            project.talents.add(talent)
+            Investment.objects.create(
+                fund=fund, project=project, invested_on=date(2020, 1, 1), amount=1, share=1, stage="seed"
+            )
         for user in (staff, secretary):
-            with django_assert_num_queries(5):
+            with django_assert_num_queries(9):
                 talent_section(None, user, *Q1_2020)
 
 
