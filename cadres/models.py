@@ -152,6 +152,13 @@ class Cadre(IdentifiedByIdNumber, models.Model):
     cadre_type = models.CharField("类型", max_length=20, choices=CadreType.choices)
     source = models.CharField("来源", max_length=20, choices=Source.choices, default=Source.OTHER)
     notes = models.TextField("备注", blank=True)
+    # The rest of the personal data of the 干部任免审批表 (cadres/approval.py).
+    ethnicity = models.CharField("民族", max_length=20, default="汉族")
+    native_place = models.CharField("籍贯", max_length=50, blank=True, help_text="例如：江苏苏州。")
+    birthplace = models.CharField("出生地", max_length=50, blank=True, help_text="例如：江苏苏州。")
+    health = models.CharField("健康状况", max_length=20, default="健康")
+    technical_title = models.CharField("专业技术职务", max_length=100, blank=True, help_text="例如：经济师。")
+    expertise = models.CharField("熟悉专业有何专长", max_length=200, blank=True)
 
     objects = CadreQuerySet.as_manager()
 
@@ -249,9 +256,16 @@ def _cadre_or_none(record):
         return None
 
 
+class AcademicDegree(models.TextChoices):
+    BACHELOR = "bachelor", "学士"
+    MASTER = "master", "硕士"
+    DOCTOR = "doctor", "博士"
+
+
 @audited()
 class EducationRecord(CadreRecord):
-    """A stage of a cadre's education: school, major and degree, with dates."""
+    """A stage of a cadre's education: school, major, the education (学历) and the degree (学位)
+    it gave, with dates; full-time or in service."""
 
     cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="education_records", verbose_name="干部")
     start = models.DateField("入学日期")
@@ -259,13 +273,18 @@ class EducationRecord(CadreRecord):
     school = models.CharField("院校", max_length=100)
     major = models.CharField("专业", max_length=100, blank=True)
     degree = models.CharField("学历", max_length=20, choices=Education.choices)
+    academic_degree = models.CharField("学位", max_length=20, choices=AcademicDegree.choices, blank=True)
     full_time = models.BooleanField("全日制", default=True)
 
     class Meta:
         verbose_name = "学习经历"
         verbose_name_plural = "学习经历"
         ordering = ["cadre", "start"]
-        constraints = [_end_check(), choices_constraint("degree", Education, "学历")]
+        constraints = [
+            _end_check(),
+            choices_constraint("degree", Education, "学历"),
+            choices_constraint("academic_degree", AcademicDegree, "学位", allow_blank=True),
+        ]
 
     def __str__(self):
         return f"{self.school} {self.get_degree_display()}"
@@ -669,6 +688,84 @@ class ReserveEntry(CadreRecord):
 
     def __str__(self):
         return f"{self.cadre} · {self.get_category_display()}"
+
+
+class PoliticalStatus(models.TextChoices):
+    """政治面貌, as the 干部任免审批表 writes it."""
+
+    PARTY_MEMBER = "party_member", "中共党员"
+    PROBATIONARY = "probationary", "中共预备党员"
+    YOUTH_LEAGUE = "youth_league", "共青团员"
+    RCCK = "rcck", "民革党员"
+    CDL = "cdl", "民盟盟员"
+    CNDCA = "cndca", "民建会员"
+    CAPD = "capd", "民进会员"
+    CPWDP = "cpwdp", "农工党党员"
+    ZHI_GONG = "zhi_gong", "致公党党员"
+    JIUSAN = "jiusan", "九三学社社员"
+    TSL = "tsl", "台盟盟员"
+    NON_PARTISAN = "non_partisan", "无党派人士"
+    MASSES = "masses", "群众"
+
+
+@audited()
+class FamilyMember(CadreRecord):
+    """A member of a cadre's family or an important social relation (家庭主要成员及重要社会关系),
+    as the 干部任免审批表 lists them: the age is counted from the birth date on the form's day."""
+
+    PoliticalStatus = PoliticalStatus
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="family_members", verbose_name="干部")
+    relation = models.CharField("称谓", max_length=20, help_text="例如：妻子、儿子、父亲、岳母。")
+    name = models.CharField("姓名", max_length=50)
+    birth_date = models.DateField("出生日期", null=True, blank=True, help_text="已故或不详可留空，审批表不填年龄。")
+    political_status = models.CharField(
+        "政治面貌", max_length=20, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES
+    )
+    work = models.CharField("工作单位及职务", max_length=200, blank=True, help_text="已故、退休、学生等如实填写。")
+    sort_order = models.PositiveSmallIntegerField("排序", default=0, help_text="审批表中按此由小到大排列。")
+
+    class Meta:
+        verbose_name = "家庭成员及社会关系"
+        verbose_name_plural = "家庭成员及社会关系"
+        ordering = ["cadre", "sort_order", "pk"]
+        constraints = [choices_constraint("political_status", PoliticalStatus, "政治面貌")]
+
+    def __str__(self):
+        return f"{self.relation} {self.name}"
+
+
+@audited()
+class AppointmentProposal(CadreRecord):
+    """A proposal to appoint or remove a cadre (拟任、拟免), with its reasons: a dated row, so each
+    appointment round stays on record. The 干部任免审批表 prints the latest on or before its day."""
+
+    cadre = models.ForeignKey(Cadre, models.CASCADE, related_name="appointment_proposals", verbose_name="干部")
+    proposed_on = models.DateField("提出日期")
+    proposed_post = models.CharField("拟任职务", max_length=200, blank=True)
+    removed_post = models.CharField("拟免职务", max_length=200, blank=True)
+    reasons = models.TextField("任免理由", blank=True)
+
+    class Meta:
+        verbose_name = "任免建议"
+        verbose_name_plural = "任免建议"
+        ordering = ["cadre", "-proposed_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(proposed_post="", removed_post=""),
+                name="%(app_label)s_%(class)s_post_named",
+                violation_error_message="拟任职务和拟免职务至少填写一项。",
+            ),
+            # Also serves "the latest proposal of a cadre" (the form's).
+            models.UniqueConstraint(
+                fields=["cadre", "proposed_on"],
+                name="%(app_label)s_%(class)s_one_per_day",
+                violation_error_message="该干部在这一天已有任免建议。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre} {self.proposed_on:%Y-%m-%d}"
 
 
 class CadreStatistics(Cadre):

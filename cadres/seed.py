@@ -14,12 +14,14 @@ from stdnum.cn import ric
 from branches.models import Organization
 from cadres.models import (
     AnnualEvaluation,
+    AppointmentProposal,
     Assessment,
     AssessmentDimension,
     AssessmentScore,
     Award,
     Cadre,
     EducationRecord,
+    FamilyMember,
     GrowthNote,
     PostRecord,
     PracticePosting,
@@ -29,6 +31,7 @@ from cadres.models import (
     TrainingParticipation,
 )
 from members.models import Member
+from members.seed import ETHNICITIES
 from xiangcheng.models import Target
 from xiangcheng.seeding import bulk_insert
 
@@ -103,6 +106,24 @@ HOST_UNITS = {
 POSTING_MONTHS = {"first_secretary": 24, "attachment": 6, "petition": 3, "multi_post": 6, "park": 12}
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
+# The personal data of the 干部任免审批表: places, titles, specialities by line.
+PLACES = ["江苏苏州"] * 3 + ["江苏常熟", "江苏昆山", "江苏南通", "江苏盐城", "安徽合肥", "浙江嘉兴", "山东临沂"]
+TECHNICAL_TITLES = {
+    "party": ["", "", "政工师"],
+    "economy": ["", "经济师", "高级经济师", "会计师"],
+    "construction": ["", "工程师", "高级工程师"],
+    "legal": ["", "", "律师"],
+    "social": ["", "社会工作师", "主治医师", "中学高级教师"],
+}
+EXPERTISE = {
+    "party": ["党建工作", "组织人事工作", "宣传思想工作", "文字综合"],
+    "economy": ["招商引资", "经济管理", "财政金融", "产业规划"],
+    "construction": ["城乡规划建设", "工程项目管理", "生态环境治理"],
+    "legal": ["法律事务", "社会治理", "信访调处"],
+    "social": ["社会事业管理", "教育管理", "卫生健康管理", "民政工作"],
+}
+FAMILY_WORK = ["相城区教育局科员", "苏州市相城区人民医院护士", "相城区某企业职员", "个体经营", "退休", "务农"]
+CHILD_SCHOOL = ["相城实验小学学生", "相城区第一中学学生", "苏州大学学生"]
 # Share of cadres by birth cohort: (first year, last year, share, share at section level before 2025).
 COHORT_MIX = [(1968, 1979, 0.30, 0.85), (1980, 1984, 0.25, 0.45), (1985, 1989, 0.25, 0.2), (1990, 2001, 0.20, 0.03)]
 
@@ -342,6 +363,12 @@ def seed(*, scale: float, rng, log) -> None:
             line=cadre.line,
             cadre_type=cadre.cadre_type,
             source=cadre.source,
+            ethnicity=rng.choice(ETHNICITIES),
+            native_place=rng.choice(PLACES),
+            birthplace=rng.choice(PLACES),
+            health="健康",
+            technical_title=rng.choice(TECHNICAL_TITLES[cadre.line]),
+            expertise=rng.choice(EXPERTISE[cadre.line]),
         )
     bulk_insert(Cadre, [c.row for c in planned])
 
@@ -358,6 +385,7 @@ def seed(*, scale: float, rng, log) -> None:
                 school=row.school,
                 major=row.major,
                 degree="bachelor",
+                academic_degree="bachelor",
             )
         )
         if row.degree == "master":
@@ -369,6 +397,7 @@ def seed(*, scale: float, rng, log) -> None:
                     school=rng.choice(SCHOOLS),
                     major=row.major,
                     degree="master",
+                    academic_degree="master",
                     full_time=cadre.elite,
                 )
             )
@@ -431,7 +460,11 @@ def seed(*, scale: float, rng, log) -> None:
     _seed_training(rng, planned, scale, today)
     _seed_assessments(rng, planned, today)
     _seed_reserve(rng, planned, today)
-    log(f"干部：{len(planned):,} 名，职级变动 {len(records[RankChange]):,} 条，含完整成长档案")
+    family, proposals = _seed_approval_data(rng, planned, today)
+    log(
+        f"干部：{len(planned):,} 名，职级变动 {len(records[RankChange]):,} 条，含完整成长档案；"
+        f"家庭成员及社会关系 {family:,} 人，任免建议 {proposals:,} 条"
+    )
 
 
 def _seed_training(rng, planned, scale: float, today: date) -> None:
@@ -494,3 +527,54 @@ def _seed_reserve(rng, planned, today: date) -> None:
             ReserveEntry(cadre=cadre.row, category=category, entered_on=entered, status=status, status_on=status_on)
         )
     bulk_insert(ReserveEntry, entries)
+
+
+def _seed_approval_data(rng, planned, today: date) -> tuple[int, int]:
+    """What the 干部任免审批表 lists beyond the archive: family members for every cadre (parents,
+    a spouse, children), and a proposed appointment for one cadre in twenty. Returns how many of each."""
+    family, proposals = [], []
+    for cadre in planned:
+        born = cadre.birth
+        members = [
+            ("父亲", date(born.year - rng.randint(24, 32), rng.randint(1, 12), rng.randint(1, 28))),
+            ("母亲", date(born.year - rng.randint(22, 30), rng.randint(1, 12), rng.randint(1, 28))),
+        ]
+        if born.year < today.year - 26 and rng.random() < 0.85:
+            spouse = "妻子" if cadre.sex == "male" else "丈夫"
+            members.append((spouse, date(born.year + rng.randint(-3, 3), rng.randint(1, 12), rng.randint(1, 28))))
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                child_born = date(min(today.year - 1, born.year + rng.randint(26, 36)), rng.randint(1, 12), 1)
+                members.append((rng.choice(["儿子", "女儿"]), child_born))
+        for order, (relation, birth) in enumerate(members, start=1):
+            age = today.year - birth.year
+            if relation in ("儿子", "女儿"):
+                status, work = ("youth_league" if age >= 14 else "masses"), rng.choice(CHILD_SCHOOL)
+            else:
+                status = rng.choices(["party_member", "masses", "cdl"], [45, 50, 5])[0]
+                work = "退休" if age >= 60 else rng.choice(FAMILY_WORK)
+            surname = cadre.name[0] if relation in ("父亲", "儿子", "女儿") else rng.choice(SURNAMES)
+            family.append(
+                FamilyMember(
+                    cadre=cadre.row,
+                    relation=relation,
+                    name=surname + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+                    birth_date=birth,
+                    political_status=status,
+                    work=work,
+                    sort_order=order,
+                )
+            )
+        if rng.random() < 0.05:
+            rank = "section" if cadre.rank in ("deputy_section", "section") else "deputy_section"
+            proposals.append(
+                AppointmentProposal(
+                    cadre=cadre.row,
+                    proposed_on=_day_between(rng, today - timedelta(days=120), today),
+                    proposed_post=f"{cadre.unit}{rng.choice(POSTS[rank])}",
+                    removed_post=f"{cadre.row.unit}{cadre.row.post}",
+                    reasons="工作需要。经民主推荐、组织考察，拟任该职务。",
+                )
+            )
+    bulk_insert(FamilyMember, family)
+    bulk_insert(AppointmentProposal, proposals)
+    return len(family), len(proposals)

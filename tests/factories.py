@@ -163,6 +163,12 @@ def cadre_archive(cadre, size: int = 1) -> None:
             status="left",
             status_on=date(year, 12, 31),
         )
+        models.FamilyMember.objects.create(
+            cadre=cadre, relation="父亲", name=f"{cadre.name}之父{n + 1}", birth_date=date(1955, 5, 1), sort_order=n
+        )
+        models.AppointmentProposal.objects.create(
+            cadre=cadre, proposed_on=date(year, 11, 1), proposed_post="元和街道党工委委员", reasons="工作需要。"
+        )
 
 
 def talent_project(organization, title, *, signed_on=None, stages=(), programme=None, approved=0, disbursed=0):
