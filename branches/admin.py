@@ -147,6 +147,12 @@ class OrganizationAdmin(ImportExportAdmin):
     def ancestry(self, obj):
         return obj.ancestor_names or "—"
 
+    @admin.display(description="上级党组织")
+    def parent(self, obj):
+        """The parent as a read-only page shows it (the form's own field is not a model field)."""
+        parent = Organization.objects.get_parent(obj) if obj.pk else None
+        return parent.name if parent else "—（区委，树的顶端）"
+
     def save_model(self, request, obj, form, change):
         organization_save(organization=obj, parent=form.cleaned_data.get("parent"))
 

@@ -68,11 +68,9 @@ PUNCTUATION = re.compile(
     rf"|[{CJK}]\s*[()]|[()]\s*[{CJK}]"
 )
 
-# English on pages whose owners are mending them, by URL name; remove an entry once its page reads
-# Chinese. The organizations admin's read-only page (a secretary's) labels its form's own parent
-# field with Django's name for it, "Parent", and shows its value as "None" (branches/admin.py,
-# branches/forms.py OrganizationForm).
-MENDING = {"admin:branches_organization_change": frozenset({"parent", "none"})}
+# English on pages whose owners are mending them, by URL name ({url name: words}); remove an entry
+# once its page reads Chinese. None now.
+MENDING: dict[str, frozenset] = {}
 
 # Elements whose content is never shown.
 UNSHOWN = {"script", "style", "template"}
