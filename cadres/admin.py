@@ -15,9 +15,12 @@ from django.urls import path
 from django.utils import timezone
 
 from branches.admin import TownFilter
+from cadres.approval import MAX_BATCH, approval_form, for_forms, form_date
+from cadres.approval_docx import approval_docx, approval_zip
 from cadres.models import (
     DUE_BACK_DAYS,
     AnnualEvaluation,
+    AppointmentProposal,
     Assessment,
     AssessmentDimension,
     AssessmentScore,
@@ -25,6 +28,7 @@ from cadres.models import (
     Cadre,
     CadreStatistics,
     EducationRecord,
+    FamilyMember,
     GrowthNote,
     PostRecord,
     PracticePosting,
@@ -236,6 +240,16 @@ class ReserveEntryInline(ArchiveInline):
     model = ReserveEntry
 
 
+class FamilyMemberInline(ArchiveInline):
+    model = FamilyMember
+    fields = ["sort_order", "relation", "name", "birth_date", "political_status", "work"]
+
+
+class AppointmentProposalInline(ArchiveInline):
+    model = AppointmentProposal
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+
+
 # Cadres -------------------------------------------------------------------------------------------
 
 
@@ -276,9 +290,15 @@ class CadreAdmin(ImportExportAdmin):
         "id_number",
         "birth_date",
         "member_link",
+        "ethnicity",
+        "native_place",
+        "birthplace",
+        "health",
         "degree",
         "major",
         "school",
+        "technical_title",
+        "expertise",
         "unit",
         "post",
         "organization",
@@ -300,8 +320,10 @@ class CadreAdmin(ImportExportAdmin):
         AssessmentInline,
         ReserveEntryInline,
         GrowthNoteInline,
+        FamilyMemberInline,
+        AppointmentProposalInline,
     ]
-    actions = ["link_members"]
+    actions = ["link_members", "download_approval_forms"]
     show_full_result_count = False
 
     def get_queryset(self, request):
@@ -325,6 +347,34 @@ class CadreAdmin(ImportExportAdmin):
         count = cadres_link_members(queryset)
         self.message_user(request, f"已按身份证号核对 {count} 名干部与党员名册的关联。", messages.SUCCESS)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The change page itself answers 404 for a cadre outside the user's scope.
+        can_download = self.has_approval_form_permission(request)
+        extra_context = {**(extra_context or {}), "can_download_approval_form": can_download}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def has_approval_form_permission(self, request, obj=None) -> bool:
+        """A form is a file handed out: an export, of a cadre the user may view."""
+        return request.user.has_perm("xiangcheng.export_data") and self.has_view_permission(request, obj)
+
+    @admin.action(description="下载干部任免审批表", permissions=["approval_form"])
+    def download_approval_forms(self, request, queryset):
+        """The forms of the selected cadres, filled today, one DOCX each in a ZIP."""
+        total = queryset.count()
+        if total > MAX_BATCH:
+            self.message_user(
+                request, f"一次最多下载 {MAX_BATCH} 份干部任免审批表，已选 {total} 名，请缩小范围。", messages.WARNING
+            )
+            return None
+        today = timezone.localdate()
+        cadres = list(
+            for_forms(Cadre.objects.filter(pk__in=queryset.values("pk")).order_by("organization__path", "name"))
+        )
+        content = approval_zip(approval_form(cadre, today) for cadre in cadres)
+        filename = f"干部任免审批表-{today:%Y-%m-%d}.zip"
+        what = f"干部任免审批表（{len(cadres)}份）"
+        return download(request, content, filename=filename, what=what, rows=len(cadres))
+
     def save_formset(self, request, form, formset, change):
         if formset.model is GrowthNote:
             for note_form in formset.forms:
@@ -336,7 +386,53 @@ class CadreAdmin(ImportExportAdmin):
         archive = path(
             "<path:object_id>/archive/", self.admin_site.admin_view(self.archive_view), name="cadres_cadre_archive"
         )
-        return [archive, *super().get_urls()]
+        approval = [
+            path(
+                "<path:object_id>/approval-form/",
+                self.admin_site.admin_view(self.approval_form_view),
+                name="cadres_cadre_approval_form",
+            ),
+            path(
+                "<path:object_id>/approval-form/print/",
+                self.admin_site.admin_view(self.approval_print_view),
+                name="cadres_cadre_approval_print",
+            ),
+        ]
+        return [archive, *approval, *super().get_urls()]
+
+    def _form_cadre(self, request, object_id) -> Cadre:
+        """The cadre of a form page, if the user may view them (404 outside their scope, 403
+        without the permission), with everything the form reads."""
+        cadre = self.get_object(request, unquote(object_id))
+        if not self.has_view_permission(request, cadre):
+            raise PermissionDenied
+        return for_forms(Cadre.objects.filter(pk=cadre.pk)).get()
+
+    def approval_form_view(self, request, object_id):
+        """One cadre's 干部任免审批表 as DOCX, filled on `?on=` (default and fallback: today)."""
+        cadre = self._form_cadre(request, object_id)
+        if not self.has_approval_form_permission(request, cadre):
+            raise PermissionDenied
+        on, _ = form_date(request.GET.get("on"), timezone.localdate())
+        form = approval_form(cadre, on)
+        return download(request, approval_docx(form), filename=form.filename, what=f"干部任免审批表：{cadre}", rows=1)
+
+    def approval_print_view(self, request, object_id):
+        """One cadre's 干部任免审批表 as a page to print (A4, two pages), filled on `?on=`."""
+        cadre = self._form_cadre(request, object_id)
+        on, problem = form_date(request.GET.get("on"), timezone.localdate())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"干部任免审批表：{cadre.name}",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "cadre": cadre,
+            "form": approval_form(cadre, on),
+            "problem": problem,
+            "can_download": self.has_approval_form_permission(request, cadre),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/cadres/cadre/approval_form.html", context)
 
     def archive_view(self, request, object_id):
         """The whole growth archive of one cadre on one print-friendly page; a fixed number of
@@ -369,6 +465,7 @@ class CadreAdmin(ImportExportAdmin):
             "completed_trainings": sum(1 for t in cadre.trainings.all() if t.completion == "completed"),
             "grassroots_posts": sum(1 for p in cadre.post_records.all() if p.is_grassroots),
             "printed_on": timezone.localdate(),
+            "can_download_approval_form": self.has_approval_form_permission(request, cadre),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/cadres/cadre/archive.html", context)

@@ -17,6 +17,7 @@ CONTENT_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "zip": "application/zip",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 # The token the export page sends and waits for (export_progress.js); anything else is ignored.
 DOWNLOAD_TOKEN = re.compile(r"[a-z0-9]{8,40}")

@@ -143,7 +143,7 @@ def test_change_form_links_the_archive_and_its_inlines_are_editable(cast, as_use
     response = as_user(cast["staff"]).get(f"{CADRES}{cadres['a'].pk}/change/")
     assert f"{CADRES}{cadres['a'].pk}/archive/" in response.content.decode()
     formsets = response.context["inline_admin_formsets"]
-    assert len(formsets) == 10
+    assert len(formsets) == 12
     assert all(formset.has_change_permission and formset.has_add_permission for formset in formsets)
 
 

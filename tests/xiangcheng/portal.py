@@ -271,6 +271,8 @@ CUSTOM_PAGES = [
     Page("branches_serviceaction_attachment", "branches_serviceaction_attachment", obj="branches.ServiceAttachment"),
     Page("branches_serviceaction_totals", "branches_serviceaction_totals"),
     Page("cadres_cadre_archive", "cadres_cadre_archive", obj="cadres.Cadre"),
+    Page("cadres_cadre_approval_form", "cadres_cadre_approval_form", obj="cadres.Cadre"),
+    Page("cadres_cadre_approval_print", "cadres_cadre_approval_print", obj="cadres.Cadre"),
     Page("cadres_cadrestatistics_export/csv", "cadres_cadrestatistics_export", args=("csv",)),
     Page("cadres_cadrestatistics_export/xlsx", "cadres_cadrestatistics_export", args=("xlsx",)),
     Page("members_pledge_completion", "members_pledge_completion"),

@@ -143,6 +143,10 @@ BASELINE = {
     ("branches_serviceaction_totals", "secretary_a"): 9,  # 200
     ("cadres_cadre_archive", "staff"): 24,  # 200
     ("cadres_cadre_archive", "secretary_a"): 7,  # 403
+    ("cadres_cadre_approval_form", "staff"): 19,  # 200
+    ("cadres_cadre_approval_form", "secretary_a"): 7,  # 403
+    ("cadres_cadre_approval_print", "staff"): 18,  # 200
+    ("cadres_cadre_approval_print", "secretary_a"): 7,  # 403
     ("cadres_cadrestatistics_export/csv", "staff"): 11,  # 200
     ("cadres_cadrestatistics_export/csv", "secretary_a"): 7,  # 403
     ("cadres_cadrestatistics_export/xlsx", "staff"): 11,  # 200
