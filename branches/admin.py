@@ -423,6 +423,11 @@ class StoredFile:
 
 
 class ProtectedFileWidget(AdminFileWidget):
+    """The file input of a `PrivateFile` model: the stored file links to the admin view named
+    `url_name` (given the row's id), which checks who may open it."""
+
+    url_name = "admin:branches_serviceaction_attachment"
+
     def __init__(self, attrs=None):
         accept = ".jpg,.jpeg,.png,.pdf,.docx,.xlsx,image/jpeg,image/png"
         super().__init__({"accept": accept, **(attrs or {})})
@@ -431,9 +436,26 @@ class ProtectedFileWidget(AdminFileWidget):
         context = super().get_context(name, value, attrs)
         attachment = getattr(value, "instance", None)
         if context["widget"]["is_initial"] and getattr(attachment, "pk", None):
-            url = reverse("admin:branches_serviceaction_attachment", args=[attachment.pk])
+            url = reverse(self.url_name, args=[attachment.pk])
             context["widget"]["value"] = StoredFile(url, str(attachment))
         return context
+
+
+def attachment_response(attachment) -> FileResponse:
+    """The stored file of a `PrivateFile` row, for a user the caller has checked may see it:
+    photos and PDFs open in the browser, other files download; never kept in a cache."""
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("附件文件已不存在。") from None
+    response = FileResponse(
+        handle,
+        as_attachment=not attachment.is_inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ServiceAttachmentInline(ScopedAdminMixin, admin.StackedInline):
@@ -592,18 +614,7 @@ class ServiceActionAdmin(ImportExportAdmin):
         attachment = ServiceAttachment.objects.visible_to(request.user).filter(pk=attachment_id).first()
         if attachment is None or not self.has_view_permission(request):
             raise Http404(NOT_FOUND)
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("附件文件已不存在。") from None
-        response = FileResponse(
-            handle,
-            as_attachment=not attachment.is_inline,
-            filename=attachment.original_name,
-            content_type=attachment.content_type,
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(attachment)
 
     def changelist_view(self, request, extra_context=None):
         """A filtered or searched list with the sum of its rows' person-times (合计 N 人次): where

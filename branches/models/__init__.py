@@ -37,6 +37,7 @@ from branches.models.projects import (
     SecretaryProjectQuerySet,
 )
 from branches.models.service_log import (
+    PrivateFile,
     ServiceAction,
     ServiceActionQuerySet,
     ServiceAttachment,
@@ -62,6 +63,7 @@ __all__ = [
     "OrganizationManager",
     "OrganizationQuerySet",
     "OrganizationType",
+    "PrivateFile",
     "ProjectMilestone",
     "ProjectProgress",
     "ProjectStatus",

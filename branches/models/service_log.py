@@ -94,7 +94,8 @@ class ServiceAction(models.Model):
 
 def _attachment_path(instance, filename: str) -> str:
     # A random name: the stored path reveals nothing and cannot be guessed.
-    return f"branches/attachments/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{upload_extension(filename)}"
+    folder = instance.upload_folder
+    return f"{folder}/{timezone.localdate():%Y/%m}/{uuid.uuid4().hex}.{upload_extension(filename)}"
 
 
 def _validate_new_upload(value) -> None:
@@ -103,8 +104,32 @@ def _validate_new_upload(value) -> None:
         validate_upload(value)
 
 
+class PrivateFile:
+    """A photo or document stored under MEDIA_ROOT with a random name and never served publicly:
+    only by an admin view that checks the user may see the record it belongs to and answers with
+    `branches.admin.attachment_response`. The model declares the columns (`file`, with
+    `upload_to=_attachment_path` and `validators=[_validate_new_upload]`, `original_name`,
+    `content_type`, `size`) and names its folder under MEDIA_ROOT in `upload_folder`."""
+
+    upload_folder: str
+
+    def __str__(self):
+        return self.original_name or PurePath(self.file.name).name
+
+    def clean(self):
+        if self.file and not self.file._committed:
+            self.original_name = PurePath(self.file.name).name[-200:]
+            self.size = self.file.size
+            self.content_type = UPLOAD_TYPES.get(upload_extension(self.file.name), ("application/octet-stream",))[0]
+
+    @property
+    def is_inline(self) -> bool:
+        """Photos and PDFs open in the browser; office documents download."""
+        return self.content_type in {"image/jpeg", "image/png", "application/pdf"}
+
+
 @audited()
-class ServiceAttachment(models.Model):
+class ServiceAttachment(PrivateFile, models.Model):
     """A photo or document of a service action. Stored under MEDIA_ROOT, never served publicly:
     only through the admin view that checks the user may see the action."""
 
@@ -123,25 +148,12 @@ class ServiceAttachment(models.Model):
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "action__action_branch__organization__path"
+    upload_folder = "branches/attachments"
 
     class Meta:
         verbose_name = "服务记录附件"
         verbose_name_plural = "服务记录附件"
         ordering = ["pk"]
-
-    def __str__(self):
-        return self.original_name or PurePath(self.file.name).name
-
-    def clean(self):
-        if self.file and not self.file._committed:
-            self.original_name = PurePath(self.file.name).name[-200:]
-            self.size = self.file.size
-            self.content_type = UPLOAD_TYPES.get(upload_extension(self.file.name), ("application/octet-stream",))[0]
-
-    @property
-    def is_inline(self) -> bool:
-        """Photos and PDFs open in the browser; office documents download."""
-        return self.content_type in {"image/jpeg", "image/png", "application/pdf"}
 
 
 # Who took part in an action is audited like the rows.
