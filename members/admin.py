@@ -8,6 +8,7 @@ from django.utils.html import format_html
 
 from branches.admin import TownFilter
 from branches.models import ActionBranch
+from members import venue_admin  # noqa: F401 (registers the venue admins)
 from members.forms import CompletionForm, MemberForm, VisitForm
 from members.models import (
     CheckItem,
@@ -511,9 +512,12 @@ class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 @admin.register(CheckItem)
 class CheckItemAdmin(EditConflictAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "max_score", "sort_order", "is_active"]
+    """The items of the health check and of the venue standard, and how each is judged."""
+
+    list_display = ["name", "standard", "criterion", "max_score", "sort_order", "is_active"]
     list_editable = ["sort_order", "is_active"]
-    search_fields = ["name"]
+    list_filter = ["standard", "is_active"]
+    search_fields = ["name", "criterion"]
 
 
 class HealthCheckScoreInline(ScopedAdminMixin, admin.TabularInline):
@@ -522,7 +526,7 @@ class HealthCheckScoreInline(ScopedAdminMixin, admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "item":
-            kwargs["queryset"] = CheckItem.objects.filter(is_active=True)
+            kwargs["queryset"] = CheckItem.objects.filter(is_active=True, standard=CheckItem.Standard.HEALTH_CHECK)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

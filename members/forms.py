@@ -1,8 +1,11 @@
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from members.models import ROSTER_FIELDS, Member, Visit
-from xiangcheng.forms import ReportForm
+from members.models import ROSTER_FIELDS, CheckItem, Member, Rectification, Visit
+from xiangcheng.forms import ReportForm, year_parameter
 from xiangcheng.reports import QUARTERS
 
 
@@ -60,3 +63,59 @@ class CompletionForm(ReportForm):
 
     def defaults(self, today):
         return {**super().defaults(today), "quarter": ""}
+
+
+# The venue and rectification lists' state filters take a state ("not_met"), judged today, or a
+# state and the day it is judged on ("not_met@2026-06-30"): how a report of a quarter already
+# over links its numbers, judged on the quarter's last day.
+
+
+def judged_value(state: str, on: date, today: date) -> str:
+    """A state filter's value for the rows in `state` on `on`."""
+    return state if on == today else f"{state}@{on.isoformat()}"
+
+
+def judged_parameter(value, today: date) -> tuple[str, date] | None:
+    """(state, day) a state filter's value names, or None for a value with no valid day (a year
+    the report form refuses, a malformed date)."""
+    state, separator, day = str(value or "").partition("@")
+    if not separator:
+        return state, today
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return (state, on) if year_parameter(on.year) is not None else None
+
+
+class VenueInspectionItemFormSet(forms.BaseInlineFormSet):
+    """The verdicts of an inspection: a new inspection judges every item of the venue standard in
+    use (an item left unjudged would not count against the venue)."""
+
+    def clean(self):
+        super().clean()
+        if self.instance.pk is not None or any(self.errors):
+            return
+        judged = {
+            form.cleaned_data["item"].pk
+            for form in self.forms
+            if form.cleaned_data.get("item") and not form.cleaned_data.get("DELETE")
+        }
+        missing = CheckItem.objects.filter(standard=CheckItem.Standard.VENUE, is_active=True).exclude(pk__in=judged)
+        names = "、".join(item.name for item in missing)
+        if names:
+            raise ValidationError(f"请逐项评判阵地标准的每个项目，尚未评判：{names}。")
+
+
+class RectificationForm(forms.ModelForm):
+    """A rectification: when and how it was put right; its due date cannot be taken away (every
+    failed item has one)."""
+
+    class Meta:
+        model = Rectification
+        fields = ["rectify_by", "rectified_on", "rectification"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "rectify_by" in self.fields:
+            self.fields["rectify_by"].required = True

@@ -558,21 +558,38 @@ class Visit(models.Model):
             raise ValidationError({"visited_on": f"走访日期应在结对年度（{self.pairing.year}年）内。"})
 
 
+class CheckStandard(models.TextChoices):
+    HEALTH_CHECK = "health_check", "党建体检"
+    VENUE = "venue", "阵地标准"
+
+
 @audited()
 class CheckItem(models.Model):
-    """An item of the party-building health check (党建体检), from a list staff edit."""
+    """An item of a standard that is checked item by item, from the list staff edit: the
+    party-building health check (党建体检, each item scored against its full marks) or the
+    standard of the party-mass service venues (阵地标准, each item met or not, as its criterion
+    says). One list for both standards, told apart by `standard`."""
 
-    name = models.CharField("体检项目", max_length=100, unique=True)
-    max_score = models.PositiveSmallIntegerField("满分", default=10)
+    Standard = CheckStandard
+
+    standard = models.CharField("所属标准", max_length=20, choices=Standard.choices, default=Standard.HEALTH_CHECK)
+    name = models.CharField(
+        "项目名称", max_length=100, unique=True, error_messages={"unique": "已有同名的检查项目，项目名称不能重复。"}
+    )
+    criterion = models.TextField("评判标准", blank=True, help_text="怎样判定达标：检查时逐项对照。")
+    max_score = models.PositiveSmallIntegerField(
+        "满分", default=10, help_text="党建体检按分评判；阵地标准只判达标与否，不计分。"
+    )
     sort_order = models.PositiveIntegerField("排序", default=0)
-    is_active = models.BooleanField("启用", default=True)
+    is_active = models.BooleanField("启用", default=True, help_text="停用的项目不再用于新的检查，已有结果保留。")
 
     natural_key_field = "name"
 
     class Meta:
-        verbose_name = "党建体检项目"
-        verbose_name_plural = "党建体检项目"
-        ordering = ["sort_order", "name"]
+        verbose_name = "检查项目"
+        verbose_name_plural = "检查项目"
+        ordering = ["standard", "sort_order", "name"]
+        constraints = [choices_constraint("standard", CheckStandard, "所属标准")]
 
     def __str__(self):
         return self.name
@@ -652,5 +669,23 @@ class HealthCheckScore(models.Model):
         return f"{self.item}：{self.score}"
 
     def clean(self):
+        if self.item_id and self.item.standard != CheckStandard.HEALTH_CHECK:
+            raise ValidationError({"item": "请选择党建体检的项目。"})
         if self.item_id and self.score is not None and self.score > self.item.max_score:
             raise ValidationError({"score": f"得分不能超过该项目满分 {self.item.max_score} 分。"})
+
+
+# The party-mass service venues (党群服务阵地) and their inspections against the venue standard,
+# whose items are CheckItems above: a module of their own, which builds on this one.
+from members.venues import (  # noqa: E402, F401 (re-exported: the app's models are read from this module)
+    INSPECTION_INTERVAL,
+    ItemVerdict,
+    Rectification,
+    RectificationState,
+    Venue,
+    VenueInspection,
+    VenueInspectionItem,
+    VenueKind,
+    VenuePhoto,
+    VenueStatus,
+)

@@ -6,10 +6,14 @@ from datetime import date
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
+from branches.models import Organization
+from members.forms import judged_value
 from members.models import Fulfilment, Household, Member, Pairing, Pledge, Visit
 from members.querysets import completion_by_organization
+from members.venues import Rectification, RectificationState, Venue, VenueInspection, VenueStatus, inspection_failed
+from xiangcheng.counting import count_each
 from xiangcheng.people import ADULT_AGE, YearsBetween, id_number_disagrees
-from xiangcheng.periods import quarter_of, reference_day, year_period
+from xiangcheng.periods import Period, quarter_of, reference_day, year_period
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, register_section, scoped
 from xiangcheng.validators import id_number_shaped
@@ -153,6 +157,94 @@ def relief_section(organization, user, start: date, end: date) -> Section:
         ],
         note="需走访：当年结对、且在统计日仍在帮扶中的家庭；季度内脱困的家庭不再要求走访。"
         "领导干部每年至少结对 2 户、机关党员至少 1 户，按统计日的身份计。",
+    )
+
+
+@register_section("venues", "党群服务阵地", order=35, models=[Venue, VenueInspection, Rectification])
+def venue_section(organization, user, start: date, end: date) -> Section:
+    """The venues by status and town on the quarter's reference day (today while it runs), the
+    inspections of the quarter, and what is to be done: venues never inspected or overdue for
+    inspection, rectifications overdue. Three queries whatever the data size."""
+    today = timezone.localdate()
+    on = reference_day(Period(start, end, ""), today)
+    towns = scoped(Venue.objects.all(), user, organization).counts_by_town(on)
+    names = {str(town.path): town for town in Organization.objects.filter(path__in=[row["town"] for row in towns])}
+    inspections = scoped(VenueInspection.objects.filter(inspected_on__range=(start, end)), user, organization)
+    rectifications = scoped(Rectification.objects.all(), user, organization)
+    inspected, failed, rectifying, overdue = count_each(
+        [
+            inspections,
+            inspections.filter(inspection_failed()),
+            rectifications.in_state(RectificationState.OPEN, on),
+            rectifications.in_state(RectificationState.OVERDUE, on),
+        ]
+    )
+
+    def venues_url(where, status=None, overdue=False, **scope):
+        filters = {"status": judged_value(status, on, today)} if status else {}
+        if overdue:
+            filters["overdue"] = judged_value("yes", on, today)
+        return changelist_url(Venue, where, **scope, **filters)
+
+    def counts(where, row, **scope):
+        return [
+            Cell(row["rows"], venues_url(where, **scope)),
+            *(Cell(row[status], venues_url(where, status, **scope)) for status in VenueStatus.values),
+            Cell(row["overdue"], venues_url(where, overdue=True, **scope)),
+            percent(row[VenueStatus.MET], row["rows"]),
+        ]
+
+    town_rows = []
+    for row in sorted(towns, key=lambda row: row["town"]):
+        town = names[row["town"]]
+        if town.type not in Organization.TOWN_TYPES:
+            # Venues of the district committee itself: its own, not its subtree's.
+            town_rows.append([town.name, *counts(town, row, subtree=False)])
+            continue
+        # Within the chosen organization when it lies inside this town.
+        within = organization if organization is not None and organization.town_path == row["town"] else town
+        town_rows.append([town.name, *counts(within, row)])
+    total = {key: sum(row[key] for row in towns) for key in ["rows", *VenueStatus.values, "overdue"]}
+    met, never, late = total[VenueStatus.MET], total[VenueStatus.NEVER], total["overdue"]
+
+    def rectifications_url(state):
+        return changelist_url(Rectification, organization, state=judged_value(state, on, today))
+
+    inspections_url = changelist_url(VenueInspection, organization, inspected_on__gte=start, inspected_on__lte=end)
+    return Section(
+        figures=[
+            Figure("党群服务阵地", total["rows"], venues_url(organization)),
+            Figure("阵地达标率", percent(met, total["rows"]), venues_url(organization, VenueStatus.MET)),
+            Figure("达标阵地", met, venues_url(organization, VenueStatus.MET)),
+            Figure("本期阵地检查", inspected, inspections_url),
+            Figure(
+                "本期检查未达标",
+                failed,
+                changelist_url(
+                    VenueInspection,
+                    organization,
+                    inspected_on__gte=start,
+                    inspected_on__lte=end,
+                    result=VenueStatus.NOT_MET,
+                ),
+            ),
+            Figure("从未检查的阵地", never, venues_url(organization, VenueStatus.NEVER), shortfall=True),
+            Figure("超过一年未检查的阵地", late, venues_url(organization, overdue=True), shortfall=True),
+            Figure("整改中的问题", rectifying, rectifications_url(RectificationState.OPEN)),
+            Figure("逾期未整改的问题", overdue, rectifications_url(RectificationState.OVERDUE), shortfall=True),
+        ],
+        tables=[
+            Table(
+                "阵地达标情况（按镇、街道）",
+                ["镇（街道）", "阵地", *VenueStatus.labels, "超过一年未检查", "达标率"],
+                town_rows,
+                total=["合计", *counts(organization, total)],
+                chart=Chart("bar", columns=(2, 3, 4)),
+            ),
+        ],
+        note=f"阵地状态按 {on:%Y-%m-%d} 及以前最近一次检查计：各项均达标为达标，有一项不达标即未达标，"
+        "从未检查的为未检查；达标率 = 达标阵地 / 全部阵地。最近一次检查距该日超过一年（365 天）的为超过一年未检查。"
+        "检查中不达标的项目即整改事项，过了整改期限仍未整改完成的为逾期未整改。",
     )
 
 

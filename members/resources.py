@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from import_export.fields import Field
 from import_export.instance_loaders import CachedInstanceLoader
 
-from members.models import ROSTER_FIELDS, Household, Member, Pairing, Pledge, Visit
+from members.models import ROSTER_FIELDS, Household, Member, Pairing, Pledge, Venue, Visit
 from xiangcheng.imex import ImportRefused, ScopedResource
 from xiangcheng.validators import normalize_id_number
 
@@ -112,3 +112,15 @@ class VisitResource(ScopedResource):
         model = Visit
         fields = ["visited_on", "member_name", "head", "village", "action"]
         export_order = fields
+
+
+class VenueResource(ScopedResource):
+    """The party-mass service venues. A row is matched by organization and venue name, so importing
+    the same sheet again updates the venues; the organization is given by its code or name."""
+
+    class Meta(ScopedResource.Meta):
+        model = Venue
+        fields = ["organization", "name", "kind", "address", "area", "opening_hours", "rooms"]
+        export_order = fields
+        import_id_fields = ["organization", "name"]
+        required_headers = ["所属党组织", "阵地名称", "阵地类型", "地址", "使用面积（平方米）", "开放时间"]

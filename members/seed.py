@@ -2,6 +2,7 @@
 year's pledges, fulfilments, pairings and visits, with realistic gaps so the "falls short" lists
 have rows."""
 
+import random
 from datetime import date, timedelta
 
 from django.utils import timezone
@@ -18,6 +19,9 @@ from members.models import (
     MemberTransfer,
     Pairing,
     Pledge,
+    Venue,
+    VenueInspection,
+    VenueInspectionItem,
     Visit,
 )
 from talent.models import SupportRequest, Talent, TalentProject
@@ -33,6 +37,29 @@ CHECK_ITEMS = [
     ("制度落实", 15),
     ("作用发挥", 15),
 ]
+# The venue standard (阵地标准): each item and how it is judged.
+VENUE_ITEMS = [
+    ("统一标识", "门头悬挂统一样式的党群服务中心（站）标牌，室内设党旗、党徽，标识规范醒目。"),
+    ("阵地面积", "党群服务中心使用面积不少于 500 平方米，党群服务站不少于 200 平方米。"),
+    ("功能室设置", "设党员活动室、议事协商室和便民服务区，功能室挂牌并正常使用。"),
+    ("制度上墙", "入党誓词、党员权利和义务、阵地管理制度、服务事项清单上墙公开。"),
+    ("开放时间", "公示开放时间，每周开放不少于 5 天，节假日有人值守。"),
+    ("服务台账", "服务记录、活动台账、预约登记完整，按月归档。"),
+    ("设施设备", "配备党员教育设备和便民服务设施，运转正常。"),
+]
+VENUE_ROOMS = ["党员活动室", "议事协商室", "便民服务大厅", "党员电教室", "新时代文明实践站", "青年之家", "老年活动室"]
+VENUE_INSPECTORS = ["区委组织部督查组", "镇（街道）党建办", "区委组织部基层处"]
+VENUE_FINDINGS = {
+    "统一标识": "门头标牌褪色，未按统一样式更换。",
+    "阵地面积": "部分功能室被挪作他用，实际使用面积不足。",
+    "功能室设置": "议事协商室未挂牌，长期闲置。",
+    "制度上墙": "服务事项清单未更新上墙。",
+    "开放时间": "开放时间未公示，周末无人值守。",
+    "服务台账": "服务台账记录不全，未按月归档。",
+    "设施设备": "电教设备故障未修复。",
+}
+# The venues draw from a stream of their own, so adding them left the rest of the demo as it was.
+VENUE_SEED = 20210701
 ETHNICITIES = ["汉族"] * 40 + ["回族", "满族", "蒙古族", "壮族", "苗族"]
 ENTERPRISE_NAMES = [
     "苏州纳微科技",
@@ -80,6 +107,8 @@ def seed(*, scale: float, rng, log) -> None:
     pairings, visits = _seed_pairings_and_visits(rng, members, households, year, today)
     checks = _seed_health_checks(rng, branches, year, today)
     log(f"结对帮扶 {pairings:,} 对，走访 {visits:,} 次；党建体检 {checks:,} 次")
+    venues, inspections, rectifications = _seed_venues(random.Random(VENUE_SEED), today)
+    log(f"党群服务阵地 {venues:,} 个，阵地检查 {inspections:,} 次，整改事项 {rectifications:,} 项")
 
 
 def _seed_members(rng, branches, count, today):
@@ -119,14 +148,18 @@ def _seed_members(rng, branches, count, today):
     return bulk_insert(Member, members)
 
 
+def _village(general_branch) -> str:
+    """The community or village a general branch of the demo tree is named after ("御窑社区")."""
+    name = general_branch.name
+    town_prefix_end = name.find("街道") + 2 if "街道" in name else name.find("镇") + 1
+    return name[town_prefix_end:].removesuffix("党总支")
+
+
 def _seed_households(rng, generals, count, today):
     households = []
     for n in range(count):
         organization = generals[n % len(generals)]
-        town_prefix_end = (
-            organization.name.find("街道") + 2 if "街道" in organization.name else organization.name.find("镇") + 1
-        )
-        village = organization.name[town_prefix_end:].removesuffix("党总支")
+        village = _village(organization)
         lifted = rng.random() < 0.08
         registered = _day_in(rng, date(2019, 1, 1), date(today.year, 1, 1))
         households.append(
@@ -318,3 +351,86 @@ def _seed_health_checks(rng, branches, year, today):
             )
     bulk_insert(HealthCheckScore, scores)
     return len(checks)
+
+
+def _seed_venues(rng, today):
+    """Every town's party-mass service centre and every community's or village's station, with a
+    year of inspections against the venue standard: most passed their latest, some failed it (their
+    failed items are rectifications, done, open or overdue), a few were never inspected or not
+    within the year."""
+    items = [
+        CheckItem.objects.get_or_create(
+            name=name, defaults={"standard": CheckItem.Standard.VENUE, "criterion": criterion, "sort_order": n}
+        )[0]
+        for n, (name, criterion) in enumerate(VENUE_ITEMS)
+    ]
+    places = Organization.objects.filter(
+        type__in=[*Organization.TOWN_TYPES, Organization.Type.GENERAL_BRANCH]
+    ).order_by("path")
+    venues = []
+    for organization in places:
+        if organization.type == Organization.Type.GENERAL_BRANCH:
+            place, kind, area = _village(organization), Venue.Kind.STATION, rng.randrange(180, 600, 10)
+        else:
+            town = organization.name.removeprefix("中共").removesuffix("党工委").removesuffix("党委")
+            place, kind, area = town, Venue.Kind.CENTRE, rng.randrange(450, 2000, 50)
+        venues.append(
+            Venue(
+                organization=organization,
+                name=f"{place}{kind.label}",
+                kind=kind,
+                address=f"{place}{rng.choice(['中心路', '文化路', '振兴路', '康居路'])}{rng.randrange(1, 200)}号",
+                area=area,
+                opening_hours=rng.choice(["周一至周日 8:30—20:00", "周一至周五 8:30—17:30，周末 9:00—16:00"]),
+                rooms="、".join(rng.sample(VENUE_ROOMS, rng.randrange(3, 6))),
+            )
+        )
+    venues = bulk_insert(Venue, venues)
+
+    inspections, verdicts = [], []
+    for n, venue in enumerate(venues):
+        profile = n % 12
+        if profile == 5:
+            continue  # never inspected
+        if profile == 9:
+            # Inspected, but not within the year: overdue.
+            offsets = [rng.randrange(380, 540)]
+        else:
+            offsets = sorted(rng.sample(range(0, 365), rng.randrange(1, 4)), reverse=True)
+        for number, offset in enumerate(offsets, start=1):
+            latest = number == len(offsets)
+            # Earlier inspections fail more often (their items mostly put right since); a venue
+            # that failed its latest was inspected lately, so some of its items are still open.
+            failing = rng.random() < (0.3 if latest else 0.5)
+            if latest and failing and profile != 9:
+                offset = min(offset, rng.randrange(0, 45))
+            inspection = VenueInspection(
+                venue=venue,
+                inspected_on=today - timedelta(days=offset),
+                inspector=rng.choice(VENUE_INSPECTORS),
+                remarks="按阵地标准逐项检查。",
+            )
+            inspections.append(inspection)
+            failed = set(rng.sample(range(len(items)), rng.randrange(1, 3))) if failing else set()
+            verdicts.append((inspection, failed))
+    bulk_insert(VenueInspection, inspections)
+
+    rows, rectifications = [], 0
+    for inspection, failed in verdicts:
+        for index, item in enumerate(items):
+            row = VenueInspectionItem(inspection=inspection, item=item, verdict=VenueInspectionItem.Verdict.MET)
+            if index in failed:
+                due = inspection.inspected_on + timedelta(days=rng.choice([15, 30, 60]))
+                row.verdict = VenueInspectionItem.Verdict.NOT_MET
+                row.finding = VENUE_FINDINGS[item.name]
+                row.rectify_by = due
+                if rng.random() < (0.8 if due < today else 0.3):
+                    done = inspection.inspected_on + timedelta(
+                        days=rng.randrange(3, (due - inspection.inspected_on).days + 10)
+                    )
+                    row.rectified_on = min(done, today)
+                    row.rectification = "已按要求整改到位。"
+                rectifications += 1
+            rows.append(row)
+    bulk_insert(VenueInspectionItem, rows)
+    return len(venues), len(inspections), rectifications

@@ -24,9 +24,11 @@ VERSION_FIELD = "edit_version"
 
 @cache
 def event_model(model):
-    """The pghistory event model that tracks `model`, or None if it is not audited."""
+    """The pghistory event model that tracks `model` (a proxy's rows are its concrete model's), or
+    None if it is not audited."""
+    tracked = model._meta.concrete_model
     for candidate in apps.get_models():
-        if issubclass(candidate, pghistory.models.Event) and getattr(candidate, "pgh_tracked_model", None) is model:
+        if issubclass(candidate, pghistory.models.Event) and getattr(candidate, "pgh_tracked_model", None) is tracked:
             return candidate
     return None
 

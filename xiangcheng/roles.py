@@ -72,6 +72,19 @@ SECRETARY_PERMISSIONS = [
     "members.view_healthcheck",
     "members.view_healthcheckscore",
     "members.view_checkitem",
+    # Party-mass service venues of their subtree: they keep the venues and their photos, read the
+    # inspections, and record how each failed item was put right (the due date is the inspectors').
+    "members.view_venue",
+    "members.add_venue",
+    "members.change_venue",
+    "members.view_venuephoto",
+    "members.add_venuephoto",
+    "members.change_venuephoto",
+    "members.delete_venuephoto",  # a wrong photo can be taken off again
+    "members.view_venueinspection",
+    "members.view_venueinspectionitem",
+    "members.view_rectification",
+    "members.change_rectification",
     # Action branches (branches): a secretary logs and edits the service actions of the action
     # branches hosted in their subtree, with photos and documents, and follows the rest read-only.
     "branches.view_serviceaction",

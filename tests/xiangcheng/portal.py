@@ -144,6 +144,29 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
     )
     item = members.CheckItem.objects.create(name=f"体检项目{n}")
     members.HealthCheckScore.objects.create(health_check=check, item=item, verdict="met", score=9)
+    venue = members.Venue.objects.create(
+        organization=branch,
+        name=f"党群服务站{n}",
+        kind="station",
+        address=f"中心路{n}号",
+        area=300,
+        opening_hours="周一至周日 8:30—20:00",
+    )
+    photo = members.VenuePhoto(
+        venue=venue, original_name=f"门头{n}.pdf", content_type="application/pdf", size=len(ATTACHMENT)
+    )
+    if with_files:
+        photo.file.save(f"{n}.pdf", ContentFile(ATTACHMENT), save=False)
+    else:
+        photo.file = f"members/venues/{n}.pdf"
+    photo.save()
+    venue_item = members.CheckItem.objects.create(name=f"阵地项目{n}", standard="venue")
+    inspection = members.VenueInspection.objects.create(
+        venue=venue, inspected_on=date(2026, 10, 20), inspector="督查组"
+    )
+    failed = members.VenueInspectionItem.objects.create(
+        inspection=inspection, item=venue_item, verdict="not_met", rectify_by=date(2026, 11, 20)
+    )
 
     brand = Brand.objects.create(name=f"党建品牌{n}", organization=branch)
     action_branch = ActionBranchFactory(organization=branch, brand=brand, secretary=member)
@@ -214,6 +237,10 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         "members.Member": member,
         "members.Pairing": pairing,
         "members.Pledge": pledge,
+        "members.Rectification": members.Rectification.objects.get(pk=failed.pk),
+        "members.Venue": venue,
+        "members.VenueInspection": inspection,
+        "members.VenuePhoto": photo,
         "members.Visit": pairing.visits.get(),
         "talent.Fund": fund,
         "talent.FundingProgramme": programme,
@@ -276,6 +303,7 @@ CUSTOM_PAGES = [
     Page("cadres_cadrestatistics_export/csv", "cadres_cadrestatistics_export", args=("csv",)),
     Page("cadres_cadrestatistics_export/xlsx", "cadres_cadrestatistics_export", args=("xlsx",)),
     Page("members_pledge_completion", "members_pledge_completion"),
+    Page("members_venue_photo", "members_venue_photo", obj="members.VenuePhoto"),
     Page("members_pledge_completion?download=csv", "members_pledge_completion", query="download=csv"),
     Page("members_pledge_completion?download=xlsx", "members_pledge_completion", query="download=xlsx"),
 ]

@@ -49,6 +49,7 @@ def test_the_apps_register_their_pieces_in_app_order():
         "action_branches",
         "pledges",
         "relief",
+        "venues",
         "cadres",
         "talent",
     ]
