@@ -1,7 +1,10 @@
-"""The two database rules every app states the same way: a choice field holds one of its choices,
-and a later date is not before an earlier one. One name pattern each, so a constraint can be
-found by its field: `<app>_<model>_<field>_valid`, `<app>_<model>_<later>_not_before_<earlier>`."""
+"""The database rules every app states the same way: a choice field holds one of its choices, a
+later date is not before an earlier one, and dated rows of one thing do not overlap. One name
+pattern each, so a constraint can be found by its field: `<app>_<model>_<field>_valid`,
+`<app>_<model>_<later>_not_before_<earlier>`, `<app>_<model>_no_overlap[_<suffix>]`."""
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.db import models
 
 
@@ -27,5 +30,29 @@ def date_order_constraint(earlier: str, later: str, message: str) -> models.Chec
     return models.CheckConstraint(
         condition=models.Q(**{f"{later}__gte": models.F(earlier)}),
         name=f"%(app_label)s_%(class)s_{later}_not_before_{earlier}",
+        violation_error_message=message,
+    )
+
+
+class DateRange(models.Func):
+    """daterange(start, end, '[]'): both days belong to the range; an empty end leaves it open."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+def no_overlap_constraint(
+    *fields: str, message: str, start: str = "started_on", end: str = "ended_on", suffix: str = ""
+) -> ExclusionConstraint:
+    """The database refuses two rows equal in every one of `fields` whose days [start, end] (both
+    included, an empty end still running) overlap: an exclusion constraint over daterange
+    (btree_gist, which the model's migration must create). A row may start the day after another
+    ends. A NULL in `fields` equals nothing, so such a row is never refused by this constraint."""
+    return ExclusionConstraint(
+        name=f"%(app_label)s_%(class)s_no_overlap{f'_{suffix}' if suffix else ''}",
+        expressions=[
+            (DateRange(start, end, RangeBoundary(inclusive_lower=True, inclusive_upper=True)), RangeOperators.OVERLAPS),
+            *((field, RangeOperators.EQUAL) for field in fields),
+        ],
         violation_error_message=message,
     )

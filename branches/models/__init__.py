@@ -5,7 +5,9 @@
 - `action_branches`: action branches;
 - `service_log`: the service actions of action branches and their attachments;
 - `projects`: secretary projects, their milestones and progress updates;
-- `instructors`: the instructor pool and its assignments.
+- `instructors`: the instructor pool and its assignments;
+- `grids`: grids of communities and villages, their dated roles and grid log, and the general
+  social workers.
 
 Import from `branches.models`, which re-exports every public name; the audit trail adds its event
 models (`OrganizationEvent`, …) here too.
@@ -15,6 +17,25 @@ a model's Meta cannot see the classes nested in its body, and its constraints ne
 """
 
 from branches.models.action_branches import ActionBranch, ActionBranchCategory, ActionBranchQuerySet, ActionBranchStatus
+from branches.models.grids import (
+    OVERDUE_AFTER_DAYS,
+    Grid,
+    GridLogCategory,
+    GridLogEntry,
+    GridLogEntryQuerySet,
+    GridQuerySet,
+    GridRole,
+    GridRoleKind,
+    SocialWorker,
+    SocialWorkerAssignment,
+    SocialWorkerQualification,
+    days_taken,
+    has_member,
+    has_overdue_problem,
+    has_social_worker,
+    overdue_on,
+    running_on,
+)
 from branches.models.instructors import Instructor, InstructorAssignment, InstructorAssignmentQuerySet, InstructorRole
 from branches.models.organizations import (
     TOWN_DEPTH,
@@ -47,6 +68,7 @@ from branches.models.service_log import (
 )
 
 __all__ = [
+    "OVERDUE_AFTER_DAYS",
     "TOWN_DEPTH",
     "AccountScope",
     "ActionBranch",
@@ -55,6 +77,13 @@ __all__ = [
     "ActionBranchStatus",
     "Brand",
     "BrandKind",
+    "Grid",
+    "GridLogCategory",
+    "GridLogEntry",
+    "GridLogEntryQuerySet",
+    "GridQuerySet",
+    "GridRole",
+    "GridRoleKind",
     "Instructor",
     "InstructorAssignment",
     "InstructorAssignmentQuerySet",
@@ -73,7 +102,16 @@ __all__ = [
     "ServiceActionQuerySet",
     "ServiceAttachment",
     "ServiceKind",
+    "SocialWorker",
+    "SocialWorkerAssignment",
+    "SocialWorkerQualification",
+    "days_taken",
+    "has_member",
+    "has_overdue_problem",
+    "has_social_worker",
     "outside_subtree",
+    "overdue_on",
+    "running_on",
     "town_of_path",
     "town_path",
 ]
