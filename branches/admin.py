@@ -21,6 +21,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from treebeard.ltree.fields import NLevel, Subpath
 
+from branches import admin_grids  # noqa: F401 (registers the grid admins)
+from branches.filters import TownFilter
 from branches.forms import (
     ActionBranchForm,
     MemberByIdNumberField,
@@ -57,7 +59,6 @@ from xiangcheng.admin import (
     ImportExportAdmin,
     MaskedNumbersAdminMixin,
     ScopedAdminMixin,
-    SubtreeFilter,
     render_status,
 )
 from xiangcheng.forms import window_choices, window_parameter
@@ -65,18 +66,6 @@ from xiangcheng.periods import quarter_of, quarter_period, reference_day
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import can_see_full_numbers, has_model_permission
 from xiangcheng.views import requires_scope
-
-
-class TownFilter(SubtreeFilter):
-    """Rows of one town or subdistrict, with everything below it, offered as a list of the towns
-    the user may see (the `?org=` subtree filter, named by town)."""
-
-    title = "所属镇（街道）"
-    parameter_name = "town"
-
-    def lookups(self, request, model_admin):
-        towns = Organization.objects.visible_to(request.user).towns()
-        return [(town.code, town.name) for town in towns.only("code", "name")]
 
 
 class InstructorCoverageFilter(admin.SimpleListFilter):

@@ -2,7 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Func, OuterRef, Subquery, Value
 from import_export import fields
 
-from branches.models import ActionBranch, Organization, ServiceAction, outside_subtree
+from branches.models import ActionBranch, Grid, Organization, ServiceAction, SocialWorker, outside_subtree
 from branches.services import organization_save
 from xiangcheng.imex import NaturalKeyWidget, ScopedResource
 
@@ -109,3 +109,37 @@ class ServiceActionResource(ScopedResource):
         if strangers.exists():
             names = "、".join(strangers.values_list("name", flat=True))
             raise ValidationError({"participants": f"参与党员须是{instance.action_branch}的成员：{names}。"})
+
+
+class GridResource(ScopedResource):
+    """Grids, as towns send them: the community or village given by its code or its name."""
+
+    class Meta(ScopedResource.Meta):
+        model = Grid
+        fields = ["code", "name", "organization", "area", "households", "residents", "started_on", "ended_on"]
+        import_id_fields = ["code"]
+        required_headers = ["网格编号", "网格名称", "所属社区（村）"]
+
+
+class SocialWorkerResource(ScopedResource):
+    """The general social workers, matched by ID number; the organization given by its code or its
+    name. ID and mobile numbers are masked on export for users who may not see them in full."""
+
+    class Meta(ScopedResource.Meta):
+        model = SocialWorker
+        fields = [
+            "name",
+            "sex",
+            "id_number",
+            "birth_date",
+            "mobile",
+            "qualification",
+            "certificate",
+            "employer",
+            "organization",
+            "started_on",
+            "ended_on",
+        ]
+        import_id_fields = ["id_number"]
+        readonly_fields = ["birth_date"]
+        required_headers = ["姓名", "身份证号", "用人单位", "所属组织", "入职日期"]

@@ -111,6 +111,21 @@ class InstructorFactory(factory.django.DjangoModelFactory):
     mobile = factory.Sequence(lambda n: f"137{n:08d}")
 
 
+class SocialWorkerFactory(factory.django.DjangoModelFactory):
+    """A general social worker on duty since 2025; give the `organization` (a town or a community)."""
+
+    class Meta:
+        model = "branches.SocialWorker"
+
+    name = factory.Sequence(lambda n: f"社工{n}")
+    id_number = factory.Sequence(lambda n: resident_id(n, birth=f"19{75 + n // 1000 % 20}0505", region="320507"))
+    mobile = factory.Sequence(lambda n: f"136{n:08d}")
+    birth_date = factory.LazyAttribute(lambda worker: id_birth_date(worker.id_number))
+    sex = factory.LazyAttribute(lambda worker: id_sex(worker.id_number))
+    employer = "社会工作服务中心"
+    started_on = date(2025, 1, 1)
+
+
 class CadreFactory(factory.django.DjangoModelFactory):
     """A cadre; birth date and sex follow the ID number (pass `id_number` to choose the birth date)."""
 

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 
 def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
@@ -39,3 +40,11 @@ def count_per_group(rows, group: str, flags: dict[str, Q]) -> list[dict]:
         cursor.execute(f'SELECT "{group}", COUNT(*) AS "rows", {counts} FROM ({sql}) per_row GROUP BY 1', params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
+def count_subquery(rows):
+    """How many `rows` there are (a queryset referring to the outer row by OuterRef), as a
+    correlated subquery for an annotation: 0 rather than NULL for none. For a count per listed
+    row where joining several relations would multiply each other's rows."""
+    counted = rows.order_by().annotate(group=Value(1)).values("group").annotate(total=Count("pk")).values("total")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

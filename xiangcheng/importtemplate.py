@@ -144,6 +144,10 @@ def _choices(resource, field) -> list[str]:
     if resource._personal_kind(field):
         return []
     rows = widget.get_queryset(None, None)
+    model_field = _model_field(resource, field)
+    if model_field is not None and model_field.is_relation:
+        # Only the rows the field takes (a grid's community, not any organization).
+        rows = rows.complex_filter(model_field.get_limit_choices_to())
     if field.column_name not in resource.columns_taking_names():
         return [str(key) for key in rows.values_list(widget.field, flat=True)]
     # A full name the import matches to one organization; a name shared within the user's scope

@@ -101,6 +101,19 @@ SECRETARY_PERMISSIONS = [
     "branches.view_projectprogress",
     "branches.view_instructor",
     "branches.view_instructorassignment",
+    # Grids (branches): a secretary follows the grids, general social workers and their
+    # assignments in their subtree, keeps who holds which role in its grids (the party members
+    # living there above all) and logs the grids' problems (民情日志).
+    "branches.view_grid",
+    "branches.view_gridrole",
+    "branches.add_gridrole",
+    "branches.change_gridrole",
+    "branches.delete_gridrole",
+    "branches.view_gridlogentry",
+    "branches.add_gridlogentry",
+    "branches.change_gridlogentry",
+    "branches.view_socialworker",
+    "branches.view_socialworkerassignment",
     "xiangcheng.import_data",
     "xiangcheng.export_data",
 ]

@@ -25,11 +25,15 @@ from django.urls import reverse
 from branches.models import (
     AccountScope,
     Brand,
+    Grid,
+    GridLogEntry,
+    GridRole,
     InstructorAssignment,
     Organization,
     ProjectMilestone,
     ProjectProgress,
     ServiceAttachment,
+    SocialWorkerAssignment,
 )
 from tests.factories import (
     ActionBranchFactory,
@@ -39,6 +43,7 @@ from tests.factories import (
     OrganizationFactory,
     SecretaryProjectFactory,
     ServiceActionFactory,
+    SocialWorkerFactory,
     TalentFactory,
     UserFactory,
     cadre_archive,
@@ -188,6 +193,18 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
     ProjectProgress.objects.create(project=secretary_project, reported_on=date(2026, 6, 30), percent=50)
     instructor = InstructorFactory(member=member)
     assignment = InstructorAssignment.objects.create(instructor=instructor, organization=branch, start=date(2026, 1, 1))
+    # A grid of the community `parent`, with the member as a resident party member and a social
+    # worker of the community, and a problem of its log that the worker took.
+    social_worker = SocialWorkerFactory(organization=parent)
+    worker_assignment = SocialWorkerAssignment.objects.create(
+        social_worker=social_worker, organization=parent, started_on=date(2026, 1, 1)
+    )
+    grid = Grid.objects.create(organization=parent, name=f"测试网格{n}", code=f"{parent.code}-G{n}")
+    grid_role = GridRole.objects.create(grid=grid, role="party_member", member=member, started_on=date(2026, 1, 1))
+    GridRole.objects.create(grid=grid, role="social_worker", social_worker=social_worker, started_on=date(2026, 1, 1))
+    log_entry = GridLogEntry.objects.create(
+        grid=grid, raised_on=date(2026, 9, 1), category="safety", problem=f"问题{n}", taken_by_worker=social_worker
+    )
 
     cadre = CadreFactory(organization=branch, member=member, name=f"干部{n}")
     cadre_archive(cadre)
@@ -215,12 +232,17 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         "auth.User": user,
         "branches.ActionBranch": action_branch,
         "branches.Brand": brand,
+        "branches.Grid": grid,
+        "branches.GridLogEntry": log_entry,
+        "branches.GridRole": grid_role,
         "branches.Instructor": instructor,
         "branches.InstructorAssignment": assignment,
         "branches.Organization": branch,
         "branches.SecretaryProject": secretary_project,
         "branches.ServiceAction": action,
         "branches.ServiceAttachment": attachment,
+        "branches.SocialWorker": social_worker,
+        "branches.SocialWorkerAssignment": worker_assignment,
         "cadres.AnnualEvaluation": cadre.evaluations.get(),
         "cadres.Assessment": cadre.assessments.get(),
         "cadres.AssessmentDimension": dimension,

@@ -101,8 +101,14 @@ def test_template_has_the_import_columns_formats_and_lists(cast, as_user, tree, 
         if isinstance(field.widget, ChoicesWidget):
             assert offered == [label for _, label in field.widget.choices], field.column_name
         elif field.column_name in resource.columns_taking_names():
-            assert offered == [tree[code].name for code in ("district", "A", "A01", "A0101", "A0102")] + [
-                tree[code].name for code in ("B", "B01", "B0101", "B0102")
+            # Every organization, or those the field takes (a grid lies in a community).
+            fields = {each.name: each for each in model._meta.fields}
+            limit = fields[field.attribute].get_limit_choices_to() if field.attribute in fields else {}
+            taken = set(tree["district"].subtree().complex_filter(limit).values_list("code", flat=True))
+            assert offered == [
+                tree[key].name
+                for key in ("district", "A", "A01", "A0101", "A0102", "B", "B01", "B0101", "B0102")
+                if tree[key].code in taken
             ]
         elif isinstance(field.widget, NaturalKeyWidget) and not resource._personal_kind(field):
             # Another list the import matches by name (an action branch, a brand): when it has rows.

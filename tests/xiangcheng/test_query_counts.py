@@ -40,6 +40,12 @@ BASELINE = {
     ("branches_actionbranch_changelist", "secretary_a"): 13,  # 200
     ("branches_brand_changelist", "staff"): 12,  # 200
     ("branches_brand_changelist", "secretary_a"): 11,  # 200
+    ("branches_grid_changelist", "staff"): 13,  # 200
+    ("branches_grid_changelist", "secretary_a"): 12,  # 200
+    ("branches_gridlogentry_changelist", "staff"): 12,  # 200
+    ("branches_gridlogentry_changelist", "secretary_a"): 11,  # 200
+    ("branches_gridrole_changelist", "staff"): 13,  # 200
+    ("branches_gridrole_changelist", "secretary_a"): 12,  # 200
     ("branches_instructor_changelist", "staff"): 12,  # 200
     ("branches_instructor_changelist", "secretary_a"): 12,  # 200
     ("branches_instructorassignment_changelist", "staff"): 13,  # 200
@@ -50,6 +56,10 @@ BASELINE = {
     ("branches_secretaryproject_changelist", "secretary_a"): 13,  # 200
     ("branches_serviceaction_changelist", "staff"): 12,  # 200
     ("branches_serviceaction_changelist", "secretary_a"): 11,  # 200
+    ("branches_socialworker_changelist", "staff"): 13,  # 200
+    ("branches_socialworker_changelist", "secretary_a"): 12,  # 200
+    ("branches_socialworkerassignment_changelist", "staff"): 13,  # 200
+    ("branches_socialworkerassignment_changelist", "secretary_a"): 12,  # 200
     ("cadres_annualevaluation_changelist", "staff"): 14,  # 200
     ("cadres_annualevaluation_changelist", "secretary_a"): 7,  # 403
     ("cadres_assessment_changelist", "staff"): 14,  # 200
@@ -171,6 +181,12 @@ BASELINE = {
     ("branches_actionbranch_import", "secretary_a"): 7,  # 403
     ("branches_actionbranch_import_template", "staff"): 12,  # 200
     ("branches_actionbranch_import_template", "secretary_a"): 7,  # 403
+    ("branches_grid_export", "staff"): 9,  # 200
+    ("branches_grid_export", "secretary_a"): 9,  # 200
+    ("branches_grid_import", "staff"): 8,  # 200
+    ("branches_grid_import", "secretary_a"): 7,  # 403
+    ("branches_grid_import_template", "staff"): 11,  # 200
+    ("branches_grid_import_template", "secretary_a"): 7,  # 403
     ("branches_organization_export", "staff"): 9,  # 200
     ("branches_organization_export", "secretary_a"): 9,  # 200
     ("branches_organization_import", "staff"): 8,  # 200
@@ -183,6 +199,12 @@ BASELINE = {
     ("branches_serviceaction_import", "secretary_a"): 7,  # 200
     ("branches_serviceaction_import_template", "staff"): 11,  # 200
     ("branches_serviceaction_import_template", "secretary_a"): 11,  # 200
+    ("branches_socialworker_export", "staff"): 9,  # 200
+    ("branches_socialworker_export", "secretary_a"): 9,  # 200
+    ("branches_socialworker_import", "staff"): 8,  # 200
+    ("branches_socialworker_import", "secretary_a"): 7,  # 403
+    ("branches_socialworker_import_template", "staff"): 11,  # 200
+    ("branches_socialworker_import_template", "secretary_a"): 7,  # 403
     ("cadres_annualevaluation_export", "staff"): 9,  # 200
     ("cadres_annualevaluation_export", "secretary_a"): 7,  # 403
     ("cadres_annualevaluation_import", "staff"): 8,  # 200
