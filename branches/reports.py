@@ -1,15 +1,36 @@
 """What the action branches report: the 行动支部 section of the quarterly report and the
 dashboard, with action branches by category, the service log by category and month, and the
-pace of the secretary projects."""
+pace of the secretary projects; and the 网格化治理 section, with grid coverage, the grid log and
+the general social workers, by town and by worker."""
 
 from datetime import date
 
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Q, Sum
 from django.utils import timezone
 
-from branches.models import ActionBranch, ProjectProgress, SecretaryProject, ServiceAction
+from branches.models import (
+    OVERDUE_AFTER_DAYS,
+    TOWN_DEPTH,
+    ActionBranch,
+    Grid,
+    GridLogEntry,
+    GridRole,
+    Organization,
+    ProjectProgress,
+    SecretaryProject,
+    ServiceAction,
+    SocialWorker,
+    days_taken,
+    has_member,
+    has_overdue_problem,
+    has_social_worker,
+    overdue_on,
+    town_path,
+)
 from branches.services import service_totals
+from xiangcheng.counting import count_per_group, count_subquery
 from xiangcheng.forms import window_value
+from xiangcheng.periods import Period, reference_day
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import Status
 
@@ -130,6 +151,170 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
         note="服务按服务日期计入；行动支部为期末运行中的支部。书记项目的进度取期末前最近一次进展报告，"
         "与按计划完成日期折算的应完成比例比较；已完成的项目计为按计划推进。",
     )
+
+
+@register_section("grids", "网格化治理", order=15, models=[Grid, GridRole, GridLogEntry, SocialWorker])
+def grid_section(organization, user, start: date, end: date) -> Section:
+    """Grid coverage on the period's reference day (today while it runs, its last day once over):
+    grids without a party member, without a general social worker, with a problem open longer than
+    OVERDUE_AFTER_DAYS; the grid log of the period; by town and by social worker. Five queries
+    whatever the data size. Every rule is the one its list filter applies (branches/models/grids.py)."""
+    on = reference_day(Period(start, end, ""), timezone.localdate())
+    window = window_value(start, end)
+    grids = scoped(Grid.objects.all(), user, organization).existing_on(on)
+    entries = scoped(GridLogEntry.objects.all(), user, organization)
+    workers = scoped(SocialWorker.objects.all(), user, organization).running_on(on)
+    raised, solved = Q(raised_on__range=(start, end)), Q(solved_on__range=(start, end))
+
+    by_town = {}
+
+    def town(path) -> dict:
+        return by_town.setdefault(str(path), {})
+
+    coverage = count_per_group(
+        grids.annotate(town=town_path("organization__path")),
+        "town",
+        {"no_member": ~has_member(on), "no_social_worker": ~has_social_worker(on), "overdue": has_overdue_problem(on)},
+    )
+    for row in coverage:
+        town(row.pop("town")).update(grids=row.pop("rows"), **row)
+    log = (
+        entries.annotate(town=town_path("grid__organization__path"))
+        .values("town")
+        .annotate(
+            raised=Count("pk", filter=raised),
+            solved=Count("pk", filter=solved),
+            days=Sum(days_taken(), filter=solved),
+            overdue_entries=Count("pk", filter=overdue_on(on)),
+        )
+        .order_by()
+    )
+    for row in log:
+        town(row.pop("town")).update(row)
+    for row in workers.annotate(town=town_path("organization__path")).values("town").annotate(n=Count("pk")).order_by():
+        town(row["town"]).update(workers=row["n"])
+    places = {str(place.path): place for place in Organization.objects.filter(path__in=list(by_town))}
+
+    grid_filters = {
+        "grids": {"existing": window},
+        "no_member": {"no_member": window},
+        "no_social_worker": {"no_social_worker": window},
+        "overdue": {"overdue": window},
+    }
+    log_filters = {
+        "raised": {"raised_on__gte": start, "raised_on__lte": end},
+        "solved": {"solved_on__gte": start, "solved_on__lte": end},
+        "overdue_entries": {"overdue": window},
+    }
+
+    def cells(counts: dict, place) -> list:
+        return [
+            *(
+                Cell(counts.get(key, 0), changelist_url(Grid, place, **filters))
+                for key, filters in grid_filters.items()
+            ),
+            Cell(counts.get("workers", 0), changelist_url(SocialWorker, place, on_duty=window)),
+            Cell(counts.get("raised", 0), changelist_url(GridLogEntry, place, **log_filters["raised"])),
+            Cell(counts.get("solved", 0), changelist_url(GridLogEntry, place, **log_filters["solved"])),
+            _average_days(counts.get("days"), counts.get("solved", 0)),
+            Cell(
+                counts.get("overdue_entries", 0), changelist_url(GridLogEntry, place, **log_filters["overdue_entries"])
+            ),
+        ]
+
+    # A town's numbers link to the town's lists; below town level all rows lie in `organization`.
+    below_town = organization is not None and len(organization.path) > TOWN_DEPTH
+    town_rows = [
+        [places[path].name, *cells(counts, organization if below_town else places[path])]
+        for path, counts in sorted(by_town.items(), key=lambda item: item[0].split("."))
+        if path in places
+    ]
+    keys = {key for counts in by_town.values() for key in counts}
+    totals = {key: sum(counts.get(key) or 0 for counts in by_town.values()) for key in keys}
+    total_cells = cells(totals, organization)
+
+    worker_rows = [
+        [
+            worker.name,
+            worker.organization.name,
+            Cell(worker.roles_held, changelist_url(GridRole, organization, social_worker=worker.pk, held=window)),
+            Cell(
+                worker.raised_total,
+                changelist_url(GridLogEntry, organization, taken_by_worker=worker.pk, **log_filters["raised"]),
+            ),
+            Cell(
+                worker.solved_total,
+                changelist_url(GridLogEntry, organization, taken_by_worker=worker.pk, **log_filters["solved"]),
+            ),
+            Cell(
+                worker.overdue_total,
+                changelist_url(GridLogEntry, organization, taken_by_worker=worker.pk, overdue=window),
+            ),
+        ]
+        for worker in workers.select_related("organization")
+        .annotate(
+            roles_held=count_subquery(
+                scoped(GridRole.objects.running_on(on), user, organization).filter(social_worker=OuterRef("pk"))
+            ),
+            raised_total=count_subquery(entries.filter(raised, taken_by_worker=OuterRef("pk"))),
+            solved_total=count_subquery(entries.filter(solved, taken_by_worker=OuterRef("pk"))),
+            overdue_total=count_subquery(entries.filter(overdue_on(on), taken_by_worker=OuterRef("pk"))),
+        )
+        .order_by("organization__path", "name", "pk")
+    ]
+    return Section(
+        figures=[
+            Figure("网格", total_cells[0].value, total_cells[0].url),
+            Figure("无党员参与的网格", total_cells[1].value, total_cells[1].url, shortfall=True),
+            Figure("无全科社工的网格", total_cells[2].value, total_cells[2].url, shortfall=True),
+            Figure(
+                f"有超过{OVERDUE_AFTER_DAYS}天未解决问题的网格",
+                total_cells[3].value,
+                total_cells[3].url,
+                shortfall=True,
+            ),
+            Figure("在岗全科社工", total_cells[4].value, total_cells[4].url),
+            Figure("本期民情日志反映问题", total_cells[5].value, total_cells[5].url),
+            Figure("本期解决问题", total_cells[6].value, total_cells[6].url),
+            Figure("本期解决平均用时（天）", total_cells[7].value),
+            Figure(f"超过{OVERDUE_AFTER_DAYS}天未解决的问题", total_cells[8].value, total_cells[8].url),
+        ],
+        tables=[
+            Table(
+                "网格覆盖与民情日志（按镇、街道）",
+                [
+                    "镇（街道）",
+                    "网格",
+                    "无党员参与",
+                    "无全科社工",
+                    "有超期问题",
+                    "在岗全科社工",
+                    "本期反映",
+                    "本期解决",
+                    "平均用时（天）",
+                    "超期未解决",
+                ],
+                town_rows,
+                total=["合计", *total_cells],
+                chart=Chart("bar", columns=(2, 3, 4)),
+            ),
+            Table(
+                "全科社工服务情况（按社工）",
+                ["全科社工", "所属组织", "在任网格角色", "本期承办", "本期解决", "超期未解决"],
+                worker_rows,
+                dashboard=False,
+            ),
+        ],
+        note=f"网格、人员和问题按 {on:%Y-%m-%d} 的情况计：无党员参与指当天没有党员担任该网格的任何角色，"
+        f"无全科社工同理；超期指问题反映已超过 {OVERDUE_AFTER_DAYS} 天仍未解决（第 {OVERDUE_AFTER_DAYS + 1} 天起）。"
+        "本期反映、本期解决按反映日期、解决日期计入；平均用时为本期解决的问题从反映到解决的天数。"
+        "按社工统计的是当天在岗的全科社工：本期承办为其承办且本期反映的问题，本期解决为其承办且本期解决的问题。",
+    )
+
+
+def _average_days(days, solved: int) -> Cell:
+    """The mean days a solved problem took, written with one decimal; a dash when none was solved."""
+    return Cell(f"{(days or 0) / solved:.1f}" if solved else "—")
 
 
 def _month_end(month: date) -> date:

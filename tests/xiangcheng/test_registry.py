@@ -47,6 +47,7 @@ def test_the_apps_register_their_pieces_in_app_order():
     # The data-quality page and the target rules' choices list them in this order.
     assert [section.key for section in reports.registered_sections(_Everything())] == [
         "action_branches",
+        "grids",
         "pledges",
         "relief",
         "venues",

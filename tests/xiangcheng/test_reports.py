@@ -272,9 +272,9 @@ def test_report_numbers_equal_the_dashboard_numbers(cast, as_user, talents, tree
         ]
         content = download(client, **params).content
         sheets = openpyxl.load_workbook(io.BytesIO(content)).sheetnames
-        expected_sheets = ["行动支部", "先锋365承诺", "结对帮扶", "党群服务阵地", "人才招引"]
+        expected_sheets = ["行动支部", "网格化治理", "先锋365承诺", "结对帮扶", "党群服务阵地", "人才招引"]
         if who == "staff":
-            expected_sheets.insert(4, "1333青年干部")
+            expected_sheets.insert(5, "1333青年干部")
         assert sheets == [section.title for section in dashboard.sections] == expected_sheets
         for section in dashboard.sections:
             expected = [
@@ -305,10 +305,10 @@ def test_report_csv_is_a_zip_of_one_bom_csv_per_section(cast, as_user, talents):
     content = download(as_user(cast["staff"]), "csv").content
     archive = zipfile.ZipFile(io.BytesIO(content))
     assert archive.namelist() == [
-        "01-行动支部.csv", "02-先锋365承诺.csv", "03-结对帮扶.csv", "04-党群服务阵地.csv", "05-1333青年干部.csv",
-        "06-人才招引.csv",
+        "01-行动支部.csv", "02-网格化治理.csv", "03-先锋365承诺.csv", "04-结对帮扶.csv", "05-党群服务阵地.csv",
+        "06-1333青年干部.csv", "07-人才招引.csv",
     ]  # fmt: skip
-    data = archive.read("06-人才招引.csv")
+    data = archive.read("07-人才招引.csv")
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert ["本期引进人才", "2"] in rows
@@ -500,10 +500,10 @@ def test_a_section_must_name_the_models_it_counts():
 def test_a_section_shows_only_to_users_who_may_view_its_models(cast, extra_section):
     start, end, _ = quarter_period(2020, 1)
     titles = [s.title for s in reports.compute_sections(None, cast["staff"], start, end)]
-    assert titles == ["行动支部", "先锋365承诺", "结对帮扶", "党群服务阵地", "1333青年干部", "人才招引", "附加"]
+    assert titles == ["行动支部", "网格化治理", "先锋365承诺", "结对帮扶", "党群服务阵地", "1333青年干部", "人才招引", "附加"]
     # The secretary may view neither cadres nor targets: no section for them, not one of zeros.
     titles = [s.title for s in reports.compute_sections(None, cast["secretary_a"], start, end)]
-    assert titles == ["行动支部", "先锋365承诺", "结对帮扶", "党群服务阵地", "人才招引"]
+    assert titles == ["行动支部", "网格化治理", "先锋365承诺", "结对帮扶", "党群服务阵地", "人才招引"]
 
 
 def test_a_section_of_records_the_user_may_not_open_is_not_shown(cast, as_user, talents, tree):
