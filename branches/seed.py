@@ -1,5 +1,6 @@
 """Demo data of the branches app: the organization tree and the two demo accounts (`seed`); action
-branches with a year of service actions, secretary projects, instructors and brands (`seed_late`)."""
+branches with a year of service actions, secretary projects, instructors and brands, and grid
+governance (`seed_late`, grids in branches/seed_grids.py)."""
 
 import math
 from bisect import bisect_left
@@ -25,6 +26,7 @@ from branches.models import (
     ServiceAction,
     town_of_path,
 )
+from branches.seed_grids import seed_grids
 from xiangcheng.roles import DISTRICT_STAFF, SECRETARY, sync_roles
 from xiangcheng.seeding import bulk_insert
 
@@ -195,6 +197,11 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 # Person-times served (DOMAIN.md: 25,180 this year); last year a little fewer.
 PEOPLE_THIS_YEAR = 25_180
 PEOPLE_LAST_YEAR = 22_600
+
+
+def _person_name(rng) -> str:
+    """A name of one surname and one or two given characters."""
+    return rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2])))
 
 
 def _short(organization: Organization) -> str:
@@ -467,7 +474,7 @@ def seed_instructors(*, scale: float, rng, members) -> None:
                 else None
             )
             instructor = Instructor(
-                name=member[1] if member else rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+                name=member[1] if member else _person_name(rng),
                 role=role,
                 member_id=member[0] if member else None,
                 mobile=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
@@ -509,3 +516,4 @@ def seed_late(*, scale: float, rng, log) -> None:
     seed_projects(scale=scale, rng=rng, members=members)
     seed_instructors(scale=scale, rng=rng, members=members)
     log(f"书记项目 {SecretaryProject.objects.count():,} 个；指导员 {Instructor.objects.count():,} 名")
+    log(seed_grids(scale=scale, rng=rng, members=members, person_name=_person_name))
