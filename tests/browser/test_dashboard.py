@@ -59,7 +59,15 @@ def test_staff_dashboard_draws_its_charts_and_the_report_downloads(login, demo, 
     download = info.value
     assert download.suggested_filename.endswith("2019年第2季度报表.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()))
-    assert book.sheetnames == ["行动支部", "网格化治理", "先锋365承诺", "结对帮扶", "党群服务阵地", "1333青年干部", "人才招引"]
+    assert book.sheetnames == [
+        "行动支部",
+        "网格化治理",
+        "先锋365承诺",
+        "结对帮扶",
+        "党群服务阵地",
+        "1333青年干部",
+        "人才招引",
+    ]
     rows = [list(row) for row in book["人才招引"].iter_rows(values_only=True)]
     assert ["本期引进人才", expected] in [row[:2] for row in rows]
     # Chromium reports a navigation that became a download as an aborted request.

@@ -500,7 +500,16 @@ def test_a_section_must_name_the_models_it_counts():
 def test_a_section_shows_only_to_users_who_may_view_its_models(cast, extra_section):
     start, end, _ = quarter_period(2020, 1)
     titles = [s.title for s in reports.compute_sections(None, cast["staff"], start, end)]
-    assert titles == ["行动支部", "网格化治理", "先锋365承诺", "结对帮扶", "党群服务阵地", "1333青年干部", "人才招引", "附加"]
+    assert titles == [
+        "行动支部",
+        "网格化治理",
+        "先锋365承诺",
+        "结对帮扶",
+        "党群服务阵地",
+        "1333青年干部",
+        "人才招引",
+        "附加",
+    ]
     # The secretary may view neither cadres nor targets: no section for them, not one of zeros.
     titles = [s.title for s in reports.compute_sections(None, cast["secretary_a"], start, end)]
     assert titles == ["行动支部", "网格化治理", "先锋365承诺", "结对帮扶", "党群服务阵地", "人才招引"]
