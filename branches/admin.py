@@ -11,7 +11,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
@@ -59,9 +59,10 @@ from xiangcheng.admin import (
     ImportExportAdmin,
     MaskedNumbersAdminMixin,
     ScopedAdminMixin,
+    WindowFilter,
     render_status,
 )
-from xiangcheng.forms import window_choices, window_parameter
+from xiangcheng.counting import count_subquery
 from xiangcheng.periods import quarter_of, quarter_period, reference_day
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import can_see_full_numbers, has_model_permission
@@ -92,13 +93,6 @@ class InstructorCoverageFilter(admin.SimpleListFilter):
 # HTML fragment the tree's script fetches.
 TREE_VIEW_VAR, LIST_VIEW = "view", "list"
 TREE_EXPAND_VAR, TREE_PARENT_VAR = "expand", "parent"
-
-
-def _count_of(rows):
-    """How many `rows` (a queryset referring to the outer row by OuterRef) there are, as a
-    subquery: a COUNT without GROUP BY, so no match is 0 rather than no row."""
-    total = Func("pk", function="COUNT", output_field=IntegerField())
-    return Subquery(rows.order_by().annotate(total=total).values("total"), output_field=IntegerField())
 
 
 @admin.register(Organization)
@@ -258,13 +252,13 @@ class OrganizationAdmin(ImportExportAdmin):
             path__descendants=OuterRef("path"), path__depth=NLevel(OuterRef("path")) + 1
         )
         nodes = organizations.only("path", "code", "name", "type", "is_active").annotate(
-            child_count=_count_of(children)
+            child_count=count_subquery(children)
         )
         member_model = apps.get_model("members", "Member")
         sees_members = has_model_permission(user, member_model)
         if sees_members:
             members = member_model.objects.visible_to(user).filter(organization__path__descendants=OuterRef("path"))
-            nodes = nodes.annotate(member_count=_count_of(members))
+            nodes = nodes.annotate(member_count=count_subquery(members))
         here = self._view_switch()["tree_url"]
         nodes = list(nodes)
         for node in nodes:
@@ -691,20 +685,14 @@ class ProjectProgressInline(ScopedAdminMixin, admin.TabularInline):
     extra = 1
 
 
-class BehindFilter(admin.SimpleListFilter):
+class BehindFilter(WindowFilter):
     """Projects behind their pace in a period, judged as the report judges them
     (`SecretaryProjectQuerySet.behind`)."""
 
     title = "进度滞后（期间）"
     parameter_name = "behind"
 
-    def lookups(self, request, model_admin):
-        return window_choices(timezone.localdate())
-
-    def queryset(self, request, queryset):
-        window = window_parameter(self.value())
-        if window is None:
-            return queryset
+    def filter_window(self, queryset, window):
         return queryset.behind(window.start, window.end, reference_day(window, timezone.localdate()))
 
 

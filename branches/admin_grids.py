@@ -15,26 +15,19 @@ from django.utils import timezone
 from branches.filters import TownFilter
 from branches.models import Grid, GridLogEntry, GridRole, SocialWorker, SocialWorkerAssignment
 from branches.resources import GridResource, SocialWorkerResource
-from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin, WindowFilter
 from xiangcheng.counting import count_subquery
-from xiangcheng.forms import window_choices, window_parameter
 from xiangcheng.periods import reference_day
 from xiangcheng.scoping import has_model_permission
 
 
-class WindowRuleFilter(admin.SimpleListFilter):
-    """Rows meeting a rule on the reference day of a window (the quarters and years offered, or
-    any "start~end" a report links with). `rule` names the queryset method that says it."""
+class WindowRuleFilter(WindowFilter):
+    """Rows meeting a rule on the reference day of a window. `rule` names the queryset method that
+    says it."""
 
     rule = ""
 
-    def lookups(self, request, model_admin):
-        return window_choices(timezone.localdate())
-
-    def queryset(self, request, queryset):
-        window = window_parameter(self.value())
-        if window is None:
-            return queryset
+    def filter_window(self, queryset, window):
         return getattr(queryset, self.rule)(reference_day(window, timezone.localdate()))
 
 

@@ -102,7 +102,8 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
         for month in months
     ]
 
-    on = min(end, timezone.localdate())
+    # Judged on the day the list filter judges it (`BehindFilter`), so the number and its list agree.
+    on = reference_day(Period(start, end, ""), timezone.localdate())
     projects = list(
         scoped(SecretaryProject.objects.filter(year=start.year), user, organization)
         .with_latest_percent(until=end)

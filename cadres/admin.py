@@ -48,11 +48,11 @@ from xiangcheng.admin import (
     QualityFilter,
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
+    WindowFilter,
     back_to_list,
 )
 from xiangcheng.audit import show_full_numbers
 from xiangcheng.downloads import download
-from xiangcheng.forms import window_choices, window_parameter
 from xiangcheng.imex import CSVFormat, XLSXFormat
 from xiangcheng.validators import mask_id_number
 
@@ -111,19 +111,13 @@ class PracticeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SectionLevelReachedFilter(admin.SimpleListFilter):
+class SectionLevelReachedFilter(WindowFilter):
     """Cadres who first reached section level in a window (`CadreQuerySet.reached_section_level`)."""
 
     title = "首次晋升科级（期间）"
     parameter_name = "section_level_reached"
 
-    def lookups(self, request, model_admin):
-        return window_choices(timezone.localdate())
-
-    def queryset(self, request, queryset):
-        window = window_parameter(self.value())
-        if window is None:
-            return queryset
+    def filter_window(self, queryset, window):
         return queryset.reached_section_level(window.start, window.end)
 
 

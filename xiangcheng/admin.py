@@ -40,7 +40,7 @@ from xiangcheng.edits import (
     table_version,
     version_subquery,
 )
-from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm
+from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm, window_choices, window_parameter
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
 from xiangcheng.importtemplate import import_template
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
@@ -104,6 +104,23 @@ class OrganizationOnlyFilter(SubtreeFilter):
     title = "所属组织（本级）"
     parameter_name = "org_only"
     subtree = False
+
+
+class WindowFilter(admin.SimpleListFilter):
+    """A list filter over a date window: the quarters and years it offers, or any
+    "2026-10-01~2026-12-31" a report's number links with (`forms.window_value`). A subclass says
+    which rows a window holds (`filter_window`), calling the queryset method the report counts
+    with, so a number opens exactly its rows."""
+
+    def lookups(self, request, model_admin):
+        return window_choices(timezone.localdate())
+
+    def queryset(self, request, queryset):
+        window = window_parameter(self.value())
+        return queryset if window is None else self.filter_window(queryset, window)
+
+    def filter_window(self, queryset, window):
+        raise NotImplementedError
 
 
 class QualityFilter(admin.SimpleListFilter):

@@ -108,13 +108,13 @@ class SecretaryProject(models.Model):
         the start to the planned end, both included (as plan targets count their window)."""
         return planned_value(self.started_on, self.planned_end, on, 100)
 
-    def pace(self, on: date, percent: int | None = None) -> PaceStatus:
-        """The pace on `on`, on the plan-target scale: `percent` complete (by default the latest
-        reported) against `expected_percent(on)`. The one rule every list and report reads: a
+    def pace(self, on: date) -> PaceStatus:
+        """The pace on `on`, on the plan-target scale: the latest reported percent complete
+        against `expected_percent(on)`. The one rule every list and report reads: a
         completed project is on pace, whatever percent it last reported."""
         if self.status == self.Status.COMPLETED:
             return PaceStatus.ON_PACE
-        return pace_status(self.percent_complete if percent is None else percent, self.expected_percent(on))
+        return pace_status(self.percent_complete, self.expected_percent(on))
 
 
 @audited()
