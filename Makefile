@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 SCALE ?= 1
+# The suite's slowest tests are listed at the end of every run, so a slow one is seen early.
+PYTEST_ARGS ?= --durations=20
 
 .PHONY: run test lint format check setup migrate seed stop-db bench bench-scale clean
 

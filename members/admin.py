@@ -238,7 +238,9 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PledgeResource]
     change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
-    list_filter = ["year", DueFilter, FulfilledFilter, UnfulfilledFilter, TownFilter, PledgeQualityFilter]
+    # The filters that count fulfilments per pledge come last, so they count only the pledges
+    # the others left (list filters apply in this order).
+    list_filter = ["year", TownFilter, DueFilter, PledgeQualityFilter, FulfilledFilter, UnfulfilledFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
     autocomplete_fields = ["member"]

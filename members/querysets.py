@@ -105,8 +105,10 @@ class PledgeQuerySet(ScopedQuerySet):
         if until is not None:
             visits = visits.filter(visited_on__lte=until)
         if grouped:
+            # Only the fulfilments of the pledges in question (this queryset as filtered so far,
+            # e.g. one year's), so the grouping does not run over every pledge ever made.
             totals = CTE(
-                Fulfilment.objects.filter(counted)
+                Fulfilment.objects.filter(counted, pledge__in=self.order_by().values("pk"))
                 .order_by()
                 .values("pledge")
                 .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in Fulfilment.Kind.values}),

@@ -376,15 +376,15 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         return scoped_form(super().get_form(request, obj, **kwargs), request.user)
 
     def get_list_filter(self, request):
-        scoped = []
+        # The subtree filters come first: Django applies list filters in this order, and a filter
+        # that counts per row (pledges not yet fulfilled, say) then counts only the subtree's rows.
+        scoped = [SubtreeFilter, OrganizationOnlyFilter] if is_scoped(self.model) else []
         for entry in super().get_list_filter(request):
             if isinstance(entry, str):
                 field = _field_or_none(self.model, entry)
                 if field is not None and field.is_relation and is_scoped(field.related_model):
                     entry = (entry, ScopedRelatedFieldListFilter)
             scoped.append(entry)
-        if is_scoped(self.model):
-            scoped += [SubtreeFilter, OrganizationOnlyFilter]
         return scoped
 
     def _in_scope(self, request, obj) -> bool:
