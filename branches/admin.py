@@ -257,14 +257,18 @@ class OrganizationAdmin(ImportExportAdmin):
         member_model = apps.get_model("members", "Member")
         sees_members = has_model_permission(user, member_model)
         if sees_members:
-            members = member_model.objects.visible_to(user).filter(organization__path__descendants=OuterRef("path"))
+            # Members on the roll, as the organization chart counts them, and the link lists them.
+            on_roll = member_model.Status.ON_ROLL
+            members = member_model.objects.visible_to(user).filter(
+                organization__path__descendants=OuterRef("path"), status=on_roll
+            )
             nodes = nodes.annotate(member_count=count_subquery(members))
         here = self._view_switch()["tree_url"]
         nodes = list(nodes)
         for node in nodes:
             node.expand_url = f"{here}?{urlencode({TREE_EXPAND_VAR: node.code})}"
             node.children_url = f"{here}?{urlencode({TREE_PARENT_VAR: node.code})}"
-            node.members_url = changelist_url(member_model, node) if sees_members else None
+            node.members_url = changelist_url(member_model, node, status__exact=on_roll.value) if sees_members else None
         return nodes
 
     def _tree_nest(self, nodes: list, opened: set) -> list:

@@ -4,12 +4,14 @@ without script), the flat list for a search, a filter or ?view=list; scoped, in 
 of queries, and no parameter answers 500."""
 
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
 from branches.models import AccountScope, Organization
+from members.models import Member
 from tests.factories import MemberFactory, OrganizationFactory, UserFactory
 from xiangcheng.roles import SECRETARY
 
@@ -45,16 +47,19 @@ def test_staff_sees_the_district_and_its_towns_closed(cast, as_user, tree):
     assert "树形" in body and f'href="{ORGS}?view=list">列表</a>' in body
 
 
-def test_a_node_counts_its_subtree_members_and_links_to_exactly_them(cast, as_user, tree):
+def test_a_node_counts_its_subtree_members_on_the_roll_and_links_to_exactly_them(cast, as_user, tree):
     for organization in (tree["A0101"], tree["A0101"], tree["A01"]):
         MemberFactory(organization=organization)
     MemberFactory(organization=tree["B0102"])
+    # Not on the roll: counted neither here nor on the organization chart.
+    MemberFactory(organization=tree["A0101"], status=Member.Status.DECEASED, status_on=date(2026, 1, 5))
     client = as_user(cast["staff"])
     body = client.get(ORGS).content.decode()
-    assert '<a class="org-members" href="/admin/members/member/?org=A">党员 3 名</a>' in body
-    assert '<a class="org-members" href="/admin/members/member/?org=B">党员 1 名</a>' in body
-    assert '<a class="org-members" href="/admin/members/member/?org=XC">党员 4 名</a>' in body
-    assert client.get("/admin/members/member/?org=A").context["cl"].result_count == 3
+    link = '<a class="org-members" href="/admin/members/member/?status__exact=on_roll&amp;org={}">在册党员 {} 名</a>'
+    assert link.format("A", 3) in body
+    assert link.format("B", 1) in body
+    assert link.format("XC", 4) in body
+    assert client.get("/admin/members/member/?org=A&status__exact=on_roll").context["cl"].result_count == 3
 
 
 def test_expanding_a_town_shows_its_general_branch_and_nothing_of_the_other_town(cast, as_user, tree):
