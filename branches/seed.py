@@ -28,7 +28,7 @@ from branches.models import (
 )
 from branches.seed_grids import seed_grids
 from xiangcheng.roles import DISTRICT_STAFF, SECRETARY, sync_roles
-from xiangcheng.seeding import bulk_insert
+from xiangcheng.seeding import bulk_insert, demo_name
 
 DEMO_PASSWORD = "xiangcheng-demo"
 DEMO_SECRETARY_TOWN = "YH"
@@ -192,16 +192,9 @@ PROJECT_NAMES = [
 ]
 SERIES_BRANDS = ["阳澄红·先锋驿站", "阳澄红·红色管家", "阳澄红·红色网格"]
 BRAND_WORDS = "红帆 先锋 红心 红韵 暖心 同心 初心 红锋 连心 聚力 领航 匠心".split()
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
 # Person-times served (DOMAIN.md: 25,180 this year); last year a little fewer.
 PEOPLE_THIS_YEAR = 25_180
 PEOPLE_LAST_YEAR = 22_600
-
-
-def _person_name(rng) -> str:
-    """A name of one surname and one or two given characters."""
-    return rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2])))
 
 
 def _short(organization: Organization) -> str:
@@ -474,7 +467,7 @@ def seed_instructors(*, scale: float, rng, members) -> None:
                 else None
             )
             instructor = Instructor(
-                name=member[1] if member else _person_name(rng),
+                name=member[1] if member else demo_name(rng),
                 role=role,
                 member_id=member[0] if member else None,
                 mobile=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
@@ -516,4 +509,4 @@ def seed_late(*, scale: float, rng, log) -> None:
     seed_projects(scale=scale, rng=rng, members=members)
     seed_instructors(scale=scale, rng=rng, members=members)
     log(f"书记项目 {SecretaryProject.objects.count():,} 个；指导员 {Instructor.objects.count():,} 名")
-    log(seed_grids(scale=scale, rng=rng, members=members, person_name=_person_name))
+    log(seed_grids(scale=scale, rng=rng, members=members))

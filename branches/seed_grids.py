@@ -7,7 +7,6 @@ import math
 from datetime import date, timedelta
 
 from django.utils import timezone
-from stdnum.cn import ric
 
 from branches.models import (
     OVERDUE_AFTER_DAYS,
@@ -19,7 +18,7 @@ from branches.models import (
     SocialWorkerAssignment,
     town_of_path,
 )
-from xiangcheng.seeding import bulk_insert
+from xiangcheng.seeding import bulk_insert, demo_id_number, demo_name
 from xiangcheng.validators import id_birth_date, id_sex
 
 DIGITS = "零一二三四五六七八九"
@@ -49,8 +48,7 @@ def _short(organization: Organization) -> str:
 def _id_number(rng, used: set) -> str:
     while True:
         birth = date(1975, 1, 1) + timedelta(days=rng.randrange(365 * 25))
-        body = f"320507{birth:%Y%m%d}{rng.randrange(1000):03d}"
-        number = body + ric.calc_check_digit(body + "0")
+        number = demo_id_number(birth, rng.randrange(1000))
         if number not in used:
             used.add(number)
             return number
@@ -60,7 +58,7 @@ def _day_in(rng, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange(max(1, (end - start).days + 1)))
 
 
-def seed_social_workers(*, scale: float, rng, person_name, towns, communities, today) -> list:
+def seed_social_workers(*, scale: float, rng, towns, communities, today) -> list:
     """The roster: most belong to their town, some to one community; each is assigned by date to
     one or two communities within it."""
     used, workers = set(), []
@@ -73,7 +71,7 @@ def seed_social_workers(*, scale: float, rng, person_name, towns, communities, t
         started_on = _day_in(rng, date(2015, 1, 1), date(today.year - 1, 6, 30))
         workers.append(
             SocialWorker(
-                name=person_name(rng),
+                name=demo_name(rng),
                 sex=id_sex(number),
                 id_number=number,
                 birth_date=id_birth_date(number),
@@ -124,7 +122,7 @@ def _ordinal(n: int) -> str:
     return ("" if tens == 1 else DIGITS[tens]) + "十" + (DIGITS[ones] if ones else "")
 
 
-def seed_grids(*, scale: float, rng, members, person_name) -> str:
+def seed_grids(*, scale: float, rng, members) -> str:
     """Social workers, grids, roles and a year of grid log; returns the line the seed logs."""
     if Grid.objects.exists():
         return "网格数据已存在，跳过。"
@@ -134,9 +132,7 @@ def seed_grids(*, scale: float, rng, members, person_name) -> str:
     communities = {str(town.path): [] for town in towns}
     for community in community_list:
         communities.setdefault(town_of_path(community.path), []).append(community)
-    workers = seed_social_workers(
-        scale=scale, rng=rng, person_name=person_name, towns=towns, communities=communities, today=today
-    )
+    workers = seed_social_workers(scale=scale, rng=rng, towns=towns, communities=communities, today=today)
     # The social workers who may serve a community: those of its town and its own.
     serving = {}
     for worker in workers:
@@ -216,7 +212,7 @@ def seed_grids(*, scale: float, rng, members, person_name) -> str:
         handlers[grid.pk] = grid_handlers
     bulk_insert(GridRole, roles)
 
-    entries = _grid_log(rng, grids, handlers, person_name, today)
+    entries = _grid_log(rng, grids, handlers, today)
     bulk_insert(GridLogEntry, entries)
     overdue = GridLogEntry.objects.overdue(today).count()
     return (
@@ -225,7 +221,7 @@ def seed_grids(*, scale: float, rng, members, person_name) -> str:
     )
 
 
-def _grid_log(rng, grids, handlers, person_name, today) -> list:
+def _grid_log(rng, grids, handlers, today) -> list:
     """About two or three problems a month per grid over the last year; most solved within days,
     some after weeks, a few still open (some of them longer than 30 days)."""
     categories = list(PROBLEMS)
@@ -250,7 +246,7 @@ def _grid_log(rng, grids, handlers, person_name, today) -> list:
                         raised_on=raised_on,
                         category=category,
                         problem=rng.choice(PROBLEMS[category]),
-                        raised_by=rng.choice(SOURCES) if rng.random() < 0.4 else person_name(rng),
+                        raised_by=rng.choice(SOURCES) if rng.random() < 0.4 else demo_name(rng),
                         taken_by_member_id=None if taker is None or isinstance(taker, SocialWorker) else taker[0],
                         taken_by_worker=taker if isinstance(taker, SocialWorker) else None,
                         actions=rng.choice(ACTIONS) if solved_on else "",

@@ -9,7 +9,6 @@ some behind (the factors in COHORT_TARGETS and POSTING_QUOTAS).
 from datetime import date, timedelta
 
 from django.utils import timezone
-from stdnum.cn import ric
 
 from branches.models import Organization
 from cadres.models import (
@@ -33,7 +32,7 @@ from cadres.models import (
 from members.models import Member
 from members.seed import ETHNICITIES
 from xiangcheng.models import Target
-from xiangcheng.seeding import bulk_insert
+from xiangcheng.seeding import GIVEN, SURNAMES, bulk_insert, demo_id_number, demo_name
 
 PLAN_START, PLAN_END = date(2025, 1, 1), date(2027, 12, 31)
 # (name, cohort year, value, pace factor of the demo: above 1 is ahead, below 0.85 far behind)
@@ -104,8 +103,6 @@ HOST_UNITS = {
     "park": ["苏州工业园区管委会", "苏州工业园区经发委", "苏州工业园区科创委", "苏州工业园区规建委"],
 }
 POSTING_MONTHS = {"first_secretary": 24, "attachment": 6, "petition": 3, "multi_post": 6, "park": 12}
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
 # The personal data of the 干部任免审批表: places, titles, specialities by line.
 PLACES = ["江苏苏州"] * 3 + ["江苏常熟", "江苏昆山", "江苏南通", "江苏盐城", "安徽合肥", "浙江嘉兴", "山东临沂"]
 TECHNICAL_TITLES = {
@@ -216,12 +213,11 @@ def _identities(rng, total: int) -> list[tuple]:
     for first, last in plan[: max(0, total - len(identities))]:
         while True:
             birth = date(rng.randint(first, last), rng.randint(1, 12), rng.randint(1, 28))
-            body = f"320500{birth:%Y%m%d}{rng.randint(0, 999):03d}"
-            number = body + ric.calc_check_digit(body + "0")
+            number = demo_id_number(birth, rng.randint(0, 999), "320500")
             if number not in used:
                 break
         used.add(number)
-        name = rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2])))
+        name = demo_name(rng)
         identities.append((number, name, birth))
     return identities
 

@@ -6,7 +6,6 @@ import random
 from datetime import date, timedelta
 
 from django.utils import timezone
-from stdnum.cn import ric
 
 from branches.models import Organization, town_of_path
 from members.models import (
@@ -25,9 +24,8 @@ from members.models import (
     Visit,
 )
 from talent.models import SupportRequest, Talent, TalentProject
-from talent.seed import GIVEN, SURNAMES
 from xiangcheng.periods import quarter_period
-from xiangcheng.seeding import bulk_insert
+from xiangcheng.seeding import GIVEN, SURNAMES, bulk_insert, demo_id_number
 
 CHECK_ITEMS = [
     ("班子建设", 20),
@@ -80,11 +78,6 @@ FULFILMENT_ACTIONS = {
 }
 
 
-def _id_number(birth: date, serial: int) -> str:
-    body = f"320507{birth:%Y%m%d}{serial:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
 def _day_in(rng, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange((end - start).days + 1))
 
@@ -116,7 +109,7 @@ def _seed_members(rng, branches, count, today):
     for n in range(count):
         while True:
             birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 50))
-            number = _id_number(birth, rng.randrange(1000))
+            number = demo_id_number(birth, rng.randrange(1000))
             if number not in used:
                 used.add(number)
                 break

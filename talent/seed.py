@@ -4,8 +4,6 @@ funding, and the talent innovation fund with a dozen investments in their projec
 from datetime import date, timedelta
 from decimal import Decimal
 
-from stdnum.cn import ric
-
 from branches.models import Organization
 from branches.seed import DEMO_SECRETARY_TOWN
 from talent.models import (
@@ -25,23 +23,16 @@ from talent.models import (
     Zone,
 )
 from xiangcheng.models import Target
-from xiangcheng.seeding import bulk_insert
+from xiangcheng.seeding import bulk_insert, demo_id_number, demo_name
 from xiangcheng.validators import id_sex
 
 INDUSTRIES = ["先进材料", "汽车及零部件", "智能装备制造", "大数据", "区块链"]
 ZONES = ["相城经济技术开发区", "苏州高铁新城", "阳澄湖生态旅游度假区", "相城高新区", "漕湖产业园"]
 HONOURS = ["海外专业人才", '国家"千人计划"专家', '省"双创计划"人才', "阳澄湖人才计划"]
 BRANDS = ["苏州国际精英创业周相城分会场", "阳澄湖创客年会", "“相融”专家对接系列活动"]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
 EMPLOYERS = ["纳米新材料", "智能驾驶", "精密机械", "生物科技", "数据服务", "链科技术", "光电科技", "医疗器械"]
 WINDOW_START = date(2018, 1, 1)
 WINDOW_DAYS = (date(2020, 12, 31) - WINDOW_START).days
-
-
-def _id_number(serial: int, birth: date) -> str:
-    body = f"320500{birth:%Y%m%d}{serial % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 # The district's talent plan (DOMAIN.md): (name, honour parameter, value).
@@ -105,13 +96,13 @@ def seed(*, scale: float, rng, log) -> None:
         overseas = n % 13 == 0
         talents.append(
             Talent(
-                name=rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+                name=demo_name(rng),
                 # A resident ID number says its holder's sex, as it says the birth date.
-                sex=rng.choice(["male", "female"]) if overseas else id_sex(_id_number(n, birth)),
+                sex=rng.choice(["male", "female"]) if overseas else id_sex(demo_id_number(birth, n, "320500")),
                 birth_date=birth,
                 region=rng.choice(["美国", "德国", "日本", "新加坡", "英国"]) if overseas else "中国",
                 is_overseas=overseas,
-                id_number=_id_number(n, birth) if not overseas else f"E{n:08d}",
+                id_number=demo_id_number(birth, n, "320500") if not overseas else f"E{n:08d}",
                 document_type="passport" if overseas else "resident_id",
                 mobile=f"1{rng.choice('3589')}{rng.randint(0, 999999999):09d}",
                 degree=rng.choice(["博士", "硕士", "本科"]),

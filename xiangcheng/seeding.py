@@ -14,14 +14,32 @@ empty for the writes that still go through the triggers one row at a time.
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
+from datetime import date
 
 import pghistory.trigger
 import pgtrigger
 from django.db import connection, models
 from pghistory import config as pghistory_config
+from stdnum.cn import ric
 
 # The context attached to every event the seed writes, so the history says where a row came from.
 SEED_CONTEXT = {"command": "seed_demo"}
+
+# The demo people's names: a common surname and one or two given characters.
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞浩宇晨阳思远嘉怡子涵"
+
+
+def demo_name(rng) -> str:
+    """A name of one surname and one or two given characters."""
+    return rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2])))
+
+
+def demo_id_number(birth: date, serial: int, region: str = "320507") -> str:
+    """A resident ID number of a demo person born on `birth`: the region code (Xiangcheng by
+    default, Suzhou for 320500), the birth date, a three-digit serial and its check digit."""
+    body = f"{region}{birth:%Y%m%d}{serial % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
 
 
 def bulk_insert(model: type[models.Model], rows: Iterable[models.Model], *, batch_size: int = 5000) -> list:
