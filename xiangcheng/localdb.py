@@ -36,6 +36,7 @@ SCHEMA_INPUTS = [
     "*/models/*.py",
     "xiangcheng/audit.py",
     "xiangcheng/dbroles.py",
+    "xiangcheng/auditarchive.py",
     "xiangcheng/roles.py",
     "xiangcheng/settings.py",
     "requirements.txt",
