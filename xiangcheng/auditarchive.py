@@ -10,6 +10,7 @@ The portal's role may read the archive but neither write nor delete in it, and c
 there itself: it may not delete from the live tables.
 """
 
+import json
 from contextlib import nullcontext
 
 import pghistory.models
@@ -80,7 +81,12 @@ def archived_events(obj) -> list[dict]:
     with connection.cursor() as cursor:
         pk = obj._meta.pk.get_db_prep_value(obj.pk, connection)
         cursor.execute(" UNION ALL ".join(selects) + " ORDER BY 1, 2", [pk] * len(selects))
+        # Django's PostgreSQL backend hands JSON columns of raw queries back as text.
         return [
-            {"pgh_created_at": at, "pgh_label": label, "pgh_data": data or {}, "pgh_context": context}
+            {"pgh_created_at": at, "pgh_label": label, "pgh_data": _json(data) or {}, "pgh_context": _json(context)}
             for at, _, label, data, context in cursor.fetchall()
         ]
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
