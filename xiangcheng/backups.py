@@ -226,7 +226,10 @@ def backup_restore(*, archive_path: Path, dbname=None, media_root: Path | None =
             with archive.extractfile(DUMP_NAME) as source, dump.open("wb") as copy:
                 shutil.copyfileobj(source, copy)
             log(f"恢复数据库 {where.dbname}（PostgreSQL {major}，pg_restore {restore_major}）…")
-            _run([pg_restore, *where.arguments(), "--single-transaction", "--exit-on-error", dump], where)
+            if restore_major > major:
+                _restore_through_psql(pg_restore, dump, where, major)
+            else:
+                _run([pg_restore, *where.arguments(), "--single-transaction", "--exit-on-error", dump], where)
         members = [member for member in archive.getmembers() if member.name.startswith(f"{MEDIA_PREFIX}/")]
         log(f"恢复附件目录 {media}（{len(members):,} 个文件）…")
         media.mkdir(parents=True, exist_ok=True)
@@ -242,6 +245,37 @@ def backup_restore(*, archive_path: Path, dbname=None, media_root: Path | None =
                 shutil.copyfileobj(source, copy)
     log("恢复完成。")
     return manifest
+
+
+# What a pg_restore of PostgreSQL 17 or later writes and an older server refuses.
+NEWER_SETTINGS = (b"SET transaction_timeout = 0;\n",)
+
+
+def _restore_through_psql(pg_restore: Path, dump: Path, where: Target, major: int) -> None:
+    """A dump only a newer pg_restore reads (made by a newer pg_dump), into an older server: the
+    newer pg_restore writes the SQL, the settings the server does not know are left out, and
+    psql runs the rest in one transaction, stopping at the first error."""
+    psql, _ = client("psql", at_least=major, prefer=major)
+    script = subprocess.Popen([str(pg_restore), "--file=-", str(dump)], stdout=subprocess.PIPE)
+    runner = subprocess.Popen(
+        [str(psql), *where.arguments(), "--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1"],
+        env=where.environment(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for line in script.stdout:
+            if line not in NEWER_SETTINGS:
+                runner.stdin.write(line)
+    except BrokenPipeError:
+        pass  # psql stopped at an error, reported below
+    finally:
+        runner.stdin.close()
+        script.stdout.close()
+    errors = runner.stderr.read().decode(errors="replace")
+    if script.wait() != 0 or runner.wait() != 0:
+        raise CommandError(f"pg_restore 与 psql 恢复失败：\n{errors.strip()}")
 
 
 def _run(command: list, where: Target) -> None:
