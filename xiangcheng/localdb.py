@@ -36,7 +36,6 @@ SCHEMA_INPUTS = [
     "*/models/*.py",
     "xiangcheng/audit.py",
     "xiangcheng/dbroles.py",
-    "xiangcheng/auditarchive.py",
     "xiangcheng/roles.py",
     "xiangcheng/settings.py",
     "requirements.txt",

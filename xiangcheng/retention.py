@@ -2,6 +2,7 @@
 
 Read by settings.py as it loads, so it imports nothing of the apps."""
 
+import calendar
 from datetime import date
 
 from django.core.exceptions import ImproperlyConfigured
@@ -25,12 +26,6 @@ def checked_retention(value) -> int:
 
 def months_before(day: date, months: int) -> date:
     """The same day `months` months earlier (the month's last day when it is shorter)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
     month += 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
