@@ -24,4 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, dbname=None, media_root=None, **options):
         backup_restore(archive_path=file, dbname=dbname, media_root=media_root, log=self.stdout.write)
-        self.stdout.write(self.style.SUCCESS("已恢复。请运行 make migrate（更新授权与触发器），再启动网站。"))
+        if dbname:
+            self.stdout.write(self.style.SUCCESS(f"已恢复到数据库 {dbname}。"))
+        else:
+            self.stdout.write(self.style.SUCCESS("已恢复。请运行 make migrate（更新授权与触发器），再启动网站。"))
