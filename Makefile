@@ -8,7 +8,7 @@ SCALE ?= 1
 # The suite's slowest tests are listed at the end of every run, so a slow one is seen early.
 PYTEST_ARGS ?= --durations=20
 
-.PHONY: run test lint format check setup migrate seed stop-db bench bench-scale clean
+.PHONY: run test lint format check setup migrate seed stop-db bench bench-scale backup restore archive-audit clean
 
 $(BIN)/.installed: requirements.txt
 	@echo "安装依赖…（首次约一两分钟）"
@@ -65,6 +65,19 @@ bench: migrate
 
 bench-scale: migrate
 	$(BIN)/python bench/scale.py $(BENCH_SCALE_ARGS)
+
+# The database (pg_dump, custom format) and the media folder in one dated archive under BACKUP_DIR
+# (default var/backups); restore one into an empty database: make restore FILE=var/backups/….tar
+backup: setup
+	$(BIN)/python manage.py backup
+
+restore: setup
+	@test -n "$(FILE)" || { echo "请指明备份文件：make restore FILE=var/backups/xiangcheng-….tar"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
+
+# Monthly: audit rows older than AUDIT_RETENTION_MONTHS move to the audit_archive schema.
+archive-audit: setup
+	$(BIN)/python manage.py archive_audit
 
 clean: stop-db
 	rm -rf $(VENV) var

@@ -7,6 +7,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.urls import Resolver404, resolve
 
+from xiangcheng.auditarchive import archived_events
 from xiangcheng.scoping import can_see_full_numbers
 
 LABELS = {"insert": "新增", "update": "修改", "delete": "删除"}
@@ -45,8 +46,9 @@ def audited_links(many_to_many) -> None:
 
 
 def history_of(obj) -> list[dict]:
-    """The events of one record, newest first, each with its acting user and changed fields."""
-    events = list(
+    """The events of one record, newest first, each with its acting user and changed fields: those
+    still in the live tables and those archived past the retention (xiangcheng/auditarchive.py)."""
+    events = archived_events(obj) + list(
         pghistory.models.Events.objects.tracks(obj)
         .order_by("pgh_created_at", "pgh_id")
         .values("pgh_created_at", "pgh_label", "pgh_data", "pgh_context")

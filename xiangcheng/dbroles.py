@@ -8,6 +8,10 @@
   DELETE and TRUNCATE are not granted, and triggers refuse them too for anyone but the owner.
   The audit context table (who, from which page) may gain keys but not change or lose them.
 
+Audit rows older than the retention move to tables of the same names in the `audit_archive`
+schema (`prepare_archive`, xiangcheng/auditarchive.py), guarded the same way; the app role may
+only read them.
+
 `secure_schema` gives the app role exactly that after every `migrate` (a post_migrate
 receiver, so a new table or event table is covered without a migration of its own). Without a
 separate owner (`DATABASE_OWNER_URL` unset while `DATABASE_URL` is set) there is one role and
@@ -27,6 +31,8 @@ REFUSE_FUNCTION = "xiangcheng_refuse_rewrite"
 CONTEXT_FUNCTION = "xiangcheng_context_grows_only"
 ANALYZE_FUNCTION = "xiangcheng_analyze"
 CONTEXT_TABLE = "pghistory_context"
+# Audit rows older than the retention, moved out of the live tables (xiangcheng/auditarchive.py).
+ARCHIVE_SCHEMA = "audit_archive"
 
 
 def owner_credentials() -> dict | None:
@@ -129,11 +135,19 @@ def secure_schema(connection) -> None:
                     FOR EACH STATEMENT EXECUTE FUNCTION {REFUSE_FUNCTION}();
                 """
             )
+        prepare_archive(cursor, quote, audit)
         # Connected as the owner for the app role (as_owner): grant it what it needs.
         app_user = (connection.settings_dict.get("_AS_OWNER") or {}).get("USER")
         if not app_user or app_user == connection.settings_dict["USER"]:
             return
         app = quote(app_user)
+        # The archive is read (a record's history) and never written by the portal.
+        cursor.execute(
+            f"GRANT USAGE ON SCHEMA {ARCHIVE_SCHEMA} TO {app};"
+            f" GRANT SELECT ON ALL TABLES IN SCHEMA {ARCHIVE_SCHEMA} TO {app};"
+            f" REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER"
+            f" ON ALL TABLES IN SCHEMA {ARCHIVE_SCHEMA} FROM {app}"
+        )
         cursor.execute(
             f"""
             GRANT USAGE ON SCHEMA public TO {app};
@@ -148,6 +162,56 @@ def secure_schema(connection) -> None:
             cursor.execute(f"REVOKE UPDATE, DELETE ON {quote(table)} FROM {app}")
         if CONTEXT_TABLE in existing:
             cursor.execute(f"REVOKE DELETE ON {quote(CONTEXT_TABLE)} FROM {app}")
+
+
+def table_columns(cursor, schema: str, table: str) -> dict[str, str]:
+    """{column: SQL type} of a table, in column order ({} when there is no such table)."""
+    cursor.execute(
+        """
+        SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+        WHERE a.attrelid = to_regclass(format('%%I.%%I', %s::text, %s::text)) AND a.attnum > 0 AND NOT a.attisdropped
+        ORDER BY a.attnum
+        """,
+        [schema, table],
+    )
+    return dict(cursor.fetchall())
+
+
+def prepare_archive(cursor, quote, audit: list[str]) -> None:
+    """A table in the `audit_archive` schema beside each audit table, with the live table's
+    columns (a column added to the live table is added here too; none is ever dropped), indexed
+    for the reads it serves, and guarded like the live one. `manage.py archive_audit` moves rows
+    older than the retention into it (xiangcheng/auditarchive.py)."""
+    cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}")
+    for table in audit:
+        archived = f"{ARCHIVE_SCHEMA}.{quote(table)}"
+        live = table_columns(cursor, "public", table)
+        kept = table_columns(cursor, ARCHIVE_SCHEMA, table)
+        if not kept:
+            cursor.execute(f"CREATE TABLE {archived} (LIKE public.{quote(table)})")
+        for column, sql_type in live.items():
+            if kept and column not in kept:
+                cursor.execute(f"ALTER TABLE {archived} ADD COLUMN {quote(column)} {sql_type}")
+        # Serves a record's history (xiangcheng/audit.py history_of), and the access log's lookups
+        # by time and by account.
+        if "pgh_obj_id" in live:
+            index, columns = f"{table}_obj", "pgh_obj_id, pgh_created_at"
+        elif "pgh_created_at" in live:
+            index, columns = f"{table}_at", "pgh_created_at"
+        else:
+            index, columns = f"{table}_at", "at"
+            cursor.execute(f"CREATE INDEX IF NOT EXISTS {quote(table + '_user')} ON {archived} (user_id, at)")
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {quote(index)} ON {archived} ({columns})")
+        cursor.execute(
+            f"""
+            DROP TRIGGER IF EXISTS xiangcheng_no_rewrite ON {archived};
+            CREATE TRIGGER xiangcheng_no_rewrite BEFORE UPDATE OR DELETE ON {archived}
+                FOR EACH ROW EXECUTE FUNCTION public.{REFUSE_FUNCTION}();
+            DROP TRIGGER IF EXISTS xiangcheng_no_truncate ON {archived};
+            CREATE TRIGGER xiangcheng_no_truncate BEFORE TRUNCATE ON {archived}
+                FOR EACH STATEMENT EXECUTE FUNCTION public.{REFUSE_FUNCTION}();
+            """
+        )
 
 
 def secure_schema_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:

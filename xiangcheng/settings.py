@@ -11,6 +11,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from xiangcheng.retention import checked_retention
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -171,6 +173,13 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# Backups (`manage.py backup`, xiangcheng/backups.py): where the archives go, and optionally the
+# folder of the pg_dump/pg_restore to use (otherwise the one matching the server is looked for).
+BACKUP_DIR = env.path("BACKUP_DIR", default=BASE_DIR / "var" / "backups")
+PG_BIN_DIR = env("PG_BIN_DIR", default="")
+# Months the audit trail stays in its live tables before `manage.py archive_audit` moves it to the
+# audit_archive schema (xiangcheng/auditarchive.py); never less than the legal six.
+AUDIT_RETENTION_MONTHS = checked_retention(env("AUDIT_RETENTION_MONTHS", default="12"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
