@@ -1,10 +1,8 @@
-from django.db.models import Count
 from import_export.fields import Field
 
 from talent.models import Investment, RecruitmentEvent, Talent, TalentProject
 from talent.services import investment_check_fund_size
 from xiangcheng.imex import NaturalKeyWidget, ScopedResource
-from xiangcheng.scoping import visible
 
 
 class TalentResource(ScopedResource):
@@ -60,31 +58,12 @@ class TalentProjectResource(ScopedResource):
         required_headers = ["项目名称", "企业", "责任组织"]
 
 
-class ProjectTitleWidget(NaturalKeyWidget):
-    """A talent project named by its title, the key the project import matches by. Titles are not
-    unique in the table: a title that several projects the user may see share names none of them
-    (looked up once per file, with the titles), so money is never put on the wrong project."""
-
-    def preload(self, column) -> None:
-        super().preload(column)
-        titles = {str(value).strip() for value in column if value is not None and str(value).strip()}
-        projects = visible(TalentProject.objects.filter(title__in=titles), self.user)
-        self._shared = set(
-            projects.order_by().values("title").annotate(n=Count("pk")).filter(n__gt=1).values_list("title", flat=True)
-        )
-
-    def clean(self, value, row=None, **kwargs):
-        title = "" if value is None else str(value).strip()
-        if title in self.__dict__.get("_shared", ()):
-            raise ValueError(f"有多个人才项目名为“{title}”，无法确定是哪一个。请先在人才项目中修改名称，使之不重名。")
-        return super().clean(value, row, **kwargs)
-
-
 class InvestmentResource(ScopedResource):
     project = Field(
         attribute="project",
         column_name="人才项目",
-        widget=ProjectTitleWidget(TalentProject, field="title"),
+        # Titles are not unique in the table: one that several projects share names none of them.
+        widget=NaturalKeyWidget(TalentProject, field="title"),
     )
 
     class Meta(ScopedResource.Meta):

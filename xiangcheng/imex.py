@@ -28,6 +28,7 @@ import logging
 import time
 import uuid
 import zipfile
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from functools import reduce
@@ -366,14 +367,22 @@ def _lookup(widget, keys) -> dict:
     元和街道华元社区第一党支部); a name that fits several rows matches none and is kept in
     `_ambiguous` with the names it fits, for the message."""
     found = widget.__dict__.setdefault("_found", {})
+    ambiguous = widget.__dict__.setdefault("_ambiguous", {})
     # A NUL byte cannot travel to PostgreSQL; such a key simply matches nothing.
     wanted = {key for key in keys if key and key not in found and "\x00" not in key}
     if wanted:
-        rows = _visible(widget).filter(**{f"{widget.field}__in": wanted})
-        by_key = {str(getattr(row, widget.field)): row for row in rows}
-        found.update({key: by_key.get(key) for key in wanted})
+        by_key = defaultdict(list)
+        for row in _visible(widget).filter(**{f"{widget.field}__in": wanted}):
+            by_key[str(getattr(row, widget.field))].append(row)
+        for key in wanted:
+            rows = by_key.get(key, [])
+            found[key] = rows[0] if len(rows) == 1 else None
+            # A key that is not unique (a title several projects share) names none of its rows,
+            # so nothing is ever put on the wrong one.
+            if len(rows) > 1:
+                ambiguous[key] = sorted(str(row) for row in rows)
         named = getattr(widget.model, "natural_name_field", None)
-        unmatched = sorted(key for key in wanted if found[key] is None)
+        unmatched = sorted(key for key in wanted if found[key] is None and key not in ambiguous)
         if named and unmatched:
             _lookup_by_name(widget, named, unmatched, found)
     return found
@@ -381,7 +390,7 @@ def _lookup(widget, keys) -> dict:
 
 def _lookup_by_name(widget, named: str, keys: list[str], found: dict) -> None:
     """`keys` looked up by the end of their rows' names, in one query (a full name is its own end)."""
-    ambiguous = widget.__dict__.setdefault("_ambiguous", {})
+    ambiguous = widget.__dict__["_ambiguous"]
     rows = list(_visible(widget).filter(reduce(or_, (Q(**{f"{named}__endswith": key}) for key in keys))))
     for key in keys:
         fits = [row for row in rows if getattr(row, named).endswith(key)]
@@ -400,7 +409,9 @@ def _not_found_or_ambiguous(widget, keys) -> ValueError:
         key = unclear[0]
         names = "、".join(ambiguous[key][:5]) + ("等" if len(ambiguous[key]) > 5 else "")
         label = widget.model._meta.verbose_name
-        return ValueError(f"{label}“{key}”不唯一，可能是：{names}。请填写{label}代码或全称。")
+        if hasattr(widget.model, "natural_name_field"):
+            return ValueError(f"{label}“{key}”不唯一，可能是：{names}。请填写{label}代码或全称。")
+        return ValueError(f"有多个{label}为“{key}”，无法确定是哪一个：{names}。请先修改，使之不重名。")
     return _not_found(widget.model, keys)
 
 

@@ -291,5 +291,5 @@ def test_a_project_title_two_projects_share_is_refused(cast, as_user, portfolio,
     preview = admin_upload(
         as_user(cast["staff"]), INVESTMENTS, f"{header}{fund.name},甲项目,2021-03-01,1,5,A轮\n".encode()
     )
-    assert "有多个人才项目名为“甲项目”，无法确定是哪一个" in preview.content.decode()
+    assert "有多个人才项目为“甲项目”，无法确定是哪一个" in preview.content.decode()
     assert "confirm_form" not in preview.context
