@@ -9,8 +9,6 @@ change, never stored twice.
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -19,7 +17,7 @@ from django.utils import timezone
 
 from members.models import Education, Member
 from xiangcheng.audit import audited
-from xiangcheng.constraints import choices_constraint, date_order_constraint
+from xiangcheng.constraints import choices_constraint, date_order_constraint, no_overlap_constraint
 from xiangcheng.models import NamedList
 from xiangcheng.people import IdentifiedByIdNumber, Sex, is_adult
 from xiangcheng.scoping import ScopedQuerySet
@@ -388,13 +386,6 @@ class PostingQuerySet(ScopedQuerySet):
         return self.filter(end__range=(on, on + timedelta(days=DUE_BACK_DAYS)), start__lte=on)
 
 
-class DateRange(models.Func):
-    """daterange(start, end, '[]'): both days of a posting belong to it."""
-
-    function = "DATERANGE"
-    output_field = DateRangeField()
-
-
 @audited()
 class PracticePosting(models.Model):
     """A practice posting (实践锻炼) of a cadre: first secretary in a village, attachment to a
@@ -431,16 +422,8 @@ class PracticePosting(models.Model):
         constraints = [
             _end_check(),
             choices_constraint("kind", PostingKind, "锻炼类型"),
-            ExclusionConstraint(
-                name="cadres_posting_no_overlap",
-                expressions=[
-                    (
-                        DateRange("start", "end", RangeBoundary(inclusive_lower=True, inclusive_upper=True)),
-                        RangeOperators.OVERLAPS,
-                    ),
-                    ("cadre", RangeOperators.EQUAL),
-                ],
-                violation_error_message="该干部在这段时间已有实践锻炼，时间不能重叠。",
+            no_overlap_constraint(
+                "cadre", message="该干部在这段时间已有实践锻炼，时间不能重叠。", start="start", end="end"
             ),
         ]
 

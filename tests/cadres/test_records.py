@@ -41,7 +41,7 @@ def test_overlapping_posting_is_refused_with_a_chinese_message(cadre):
         "同一干部的实践锻炼不能重叠，新的锻炼最早从前一段结束的次日开始。"
     ]
     # The database refuses it too, whatever the code path.
-    with pytest.raises(IntegrityError, match="cadres_posting_no_overlap"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="cadres_practiceposting_no_overlap"), transaction.atomic():
         overlapping.save()
 
 
