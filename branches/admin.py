@@ -445,6 +445,55 @@ def attachment_response(attachment) -> FileResponse:
     return response
 
 
+class PrivateFilesAdminMixin:
+    """An admin whose rows own `PrivateFile` rows (`private_files`: the file model and the name of
+    its foreign key to this admin's model): a view serving one file to a user who may see its row
+    (at `<private_files_path>/<id>/`, named `<app>_<model>_<private_files_path>`), and the stored
+    files discarded when their rows are deleted, by an inline or with the row they belong to."""
+
+    private_files: tuple[type, str]
+    private_files_path = "attachment"
+
+    def get_urls(self):
+        opts = self.model._meta
+        view = self.admin_site.admin_view(self.private_file_view)
+        return [
+            path(
+                f"{self.private_files_path}/<int:file_id>/",
+                view,
+                name=f"{opts.app_label}_{opts.model_name}_{self.private_files_path}",
+            ),
+            *super().get_urls(),
+        ]
+
+    def private_file_view(self, request, file_id):
+        """A stored file, to a user who may see its row; 404 to anyone else."""
+        model, _ = self.private_files
+        stored = model.objects.visible_to(request.user).filter(pk=file_id).first()
+        if stored is None or not self.has_view_permission(request):
+            raise Http404(NOT_FOUND)
+        return attachment_response(stored)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is self.private_files[0]:
+            attachment_files_discard([obj.file.name for obj in formset.deleted_objects])
+
+    def _stored_names(self, rows) -> list[str]:
+        model, parent = self.private_files
+        return list(model.objects.filter(**{f"{parent}__in": rows}).values_list("file", flat=True))
+
+    def delete_model(self, request, obj):
+        names = self._stored_names([obj.pk])
+        super().delete_model(request, obj)
+        attachment_files_discard(names)
+
+    def delete_queryset(self, request, queryset):
+        names = self._stored_names(queryset.values("pk"))
+        super().delete_queryset(request, queryset)
+        attachment_files_discard(names)
+
+
 class ServiceAttachmentInline(ScopedAdminMixin, admin.StackedInline):
     model = ServiceAttachment
     fields = ["file"]
@@ -515,7 +564,7 @@ class ServiceTotalsForm(forms.Form):
 
 
 @admin.register(ServiceAction)
-class ServiceActionAdmin(ImportExportAdmin):
+class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
     """The service log. A secretary logs an action in a few taps from a phone: their action branch
     and today's date are filled in, participants are typed in by name, a photo is taken with the
     phone's camera in the attachment field."""
@@ -523,6 +572,7 @@ class ServiceActionAdmin(ImportExportAdmin):
     form = ServiceActionForm
     resource_classes = [ServiceActionResource]
     inlines = [ServiceAttachmentInline]
+    private_files = (ServiceAttachment, "action")
     change_list_template = "admin/branches/serviceaction/change_list.html"
     list_display = [
         "served_on",
@@ -563,20 +613,6 @@ class ServiceActionAdmin(ImportExportAdmin):
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        attachment_files_discard([obj.file.name for obj in getattr(formset, "deleted_objects", [])])
-
-    def delete_model(self, request, obj):
-        names = list(obj.attachments.values_list("file", flat=True))
-        super().delete_model(request, obj)
-        attachment_files_discard(names)
-
-    def delete_queryset(self, request, queryset):
-        names = list(ServiceAttachment.objects.filter(action__in=queryset).values_list("file", flat=True))
-        super().delete_queryset(request, queryset)
-        attachment_files_discard(names)
-
     @admin.display(description="类别", ordering="action_branch__category")
     def category(self, obj):
         return obj.action_branch.get_category_display()
@@ -587,21 +623,9 @@ class ServiceActionAdmin(ImportExportAdmin):
 
     def get_urls(self):
         return [
-            path(
-                "attachment/<int:attachment_id>/",
-                self.admin_site.admin_view(self.attachment_view),
-                name="branches_serviceaction_attachment",
-            ),
             path("totals/", self.admin_site.admin_view(self.totals_view), name="branches_serviceaction_totals"),
             *super().get_urls(),
         ]
-
-    def attachment_view(self, request, attachment_id):
-        """An attachment, to a user who may see its service action; 404 to anyone else."""
-        attachment = ServiceAttachment.objects.visible_to(request.user).filter(pk=attachment_id).first()
-        if attachment is None or not self.has_view_permission(request):
-            raise Http404(NOT_FOUND)
-        return attachment_response(attachment)
 
     def changelist_view(self, request, extra_context=None):
         """A filtered or searched list with the sum of its rows' person-times (合计 N 人次): where

@@ -5,13 +5,10 @@ members/admin.py, next to the health checks whose check items the venue standard
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
-from django.http import Http404
-from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from branches.admin import ProtectedFileWidget, TownFilter, attachment_response
-from branches.services import attachment_files_discard
+from branches.admin import PrivateFilesAdminMixin, ProtectedFileWidget, TownFilter
 from members.forms import RectificationForm, VenueInspectionItemFormSet, judged_parameter
 from members.models import (
     CheckItem,
@@ -25,7 +22,7 @@ from members.models import (
 )
 from members.resources import VenueResource
 from members.venues import inspection_failed
-from xiangcheng.admin import NOT_FOUND, ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
 from xiangcheng.scoping import has_model_permission
 
 # The colour of each state (the classes of portal.css the pledge lines and paces use).
@@ -127,7 +124,7 @@ def _inspection_result(inspection):
 
 
 @admin.register(Venue)
-class VenueAdmin(ImportExportAdmin):
+class VenueAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
     """The venues, each with its status today (from its latest inspection) and its photos."""
 
     resource_classes = [VenueResource]
@@ -138,6 +135,8 @@ class VenueAdmin(ImportExportAdmin):
     autocomplete_fields = ["organization"]
     ordering = ["organization__path", "name", "pk"]
     inlines = [VenuePhotoInline, VenueInspectionInline]
+    private_files = (VenuePhoto, "venue")
+    private_files_path = "photo"
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_status(_today())
@@ -149,32 +148,6 @@ class VenueAdmin(ImportExportAdmin):
     @admin.display(description="最近检查", ordering="last_inspected_on")
     def last_inspected(self, obj):
         return obj.last_inspected_on or "—"
-
-    def get_urls(self):
-        photo = self.admin_site.admin_view(self.photo_view)
-        return [path("photo/<int:photo_id>/", photo, name="members_venue_photo"), *super().get_urls()]
-
-    def photo_view(self, request, photo_id):
-        """A venue's photo, to a user who may see the venue; 404 to anyone else."""
-        photo = VenuePhoto.objects.visible_to(request.user).filter(pk=photo_id).first()
-        if photo is None or not self.has_view_permission(request):
-            raise Http404(NOT_FOUND)
-        return attachment_response(photo)
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model is VenuePhoto:
-            attachment_files_discard([obj.file.name for obj in formset.deleted_objects])
-
-    def delete_model(self, request, obj):
-        names = list(obj.photos.values_list("file", flat=True))
-        super().delete_model(request, obj)
-        attachment_files_discard(names)
-
-    def delete_queryset(self, request, queryset):
-        names = list(VenuePhoto.objects.filter(venue__in=queryset).values_list("file", flat=True))
-        super().delete_queryset(request, queryset)
-        attachment_files_discard(names)
 
 
 class InspectionResultFilter(admin.SimpleListFilter):

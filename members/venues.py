@@ -193,7 +193,7 @@ class Venue(models.Model):
 
 
 @audited()
-class VenuePhoto(PrivateFile, models.Model):  # noqa: DJ008 (PrivateFile names it by its file)
+class VenuePhoto(PrivateFile):  # noqa: DJ008 (PrivateFile names it by its file)
     """A photo of a venue (its sign, rooms, rules on the wall). Stored and served as the service
     log's attachments are: under MEDIA_ROOT with a random name, opened only through the admin view
     that checks the user may see the venue."""
@@ -207,10 +207,6 @@ class VenuePhoto(PrivateFile, models.Model):  # noqa: DJ008 (PrivateFile names i
         help_text="照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。",
     )
     caption = models.CharField("照片说明", max_length=100, blank=True)
-    original_name = models.CharField("原文件名", max_length=200, editable=False)
-    content_type = models.CharField("文件类型", max_length=100, editable=False)
-    size = models.PositiveIntegerField("大小（字节）", default=0, editable=False)
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "venue__organization__path"

@@ -104,14 +104,28 @@ def _validate_new_upload(value) -> None:
         validate_upload(value)
 
 
-class PrivateFile:
+class PrivateFile(models.Model):
     """A photo or document stored under MEDIA_ROOT with a random name and never served publicly:
     only by an admin view that checks the user may see the record it belongs to and answers with
-    `branches.admin.attachment_response`. The model declares the columns (`file`, with
-    `upload_to=_attachment_path` and `validators=[_validate_new_upload]`, `original_name`,
-    `content_type`, `size`) and names its folder under MEDIA_ROOT in `upload_folder`."""
+    `branches.admin.attachment_response`. A concrete model adds the record it belongs to, names
+    its folder under MEDIA_ROOT in `upload_folder`, and may declare `file` again for its own label."""
+
+    file = models.FileField(
+        "文件",
+        upload_to=_attachment_path,
+        max_length=200,
+        validators=[_validate_new_upload],
+        help_text="照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。",
+    )
+    original_name = models.CharField("原文件名", max_length=200, editable=False)
+    content_type = models.CharField("文件类型", max_length=100, editable=False)
+    size = models.PositiveIntegerField("大小（字节）", default=0, editable=False)
+    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
 
     upload_folder: str
+
+    class Meta:
+        abstract = True
 
     def __str__(self):
         return self.original_name or PurePath(self.file.name).name
@@ -129,22 +143,11 @@ class PrivateFile:
 
 
 @audited()
-class ServiceAttachment(PrivateFile, models.Model):
+class ServiceAttachment(PrivateFile):
     """A photo or document of a service action. Stored under MEDIA_ROOT, never served publicly:
     only through the admin view that checks the user may see the action."""
 
     action = models.ForeignKey(ServiceAction, models.CASCADE, related_name="attachments", verbose_name="服务记录")
-    file = models.FileField(
-        "文件",
-        upload_to=_attachment_path,
-        max_length=200,
-        validators=[_validate_new_upload],
-        help_text="照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。",
-    )
-    original_name = models.CharField("原文件名", max_length=200, editable=False)
-    content_type = models.CharField("文件类型", max_length=100, editable=False)
-    size = models.PositiveIntegerField("大小（字节）", default=0, editable=False)
-    uploaded_at = models.DateTimeField("上传时间", default=timezone.now, editable=False)
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "action__action_branch__organization__path"
