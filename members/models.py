@@ -1,5 +1,6 @@
 from datetime import date
 
+import pgtrigger
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -330,6 +331,17 @@ class Pledge(models.Model):
                 violation_error_message="企业服务和人才服务的每项承诺至少为 1。",
             ),
         ]
+        triggers = [
+            # A deleted pledge's progress row goes with it (PledgeProgress).
+            pgtrigger.Trigger(
+                name="progress_delete",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=pgtrigger.Delete,
+                referencing=pgtrigger.Referencing(old="old_rows"),
+                func="DELETE FROM members_pledgeprogress WHERE pledge_id IN (SELECT id FROM old_rows); RETURN NULL;",
+            )
+        ]
 
     def __str__(self):
         return f"{self.member} {self.year}年承诺"
@@ -360,6 +372,56 @@ class FulfilmentKind(models.TextChoices):
     TALENT_CONTACT = "talent_contact", "联系人才"
     TALENT_DIFFICULTY = "talent_difficulty", "解决人才实际困难"
     TALENT_PROJECT = "talent_project", "助推人才项目落地"
+
+
+def _recount_progress(touched: str) -> str:
+    """The body of a statement trigger that counts again the fulfilments of the pledges `touched`
+    (an SQL query of pledge ids) into PledgeProgress, set-based: one statement per statement."""
+    kinds = FulfilmentKind.values
+    counts = ", ".join(f"COUNT(f.id) FILTER (WHERE f.kind = '{kind}')" for kind in kinds)
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in [*kinds, "last_done_on"])
+    return f"""
+        INSERT INTO members_pledgeprogress (pledge_id, {", ".join(kinds)}, last_done_on)
+        SELECT p.id, {counts}, MAX(f.done_on)
+        FROM members_pledge p LEFT JOIN members_fulfilment f ON f.pledge_id = p.id
+        WHERE p.id IN ({touched})
+        GROUP BY p.id
+        ON CONFLICT (pledge_id) DO UPDATE SET {updates};
+        RETURN NULL;
+    """
+
+
+class PledgeProgress(models.Model):
+    """How far a pledge has come: its fulfilment records counted by kind, and the day of the
+    latest. Derived data that the database keeps (triggers on the fulfilments recount the pledges
+    each statement touched; a pledge's row goes with it), so counting the completion of every
+    pledge reads a row per pledge instead of grouping every record. The portal never writes it;
+    the records it counts are audited, it is not. Exact for counts up to any day on or after
+    `last_done_on` (`PledgeQuerySet.with_progress`)."""
+
+    pledge = models.OneToOneField(
+        "Pledge",
+        models.DO_NOTHING,
+        primary_key=True,
+        db_constraint=False,
+        related_name="progress",
+        verbose_name="承诺",
+    )
+    enterprise_need = models.PositiveIntegerField("发现企业需求", default=0)
+    enterprise_problem = models.PositiveIntegerField("解决企业实际问题", default=0)
+    enterprise_policy = models.PositiveIntegerField("争取政策支持", default=0)
+    talent_contact = models.PositiveIntegerField("联系人才", default=0)
+    talent_difficulty = models.PositiveIntegerField("解决人才实际困难", default=0)
+    talent_project = models.PositiveIntegerField("助推人才项目落地", default=0)
+    last_done_on = models.DateField("最近履诺日期", null=True)
+
+    class Meta:
+        verbose_name = "承诺进度"
+        verbose_name_plural = "承诺进度"
+        default_permissions = ()
+
+    def __str__(self):
+        return f"{self.pledge_id}"
 
 
 @audited()
@@ -400,6 +462,26 @@ class Fulfilment(models.Model):
             models.Index(fields=["done_on", "id"], name="members_fulfilment_done_on"),
         ]
         constraints = [choices_constraint("kind", FulfilmentKind, "履诺类别")]
+        # Each statement that writes fulfilments recounts the pledges it touched (PledgeProgress).
+        triggers = [
+            pgtrigger.Trigger(
+                name=f"progress_{operation}",
+                level=pgtrigger.Statement,
+                when=pgtrigger.After,
+                operation=getattr(pgtrigger, operation.capitalize()),
+                referencing=pgtrigger.Referencing(**tables),
+                func=_recount_progress(touched),
+            )
+            for operation, tables, touched in [
+                ("insert", {"new": "new_rows"}, "SELECT pledge_id FROM new_rows"),
+                (
+                    "update",
+                    {"old": "old_rows", "new": "new_rows"},
+                    "SELECT pledge_id FROM old_rows UNION SELECT pledge_id FROM new_rows",
+                ),
+                ("delete", {"old": "old_rows"}, "SELECT pledge_id FROM old_rows"),
+            ]
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()}（{self.done_on:%Y-%m-%d}）"

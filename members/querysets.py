@@ -7,10 +7,8 @@ from datetime import date
 
 from django.apps import apps
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
-from django.db.models.sql.constants import LOUTER
-from django_cte import CTE, with_cte
 
 from xiangcheng.counting import count_per_group
 from xiangcheng.scoping import ScopedQuerySet, sees_whole_district
@@ -92,9 +90,11 @@ class PledgeQuerySet(ScopedQuerySet):
         the member was paired with that year and visited at least once that year.
 
         Two ways to the same numbers. By default correlated subqueries: each row looks up only its
-        own records, the cheap way for a page of rows. With `grouped`, the fulfilments are joined
-        once and counted per kind with FILTER, grouped per pledge: the cheap way when every
-        pledge is counted (totals, the "not yet fulfilled" filter).
+        own records, the cheap way for a page of rows. With `grouped`, the counts the database
+        keeps per pledge (PledgeProgress) are read, a row per pledge: the cheap way when every
+        pledge is counted (totals, the "not yet fulfilled" filter). They hold every record of the
+        pledge, so a pledge with a record after `until` (a period already over) is counted from
+        its records instead.
         """
         Fulfilment = _model("Fulfilment")
         Visit = _model("Visit")
@@ -104,29 +104,23 @@ class PledgeQuerySet(ScopedQuerySet):
         )
         if until is not None:
             visits = visits.filter(visited_on__lte=until)
+        records = Fulfilment.objects.filter(counted, pledge=OuterRef("pk")).order_by().values("pledge")
+        done = {
+            kind: Coalesce(Subquery(records.filter(kind=kind).annotate(n=Count("pk")).values("n")), 0)
+            for kind in Fulfilment.Kind.values
+        }
         if grouped:
-            # Only the fulfilments of the pledges in question (this queryset as filtered so far,
-            # e.g. one year's), so the grouping does not run over every pledge ever made.
-            totals = CTE(
-                Fulfilment.objects.filter(counted, pledge__in=self.order_by().values("pk"))
-                .order_by()
-                .values("pledge")
-                .annotate(**{kind: Count("pk", filter=Q(kind=kind)) for kind in Fulfilment.Kind.values}),
-                name="fulfilment_totals",
-            )
-            rows = with_cte(totals, select=totals.join(self, pk=totals.col.pledge, _join_type=LOUTER))
-            done = {kind: Coalesce(getattr(totals.col, kind), 0) for kind in Fulfilment.Kind.values}
-        else:
-            rows = self
-            records = Fulfilment.objects.filter(counted, pledge=OuterRef("pk")).order_by().values("pledge")
-            done = {
-                kind: Coalesce(Subquery(records.filter(kind=kind).annotate(n=Count("pk")).values("n")), 0)
-                for kind in Fulfilment.Kind.values
-            }
+            stored = {kind: Coalesce(F(f"progress__{kind}"), 0) for kind in Fulfilment.Kind.values}
+            if until is None:
+                done = stored
+            else:
+                # No record, or none after `until`: the stored counts are the counts up to then.
+                exact = Q(progress__last_done_on__isnull=True) | Q(progress__last_done_on__lte=until)
+                done = {kind: Case(When(exact, then=stored[kind]), default=done[kind]) for kind in done}
         annotations = {f"done_{kind}": count for kind, count in done.items()}
         helped = visits.order_by().values("pairing__member").annotate(n=Count("pairing__household", distinct=True))
         annotations["done_households"] = Coalesce(Subquery(helped.values("n")), 0)
-        return rows.annotate(**annotations)
+        return self.annotate(**annotations)
 
     def line_fulfilled(self, line: str) -> Q:
         """A condition on `with_progress()` rows: every commitment of `line` is met."""
