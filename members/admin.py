@@ -153,6 +153,7 @@ class MemberAdmin(ImportExportAdmin):
     ]
     list_select_related = ["organization"]
     search_fields = ["name", "=id_number"]
+    person_search_fields = ("name",)
     autocomplete_fields = ["organization"]
     readonly_fields = ["birth_date"]
     inlines = [MemberTransferInline, RecognitionInline]
@@ -241,6 +242,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     list_filter = ["year", DueFilter, FulfilledFilter, UnfulfilledFilter, TownFilter, PledgeQualityFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
+    person_search_fields = ("member__name",)
     autocomplete_fields = ["member"]
     inlines = [FulfilmentInline]
     show_full_result_count = False
@@ -450,6 +452,7 @@ class PairingAdmin(ExportOnly, ImportExportAdmin):
     list_filter = ["year", PairingQualityFilter]
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
+    person_search_fields = ("member__name",)
     autocomplete_fields = ["member", "household"]
     # Stated here: Meta.ordering does not apply to the annotated (GROUP BY) queryset.
     ordering = ["-year", "member__name", "pk"]
@@ -482,6 +485,7 @@ class VisitAdmin(ExportOnly, ImportExportAdmin):
     list_filter = ["visited_on"]
     list_select_related = ["pairing__member", "pairing__household"]
     search_fields = ["pairing__member__name", "pairing__household__head", "action"]
+    person_search_fields = ("pairing__member__name",)
     autocomplete_fields = ["pairing"]
     # No date_hierarchy: its year and month links scan every visit on each view.
     show_full_result_count = False
@@ -501,6 +505,10 @@ class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "done_on"]
     list_select_related = ["pledge__member", "talent"]
     search_fields = ["pledge__member__name", "enterprise", "talent__name", "action"]
+    person_search_fields = (
+        "pledge__member__name",
+        "talent__name",
+    )
     autocomplete_fields = ["pledge", "talent", "support_request", "project"]
     # No date_hierarchy: its year and month links scan every record on each view.
     show_full_result_count = False

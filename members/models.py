@@ -15,7 +15,7 @@ from members.querysets import (
 )
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
-from xiangcheng.people import IdentifiedByIdNumber, Sex, is_adult
+from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, is_adult, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 
@@ -52,7 +52,7 @@ class PartyPost(models.TextChoices):
 
 
 @audited()
-class Member(IdentifiedByIdNumber, models.Model):
+class Member(IdentifiedByIdNumber, PinyinNamed):
     """A party member on the district's roll."""
 
     Status = MemberStatus
@@ -107,6 +107,7 @@ class Member(IdentifiedByIdNumber, models.Model):
             models.Index(fields=["organization", "name"], name="members_member_org_name"),
             models.Index(fields=["leading_cadre_since"], name="members_member_leading"),
             models.Index(fields=["agency_member_since"], name="members_member_agency"),
+            *person_name_indexes("members_member"),
         ]
         constraints = [
             # Never blank in the database: clean() fills it from the ID number.

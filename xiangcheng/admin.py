@@ -4,6 +4,8 @@ the lists staff edit (`NamedListAdmin`)."""
 
 import re
 import secrets
+from functools import reduce
+from operator import or_
 
 import pghistory
 from django import forms
@@ -13,6 +15,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -45,6 +48,7 @@ from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRe
 from xiangcheng.importtemplate import import_template
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
+from xiangcheng.people import person_search
 from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.reports import percent
@@ -309,8 +313,47 @@ class PostedSearchAdminMixin:
         token = request.GET.get(SEARCH_TOKEN)
         return request.session.get(SEARCH_SESSION_KEY, {}).get(token, "") if token else ""
 
+    # The people (`xiangcheng.people.PinyinNamed`) whose names the box finds by characters, full
+    # pinyin or initials (`person_search`, indexed): "name" for the list's own person, or the
+    # relation to one with its name ("pledge__member__name"). Each is also in search_fields, which
+    # still searches the other fields (not the exact ones, "=id_number": a name is no number), and
+    # every field for a term that is no name (digits).
+    person_search_fields: tuple[str, ...] = ()
+
     def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, search_term or self.searched_text(request))
+        term = search_term or self.searched_text(request)
+        people = self.person_search_fields and person_search(term)
+        if not people:
+            return super().get_search_results(request, queryset, term)
+        matched = queryset.filter(reduce(or_, (self._person_match(path, people) for path in self.person_search_fields)))
+        request._searching_people = True
+        try:
+            others = self.get_search_fields(request)
+            if not others:
+                return matched, False
+            rest, may_have_duplicates = super().get_search_results(request, queryset, term)
+        finally:
+            del request._searching_people
+        return matched | rest, may_have_duplicates
+
+    def _person_match(self, path: str, people: Q) -> Q:
+        """`people` (a Q on a person) at `path` from this list's model: on the model itself, or
+        a semi-join (`<relation>__in=<persons>`), so the person's indexes serve it."""
+        relation = path.removesuffix("name").removesuffix("__")
+        if not relation:
+            return people
+        model = self.model
+        for part in relation.split("__"):
+            model = model._meta.get_field(part).related_model
+        return Q(**{f"{relation}__in": model._base_manager.filter(people).values("pk")})
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if getattr(request, "_searching_people", False):
+            # Names are searched by person_search instead (get_search_results), and a name never
+            # equals a number or a code.
+            return [field for field in fields if field not in self.person_search_fields and not field.startswith("=")]
+        return fields
 
     def get_changelist(self, request, **kwargs):
         base = super().get_changelist(request, **kwargs)
