@@ -486,6 +486,7 @@ class VisitAdmin(ExportOnly, ImportExportAdmin):
     list_select_related = ["pairing__member", "pairing__household"]
     search_fields = ["pairing__member__name", "pairing__household__head", "action"]
     person_search_fields = ("pairing__member__name",)
+    text_search_fields = ("pairing__household__head", "action")
     autocomplete_fields = ["pairing"]
     # No date_hierarchy: its year and month links scan every visit on each view.
     show_full_result_count = False
@@ -509,6 +510,7 @@ class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "pledge__member__name",
         "talent__name",
     )
+    text_search_fields = ("enterprise", "action")
     autocomplete_fields = ["pledge", "talent", "support_request", "project"]
     # No date_hierarchy: its year and month links scan every record on each view.
     show_full_result_count = False

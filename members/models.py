@@ -17,6 +17,7 @@ from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, is_adult, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
+from xiangcheng.search import text_index
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 
 # Choices live at module level, each model keeping its name for them (Member.Status), because
@@ -399,6 +400,9 @@ class Fulfilment(models.Model):
             # Serves the fulfilment list's order (newest first, then -pk): its first page reads a
             # hundred index entries instead of sorting every record.
             models.Index(fields=["done_on", "id"], name="members_fulfilment_done_on"),
+            # Serve the fulfilment list's search (admin text_search_fields).
+            text_index("enterprise", "members_fulfilment_ent_chars"),
+            text_index("action", "members_fulfilment_act_chars"),
         ]
         constraints = [choices_constraint("kind", FulfilmentKind, "履诺类别")]
 
@@ -476,6 +480,10 @@ class Household(models.Model):
         verbose_name = "困难家庭"
         verbose_name_plural = "困难家庭"
         ordering = ["organization__path", "village", "head"]
+        indexes = [
+            # Serves the visit list's search by the household head (admin text_search_fields).
+            text_index("head", "members_household_head_chars"),
+        ]
         constraints = [
             choices_constraint("hardship", Hardship, "困难类型"),
             choices_constraint("status", HouseholdStatus, "帮扶状态"),
@@ -549,6 +557,8 @@ class Visit(models.Model):
             # Serves the visit list's order (newest first, then -pk): its first page reads a
             # hundred index entries instead of sorting every visit.
             models.Index(fields=["visited_on", "id"], name="members_visit_visited_on"),
+            # Serves the visit list's search (admin text_search_fields).
+            text_index("action", "members_visit_action_chars"),
         ]
 
     def __str__(self):

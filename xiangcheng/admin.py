@@ -53,6 +53,7 @@ from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.reports import percent
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
+from xiangcheng.search import related_match, text_search
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
 
@@ -314,46 +315,45 @@ class PostedSearchAdminMixin:
         return request.session.get(SEARCH_SESSION_KEY, {}).get(token, "") if token else ""
 
     # The people (`xiangcheng.people.PinyinNamed`) whose names the box finds by characters, full
-    # pinyin or initials (`person_search`, indexed): "name" for the list's own person, or the
-    # relation to one with its name ("pledge__member__name"). Each is also in search_fields, which
-    # still searches the other fields (not the exact ones, "=id_number": a name is no number), and
-    # every field for a term that is no name (digits).
+    # pinyin or initials (`person_search`): "name" for the list's own person, or the relation to
+    # one with its name ("pledge__member__name"). Not for a term that is no name (digits): the
+    # exact fields ("=id_number") are left out for a name, which is no number.
     person_search_fields: tuple[str, ...] = ()
+    # Text fields found through their characters index (`xiangcheng.search.text_index`), for
+    # every term. With these two, a list's search is index scans ORed on its own table; what
+    # else search_fields names is searched as Django does (a scan, fine for small tables).
+    text_search_fields: tuple[str, ...] = ()
 
     def get_search_results(self, request, queryset, search_term):
-        term = search_term or self.searched_text(request)
-        people = self.person_search_fields and person_search(term)
-        if not people:
+        term = (search_term or self.searched_text(request)).strip()
+        people = person_search(term) if self.person_search_fields and term else None
+        texts = self.text_search_fields if term else ()
+        if not people and not texts:
             return super().get_search_results(request, queryset, term)
-        matched = queryset.filter(reduce(or_, (self._person_match(path, people) for path in self.person_search_fields)))
-        request._searching_people = True
+        matches = [self._related(path, text_search(path.rpartition("__")[2], term)) for path in texts]
+        if people:
+            matches += [self._related(path, people) for path in self.person_search_fields]
+        matched = queryset.filter(reduce(or_, matches))
+        request._searched_otherwise = {*texts, *(self.person_search_fields if people else ())}
         try:
-            others = self.get_search_fields(request)
+            others = [field for field in self.get_search_fields(request) if not (people and field.startswith("="))]
             if not others:
                 return matched, False
             rest, may_have_duplicates = super().get_search_results(request, queryset, term)
         finally:
-            del request._searching_people
+            del request._searched_otherwise
         return matched | rest, may_have_duplicates
 
-    def _person_match(self, path: str, people: Q) -> Q:
-        """`people` (a Q on a person) at `path` from this list's model: on the model itself, or
-        a semi-join (`<relation>__in=<persons>`), so the person's indexes serve it."""
-        relation = path.removesuffix("name").removesuffix("__")
-        if not relation:
-            return people
-        model = self.model
-        for part in relation.split("__"):
-            model = model._meta.get_field(part).related_model
-        return Q(**{f"{relation}__in": model._base_manager.filter(people).values("pk")})
+    def _related(self, path: str, match: Q) -> Q:
+        """`match`, a Q on the model holding the last field of `path`, as a Q on this list's model."""
+        return related_match(self.model, path.rpartition("__")[0], match)
 
     def get_search_fields(self, request):
         fields = super().get_search_fields(request)
-        if getattr(request, "_searching_people", False):
-            # Names are searched by person_search instead (get_search_results), and a name never
-            # equals a number or a code.
-            return [field for field in fields if field not in self.person_search_fields and not field.startswith("=")]
-        return fields
+        searched = getattr(request, "_searched_otherwise", None)
+        if searched is None:
+            return fields
+        return [field for field in fields if field not in searched]
 
     def get_changelist(self, request, **kwargs):
         base = super().get_changelist(request, **kwargs)

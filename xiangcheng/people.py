@@ -7,15 +7,15 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.lookups import DataContains
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, IntegerField, Q, TextField, Value
+from django.db.models import F, Func, IntegerField, Q, Value
 from django.db.models.lookups import Exact
 from pypinyin import lazy_pinyin
 
+from xiangcheng.search import Characters
 from xiangcheng.validators import (
     DateDigits,
     id_birth_date,
@@ -177,16 +177,6 @@ def name_pinyin(name: str) -> tuple[str, str]:
     syllables += lazy_pinyin(rest, errors=_words)
     syllables = [syllable.lower() for syllable in syllables if syllable.strip()]
     return "".join(syllables), "".join(syllable[0] for syllable in syllables)
-
-
-class Characters(Func):
-    """The characters of a text as an array (`string_to_array(text, NULL)`): what the GIN index of
-    `PinyinNamed` holds, so "which names contain 王 and 伟" is an index lookup at any term length
-    (trigrams, pg_trgm, would need three characters, and most names are two or three)."""
-
-    function = "string_to_array"
-    template = "%(function)s(%(expressions)s, NULL)"
-    output_field = ArrayField(TextField())
 
 
 class PinyinNamed(models.Model):

@@ -4,6 +4,7 @@ import django.contrib.postgres.indexes
 import pgtrigger.compiler
 import pgtrigger.migrations
 import xiangcheng.people
+import xiangcheng.search
 from django.db import migrations, models
 
 
@@ -87,7 +88,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="instructor",
             index=django.contrib.postgres.indexes.GinIndex(
-                xiangcheng.people.Characters(models.F("name")), name="branches_instructor_name_chars"
+                xiangcheng.search.Characters(models.F("name")), name="branches_instructor_name_chars"
             ),
         ),
         migrations.AddIndex(
@@ -105,7 +106,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="socialworker",
             index=django.contrib.postgres.indexes.GinIndex(
-                xiangcheng.people.Characters(models.F("name")), name="branches_sworker_name_chars"
+                xiangcheng.search.Characters(models.F("name")), name="branches_sworker_name_chars"
             ),
         ),
         migrations.AddIndex(

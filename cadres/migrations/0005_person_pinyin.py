@@ -4,6 +4,7 @@ import django.contrib.postgres.indexes
 import pgtrigger.compiler
 import pgtrigger.migrations
 import xiangcheng.people
+import xiangcheng.search
 from django.db import migrations, models
 
 
@@ -51,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="cadre",
             index=django.contrib.postgres.indexes.GinIndex(
-                xiangcheng.people.Characters(models.F("name")), name="cadres_cadre_name_chars"
+                xiangcheng.search.Characters(models.F("name")), name="cadres_cadre_name_chars"
             ),
         ),
         migrations.AddIndex(

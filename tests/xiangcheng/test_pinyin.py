@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from branches.models import Instructor, SocialWorker
 from cadres.models import Cadre
-from members.models import Member, Pledge
+from members.models import Fulfilment, Household, Member, Pairing, Pledge, Visit
 from talent.models import Talent
 from tests.conftest import admin_confirm, admin_upload
 from tests.factories import (
@@ -182,6 +182,50 @@ def test_lists_naming_a_member_find_by_the_members_pinyin(cast, as_user, tree):
         Pledge.objects.create(member=member, year=2026, pledged_on=date(2026, 5, 17))
     response = as_user(cast["staff"]).get("/admin/members/pledge/", {"q": "zs"})
     assert [pledge.member for pledge in response.context["cl"].result_list] == [zhang]
+
+
+def test_fulfilments_are_found_by_the_members_pinyin_the_enterprise_or_what_was_done(cast, as_user, tree):
+    zhang = Pledge.objects.create(
+        member=MemberFactory(name="张三", organization=tree["A0101"]), year=2026, pledged_on=date(2026, 5, 17)
+    )
+    li = Pledge.objects.create(
+        member=MemberFactory(name="李四", organization=tree["B0101"]), year=2026, pledged_on=date(2026, 5, 17)
+    )
+    by_zhang = Fulfilment.objects.create(pledge=zhang, kind="enterprise_need", done_on=date(2026, 6, 1), action="走访")
+    at_huawei = Fulfilment.objects.create(
+        pledge=li, kind="enterprise_need", done_on=date(2026, 6, 2), enterprise="华为苏州研究所", action="Zoom 会议"
+    )
+
+    def found(user, term):
+        response = as_user(cast[user]).get("/admin/members/fulfilment/", {"q": term})
+        return {fulfilment.pk for fulfilment in response.context["cl"].result_list}
+
+    assert found("staff", "zs") == found("staff", "张三") == {by_zhang.pk}
+    assert found("staff", "华为") == found("staff", "苏州 华为") == {at_huawei.pk}
+    assert found("staff", "zoom") == {at_huawei.pk}
+    assert found("staff", "走访") == {by_zhang.pk}
+    assert found("secretary_a", "华为") == set()
+
+
+def test_visits_are_found_by_the_members_pinyin_or_the_household_head(cast, as_user, tree):
+    household = Household.objects.create(
+        head="吕大",
+        address="一组1号",
+        organization=tree["A01"],
+        village="村",
+        hardship="illness",
+        registered_on=date(2025, 6, 1),
+        contact="13912345678",
+    )
+    pairing = Pairing.objects.create(
+        member=MemberFactory(name="张三", organization=tree["A0101"]), household=household, year=2026
+    )
+    visit = Visit.objects.create(pairing=pairing, visited_on=date(2026, 6, 1), action="送药")
+    client = as_user(cast["staff"])
+    for term in ["zs", "吕大", "送药"]:
+        response = client.get("/admin/members/visit/", {"q": term})
+        assert list(response.context["cl"].result_list) == [visit], term
+    assert list(client.get("/admin/members/visit/", {"q": "ls"}).context["cl"].result_list) == []
 
 
 def test_a_search_reads_its_rows_in_one_query(cast, rf, tree):
