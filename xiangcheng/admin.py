@@ -316,8 +316,8 @@ class PostedSearchAdminMixin:
 
     # The people (`xiangcheng.people.PinyinNamed`) whose names the box finds by characters, full
     # pinyin or initials (`person_search`): "name" for the list's own person, or the relation to
-    # one with its name ("pledge__member__name"). Not for a term that is no name (digits): the
-    # exact fields ("=id_number") are left out for a name, which is no number.
+    # one with its name ("pledge__member__name"). A term that is no name (digits) is searched as
+    # Django does; for a name, the exact fields ("=id_number") are left out: a name is no number.
     person_search_fields: tuple[str, ...] = ()
     # Text fields found through their characters index (`xiangcheng.search.text_index`), for
     # every term. With these two, a list's search is index scans ORed on its own table; what
@@ -331,13 +331,15 @@ class PostedSearchAdminMixin:
         if not people and not texts:
             return super().get_search_results(request, queryset, term)
         matches = [self._related(path, text_search(path.rpartition("__")[2], term)) for path in texts]
+        searched = set(texts)
         if people:
             matches += [self._related(path, people) for path in self.person_search_fields]
+            exact = {field for field in self.get_search_fields(request) if field.startswith("=")}
+            searched |= {*self.person_search_fields, *exact}
         matched = queryset.filter(reduce(or_, matches))
-        request._searched_otherwise = {*texts, *(self.person_search_fields if people else ())}
+        request._searched_otherwise = searched
         try:
-            others = [field for field in self.get_search_fields(request) if not (people and field.startswith("="))]
-            if not others:
+            if not self.get_search_fields(request):
                 return matched, False
             rest, may_have_duplicates = super().get_search_results(request, queryset, term)
         finally:
