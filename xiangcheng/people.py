@@ -7,15 +7,13 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.lookups import DataContains
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Func, IntegerField, Q, Value
+from django.db.models import F, Func, IntegerField, Q
 from django.db.models.lookups import Exact
 from pypinyin import lazy_pinyin
 
-from xiangcheng.search import Characters
+from xiangcheng.search import text_index, text_search
 from xiangcheng.validators import (
     DateDigits,
     id_birth_date,
@@ -215,7 +213,7 @@ def person_name_indexes(prefix: str) -> list:
     """The indexes `person_search` uses, for a model's `Meta.indexes` (`prefix`: app_model)."""
     return [
         # Serves person_search by characters: names containing each character of the term.
-        GinIndex(Characters(F("name")), name=f"{prefix}_name_chars"),
+        text_index("name", f"{prefix}_name_chars"),
         # Serve person_search by pinyin and by initials: prefix matches (LIKE 'zhangs%').
         models.Index(fields=["name_pinyin"], opclasses=["varchar_pattern_ops"], name=f"{prefix}_pinyin"),
         models.Index(fields=["name_initials"], opclasses=["varchar_pattern_ops"], name=f"{prefix}_initials"),
@@ -225,21 +223,23 @@ def person_name_indexes(prefix: str) -> list:
 def person_search(term: str) -> Q | None:
     """The persons (`PinyinNamed`) a search term names, or None when it is no name: Chinese finds
     the names that contain it (张三, 三); letters find the names whose full pinyin or initials start
-    with them, spaces and case aside, ü typed as ü, v or u: (zhangsan, "zhang san", zs, ZS, lv, lü).
-    Every branch is served by the indexes of `person_name_indexes`."""
-    term = "".join(term.split())
-    if not term:
+    with them, spaces and case aside, ü typed as ü, v or u: (zhangsan, "zhang san", zs, ZS, lv, lü),
+    and a foreign name by its words (smith). Every branch is served by `person_name_indexes`."""
+    words = term.split()
+    joined = "".join(words)
+    if not joined:
         return None
-    characters = sorted(set(HAN.findall(term)))
-    if characters:
-        return Q(DataContains(Characters(F("name")), Value(characters))) & Q(name__icontains=term)
-    letters = term.lower()
+    if HAN.search(joined):
+        return text_search("name", joined)
+    letters = joined.lower()
     if not PINYIN_TERM.fullmatch(letters):
         return None
     letters = letters.replace("u:", "v").replace("ü", "v")
     if ":" in letters:
         return None
-    return Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters)
+    return (
+        Q(name_pinyin__startswith=letters) | Q(name_initials__startswith=letters) | text_search("name", " ".join(words))
+    )
 
 
 def backfill_name_pinyin(app_label: str, model_name: str):

@@ -150,6 +150,15 @@ def test_other_search_fields_still_find_beside_the_name(cast, as_user, tree):
     assert found == {"张三", "李四"}
 
 
+def test_a_foreign_name_is_found_by_any_of_its_words(cast, as_user, tree):
+    TalentFactory(name="John Smith", organization=tree["A0101"], region="英国", is_overseas=True)
+    TalentFactory(name="张三", organization=tree["A0101"])
+    client = as_user(cast["staff"])
+    for term in ["smith", "John Smith", "JS", "john"]:
+        assert listed(client.get("/admin/talent/talent/", {"q": term})) == {"John Smith"}, term
+    assert listed(client.get("/admin/talent/talent/", {"q": "zs"})) == {"张三"}
+
+
 AUTOCOMPLETES = [
     ("members", "pledge", "member", lambda tree, name: MemberFactory(name=name, organization=tree["A0101"])),
     ("members", "fulfilment", "talent", lambda tree, name: TalentFactory(name=name, organization=tree["A0101"])),
