@@ -182,7 +182,8 @@ class PinyinNamed(models.Model):
     (`name_pinyin`), filled by `save()`, by `fill_name_pinyin` for bulk writes (seeds, imports)
     and by the migration that added them; `person_search` is the one search over them."""
 
-    name_pinyin = models.CharField("姓名拼音", max_length=200, blank=True, editable=False)
+    # Up to six letters a character (zhuang) for a name of 50 characters.
+    name_pinyin = models.CharField("姓名拼音", max_length=300, blank=True, editable=False)
     name_initials = models.CharField("姓名首字母", max_length=50, blank=True, editable=False)
 
     class Meta:

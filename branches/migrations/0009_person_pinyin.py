@@ -48,7 +48,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="instructor",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.AddField(
             model_name="instructorevent",
@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="instructorevent",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.AddField(
             model_name="socialworker",
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="socialworker",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.AddField(
             model_name="socialworkerevent",
@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="socialworkerevent",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.RunPython(
             xiangcheng.people.backfill_name_pinyin("branches", "instructor"), migrations.RunPython.noop

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="cadre",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.AddField(
             model_name="cadreevent",
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="cadreevent",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.RunPython(xiangcheng.people.backfill_name_pinyin("cadres", "cadre"), migrations.RunPython.noop),
         migrations.AddIndex(

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="member",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.AddField(
             model_name="memberevent",
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="memberevent",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.RunPython(xiangcheng.people.backfill_name_pinyin("members", "member"), migrations.RunPython.noop),
         migrations.AddIndex(

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="talent",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.AddField(
             model_name="talentevent",
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="talentevent",
             name="name_pinyin",
-            field=models.CharField(blank=True, editable=False, max_length=200, verbose_name="姓名拼音"),
+            field=models.CharField(blank=True, editable=False, max_length=300, verbose_name="姓名拼音"),
         ),
         migrations.RunPython(xiangcheng.people.backfill_name_pinyin("talent", "talent"), migrations.RunPython.noop),
         migrations.AddIndex(

@@ -292,6 +292,12 @@ def test_pinyin_follows_the_name_on_save(tree, model, make):
     assert model.objects.filter(pk=person.pk, name_pinyin="zengsi", name_initials="zs").exists()
 
 
+def test_the_longest_name_has_room_for_its_pinyin(tree):
+    member = MemberFactory(name="庄" * 50, organization=tree["A0101"])
+    member.refresh_from_db()
+    assert member.name_pinyin == "zhuang" * 50
+
+
 def test_pinyin_follows_an_edit_of_the_name_in_the_form(cast, as_user, tree):
     from tests.conftest import change_form_data
 
