@@ -795,6 +795,7 @@ class InstructorAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, admin.ModelAdmi
     list_display = ["name", "role", "masked_mobile", "employer", "current_organizations", "is_active"]
     list_filter = ["role", "is_active"]
     search_fields = ["name", "employer", "qualifications"]
+    person_search_fields = ("name",)
     fields = ["name", "role", "member", "mobile", "employer", "qualifications", "is_active"]
 
     def get_queryset(self, request):
@@ -836,6 +837,7 @@ class InstructorAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["instructor__role", TownFilter]
     list_select_related = ["instructor", "organization"]
     search_fields = ["instructor__name", "organization__name"]
+    person_search_fields = ("instructor__name",)
     autocomplete_fields = ["instructor", "organization"]
 
     @admin.display(description="类别", ordering="instructor__role")

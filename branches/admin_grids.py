@@ -179,6 +179,10 @@ class GridRoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["role", RoleHeldFilter, TownFilter]
     list_select_related = ["grid__organization", "member", "social_worker"]
     search_fields = ["grid__name", "grid__code", "member__name", "social_worker__name"]
+    person_search_fields = (
+        "member__name",
+        "social_worker__name",
+    )
     autocomplete_fields = ["grid", "member", "social_worker"]
 
     @admin.display(description="所属社区（村）", ordering="grid__organization__path")
@@ -254,6 +258,7 @@ class SocialWorkerAdmin(ImportExportAdmin):
     list_filter = ["qualification", OnDutyFilter, TownFilter]
     list_select_related = ["organization"]
     search_fields = ["name", "=id_number", "employer", "certificate"]
+    person_search_fields = ("name",)
     autocomplete_fields = ["organization"]
     fields = [
         "name",
@@ -283,4 +288,5 @@ class SocialWorkerAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = [AssignmentRunningFilter, TownFilter]
     list_select_related = ["social_worker", "organization"]
     search_fields = ["social_worker__name", "organization__name"]
+    person_search_fields = ("social_worker__name",)
     autocomplete_fields = ["social_worker", "organization"]

@@ -277,6 +277,7 @@ class CadreAdmin(ImportExportAdmin):
     ]
     list_select_related = ["organization"]
     search_fields = ["name", "unit", "post"]
+    person_search_fields = ("name",)
     autocomplete_fields = ["organization"]
     fields = [
         "name",
@@ -573,6 +574,7 @@ class RankChangeAdmin(ImportExportAdmin):
     list_filter = ["rank", TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name", "document"]
+    person_search_fields = ("cadre__name",)
     autocomplete_fields = ["cadre"]
     date_hierarchy = "changed_on"
 
@@ -588,6 +590,7 @@ class AnnualEvaluationAdmin(ImportExportAdmin):
     list_filter = ["year", "grade", TownFilter]
     list_select_related = ["cadre"]
     search_fields = ["cadre__name"]
+    person_search_fields = ("cadre__name",)
     autocomplete_fields = ["cadre"]
 
 
@@ -600,6 +603,7 @@ class PracticePostingAdmin(ImportExportAdmin):
     list_filter = [PostingStatusFilter, "kind", TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name", "host_unit"]
+    person_search_fields = ("cadre__name",)
     autocomplete_fields = ["cadre"]
     date_hierarchy = "start"
 
@@ -692,6 +696,7 @@ class AssessmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["round", TownFilter]
     list_select_related = ["cadre"]
     search_fields = ["cadre__name", "round", "assessor"]
+    person_search_fields = ("cadre__name",)
     autocomplete_fields = ["cadre"]
     inlines = [AssessmentScoreInline]
 
@@ -711,6 +716,7 @@ class ReserveEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "category", TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name"]
+    person_search_fields = ("cadre__name",)
     autocomplete_fields = ["cadre"]
 
     @admin.display(description="单位党组织", ordering="cadre__organization__path")

@@ -19,7 +19,7 @@ from members.models import Education, Member
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint, no_overlap_constraint
 from xiangcheng.models import NamedList
-from xiangcheng.people import IdentifiedByIdNumber, Sex, is_adult
+from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, is_adult, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import validate_id_number
 
@@ -114,7 +114,7 @@ class CadreQuerySet(ScopedQuerySet):
 
 
 @audited()
-class Cadre(IdentifiedByIdNumber, models.Model):
+class Cadre(IdentifiedByIdNumber, PinyinNamed):
     """A cadre in the "1333" young-cadre files (干部档案). The organization is the party
     organization of the cadre's unit; it decides who may see the file."""
 
@@ -173,6 +173,7 @@ class Cadre(IdentifiedByIdNumber, models.Model):
             models.Index(fields=["organization", "name"], name="cadres_cadre_org_name"),
             # Serves the cohort counts: cadres born on or after 1 January of a year.
             models.Index(fields=["birth_date"], name="cadres_cadre_birth"),
+            *person_name_indexes("cadres_cadre"),
         ]
         constraints = [
             # Never blank in the database: save() and clean() fill it from the ID number.

@@ -153,6 +153,7 @@ class MemberAdmin(ImportExportAdmin):
     ]
     list_select_related = ["organization"]
     search_fields = ["name", "=id_number"]
+    person_search_fields = ("name",)
     autocomplete_fields = ["organization"]
     readonly_fields = ["birth_date"]
     inlines = [MemberTransferInline, RecognitionInline]
@@ -243,6 +244,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     list_filter = ["year", TownFilter, DueFilter, PledgeQualityFilter, FulfilledFilter, UnfulfilledFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
+    person_search_fields = ("member__name",)
     autocomplete_fields = ["member"]
     inlines = [FulfilmentInline]
     show_full_result_count = False
@@ -452,6 +454,7 @@ class PairingAdmin(ExportOnly, ImportExportAdmin):
     list_filter = ["year", PairingQualityFilter]
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
+    person_search_fields = ("member__name",)
     autocomplete_fields = ["member", "household"]
     # Stated here: Meta.ordering does not apply to the annotated (GROUP BY) queryset.
     ordering = ["-year", "member__name", "pk"]
@@ -484,6 +487,8 @@ class VisitAdmin(ExportOnly, ImportExportAdmin):
     list_filter = ["visited_on"]
     list_select_related = ["pairing__member", "pairing__household"]
     search_fields = ["pairing__member__name", "pairing__household__head", "action"]
+    person_search_fields = ("pairing__member__name",)
+    text_search_fields = ("pairing__household__head", "action")
     autocomplete_fields = ["pairing"]
     # No date_hierarchy: its year and month links scan every visit on each view.
     show_full_result_count = False
@@ -503,6 +508,11 @@ class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "done_on"]
     list_select_related = ["pledge__member", "talent"]
     search_fields = ["pledge__member__name", "enterprise", "talent__name", "action"]
+    person_search_fields = (
+        "pledge__member__name",
+        "talent__name",
+    )
+    text_search_fields = ("enterprise", "action")
     autocomplete_fields = ["pledge", "talent", "support_request", "project"]
     # No date_hierarchy: its year and month links scan every record on each view.
     show_full_result_count = False

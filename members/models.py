@@ -16,8 +16,9 @@ from members.querysets import (
 )
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
-from xiangcheng.people import IdentifiedByIdNumber, Sex, is_adult
+from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, is_adult, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
+from xiangcheng.search import text_index
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 
 # Choices live at module level, each model keeping its name for them (Member.Status), because
@@ -53,7 +54,7 @@ class PartyPost(models.TextChoices):
 
 
 @audited()
-class Member(IdentifiedByIdNumber, models.Model):
+class Member(IdentifiedByIdNumber, PinyinNamed):
     """A party member on the district's roll."""
 
     Status = MemberStatus
@@ -108,6 +109,7 @@ class Member(IdentifiedByIdNumber, models.Model):
             models.Index(fields=["organization", "name"], name="members_member_org_name"),
             models.Index(fields=["leading_cadre_since"], name="members_member_leading"),
             models.Index(fields=["agency_member_since"], name="members_member_agency"),
+            *person_name_indexes("members_member"),
         ]
         constraints = [
             # Never blank in the database: clean() fills it from the ID number.
@@ -460,6 +462,9 @@ class Fulfilment(models.Model):
             # Serves the fulfilment list's order (newest first, then -pk): its first page reads a
             # hundred index entries instead of sorting every record.
             models.Index(fields=["done_on", "id"], name="members_fulfilment_done_on"),
+            # Serve the fulfilment list's search (admin text_search_fields).
+            text_index("enterprise", "members_fulfilment_ent_chars"),
+            text_index("action", "members_fulfilment_act_chars"),
         ]
         constraints = [choices_constraint("kind", FulfilmentKind, "履诺类别")]
         # Each statement that writes fulfilments recounts the pledges it touched (PledgeProgress).
@@ -557,6 +562,10 @@ class Household(models.Model):
         verbose_name = "困难家庭"
         verbose_name_plural = "困难家庭"
         ordering = ["organization__path", "village", "head"]
+        indexes = [
+            # Serves the visit list's search by the household head (admin text_search_fields).
+            text_index("head", "members_household_head_chars"),
+        ]
         constraints = [
             choices_constraint("hardship", Hardship, "困难类型"),
             choices_constraint("status", HouseholdStatus, "帮扶状态"),
@@ -630,6 +639,8 @@ class Visit(models.Model):
             # Serves the visit list's order (newest first, then -pk): its first page reads a
             # hundred index entries instead of sorting every visit.
             models.Index(fields=["visited_on", "id"], name="members_visit_visited_on"),
+            # Serves the visit list's search (admin text_search_fields).
+            text_index("action", "members_visit_action_chars"),
         ]
 
     def __str__(self):

@@ -171,6 +171,7 @@ class TalentAdmin(ImportExportAdmin):
     ]
     list_select_related = ["industry", "zone", "organization"]
     search_fields = ["name", "employer"]
+    person_search_fields = ("name",)
     autocomplete_fields = ["organization", "source_event"]
     inlines = [TalentHonourInline, SupportRequestInline, OverseasPlacementInline]
     show_full_result_count = False
@@ -295,6 +296,7 @@ class SupportRequestAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_filter = [("solved_on", admin.EmptyFieldListFilter)]
     list_select_related = ["talent"]
     search_fields = ["talent__name", "need"]
+    person_search_fields = ("talent__name",)
     autocomplete_fields = ["talent"]
     date_hierarchy = "raised_on"
     ordering = ["-raised_on", "pk"]

@@ -6,7 +6,7 @@ from talent.querysets import InvestmentQuerySet, TalentProjectQuerySet, TalentQu
 from xiangcheng.audit import audited, audited_links
 from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.models import NamedList
-from xiangcheng.people import Sex
+from xiangcheng.people import PinyinNamed, Sex, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
 
@@ -88,7 +88,7 @@ class TalentStatus(models.TextChoices):
 
 
 @audited()
-class Talent(models.Model):
+class Talent(PinyinNamed):
     """A high-level talent the district introduced. The introduction date is what plans count."""
 
     Sex = Sex
@@ -135,6 +135,7 @@ class Talent(models.Model):
         indexes = [
             # Serves the plan targets: talents introduced within a window.
             models.Index(fields=["introduced_on"], name="talent_talent_introduced"),
+            *person_name_indexes("talent_talent"),
         ]
         constraints = [
             choices_constraint("sex", Sex, "性别"),

@@ -4,6 +4,8 @@ the lists staff edit (`NamedListAdmin`)."""
 
 import re
 import secrets
+from functools import reduce
+from operator import or_
 
 import pghistory
 from django import forms
@@ -13,6 +15,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -45,10 +48,12 @@ from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRe
 from xiangcheng.importtemplate import import_template
 from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
+from xiangcheng.people import person_search
 from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.reports import percent
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
+from xiangcheng.search import related_match, text_search
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
 
@@ -309,8 +314,48 @@ class PostedSearchAdminMixin:
         token = request.GET.get(SEARCH_TOKEN)
         return request.session.get(SEARCH_SESSION_KEY, {}).get(token, "") if token else ""
 
+    # The people (`xiangcheng.people.PinyinNamed`) whose names the box finds by characters, full
+    # pinyin or initials (`person_search`): "name" for the list's own person, or the relation to
+    # one with its name ("pledge__member__name"). A term that is no name (digits) is searched as
+    # Django does; for a name, the exact fields ("=id_number") are left out: a name is no number.
+    person_search_fields: tuple[str, ...] = ()
+    # Text fields found through their characters index (`xiangcheng.search.text_index`), for
+    # every term. With these two, a list's search is index scans ORed on its own table; what
+    # else search_fields names is searched as Django does (a scan, fine for small tables).
+    text_search_fields: tuple[str, ...] = ()
+
     def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, search_term or self.searched_text(request))
+        term = (search_term or self.searched_text(request)).strip()
+        people = person_search(term) if self.person_search_fields and term else None
+        texts = self.text_search_fields if term else ()
+        if not people and not texts:
+            return super().get_search_results(request, queryset, term)
+        matches = [self._related(path, text_search(path.rpartition("__")[2], term)) for path in texts]
+        searched = set(texts)
+        if people:
+            matches += [self._related(path, people) for path in self.person_search_fields]
+            exact = {field for field in self.get_search_fields(request) if field.startswith("=")}
+            searched |= {*self.person_search_fields, *exact}
+        matched = queryset.filter(reduce(or_, matches))
+        request._searched_otherwise = searched
+        try:
+            if not self.get_search_fields(request):
+                return matched, False
+            rest, may_have_duplicates = super().get_search_results(request, queryset, term)
+        finally:
+            del request._searched_otherwise
+        return matched | rest, may_have_duplicates
+
+    def _related(self, path: str, match: Q) -> Q:
+        """`match`, a Q on the model holding the last field of `path`, as a Q on this list's model."""
+        return related_match(self.model, path.rpartition("__")[0], match)
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        searched = getattr(request, "_searched_otherwise", None)
+        if searched is None:
+            return fields
+        return [field for field in fields if field not in searched]
 
     def get_changelist(self, request, **kwargs):
         base = super().get_changelist(request, **kwargs)

@@ -50,6 +50,7 @@ from import_export.tmp_storages import BaseStorage
 from xiangcheng.edits import changed_between, table_version
 from xiangcheng.maintenance import analyze
 from xiangcheng.models import ImportUpload
+from xiangcheng.people import PinyinNamed
 from xiangcheng.progress import REPORT_EVERY, Progress
 from xiangcheng.scoping import can_see_full_numbers, visible
 from xiangcheng.validators import MASKS
@@ -930,7 +931,16 @@ class ScopedResource(resources.ModelResource):
 
     def get_bulk_update_fields(self):
         added = {f"{name}__name_column" for name in self._name_columns}
-        return [name for name in super().get_bulk_update_fields() if name not in added]
+        fields = [name for name in super().get_bulk_update_fields() if name not in added]
+        if issubclass(self._meta.model, PinyinNamed):
+            fields += ["name_pinyin", "name_initials"]  # filled by import_instance
+        return fields
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if isinstance(instance, PinyinNamed):
+            # A bulk import writes without save(), which fills them otherwise.
+            instance.fill_name_pinyin()
 
     def required_headers(self) -> tuple:
         """The columns a file for this resource must have (`Meta.required_headers`): what the

@@ -22,6 +22,8 @@ from django.db import connection, models
 from pghistory import config as pghistory_config
 from stdnum.cn import ric
 
+from xiangcheng.people import PinyinNamed, fill_name_pinyin
+
 # The context attached to every event the seed writes, so the history says where a row came from.
 SEED_CONTEXT = {"command": "seed_demo"}
 
@@ -47,8 +49,10 @@ def bulk_insert(model: type[models.Model], rows: Iterable[models.Model], *, batc
 
     The model's insert triggers are skipped for these statements only; its update and delete
     triggers, and every other model's triggers, stay in force. Returns the created rows (with
-    their primary keys).
+    their primary keys). People's pinyin columns are filled here, as `save()` fills them.
     """
+    if issubclass(model, PinyinNamed):
+        rows = fill_name_pinyin(rows)
     triggers = _creation_triggers(model)
     if not triggers:
         # pgtrigger.ignore() without a trigger would silence every trigger, protections included.

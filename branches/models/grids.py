@@ -23,7 +23,7 @@ from django.utils import timezone
 from branches.models.organizations import Organization, OrganizationType
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint, no_overlap_constraint
-from xiangcheng.people import IdentifiedByIdNumber, Sex
+from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_mobile, validate_id_number, validate_mobile
 
@@ -171,7 +171,7 @@ class SocialWorkerQualification(models.TextChoices):
 
 
 @audited()
-class SocialWorker(IdentifiedByIdNumber, models.Model):
+class SocialWorker(IdentifiedByIdNumber, PinyinNamed):
     """A general social worker (全科社工): a community social worker who can handle every kind of
     resident service, on the roster of a town or a community, assigned by date to communities
     and grids. On duty from `started_on` to `ended_on` (both days included)."""
@@ -214,6 +214,7 @@ class SocialWorker(IdentifiedByIdNumber, models.Model):
         verbose_name = "全科社工"
         verbose_name_plural = "全科社工"
         ordering = ["organization__path", "name"]
+        indexes = person_name_indexes("branches_sworker")
         constraints = [
             # Never blank in the database: clean() fills it from the ID number.
             choices_constraint("sex", Sex, "性别"),

@@ -7,6 +7,7 @@ from django.db import models
 from branches.models.organizations import Organization
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
+from xiangcheng.people import PinyinNamed, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.validators import normalize_mobile, validate_mobile
 
@@ -18,7 +19,7 @@ class InstructorRole(models.TextChoices):
 
 
 @audited()
-class Instructor(models.Model):
+class Instructor(PinyinNamed):
     """A person in the instructor pool (党建工作指导员人才库) who helps grassroots organizations
     meet the standards. The pool is the district's, so every secretary may consult it; where each
     one works is in their dated assignments."""
@@ -47,6 +48,7 @@ class Instructor(models.Model):
         verbose_name = "党建工作指导员"
         verbose_name_plural = "党建工作指导员"
         ordering = ["role", "name"]
+        indexes = person_name_indexes("branches_instructor")
         constraints = [
             choices_constraint("role", InstructorRole, "指导员类别"),
         ]

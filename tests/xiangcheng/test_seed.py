@@ -87,3 +87,17 @@ def test_seed_demo_analyzes_the_tables_it_filled(db):
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [Member._meta.db_table])
         (estimate,) = cursor.fetchone()
     assert estimate == pytest.approx(Member.objects.count(), rel=0.1)
+
+
+def test_seeded_people_are_found_by_pinyin(db):
+    from django.apps import apps
+
+    from xiangcheng.people import PinyinNamed, name_pinyin
+
+    call_command("seed_demo", scale=0.02, stdout=io.StringIO())
+    people = [model for model in apps.get_models() if issubclass(model, PinyinNamed)]
+    assert {model._meta.label for model in people} >= {"members.Member", "cadres.Cadre", "talent.Talent"}
+    for model in people:
+        assert model.objects.exists(), model._meta.label
+        for person in model.objects.all()[:50]:
+            assert (person.name_pinyin, person.name_initials) == name_pinyin(person.name), model._meta.label
