@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("members", "0007_venues"),
+        ("members", "0009_search_indexes"),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cadres", "0004_approval_form"),
+        ("cadres", "0005_person_pinyin"),
     ]
 
     operations = [
