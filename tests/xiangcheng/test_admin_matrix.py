@@ -78,6 +78,8 @@ MODEL_PAGES = {
     "talent.Zone": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 200 200 200"),
     "xiangcheng.AccessLog": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 403 200 200"),
     "xiangcheng.ClosedReport": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 403 200 200"),
+    # Everyone's own inbox; the rows here are another account's messages: not found for anyone.
+    "xiangcheng.Message": ("200 403 404 404", "200 403 404 404", "200 403 404 404", "200 403 404 404"),
     "xiangcheng.Target": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 200 200 200"),
 }
 
