@@ -152,3 +152,17 @@ def test_an_account_without_a_role_has_an_inbox_too(client, db):
     user = UserFactory(username="无角色")
     client.force_login(user)
     assert client.get("/admin/xiangcheng/message/").status_code == 200
+
+
+def test_inbox_pages_are_chinese(client, cast, unvisited):
+    from tests.xiangcheng.test_no_english import faults
+
+    # Named in Chinese, as the portal's users are (a Latin user name would read as English).
+    cast["secretary_a"].username = "甲街道书记"
+    cast["secretary_a"].save()
+    send()
+    message = Message.objects.get(recipient=cast["secretary_a"])
+    client.force_login(cast["secretary_a"])
+    with clock.travel():
+        for url in ("/admin/xiangcheng/message/", f"/admin/xiangcheng/message/{message.pk}/change/", "/admin/"):
+            assert faults(client.get(url).content.decode(), frozenset()) == [], url
