@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from treebeard.ltree.fields import NLevel, Subpath
@@ -48,7 +49,12 @@ from branches.models import (
     ServiceAttachment,
 )
 from branches.orgchart import organization_chart
-from branches.resources import ActionBranchResource, OrganizationResource, ServiceActionResource
+from branches.resources import (
+    ActionBranchResource,
+    CommitteeTermResource,
+    OrganizationResource,
+    ServiceActionResource,
+)
 from branches.services import (
     TOTALS_BY,
     TOTALS_LABELS,
@@ -139,7 +145,7 @@ class CommitteeTermInline(ScopedAdminMixin, admin.TabularInline):
 
     @admin.display(description="届满日期")
     def ends_on(self, obj):
-        return obj.ends_on if getattr(obj, "ends_on", None) else "—"
+        return date_format(obj.ends_on) if getattr(obj, "ends_on", None) else "—"
 
 
 # The organizations list opens as a tree unless a list is asked for: ?view=list, or a search, a
@@ -349,6 +355,27 @@ class OrganizationAdmin(ImportExportAdmin):
             "list_url": f"{here}?{urlencode({TREE_VIEW_VAR: LIST_VIEW})}",
             "chart_url": reverse("admin:branches_organization_chart", current_app=self.admin_site.name),
         }
+
+
+@admin.register(CommitteeTerm)
+class CommitteeTermAdmin(ImportExportAdmin):
+    """Committee terms (届次) of the organizations, each with the day it ends; also kept inline on
+    the organization's page, and imported as towns send them."""
+
+    resource_classes = [CommitteeTermResource]
+    list_display = ["organization", "elected_on", "term_years", "ends_on", "note"]
+    list_filter = ["term_years", TownFilter]
+    list_select_related = ["organization"]
+    search_fields = ["organization__name", "organization__code"]
+    autocomplete_fields = ["organization"]
+    ordering = ["organization__path", "-elected_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_end()
+
+    @admin.display(description="届满日期", ordering="ends_on")
+    def ends_on(self, obj):
+        return date_format(obj.ends_on) if getattr(obj, "ends_on", None) else "—"
 
 
 class AccountScopeInline(ScopedAdminMixin, admin.TabularInline):

@@ -135,10 +135,20 @@ def _compute(user, today: date) -> list[dict]:
     return [item.to_dict() for item in items]
 
 
+def stored_todos(user, today: date) -> tuple[str, Callable[[], list[dict]]]:
+    """(key, computation) of `user`'s to-dos on `today` for `snapshots.figures`, so a page that
+    stores other figures too reads them all back at once; `todo_items` turns the data into items."""
+    return snapshot_key(user, "todos", today), lambda: _compute(user, today)
+
+
+def todo_items(data: list[dict]) -> list[Item]:
+    return [Item.from_dict(item) for item in data]
+
+
 def todo_list(user, today: date, *, stored: bool = True) -> list[Item]:
     """The to-dos due in `user`'s scope on `today` with at least one row, soonest first. One query
-    (two when read back from the store, xiangcheng/snapshots.py, as the dashboard does)."""
+    (two when read back from the store, xiangcheng/snapshots.py)."""
     if not stored:
-        return [Item.from_dict(data) for data in _compute(user, today)]
-    key = snapshot_key(user, "todos", today)
-    return [Item.from_dict(data) for data in figures({key: lambda: _compute(user, today)})[key]]
+        return todo_items(_compute(user, today))
+    key, compute = stored_todos(user, today)
+    return todo_items(figures({key: compute})[key])

@@ -224,7 +224,7 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         name=f"计划目标{n}", rule="talents_introduced", start=date(2026, 1, 1), end=date(2026, 12, 31), value=10
     )
     TargetMilestone.objects.create(target=target, due_on=date(2026, 6, 30), value=5)
-    CommitteeTerm.objects.create(organization=branch, elected_on=date(2024, 1, 10), term_years=3)
+    term = CommitteeTerm.objects.create(organization=branch, elected_on=date(2024, 1, 10), term_years=3)
     message = Message.objects.create(
         recipient=user,
         day=date(2026, 11, 18),
@@ -251,6 +251,7 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         "auth.User": user,
         "branches.ActionBranch": action_branch,
         "branches.Brand": brand,
+        "branches.CommitteeTerm": term,
         "branches.Grid": grid,
         "branches.GridLogEntry": log_entry,
         "branches.GridRole": grid_role,
