@@ -163,7 +163,7 @@ def seed(*, scale: float, rng, log) -> None:
     seed_organizations(scale=scale, rng=rng)
     seed_accounts()
     seed_committee_terms(rng=rng)
-    log(f"组织：{Organization.objects.count():,} 个，委员会届次 {CommitteeTerm.objects.count():,} 条；演示账号 2 个")
+    log(f"组织：{Organization.objects.count():,} 个；委员会届次 {CommitteeTerm.objects.count():,} 条；演示账号 2 个")
 
 
 # Action branches, their service log, secretary projects, the instructor pool and brands. Seeded

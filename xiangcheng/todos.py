@@ -7,15 +7,16 @@ decorating a named function of the day judged that says what is due on it:
 
     @register_todo("households_unvisited", model=Household, order=10)
     def households_unvisited(today):
-        span = quarter_period(today.year, quarter_of(today))
+        quarter = quarter_of(today)
+        span = quarter_period(today.year, quarter)
         return Due(
-            f"本季度未走访的结对家庭",
+            f"{span.label}尚未走访的结对家庭",
             Household.objects.unvisited(span.start, span.end, today),
-            {"unvisited": f"{today.year}-{quarter_of(today)}"},
+            {"unvisited": f"{today.year}-{quarter}"},
             deadline=span.end,
         )
 
-`rows` are the rows of `model` due (not yet scoped: the list limits them to what the user may see,
+`rows` are the rows of `model` due (not yet scoped: `todo_list` limits them to what the user may see,
 so a to-do cannot forget scoping), `filters` the list filters of the model's admin list that show
 exactly those rows (each calling the same queryset method), and the deadline is either a fixed
 day (`deadline`) or the earliest value of an expression over the rows (`earliest`: the first
