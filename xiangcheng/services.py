@@ -82,6 +82,8 @@ def message_write(*, recipient, day: date) -> Message | None:
         body=_digest_text(items, links=False),
         items=[{**item.to_dict(), "when": item.when} for item in items],
     )
+    # The day's uniqueness is the database's to decide: a run beside this one may get there first.
+    message.full_clean(validate_constraints=False)
     try:
         with transaction.atomic():
             message.save()
@@ -96,7 +98,8 @@ def message_email(*, message: Message) -> bool:
     A run beside this one skips a message being sent (its row is locked)."""
     with transaction.atomic():
         locked = (
-            Message.objects.select_for_update(skip_locked=True)
+            # Only the message's row: the account's stays free for its sign-ins meanwhile.
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=message.pk, emailed_at__isnull=True)
             .select_related("recipient")
             .first()
