@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from treebeard.ltree.fields import NLevel, Subpath
@@ -31,9 +32,13 @@ from branches.forms import (
     ServiceActionForm,
 )
 from branches.models import (
+    MAX_BRANCH_MEMBERS,
+    MIN_FULL_MEMBERS,
+    TERM_ENDING_DAYS,
     AccountScope,
     ActionBranch,
     Brand,
+    CommitteeTerm,
     Instructor,
     InstructorAssignment,
     Organization,
@@ -44,7 +49,12 @@ from branches.models import (
     ServiceAttachment,
 )
 from branches.orgchart import organization_chart
-from branches.resources import ActionBranchResource, OrganizationResource, ServiceActionResource
+from branches.resources import (
+    ActionBranchResource,
+    CommitteeTermResource,
+    OrganizationResource,
+    ServiceActionResource,
+)
 from branches.services import (
     TOTALS_BY,
     TOTALS_LABELS,
@@ -79,12 +89,63 @@ class InstructorCoverageFilter(admin.SimpleListFilter):
         return [("none", "当前无指导员"), ("some", "当前有指导员")]
 
     def queryset(self, request, queryset):
-        current = InstructorAssignment.objects.current(timezone.localdate()).filter(organization=OuterRef("pk"))
         if self.value() == "none":
-            return queryset.filter(~Exists(current))
+            return queryset.without_instructor(timezone.localdate())
         if self.value() == "some":
-            return queryset.filter(Exists(current))
+            return queryset.with_instructor(timezone.localdate())
         return queryset
+
+
+class BranchSizeFilter(admin.SimpleListFilter):
+    """Branches outside the usual size today: more than MAX_BRANCH_MEMBERS members on the roll, or
+    fewer than MIN_FULL_MEMBERS full members (`OrganizationQuerySet`)."""
+
+    title = "支部规模"
+    parameter_name = "size"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("above", f"党员超过{MAX_BRANCH_MEMBERS}名的支部"),
+            ("few_full", f"正式党员不足{MIN_FULL_MEMBERS}名的支部"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "above":
+            return queryset.above_member_limit(timezone.localdate())
+        if self.value() == "few_full":
+            return queryset.below_full_members(timezone.localdate())
+        return queryset
+
+
+class TermFilter(admin.SimpleListFilter):
+    """Organizations whose committee is due for re-election today (`OrganizationQuerySet.term_ending`)."""
+
+    title = "换届"
+    parameter_name = "term"
+
+    def lookups(self, request, model_admin):
+        return [("ending", f"{TERM_ENDING_DAYS}天内届满或已届满")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "ending":
+            return queryset.term_ending(timezone.localdate())
+        return queryset
+
+
+class CommitteeTermInline(ScopedAdminMixin, admin.TabularInline):
+    """The organization's committee terms, each with the day it ends."""
+
+    model = CommitteeTerm
+    extra = 0
+    fields = ["elected_on", "term_years", "ends_on", "note"]
+    readonly_fields = ["ends_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_end()
+
+    @admin.display(description="届满日期")
+    def ends_on(self, obj):
+        return date_format(obj.ends_on) if getattr(obj, "ends_on", None) else "—"
 
 
 # The organizations list opens as a tree unless a list is asked for: ?view=list, or a search, a
@@ -104,7 +165,8 @@ class OrganizationAdmin(ImportExportAdmin):
     resource_classes = [OrganizationResource]
     change_list_template = "admin/branches/organization/change_list.html"
     list_display = ["tree_name", "type", "code", "ancestry", "founded_on", "is_active"]
-    list_filter = ["type", TownFilter, "is_active", InstructorCoverageFilter]
+    list_filter = ["type", TownFilter, "is_active", InstructorCoverageFilter, BranchSizeFilter, TermFilter]
+    inlines = [CommitteeTermInline]
     search_fields = ["name", "code"]
     ordering = ["path"]
     list_per_page = 100
@@ -297,6 +359,27 @@ class OrganizationAdmin(ImportExportAdmin):
             "list_url": f"{here}?{urlencode({TREE_VIEW_VAR: LIST_VIEW})}",
             "chart_url": reverse("admin:branches_organization_chart", current_app=self.admin_site.name),
         }
+
+
+@admin.register(CommitteeTerm)
+class CommitteeTermAdmin(ImportExportAdmin):
+    """Committee terms (届次) of the organizations, each with the day it ends; also kept inline on
+    the organization's page, and imported as towns send them."""
+
+    resource_classes = [CommitteeTermResource]
+    list_display = ["organization", "elected_on", "term_years", "ends_on", "note"]
+    list_filter = ["term_years", TownFilter]
+    list_select_related = ["organization"]
+    search_fields = ["organization__name", "organization__code"]
+    autocomplete_fields = ["organization"]
+    ordering = ["organization__path", "-elected_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_end()
+
+    @admin.display(description="届满日期", ordering="ends_on")
+    def ends_on(self, obj):
+        return date_format(obj.ends_on) if getattr(obj, "ends_on", None) else "—"
 
 
 class AccountScopeInline(ScopedAdminMixin, admin.TabularInline):
@@ -713,6 +796,21 @@ class ProjectProgressInline(ScopedAdminMixin, admin.TabularInline):
     extra = 1
 
 
+class MilestoneFilter(admin.SimpleListFilter):
+    """Ongoing projects with a milestone overdue today (`SecretaryProjectQuerySet.with_overdue_milestones`)."""
+
+    title = "项目节点"
+    parameter_name = "milestones"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "有逾期未完成的节点")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.with_overdue_milestones(timezone.localdate())
+        return queryset
+
+
 class BehindFilter(WindowFilter):
     """Projects behind their pace in a period, judged as the report judges them
     (`SecretaryProjectQuerySet.behind`)."""
@@ -742,7 +840,7 @@ class SecretaryProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "pace",
         "status",
     ]
-    list_filter = ["year", "status", BehindFilter, TownFilter]
+    list_filter = ["year", "status", BehindFilter, MilestoneFilter, TownFilter]
     list_select_related = ["organization", "secretary"]
     search_fields = ["name", "goal"]
     autocomplete_fields = ["organization"]

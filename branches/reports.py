@@ -9,7 +9,10 @@ from django.db.models import Count, OuterRef, Q, Sum
 from django.utils import timezone
 
 from branches.models import (
+    MAX_BRANCH_MEMBERS,
+    MIN_FULL_MEMBERS,
     OVERDUE_AFTER_DAYS,
+    TERM_ENDING_DAYS,
     TOWN_DEPTH,
     ActionBranch,
     Grid,
@@ -33,6 +36,7 @@ from xiangcheng.forms import window_value
 from xiangcheng.periods import Period, reference_day
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import Status
+from xiangcheng.todos import Due, register_todo
 
 CATEGORIES = ActionBranch.Category
 
@@ -321,3 +325,56 @@ def _average_days(days, solved: int) -> Cell:
 def _month_end(month: date) -> date:
     following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
     return date.fromordinal(following.toordinal() - 1)
+
+
+# To-dos: what falls due in the organizations' work, each judged on the day it is shown, as the
+# list filter it links to judges it.
+
+
+@register_todo("projects_milestones_overdue", model=SecretaryProject, order=30)
+def projects_milestones_overdue(today: date) -> Due:
+    """Ongoing secretary projects with a milestone not done by its day: overdue since the first."""
+    return Due(
+        "有节点逾期未完成的书记项目",
+        SecretaryProject.objects.with_overdue_milestones(today),
+        {"milestones": "overdue"},
+        earliest=SecretaryProject.objects.first_overdue_milestone(today),
+    )
+
+
+@register_todo("organizations_without_instructor", model=Organization, order=60)
+def organizations_without_instructor(today: date) -> Due:
+    return Due(
+        "当前无指导员的党组织",
+        Organization.objects.filter(is_active=True).without_instructor(today),
+        {"is_active__exact": 1, "instructor": "none"},
+    )
+
+
+@register_todo("branches_above_member_limit", model=Organization, order=70)
+def branches_above_member_limit(today: date) -> Due:
+    return Due(
+        f"党员超过{MAX_BRANCH_MEMBERS}名的支部",
+        Organization.objects.all().above_member_limit(today),
+        {"size": "above"},
+    )
+
+
+@register_todo("branches_few_full_members", model=Organization, order=71)
+def branches_few_full_members(today: date) -> Due:
+    return Due(
+        f"正式党员不足{MIN_FULL_MEMBERS}名的支部",
+        Organization.objects.all().below_full_members(today),
+        {"size": "few_full"},
+    )
+
+
+@register_todo("committees_term_ending", model=Organization, order=80)
+def committees_term_ending(today: date) -> Due:
+    """Committees whose term ends within TERM_ENDING_DAYS or has ended: due by the first end."""
+    return Due(
+        f"{TERM_ENDING_DAYS}天内届满或已届满的党组织委员会",
+        Organization.objects.all().term_ending(today),
+        {"term": "ending"},
+        earliest="term_ends_on",
+    )

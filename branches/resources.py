@@ -2,7 +2,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Func, OuterRef, Subquery, Value
 from import_export import fields
 
-from branches.models import ActionBranch, Grid, Organization, ServiceAction, SocialWorker, outside_subtree
+from branches.models import (
+    ActionBranch,
+    CommitteeTerm,
+    Grid,
+    Organization,
+    ServiceAction,
+    SocialWorker,
+    outside_subtree,
+)
 from branches.services import organization_save
 from xiangcheng.imex import NaturalKeyWidget, ScopedResource
 
@@ -143,3 +151,14 @@ class SocialWorkerResource(ScopedResource):
         import_id_fields = ["id_number"]
         readonly_fields = ["birth_date"]
         required_headers = ["姓名", "身份证号", "用人单位", "所属组织", "入职日期"]
+
+
+class CommitteeTermResource(ScopedResource):
+    """Committee terms (届次) as towns send them: the organization given by its code or its name;
+    a row of an organization and an election day already recorded updates it."""
+
+    class Meta(ScopedResource.Meta):
+        model = CommitteeTerm
+        fields = ["organization", "elected_on", "term_years", "note"]
+        import_id_fields = ["organization", "elected_on"]
+        required_headers = ["党组织", "选举日期", "任期（年）"]

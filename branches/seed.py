@@ -17,6 +17,7 @@ from branches.models import (
     AccountScope,
     ActionBranch,
     Brand,
+    CommitteeTerm,
     Instructor,
     InstructorAssignment,
     Organization,
@@ -139,10 +140,30 @@ def seed_accounts() -> None:
     AccountScope.objects.get_or_create(user=secretary, organization=Organization.objects.get(code=DEMO_SECRETARY_TOWN))
 
 
+def seed_committee_terms(*, rng) -> None:
+    """Every organization below the district with its committee's current term (towns five years,
+    the others three) and, for about half, the term before it. The current terms' ends spread over
+    their length, so a few fall within the next 90 days and about one in thirty has run out with
+    no new election recorded: the 换届 to-do has rows."""
+    if CommitteeTerm.objects.exists():
+        return
+    today = timezone.localdate()
+    terms = []
+    for pk, kind in Organization.objects.exclude(type=Organization.Type.DISTRICT).values_list("pk", "type"):
+        years = 5 if kind in Organization.TOWN_TYPES else 3
+        elected_on = today - timedelta(days=rng.randint(0, years * 365 + 40))
+        terms.append(CommitteeTerm(organization_id=pk, elected_on=elected_on, term_years=years))
+        if rng.random() < 0.5:
+            before = elected_on.replace(year=elected_on.year - years, day=min(elected_on.day, 28))
+            terms.append(CommitteeTerm(organization_id=pk, elected_on=before, term_years=years))
+    bulk_insert(CommitteeTerm, terms)
+
+
 def seed(*, scale: float, rng, log) -> None:
     seed_organizations(scale=scale, rng=rng)
     seed_accounts()
-    log(f"组织：{Organization.objects.count():,} 个；演示账号 2 个")
+    seed_committee_terms(rng=rng)
+    log(f"组织：{Organization.objects.count():,} 个；委员会届次 {CommitteeTerm.objects.count():,} 条；演示账号 2 个")
 
 
 # Action branches, their service log, secretary projects, the instructor pool and brands. Seeded

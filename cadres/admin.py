@@ -19,6 +19,7 @@ from cadres.approval import MAX_BATCH, approval_form, for_forms, form_date
 from cadres.approval_docx import approval_docx, approval_zip
 from cadres.models import (
     DUE_BACK_DAYS,
+    REVIEW_DAYS,
     AnnualEvaluation,
     AppointmentProposal,
     Assessment,
@@ -108,6 +109,21 @@ class PracticeFilter(admin.SimpleListFilter):
             return queryset.practising(today)
         if self.value() == "due_back":
             return queryset.due_back(today)
+        return queryset
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """Reserve cadres under inspection longer than REVIEW_DAYS today (`ReserveEntryQuerySet.review_overdue`)."""
+
+    title = "考察期限"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", f"考察超过{REVIEW_DAYS}天")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.review_overdue(timezone.localdate())
         return queryset
 
 
@@ -713,7 +729,7 @@ class ReserveEntryAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """The reserve pool of outstanding young cadres."""
 
     list_display = ["cadre", "category", "entered_on", "status", "status_on", "organization"]
-    list_filter = ["status", "category", TownFilter]
+    list_filter = ["status", "category", ReviewFilter, TownFilter]
     list_select_related = ["cadre__organization"]
     search_fields = ["cadre__name"]
     person_search_fields = ("cadre__name",)

@@ -25,6 +25,8 @@ from xiangcheng.validators import validate_id_number
 
 # Days ahead in which a posting's end makes its cadre "due back" (the return list).
 DUE_BACK_DAYS = 30
+# A reserve cadre under inspection (考察中) longer than this many days is overdue for a decision.
+REVIEW_DAYS = 90
 
 
 class Rank(models.TextChoices):
@@ -111,6 +113,19 @@ class CadreQuerySet(ScopedQuerySet):
     def due_back(self, on: date):
         """Cadres whose practice posting ends within DUE_BACK_DAYS of `on`."""
         return self.filter(Exists(PracticePosting.objects.filter(cadre=OuterRef("pk")).due_back(on)))
+
+    @staticmethod
+    def back_on(on: date) -> Subquery:
+        """The day the posting due back on `on` of the cadre of the outer query ends."""
+        postings = PracticePosting.objects.filter(cadre=OuterRef("pk")).due_back(on).order_by("end")
+        return Subquery(postings.values("end")[:1])
+
+    def missing_evaluation(self, year: int):
+        """Cadres in office before `year` ended (a rank change by then) with no annual evaluation
+        for `year`: the data-quality check and the to-do of last year's evaluations."""
+        in_office = RankChange.objects.filter(cadre=OuterRef("pk"), changed_on__lte=date(year, 12, 31))
+        evaluated = AnnualEvaluation.objects.filter(cadre=OuterRef("pk"), year=year)
+        return self.filter(Exists(in_office), ~Exists(evaluated))
 
 
 @audited()
@@ -632,6 +647,13 @@ class ReserveStatus(models.TextChoices):
     LEFT = "left", "已出库"
 
 
+class ReserveEntryQuerySet(ScopedQuerySet):
+    def review_overdue(self, on: date):
+        """Entries under inspection (考察中) since more than REVIEW_DAYS before `on`: inspected for
+        REVIEW_DAYS days is not yet overdue, one day more is."""
+        return self.filter(status=ReserveStatus.UNDER_REVIEW, status_on__lt=on - timedelta(days=REVIEW_DAYS))
+
+
 @audited()
 class ReserveEntry(CadreRecord):
     """A cadre's place in the reserve pool of outstanding young cadres (后备优秀年轻干部库)."""
@@ -647,6 +669,8 @@ class ReserveEntry(CadreRecord):
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.IN_POOL)
     status_on = models.DateField("状态日期", null=True, blank=True, help_text="开始考察、提拔或出库的日期；在库不填。")
     notes = models.CharField("备注", max_length=200, blank=True)
+
+    objects = ReserveEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "后备干部库"

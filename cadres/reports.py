@@ -2,12 +2,23 @@
 dashboard, the cadre data-quality check, and the plan-target rules `cadres_section_level_reached`
 and `cadres_postings_started` with their lists."""
 
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from cadres.models import AnnualEvaluation, Cadre, PostRecord, PracticePosting, RankChange, TrainingParticipation
+from cadres.models import (
+    DUE_BACK_DAYS,
+    REVIEW_DAYS,
+    AnnualEvaluation,
+    Cadre,
+    PostRecord,
+    PracticePosting,
+    RankChange,
+    ReserveEntry,
+    TrainingParticipation,
+)
 from cadres.services import cohort_year, posting_kind
 from xiangcheng.forms import window_value
 from xiangcheng.models import Target
@@ -15,6 +26,7 @@ from xiangcheng.people import WORKING_AGE, YearsBetween, id_number_disagrees
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
 from xiangcheng.targets import progress_list, register_rule
+from xiangcheng.todos import Due, register_todo
 
 COHORT_YEARS = [(1980, "1980年及以后出生"), (1985, "1985年及以后出生"), (1990, "1990年及以后出生")]
 
@@ -163,13 +175,7 @@ def postings_started(target, start: date, end: date) -> QuerySet:
 )
 def cadres_missing_last_years_evaluation(user):
     """Cadres in office before last year ended who have no annual evaluation for last year."""
-    last_year = timezone.localdate().year - 1
-    evaluated = AnnualEvaluation.objects.filter(cadre=OuterRef("pk"), year=last_year)
-    return (
-        Cadre.objects.filter(rank_changes__changed_on__lte=date(last_year, 12, 31))
-        .filter(~Exists(evaluated))
-        .distinct()
-    )
+    return Cadre.objects.missing_evaluation(timezone.localdate().year - 1)
 
 
 # Consistency checks: dates and numbers of a cadre's file that cannot all be true. The work start
@@ -228,6 +234,43 @@ def cadres_evaluation_before_first_post(user):
 )
 def cadres_id_number_disagrees(user):
     return Cadre.objects.filter(id_number_disagrees())
+
+
+# To-dos: what falls due in the cadre files, each judged on the day it is shown, as the list
+# filter it links to judges it.
+
+
+@register_todo("cadres_due_back", model=Cadre, order=40)
+def cadres_due_back(today: date) -> Due:
+    """Cadres whose practice posting ends within DUE_BACK_DAYS: due by the first such end."""
+    return Due(
+        f"{DUE_BACK_DAYS}天内期满返回的实践锻炼干部",
+        Cadre.objects.due_back(today),
+        {"practice": "due_back"},
+        earliest=Cadre.objects.back_on(today),
+    )
+
+
+@register_todo("cadres_missing_evaluation", model=Cadre, order=50)
+def cadres_missing_evaluation(today: date) -> Due:
+    """Last year's annual evaluations not recorded (the data-quality check's rows)."""
+    return Due(
+        f"缺少{today.year - 1}年度考核结果的干部",
+        Cadre.objects.missing_evaluation(today.year - 1),
+        {"quality": "missing_evaluation"},
+    )
+
+
+@register_todo("reserve_review_overdue", model=ReserveEntry, order=90)
+def reserve_review_overdue(today: date) -> Due:
+    """Reserve cadres under inspection for longer than REVIEW_DAYS: overdue since the first one's
+    REVIEW_DAYS ran out."""
+    return Due(
+        f"考察超过{REVIEW_DAYS}天的后备干部",
+        ReserveEntry.objects.review_overdue(today),
+        {"review": "overdue"},
+        earliest=Cast(F("status_on") + timedelta(days=REVIEW_DAYS), DateField()),
+    )
 
 
 # The checks above that the cadre list's 数据问题 filter offers, by its value.

@@ -13,9 +13,10 @@ from members.querysets import completion_by_organization
 from members.venues import Rectification, RectificationState, Venue, VenueInspection, VenueStatus, inspection_failed
 from xiangcheng.counting import count_each
 from xiangcheng.people import ADULT_AGE, YearsBetween, id_number_disagrees
-from xiangcheng.periods import Period, quarter_of, reference_day, year_period
+from xiangcheng.periods import Period, quarter_of, quarter_period, reference_day, year_period
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, register_section, scoped
+from xiangcheng.todos import Due, register_todo
 from xiangcheng.validators import id_number_shaped
 
 LINES = [("enterprise", "企业服务", "pledges"), ("talent", "人才服务", "pledges"), ("relief", "结对帮扶", "relief_due")]
@@ -360,6 +361,50 @@ def pairings_visited_before_start(user):
     are corrected on the pairing's page, where its visits are."""
     early = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__year__lt=OuterRef("year"))
     return Pairing.objects.filter(Exists(early))
+
+
+# To-dos: what falls due for the members' work, each judged on the day it is shown, as the list
+# filter it links to judges it.
+
+# Unfulfilled pledges become a to-do as the year ends: in its last quarter.
+PLEDGE_REMINDER_QUARTER = 4
+
+
+@register_todo("households_unvisited", model=Household, order=10)
+def households_unvisited(today: date) -> Due:
+    """Paired households not yet visited this quarter, due by the quarter's last day."""
+    quarter = quarter_of(today)
+    span = quarter_period(today.year, quarter)
+    return Due(
+        f"{span.label}尚未走访的结对家庭",
+        Household.objects.unvisited(span.start, span.end, today),
+        {"unvisited": f"{today.year}-{quarter}"},
+        deadline=span.end,
+    )
+
+
+@register_todo("members_without_pledge", model=Member, order=20)
+def members_without_pledge(today: date) -> Due:
+    year = year_period(today.year)
+    return Due(
+        f"未作{today.year}年365承诺的党员",
+        Member.objects.without_pledge(today.year, today),
+        {"without_pledge": today.year},
+        deadline=year.end,
+    )
+
+
+@register_todo("pledges_unfulfilled", model=Pledge, order=21)
+def pledges_unfulfilled(today: date) -> Due | None:
+    """This year's pledges with a line not yet fulfilled, from the year's last quarter."""
+    if quarter_of(today) < PLEDGE_REMINDER_QUARTER:
+        return None
+    return Due(
+        f"{today.year}年尚未全部兑现的承诺",
+        Pledge.objects.filter(year=today.year).unfulfilled(),
+        {"year__exact": today.year, "unfulfilled": "any"},
+        deadline=year_period(today.year).end,
+    )
 
 
 # The checks above that the member, household, pledge and pairing lists' 数据问题 filter offers,

@@ -212,6 +212,10 @@ def grant(user, *names):
         user.__dict__.pop(cache, None)
 
 
+# What the organization page posts for its inline of committee terms when none are added.
+NO_COMMITTEE_TERMS = {"committee_terms-TOTAL_FORMS": "0", "committee_terms-INITIAL_FORMS": "0"}
+
+
 def admin_upload(client, changelist: str, content: bytes, name="data.csv", fmt="csv"):
     """Upload a file to an admin's import page (the preview step)."""
     import io

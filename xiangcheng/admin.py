@@ -24,7 +24,7 @@ from django.http import (
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -46,7 +46,7 @@ from xiangcheng.edits import (
 from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm, window_choices, window_parameter
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
 from xiangcheng.importtemplate import import_template
-from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
+from xiangcheng.models import AccessLog, ClosedReport, Message, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.people import person_search
 from xiangcheng.progress import Progress, new_token
@@ -844,6 +844,78 @@ class ClosedReportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     def open_report(self, obj):
         query = urlencode({"year": obj.year, "quarter": obj.quarter, "organization": obj.organization.code})
         return format_html('<a href="{}?{}">查看</a>', reverse("admin:quarterly_report"), query)
+
+
+class ReadFilter(admin.SimpleListFilter):
+    title = "阅读状态"
+    parameter_name = "read"
+
+    def lookups(self, request, model_admin):
+        return [("no", "未读"), ("yes", "已读")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.unread()
+        if self.value() == "yes":
+            return queryset.filter(read_at__isnull=False)
+        return queryset
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdminMixin, EditConflictAdminMixin, admin.ModelAdmin):
+    """Each account's inbox (消息): its own messages only, whoever asks (anyone else's is not
+    found); opening one marks it read. The messages are written by `send_reminders`."""
+
+    list_display = ["subject", "day", "state", "emailed"]
+    list_filter = [ReadFilter]
+    fields = ["subject", "day", "body", "to_dos", "emailed_at"]
+    readonly_fields = ["to_dos"]
+    ordering = ["-day", "-pk"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(recipient=request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404(NOT_FOUND)
+        return obj
+
+    def has_module_permission(self, request):
+        return request.user.is_active
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and (obj is None or obj.recipient_id == request.user.pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            # Read once it has been shown; a second view leaves the first reading's time.
+            Message.objects.filter(pk=object_id, recipient=request.user, read_at__isnull=True).update(
+                read_at=timezone.now()
+            )
+        return response
+
+    @admin.display(description="状态", ordering="read_at")
+    def state(self, obj):
+        return "已读" if obj.read_at else format_html("<strong>{}</strong>", "未读")
+
+    @admin.display(description="邮件", ordering="emailed_at")
+    def emailed(self, obj):
+        return f"已发送（{timezone.localtime(obj.emailed_at):%Y-%m-%d %H:%M}）" if obj.emailed_at else "—"
+
+    @admin.display(description="待办事项")
+    def to_dos(self, obj):
+        if not obj.items:
+            return "—"
+        return format_html(
+            '<ul class="message-items">{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}：{}</a>，{}</li>',
+                ((item["url"], item["label"], item["count"], item["when"]) for item in obj.items),
+            ),
+        )
 
 
 # Devices of the second sign-in step are each user's own (xiangcheng/secondfactor.py); django-otp's

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
-from django.db.models import BooleanField, Count, ExpressionWrapper, IntegerField, Q, Subquery, Value
+from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
 
@@ -27,6 +27,35 @@ def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
         return [int(count) for count in cursor.fetchone()]
+
+
+def count_and_earliest(pairs: Iterable[tuple[models.QuerySet, Expression | None]]) -> list[tuple[int, object]]:
+    """For each (queryset, expression): how many rows the queryset yields and the least value of
+    the expression over them (None without an expression or without rows), all in one query."""
+    selects, params = [], []
+    for queryset, expression in pairs:
+        try:
+            sql, query_params = queryset.order_by().query.sql_with_params()
+        except EmptyResultSet:
+            selects.append("0, NULL")
+            continue
+        selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
+        params.extend(query_params)
+        if expression is None:
+            selects.append("NULL")
+            continue
+        # Apart from the count: the expression may join rows the count must not see twice.
+        sql, query_params = (
+            queryset.order_by().annotate(earliest_value=expression).values("earliest_value").query.sql_with_params()
+        )
+        selects.append(f"(SELECT MIN(earliest_value) FROM ({sql}) earliest)")
+        params.extend(query_params)
+    if not selects:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(selects), params)
+        values = cursor.fetchone()
+    return [(int(values[index]), values[index + 1]) for index in range(0, len(values), 2)]
 
 
 def count_per_group(rows, group: str, flags: dict[str, Q]) -> list[dict]:

@@ -241,3 +241,53 @@ class Snapshot(models.Model):
 
     def __str__(self):
         return f"{self.key} @ {self.version}"
+
+
+class MessageQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+@audited(exclude=["items"])
+class Message(models.Model):
+    """A message in an account's inbox (消息): the daily digest of what falls due in the account's
+    scope, written by `send_reminders`, one per account and day at most. `items` keep the to-dos
+    as they stood that day (label, count, deadline, link); the e-mail copy is marked sent only
+    once the mail server took it."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="messages", verbose_name="收件人"
+    )
+    day = models.DateField("日期")
+    subject = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    items = models.JSONField("待办事项", default=list, blank=True)
+    created_at = models.DateTimeField("生成时间", default=timezone.now)
+    read_at = models.DateTimeField("阅读时间", null=True, blank=True)
+    emailed_at = models.DateTimeField("邮件发送时间", null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "消息"
+        verbose_name_plural = "消息"
+        ordering = ["-day", "-pk"]
+        # Everyone reads their own messages; no one writes them in a form (`send_reminders` does).
+        default_permissions = []
+        indexes = [
+            # Serves the unread count of every page's header: one account's unread messages.
+            models.Index(
+                fields=["recipient"], condition=models.Q(read_at__isnull=True), name="xiangcheng_message_unread"
+            ),
+        ]
+        constraints = [
+            # Nothing is sent twice: one digest per account and day.
+            models.UniqueConstraint(
+                fields=["recipient", "day"],
+                name="%(app_label)s_%(class)s_one_per_day",
+                violation_error_message="该账号这一天的消息已生成。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.subject

@@ -101,6 +101,7 @@ SECRETARY_PERMISSIONS = [
     "branches.view_projectprogress",
     "branches.view_instructor",
     "branches.view_instructorassignment",
+    "branches.view_committeeterm",  # when their committee was elected and its term ends
     # Grids (branches): a secretary follows the grids, general social workers and their
     # assignments in their subtree, keeps who holds which role in its grids (the party members
     # living there above all) and logs the grids' problems (民情日志).

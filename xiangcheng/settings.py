@@ -252,6 +252,17 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env.bool("BEHIND_PROXY", default=False) else ["REMOTE_ADDR"]
 )
 
+# The daily reminders (`manage.py send_reminders`) are written into each account's inbox; with
+# EMAIL_URL (smtp://user:password@host:25, smtp+tls://…:587, smtp+ssl://…:465) they are also
+# e-mailed to the accounts that have an address. Unset: no e-mail at all, and no error.
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="webmaster@localhost")
+# The portal's address as its users open it (https://dj.example.gov.cn), for the links in the
+# e-mails; unset, an e-mail names the lists without links.
+SITE_URL = env.str("SITE_URL", default="").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -27,9 +27,9 @@ from xiangcheng.scoping import scope_paths, sees_whole_district
 CHANGE_FUNCTION = "xiangcheng_data_changed"
 # Apps whose tables the figures count; the audit trail is left out (it changes only with a table
 # that is counted, or on a read: the access log) and so are the tables below, which reading
-# pages write to.
+# pages write to (an inbox message is marked read when opened).
 COUNTED_APPS = ("branches", "members", "cadres", "talent", "xiangcheng")
-NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot")
+NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot", "Message")
 # Above this many change rows the next computed figure folds them into one.
 COMPACT_ABOVE = 1000
 

@@ -25,6 +25,7 @@ from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.targets import actual_url, progress_list, target_actuals
+from xiangcheng.todos import stored_todos, todo_items
 
 NO_SCOPE = "您的账号尚未分配负责组织，暂无可显示的数据。请联系组织部。"
 
@@ -120,9 +121,10 @@ def _context(request, title, **context):
 
 
 def dashboard_context(request) -> dict:
-    """The dashboard above the app list: targets, the report's sections as cards and charts, and
-    the lists of what falls short, for one quarter and organization (default: now, the top of
-    the user's scope). A fixed number of queries whatever the data size."""
+    """The dashboard above the app list: what falls due in the user's scope today (待办, soonest
+    first), then targets, the report's sections as cards and charts, and the lists of what falls
+    short, for one quarter and organization (default: now, the top of the user's scope). A fixed
+    number of queries whatever the data size."""
     user = request.user
     if not has_scope(user):
         return {"dashboard_message": NO_SCOPE}
@@ -147,7 +149,10 @@ def dashboard_context(request) -> dict:
     # The targets are read each time; their counts are stored with the figures (xiangcheng/snapshots.py).
     targets = list(visible(Target.objects.all(), user))
     key = snapshot_key(user, "target_actuals", today)
-    actuals = figures({key: lambda: target_actuals(targets, today)})[key]
+    # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
+    todos_key, todos_compute = stored_todos(user, today)
+    stored = figures({key: lambda: target_actuals(targets, today), todos_key: todos_compute})
+    actuals = stored[key]
     targets = [
         (target, found, actual_url(target, today) if found else "")
         for target, found in progress_list(targets, today, actuals)
@@ -160,6 +165,7 @@ def dashboard_context(request) -> dict:
         "charts": charts,
         "shortfalls": [figure for section in report.sections for figure in section.figures if figure.shortfall],
         "quick_actions": quick_actions(user),
+        "todos": todo_items(stored[todos_key]),
         "targets": targets,
         "report_query": _query(period),
     }

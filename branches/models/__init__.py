@@ -1,6 +1,7 @@
 """The models of the organization tree and the work done in it, one module per concern:
 
-- `organizations`: the tree (`Organization`, with its town primitives), the accounts that answer
+- `organizations`: the tree (`Organization`, with its town primitives), its committees' terms
+  (`CommitteeTerm`), the accounts that answer
   for its organizations (`AccountScope`) and the brands organizations run (`Brand`);
 - `action_branches`: action branches;
 - `service_log`: the service actions of action branches and their attachments;
@@ -38,20 +39,28 @@ from branches.models.grids import (
 )
 from branches.models.instructors import Instructor, InstructorAssignment, InstructorAssignmentQuerySet, InstructorRole
 from branches.models.organizations import (
+    MAX_BRANCH_MEMBERS,
+    MIN_FULL_MEMBERS,
+    TERM_ENDING_DAYS,
     TOWN_DEPTH,
     AccountScope,
     Brand,
     BrandKind,
+    CommitteeTerm,
+    CommitteeTermQuerySet,
     Organization,
     OrganizationManager,
     OrganizationQuerySet,
     OrganizationType,
+    TermEnd,
+    current_term_end,
     outside_subtree,
     town_of_path,
     town_path,
 )
 from branches.models.projects import (
     ProjectMilestone,
+    ProjectMilestoneQuerySet,
     ProjectProgress,
     ProjectStatus,
     SecretaryProject,
@@ -68,7 +77,10 @@ from branches.models.service_log import (
 )
 
 __all__ = [
+    "MAX_BRANCH_MEMBERS",
+    "MIN_FULL_MEMBERS",
     "OVERDUE_AFTER_DAYS",
+    "TERM_ENDING_DAYS",
     "TOWN_DEPTH",
     "AccountScope",
     "ActionBranch",
@@ -77,6 +89,8 @@ __all__ = [
     "ActionBranchStatus",
     "Brand",
     "BrandKind",
+    "CommitteeTerm",
+    "CommitteeTermQuerySet",
     "Grid",
     "GridLogCategory",
     "GridLogEntry",
@@ -94,6 +108,7 @@ __all__ = [
     "OrganizationType",
     "PrivateFile",
     "ProjectMilestone",
+    "ProjectMilestoneQuerySet",
     "ProjectProgress",
     "ProjectStatus",
     "SecretaryProject",
@@ -105,6 +120,8 @@ __all__ = [
     "SocialWorker",
     "SocialWorkerAssignment",
     "SocialWorkerQualification",
+    "TermEnd",
+    "current_term_end",
     "days_taken",
     "has_member",
     "has_overdue_problem",

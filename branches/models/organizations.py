@@ -1,16 +1,21 @@
-"""The organization tree, the accounts that answer for its organizations, and the brands they run."""
+"""The organization tree, the terms of its committees (届次), the accounts that answer for its
+organizations, and the brands they run."""
 
+from datetime import date, timedelta
+
+from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.indexes import GistIndex
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Least
 from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
 from treebeard.ltree.fields import NLevel, PathField, Subpath
 
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint
+from xiangcheng.counting import count_subquery
 from xiangcheng.scoping import ScopedQuerySet
 
 # The town or subdistrict of an organization is the one at this depth of its path: the district
@@ -33,10 +38,56 @@ def town_path(path):
     return Subpath(path, 0, Least(NLevel(path), Value(TOWN_DEPTH)))
 
 
+# A branch has at least this many full members (正式党员) and usually no more than MAX_BRANCH_MEMBERS
+# members on the roll.
+MIN_FULL_MEMBERS = 3
+MAX_BRANCH_MEMBERS = 50
+
+
 class OrganizationQuerySet(ScopedQuerySet, LT_NodeQuerySet):
     def towns(self):
         """The towns and subdistricts (镇党委, 街道党工委)."""
         return self.filter(type__in=Organization.TOWN_TYPES)
+
+    def without_instructor(self, on: date):
+        """Organizations no instructor is assigned to on `on` (the list's 当前无指导员)."""
+        current = apps.get_model("branches", "InstructorAssignment").objects.current(on)
+        return self.filter(~Exists(current.filter(organization=OuterRef("pk"))))
+
+    def with_instructor(self, on: date):
+        current = apps.get_model("branches", "InstructorAssignment").objects.current(on)
+        return self.filter(Exists(current.filter(organization=OuterRef("pk"))))
+
+    def _branches_counting(self, on: date, **conditions):
+        """Active branches annotated with `members_counted`: their own members on the roll on
+        `on` meeting `conditions` (a subquery per branch, served by the members' organization index)."""
+        members = apps.get_model("members", "Member").objects.on_roll(on).filter(organization=OuterRef("pk"))
+        return self.filter(type=Organization.Type.BRANCH, is_active=True).annotate(
+            members_counted=count_subquery(members.filter(**conditions))
+        )
+
+    def above_member_limit(self, on: date):
+        """Active branches with more than MAX_BRANCH_MEMBERS members on the roll on `on`."""
+        return self._branches_counting(on).filter(members_counted__gt=MAX_BRANCH_MEMBERS)
+
+    def below_full_members(self, on: date):
+        """Active branches with fewer than MIN_FULL_MEMBERS full members on the roll on `on`."""
+        full = apps.get_model("members", "Member").Category.FULL
+        return self._branches_counting(on, category=full).filter(members_counted__lt=MIN_FULL_MEMBERS)
+
+    def with_term_end(self, on: date):
+        """Annotate `term_ends_on`: the end of each organization's current committee term on `on`
+        (`current_term_end`)."""
+        return self.annotate(term_ends_on=current_term_end(on))
+
+    def term_ending(self, on: date):
+        """Active organizations whose current committee term ends within TERM_ENDING_DAYS of `on`,
+        or has ended with no new election recorded (换届到期). Annotates `term_ends_on`."""
+        return (
+            self.filter(is_active=True)
+            .with_term_end(on)
+            .filter(term_ends_on__lte=on + timedelta(days=TERM_ENDING_DAYS))
+        )
 
 
 class OrganizationManager(LT_NodeManager):
@@ -139,6 +190,84 @@ class Organization(LT_Node):
     def subtree(self):
         """This organization and everything below it, in tree order: one indexed query."""
         return Organization.objects.filter(path__descendants=self.path)
+
+
+# A committee whose current term ends within this many days is due for re-election (换届).
+TERM_ENDING_DAYS = 90
+# Branch committees are elected for three years, town committees for five.
+DEFAULT_TERM_YEARS = 3
+
+
+class TermEnd(models.Func):
+    """The day a term elected on `elected` for `years` years ends, in SQL: the same day `years`
+    later (a term elected on 29 February ends on 28 February). The one place it is computed."""
+
+    output_field = models.DateField()
+
+    def __init__(self, elected="elected_on", years="term_years", **extra):
+        super().__init__(F(elected) if isinstance(elected, str) else elected, F(years), **extra)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (elected, elected_params), (years, years_params) = (
+            compiler.compile(expression) for expression in self.source_expressions
+        )
+        return f"CAST(({elected} + make_interval(years => {years})) AS date)", (*elected_params, *years_params)
+
+
+class CommitteeTermQuerySet(ScopedQuerySet):
+    def with_end(self):
+        """Annotate `ends_on`: the day each term ends (`TermEnd`)."""
+        return self.annotate(ends_on=TermEnd())
+
+
+def current_term_end(on: date) -> Subquery:
+    """The end of the current term of the organization of the outer query on `on`: the term of
+    its latest election on or before `on` (NULL when none is recorded)."""
+    latest = CommitteeTerm.objects.filter(organization=OuterRef("pk"), elected_on__lte=on).order_by("-elected_on")
+    return Subquery(latest.annotate(ends_on=TermEnd()).values("ends_on")[:1], output_field=models.DateField())
+
+
+@audited()
+class CommitteeTerm(models.Model):
+    """A term of an organization's committee (党组织委员会的一届): elected on a day for a number of
+    years (branch committees three, town committees five). An organization's latest election is
+    its current term; the term ends that many years after the election (`TermEnd`)."""
+
+    organization = models.ForeignKey(
+        Organization, models.CASCADE, related_name="committee_terms", verbose_name="党组织"
+    )
+    elected_on = models.DateField("选举日期")
+    term_years = models.PositiveSmallIntegerField(
+        "任期（年）",
+        default=DEFAULT_TERM_YEARS,
+        validators=[MinValueValidator(1, "任期至少 1 年。"), MaxValueValidator(5, "任期不能超过 5 年。")],
+        help_text="党支部委员会一般 3 年，镇（街道）党委 5 年。",
+    )
+    note = models.CharField("备注", max_length=200, blank=True)
+
+    objects = CommitteeTermQuerySet.as_manager()
+    scope_path = "organization__path"
+
+    class Meta:
+        verbose_name = "委员会届次"
+        verbose_name_plural = "委员会届次"
+        ordering = ["organization", "-elected_on"]
+        constraints = [
+            # Also serves the lookup of an organization's latest election (`current_term_end`).
+            models.UniqueConstraint(
+                fields=["organization", "elected_on"],
+                name="%(app_label)s_%(class)s_one_per_day",
+                violation_error_message="该党组织这一天的换届选举已登记。",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(term_years__gte=1, term_years__lte=5),
+                name="%(app_label)s_%(class)s_term_years_range",
+                violation_error_message="任期应在 1 到 5 年之间。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} {self.elected_on:%Y-%m-%d} 选举（任期 {self.term_years} 年）"
 
 
 def outside_subtree(members, organization: Organization) -> list[str]:

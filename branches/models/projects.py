@@ -5,7 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from branches.models.organizations import Organization, outside_subtree
@@ -24,6 +24,17 @@ class SecretaryProjectQuerySet(ScopedQuerySet):
         if until is not None:
             latest = latest.filter(reported_on__lte=until)
         return self.annotate(latest_percent=Subquery(latest.values("percent")[:1]))
+
+    def with_overdue_milestones(self, on: date):
+        """Ongoing projects with a milestone overdue on `on` (`ProjectMilestoneQuerySet.overdue`)."""
+        overdue = ProjectMilestone.objects.overdue(on).filter(project=OuterRef("pk"))
+        return self.filter(Exists(overdue))
+
+    @staticmethod
+    def first_overdue_milestone(on: date) -> Subquery:
+        """The due day of the earliest milestone overdue on `on` of the project of the outer query."""
+        overdue = ProjectMilestone.objects.overdue(on).filter(project=OuterRef("pk")).order_by("due_on")
+        return Subquery(overdue.values("due_on")[:1])
 
     def behind(self, start: date, end: date, on: date):
         """Projects of the year of [start, end] not on pace on `on`, by the progress reported by
@@ -117,6 +128,12 @@ class SecretaryProject(models.Model):
         return pace_status(self.percent_complete, self.expected_percent(on))
 
 
+class ProjectMilestoneQuerySet(ScopedQuerySet):
+    def overdue(self, on: date):
+        """Milestones of ongoing projects not done and due before `on` (due on `on` is not yet)."""
+        return self.filter(done=False, due_on__lt=on, project__status=ProjectStatus.ONGOING)
+
+
 @audited()
 class ProjectMilestone(models.Model):
     """A dated milestone of a secretary project, done or not."""
@@ -126,7 +143,7 @@ class ProjectMilestone(models.Model):
     due_on = models.DateField("计划日期")
     done = models.BooleanField("已完成", default=False)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ProjectMilestoneQuerySet.as_manager()
     scope_path = "project__organization__path"
 
     class Meta:

@@ -1,6 +1,7 @@
 import pytest
 
 from branches.models import Organization
+from tests.conftest import NO_COMMITTEE_TERMS
 
 
 @pytest.fixture
@@ -38,7 +39,14 @@ def test_changelist_query_count_does_not_grow(staff_client, tree, django_assert_
 def test_add_form_places_branch_under_parent(staff_client, tree):
     response = staff_client.post(
         "/admin/branches/organization/add/",
-        {"parent": tree["A01"].code, "type": "branch", "name": "新建党支部", "code": "A0103", "is_active": "on"},
+        {
+            "parent": tree["A01"].code,
+            "type": "branch",
+            "name": "新建党支部",
+            "code": "A0103",
+            "is_active": "on",
+            **NO_COMMITTEE_TERMS,
+        },
     )
     assert response.status_code == 302, response.content.decode()
     created = Organization.objects.get(code="A0103")
@@ -48,7 +56,14 @@ def test_add_form_places_branch_under_parent(staff_client, tree):
 def test_add_form_refuses_wrong_level_in_chinese(staff_client, tree):
     response = staff_client.post(
         "/admin/branches/organization/add/",
-        {"parent": tree["A01"].code, "type": "town", "name": "错误镇党委", "code": "A9", "is_active": "on"},
+        {
+            "parent": tree["A01"].code,
+            "type": "town",
+            "name": "错误镇党委",
+            "code": "A9",
+            "is_active": "on",
+            **NO_COMMITTEE_TERMS,
+        },
     )
     assert response.status_code == 200
     assert "镇党委不能设在党总支之下" in response.content.decode()

@@ -36,11 +36,13 @@ def test_first_screen_offers_logging_and_the_secretarys_to_dos(login, demo):
     assert page.url.endswith("/admin/")
     assert first_screen(page, "a.quick-action:has-text('记录服务')")
     assert first_screen(page, "a.quick-action:has-text('记录走访')")
-    to_dos = page.locator("#shortfalls .card")
+    to_dos = page.locator("#todos .card")
     assert to_dos.count() > 0
-    assert first_screen(page, "#shortfalls .card")
+    assert first_screen(page, "#todos .card")
+    # Each to-do says by when (xiangcheng/todos.py).
+    assert to_dos.first.locator(".card-deadline").inner_text()
     quick_actions_bottom = page.locator(".quick-actions").bounding_box()
-    assert page.locator("#shortfalls").bounding_box()["y"] >= quick_actions_bottom["y"] + quick_actions_bottom["height"]
+    assert page.locator("#todos").bounding_box()["y"] >= quick_actions_bottom["y"] + quick_actions_bottom["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
 
 

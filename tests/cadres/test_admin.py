@@ -97,7 +97,8 @@ def test_cadre_changelist_costs_the_same_at_two_sizes(cast, as_user, tree):
         for cadre in CadreFactory.create_batch(batch, organization=tree["A0101"]):
             RankChange.objects.create(cadre=cadre, rank="staff_member", changed_on=date(2020, 7, 1))
         counts.append(query_count(client, CADRES))
-    assert counts[0] == counts[1] <= 12
+    # 13: the list's own queries and the header's unread messages.
+    assert counts[0] == counts[1] <= 13
 
 
 def test_archive_page_costs_the_same_at_two_sizes(cast, as_user, tree):

@@ -25,6 +25,7 @@ from django.urls import reverse
 from branches.models import (
     AccountScope,
     Brand,
+    CommitteeTerm,
     Grid,
     GridLogEntry,
     GridRole,
@@ -62,7 +63,7 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
     from cadres import models as cadres
     from members import models as members
     from talent import models as talent
-    from xiangcheng.models import AccessLog, ClosedReport, Target, TargetMilestone
+    from xiangcheng.models import AccessLog, ClosedReport, Message, Target, TargetMilestone
 
     n = next(_serials)
     branch = OrganizationFactory(parent=parent, name=f"{parent.name}第{n}测试支部", code=f"{parent.code}R{n}")
@@ -223,6 +224,24 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         name=f"计划目标{n}", rule="talents_introduced", start=date(2026, 1, 1), end=date(2026, 12, 31), value=10
     )
     TargetMilestone.objects.create(target=target, due_on=date(2026, 6, 30), value=5)
+    term = CommitteeTerm.objects.create(organization=branch, elected_on=date(2024, 1, 10), term_years=3)
+    message = Message.objects.create(
+        recipient=user,
+        day=date(2026, 11, 18),
+        subject=f"待办提醒{n}",
+        body="· 本季度尚未走访的结对家庭：1",
+        items=[
+            {
+                "key": "households_unvisited",
+                "label": "本季度尚未走访的结对家庭",
+                "count": 1,
+                "deadline": "2026-12-31",
+                "days_left": 43,
+                "url": f"/admin/members/household/?org={branch.code}",
+                "when": "2026-12-31 前，剩 43 天",
+            }
+        ],
+    )
     closed = ClosedReport.objects.create(
         year=2026, quarter=1, organization=branch, closed_by=user, data={}, xlsx=b"", csv_zip=b""
     )
@@ -232,6 +251,7 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         "auth.User": user,
         "branches.ActionBranch": action_branch,
         "branches.Brand": brand,
+        "branches.CommitteeTerm": term,
         "branches.Grid": grid,
         "branches.GridLogEntry": log_entry,
         "branches.GridRole": grid_role,
@@ -278,6 +298,7 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         "talent.Zone": zone,
         "xiangcheng.AccessLog": log,
         "xiangcheng.ClosedReport": closed,
+        "xiangcheng.Message": message,
         "xiangcheng.Target": target,
     }
 

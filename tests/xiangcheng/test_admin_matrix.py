@@ -33,6 +33,7 @@ MODEL_PAGES = {
     "auth.User": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "403 403 403 403"),
     "branches.ActionBranch": ("403 403 403 403", "200 403 404 404", "200 403 200 404", "200 200 200 200"),
     "branches.Brand": ("403 403 403 403", "200 403 404 404", "200 403 200 404", "200 200 200 200"),
+    "branches.CommitteeTerm": ("403 403 403 403", "200 403 404 404", "200 403 200 404", "200 200 200 200"),
     "branches.Grid": ("403 403 403 403", "200 403 404 404", "200 403 200 404", "200 200 200 200"),
     "branches.GridLogEntry": ("403 403 403 403", "200 200 404 404", "200 200 200 404", "200 200 200 200"),
     "branches.GridRole": ("403 403 403 403", "200 200 404 404", "200 200 200 404", "200 200 200 200"),
@@ -78,6 +79,8 @@ MODEL_PAGES = {
     "talent.Zone": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 200 200 200"),
     "xiangcheng.AccessLog": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 403 200 200"),
     "xiangcheng.ClosedReport": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 403 200 200"),
+    # Everyone's own inbox; the rows here are another account's messages: not found for anyone.
+    "xiangcheng.Message": ("200 403 404 404", "200 403 404 404", "200 403 404 404", "200 403 404 404"),
     "xiangcheng.Target": ("403 403 403 403", "403 403 403 403", "403 403 403 403", "200 200 200 200"),
 }
 
@@ -122,6 +125,9 @@ CUSTOM_PAGES = {
     "branches_actionbranch_export": ("302", "403", "200", "200", "200"),
     "branches_actionbranch_import": ("302", "403", "403", "403", "200"),
     "branches_actionbranch_import_template": ("302", "403", "403", "403", "200"),
+    "branches_committeeterm_export": ("302", "403", "200", "200", "200"),
+    "branches_committeeterm_import": ("302", "403", "403", "403", "200"),
+    "branches_committeeterm_import_template": ("302", "403", "403", "403", "200"),
     "branches_grid_export": ("302", "403", "200", "200", "200"),
     "branches_grid_import": ("302", "403", "403", "403", "200"),
     "branches_grid_import_template": ("302", "403", "403", "403", "200"),
@@ -177,6 +183,7 @@ CUSTOM_PAGES = {
     "talent_talentproject_import": ("302", "403", "403", "403", "200"),
     "talent_talentproject_import_template": ("302", "403", "403", "403", "200"),
     "branches_actionbranch_process_import": ("302", "405", "405", "405", "405"),
+    "branches_committeeterm_process_import": ("302", "405", "405", "405", "405"),
     "branches_grid_process_import": ("302", "405", "405", "405", "405"),
     "branches_organization_process_import": ("302", "405", "405", "405", "405"),
     "branches_serviceaction_process_import": ("302", "405", "405", "405", "405"),

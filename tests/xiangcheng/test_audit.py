@@ -2,7 +2,7 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from branches.models import Organization
-from tests.conftest import grant, opened
+from tests.conftest import NO_COMMITTEE_TERMS, grant, opened
 from xiangcheng.audit import history_of
 from xiangcheng.models import AccessLog
 
@@ -21,6 +21,7 @@ def test_admin_edit_is_recorded_with_user_and_changed_fields(cast, as_user, tree
             "name": "改名党总支",
             "code": "A01",
             "is_active": "on",
+            **NO_COMMITTEE_TERMS,
             **opened(general),
         },
     )

@@ -4,7 +4,7 @@ import re
 
 from django.contrib.messages import get_messages
 
-from tests.conftest import grant
+from tests.conftest import NO_COMMITTEE_TERMS, grant
 
 ORGS = "/admin/branches/organization/"
 
@@ -13,7 +13,14 @@ def test_save_and_continue_says_so_in_chinese(cast, as_user, tree):
     """Adding with 保存并继续编辑: Django's own Chinese ends "您可以在下面再次编辑它." """
     grant(cast["secretary_a"], "branches.add_organization", "branches.change_organization")
     client = as_user(cast["secretary_a"])
-    data = {"parent": tree["A"].code, "type": "branch", "name": "新党支部", "code": "A09", "is_active": "on"}
+    data = {
+        "parent": tree["A"].code,
+        "type": "branch",
+        "name": "新党支部",
+        "code": "A09",
+        "is_active": "on",
+        **NO_COMMITTEE_TERMS,
+    }
     response = client.post(f"{ORGS}add/", {**data, "_continue": "1"})
     assert response.status_code == 302
     [message] = [str(message) for message in get_messages(response.wsgi_request)]

@@ -1,5 +1,5 @@
 """Every number that links leads to exactly its rows: each linked figure and cell of the
-dashboard, the quarterly report and the completion page, for staff and a secretary, on the demo
+dashboard (its to-dos too), the quarterly report and the completion page, for staff and a secretary, on the demo
 district, is followed to its list, whose count (or, for a sum, whose 合计 line) must say the same."""
 
 import os
@@ -43,6 +43,8 @@ def linked_numbers(context) -> list[tuple[str, object, str]]:
                 for header, cell in zip(table.headers, row, strict=False):
                     if cell.url and not isinstance(cell.value, str):
                         found.append((f"{section.title}·{table.title}·{row[0].value}·{header}", cell.value, cell.url))
+    for item in context.get("todos") or []:
+        found.append((f"待办·{item.label}", item.count, item.url))
     for target, found_progress, url in context.get("targets") or []:
         if url:
             found.append((f"计划目标·{target.name}", found_progress.actual, url))

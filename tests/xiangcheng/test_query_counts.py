@@ -32,260 +32,270 @@ PRINT_BASELINE = os.environ.get("XIANGCHENG_PRINT_QUERY_BASELINE") == "1"
 BASELINE = {
     ("auth_group_changelist", "staff"): 8,  # 403
     ("auth_group_changelist", "secretary_a"): 7,  # 403
-    ("auth_group_changelist", "superuser"): 9,  # 200
+    ("auth_group_changelist", "superuser"): 10,  # 200
     ("auth_user_changelist", "staff"): 8,  # 403
     ("auth_user_changelist", "secretary_a"): 7,  # 403
-    ("auth_user_changelist", "superuser"): 10,  # 200
-    ("branches_actionbranch_changelist", "staff"): 14,  # 200
-    ("branches_actionbranch_changelist", "secretary_a"): 13,  # 200
-    ("branches_brand_changelist", "staff"): 12,  # 200
-    ("branches_brand_changelist", "secretary_a"): 11,  # 200
-    ("branches_grid_changelist", "staff"): 13,  # 200
-    ("branches_grid_changelist", "secretary_a"): 12,  # 200
-    ("branches_gridlogentry_changelist", "staff"): 12,  # 200
-    ("branches_gridlogentry_changelist", "secretary_a"): 11,  # 200
-    ("branches_gridrole_changelist", "staff"): 13,  # 200
-    ("branches_gridrole_changelist", "secretary_a"): 12,  # 200
-    ("branches_instructor_changelist", "staff"): 12,  # 200
-    ("branches_instructor_changelist", "secretary_a"): 12,  # 200
-    ("branches_instructorassignment_changelist", "staff"): 13,  # 200
-    ("branches_instructorassignment_changelist", "secretary_a"): 12,  # 200
-    ("branches_organization_changelist", "staff"): 10,  # 200
-    ("branches_organization_changelist", "secretary_a"): 10,  # 200
-    ("branches_secretaryproject_changelist", "staff"): 14,  # 200
-    ("branches_secretaryproject_changelist", "secretary_a"): 13,  # 200
-    ("branches_serviceaction_changelist", "staff"): 12,  # 200
-    ("branches_serviceaction_changelist", "secretary_a"): 11,  # 200
-    ("branches_socialworker_changelist", "staff"): 13,  # 200
-    ("branches_socialworker_changelist", "secretary_a"): 12,  # 200
-    ("branches_socialworkerassignment_changelist", "staff"): 13,  # 200
-    ("branches_socialworkerassignment_changelist", "secretary_a"): 12,  # 200
-    ("cadres_annualevaluation_changelist", "staff"): 14,  # 200
+    ("auth_user_changelist", "superuser"): 11,  # 200
+    ("branches_actionbranch_changelist", "staff"): 15,  # 200
+    ("branches_actionbranch_changelist", "secretary_a"): 14,  # 200
+    ("branches_brand_changelist", "staff"): 13,  # 200
+    ("branches_brand_changelist", "secretary_a"): 12,  # 200
+    ("branches_committeeterm_changelist", "staff"): 15,  # 200
+    ("branches_committeeterm_changelist", "secretary_a"): 14,  # 200
+    ("branches_grid_changelist", "staff"): 14,  # 200
+    ("branches_grid_changelist", "secretary_a"): 13,  # 200
+    ("branches_gridlogentry_changelist", "staff"): 13,  # 200
+    ("branches_gridlogentry_changelist", "secretary_a"): 12,  # 200
+    ("branches_gridrole_changelist", "staff"): 14,  # 200
+    ("branches_gridrole_changelist", "secretary_a"): 13,  # 200
+    ("branches_instructor_changelist", "staff"): 13,  # 200
+    ("branches_instructor_changelist", "secretary_a"): 13,  # 200
+    ("branches_instructorassignment_changelist", "staff"): 14,  # 200
+    ("branches_instructorassignment_changelist", "secretary_a"): 13,  # 200
+    ("branches_organization_changelist", "staff"): 11,  # 200
+    ("branches_organization_changelist", "secretary_a"): 11,  # 200
+    ("branches_secretaryproject_changelist", "staff"): 15,  # 200
+    ("branches_secretaryproject_changelist", "secretary_a"): 14,  # 200
+    ("branches_serviceaction_changelist", "staff"): 13,  # 200
+    ("branches_serviceaction_changelist", "secretary_a"): 12,  # 200
+    ("branches_socialworker_changelist", "staff"): 14,  # 200
+    ("branches_socialworker_changelist", "secretary_a"): 13,  # 200
+    ("branches_socialworkerassignment_changelist", "staff"): 14,  # 200
+    ("branches_socialworkerassignment_changelist", "secretary_a"): 13,  # 200
+    ("cadres_annualevaluation_changelist", "staff"): 15,  # 200
     ("cadres_annualevaluation_changelist", "secretary_a"): 7,  # 403
-    ("cadres_assessment_changelist", "staff"): 14,  # 200
+    ("cadres_assessment_changelist", "staff"): 15,  # 200
     ("cadres_assessment_changelist", "secretary_a"): 7,  # 403
-    ("cadres_assessmentdimension_changelist", "staff"): 11,  # 200
+    ("cadres_assessmentdimension_changelist", "staff"): 12,  # 200
     ("cadres_assessmentdimension_changelist", "secretary_a"): 7,  # 403
-    ("cadres_cadre_changelist", "staff"): 12,  # 200
+    ("cadres_cadre_changelist", "staff"): 13,  # 200
     ("cadres_cadre_changelist", "secretary_a"): 7,  # 403
-    ("cadres_cadrestatistics_changelist", "staff"): 10,  # 200
+    ("cadres_cadrestatistics_changelist", "staff"): 11,  # 200
     ("cadres_cadrestatistics_changelist", "secretary_a"): 7,  # 403
-    ("cadres_practiceposting_changelist", "staff"): 15,  # 200
+    ("cadres_practiceposting_changelist", "staff"): 16,  # 200
     ("cadres_practiceposting_changelist", "secretary_a"): 7,  # 403
-    ("cadres_rankchange_changelist", "staff"): 15,  # 200
+    ("cadres_rankchange_changelist", "staff"): 16,  # 200
     ("cadres_rankchange_changelist", "secretary_a"): 7,  # 403
-    ("cadres_reserveentry_changelist", "staff"): 13,  # 200
+    ("cadres_reserveentry_changelist", "staff"): 14,  # 200
     ("cadres_reserveentry_changelist", "secretary_a"): 7,  # 403
-    ("cadres_trainingclass_changelist", "staff"): 14,  # 200
+    ("cadres_trainingclass_changelist", "staff"): 15,  # 200
     ("cadres_trainingclass_changelist", "secretary_a"): 7,  # 403
-    ("members_checkitem_changelist", "staff"): 11,  # 200
-    ("members_checkitem_changelist", "secretary_a"): 10,  # 200
-    ("members_fulfilment_changelist", "staff"): 11,  # 200
-    ("members_fulfilment_changelist", "secretary_a"): 10,  # 200
-    ("members_healthcheck_changelist", "staff"): 13,  # 200
-    ("members_healthcheck_changelist", "secretary_a"): 12,  # 200
-    ("members_household_changelist", "staff"): 13,  # 200
-    ("members_household_changelist", "secretary_a"): 12,  # 200
-    ("members_member_changelist", "staff"): 12,  # 200
-    ("members_member_changelist", "secretary_a"): 11,  # 200
-    ("members_pairing_changelist", "staff"): 13,  # 200
-    ("members_pairing_changelist", "secretary_a"): 12,  # 200
-    ("members_pledge_changelist", "staff"): 13,  # 200
-    ("members_pledge_changelist", "secretary_a"): 12,  # 200
-    ("members_rectification_changelist", "staff"): 12,  # 200
-    ("members_rectification_changelist", "secretary_a"): 12,  # 200
-    ("members_venue_changelist", "staff"): 13,  # 200
-    ("members_venue_changelist", "secretary_a"): 12,  # 200
-    ("members_venueinspection_changelist", "staff"): 13,  # 200
-    ("members_venueinspection_changelist", "secretary_a"): 12,  # 200
-    ("members_visit_changelist", "staff"): 11,  # 200
-    ("members_visit_changelist", "secretary_a"): 10,  # 200
-    ("talent_fund_changelist", "staff"): 11,  # 200
+    ("members_checkitem_changelist", "staff"): 12,  # 200
+    ("members_checkitem_changelist", "secretary_a"): 11,  # 200
+    ("members_fulfilment_changelist", "staff"): 12,  # 200
+    ("members_fulfilment_changelist", "secretary_a"): 11,  # 200
+    ("members_healthcheck_changelist", "staff"): 14,  # 200
+    ("members_healthcheck_changelist", "secretary_a"): 13,  # 200
+    ("members_household_changelist", "staff"): 14,  # 200
+    ("members_household_changelist", "secretary_a"): 13,  # 200
+    ("members_member_changelist", "staff"): 13,  # 200
+    ("members_member_changelist", "secretary_a"): 12,  # 200
+    ("members_pairing_changelist", "staff"): 14,  # 200
+    ("members_pairing_changelist", "secretary_a"): 13,  # 200
+    ("members_pledge_changelist", "staff"): 14,  # 200
+    ("members_pledge_changelist", "secretary_a"): 13,  # 200
+    ("members_rectification_changelist", "staff"): 13,  # 200
+    ("members_rectification_changelist", "secretary_a"): 13,  # 200
+    ("members_venue_changelist", "staff"): 14,  # 200
+    ("members_venue_changelist", "secretary_a"): 13,  # 200
+    ("members_venueinspection_changelist", "staff"): 14,  # 200
+    ("members_venueinspection_changelist", "secretary_a"): 13,  # 200
+    ("members_visit_changelist", "staff"): 12,  # 200
+    ("members_visit_changelist", "secretary_a"): 11,  # 200
+    ("talent_fund_changelist", "staff"): 12,  # 200
     ("talent_fund_changelist", "secretary_a"): 7,  # 403
-    ("talent_fundingprogramme_changelist", "staff"): 11,  # 200
+    ("talent_fundingprogramme_changelist", "staff"): 12,  # 200
     ("talent_fundingprogramme_changelist", "secretary_a"): 7,  # 403
-    ("talent_honour_changelist", "staff"): 11,  # 200
+    ("talent_honour_changelist", "staff"): 12,  # 200
     ("talent_honour_changelist", "secretary_a"): 7,  # 403
-    ("talent_industry_changelist", "staff"): 11,  # 200
+    ("talent_industry_changelist", "staff"): 12,  # 200
     ("talent_industry_changelist", "secretary_a"): 7,  # 403
-    ("talent_investment_changelist", "staff"): 17,  # 200
-    ("talent_investment_changelist", "secretary_a"): 16,  # 200
-    ("talent_projectstagechange_changelist", "staff"): 14,  # 200
-    ("talent_projectstagechange_changelist", "secretary_a"): 13,  # 200
-    ("talent_recruitmentbrand_changelist", "staff"): 11,  # 200
+    ("talent_investment_changelist", "staff"): 18,  # 200
+    ("talent_investment_changelist", "secretary_a"): 17,  # 200
+    ("talent_projectstagechange_changelist", "staff"): 15,  # 200
+    ("talent_projectstagechange_changelist", "secretary_a"): 14,  # 200
+    ("talent_recruitmentbrand_changelist", "staff"): 12,  # 200
     ("talent_recruitmentbrand_changelist", "secretary_a"): 7,  # 403
-    ("talent_recruitmentevent_changelist", "staff"): 15,  # 200
+    ("talent_recruitmentevent_changelist", "staff"): 16,  # 200
     ("talent_recruitmentevent_changelist", "secretary_a"): 7,  # 403
-    ("talent_supportrequest_changelist", "staff"): 14,  # 200
-    ("talent_supportrequest_changelist", "secretary_a"): 13,  # 200
-    ("talent_talent_changelist", "staff"): 16,  # 200
-    ("talent_talent_changelist", "secretary_a"): 15,  # 200
-    ("talent_talentproject_changelist", "staff"): 14,  # 200
-    ("talent_talentproject_changelist", "secretary_a"): 13,  # 200
-    ("talent_zone_changelist", "staff"): 11,  # 200
+    ("talent_supportrequest_changelist", "staff"): 15,  # 200
+    ("talent_supportrequest_changelist", "secretary_a"): 14,  # 200
+    ("talent_talent_changelist", "staff"): 17,  # 200
+    ("talent_talent_changelist", "secretary_a"): 16,  # 200
+    ("talent_talentproject_changelist", "staff"): 15,  # 200
+    ("talent_talentproject_changelist", "secretary_a"): 14,  # 200
+    ("talent_zone_changelist", "staff"): 12,  # 200
     ("talent_zone_changelist", "secretary_a"): 7,  # 403
-    ("xiangcheng_accesslog_changelist", "staff"): 13,  # 200
+    ("xiangcheng_accesslog_changelist", "staff"): 14,  # 200
     ("xiangcheng_accesslog_changelist", "secretary_a"): 7,  # 403
-    ("xiangcheng_closedreport_changelist", "staff"): 13,  # 200
+    ("xiangcheng_closedreport_changelist", "staff"): 14,  # 200
     ("xiangcheng_closedreport_changelist", "secretary_a"): 7,  # 403
-    ("xiangcheng_target_changelist", "staff"): 13,  # 200
+    ("xiangcheng_message_changelist", "staff"): 12,  # 200
+    ("xiangcheng_message_changelist", "secretary_a"): 11,  # 200
+    ("xiangcheng_target_changelist", "staff"): 14,  # 200
     ("xiangcheng_target_changelist", "secretary_a"): 7,  # 403
-    ("index", "staff"): 62,  # 200
-    ("index", "secretary_a"): 52,  # 200
+    ("index", "staff"): 64,  # 200
+    ("index", "secretary_a"): 54,  # 200
+    ("quarterly_report", "staff"): 57,  # 200
+    ("quarterly_report", "secretary_a"): 50,  # 200
+    ("quarterly_report?format=csv", "staff"): 55,  # 200
+    ("quarterly_report?format=csv", "secretary_a"): 48,  # 200
+    ("quarterly_report?format=xlsx", "staff"): 55,  # 200
+    ("quarterly_report?format=xlsx", "secretary_a"): 48,  # 200
+    ("reopen_report", "staff"): 12,  # 200
+    ("reopen_report", "secretary_a"): 7,  # 403
+    ("data_quality", "staff"): 13,  # 200
+    ("data_quality", "secretary_a"): 13,  # 200
     ("organization_choices", "staff"): 9,  # 200
     ("organization_choices", "secretary_a"): 9,  # 200
     ("branches_organization_changelist?parent=A01", "staff"): 10,  # 200
     ("branches_organization_changelist?parent=A01", "secretary_a"): 10,  # 200
     ("branches_organization_changelist?parent=B01", "staff"): 10,  # 200
     ("branches_organization_changelist?parent=B01", "secretary_a"): 9,  # 404
-    ("branches_organization_chart", "staff"): 17,  # 200
-    ("branches_organization_chart", "secretary_a"): 17,  # 200
-    ("quarterly_report", "staff"): 56,  # 200
-    ("quarterly_report", "secretary_a"): 49,  # 200
-    ("quarterly_report?format=csv", "staff"): 55,  # 200
-    ("quarterly_report?format=csv", "secretary_a"): 48,  # 200
-    ("quarterly_report?format=xlsx", "staff"): 55,  # 200
-    ("quarterly_report?format=xlsx", "secretary_a"): 48,  # 200
-    ("reopen_report", "staff"): 11,  # 200
-    ("reopen_report", "secretary_a"): 7,  # 403
-    ("data_quality", "staff"): 12,  # 200
-    ("data_quality", "secretary_a"): 12,  # 200
+    ("branches_organization_chart", "staff"): 18,  # 200
+    ("branches_organization_chart", "secretary_a"): 18,  # 200
     ("auth_user_password_change", "staff"): 9,  # 403
     ("auth_user_password_change", "secretary_a"): 8,  # 403
-    ("auth_user_password_change", "superuser"): 7,  # 200
+    ("auth_user_password_change", "superuser"): 8,  # 200
     ("branches_serviceaction_attachment", "staff"): 9,  # 200
     ("branches_serviceaction_attachment", "secretary_a"): 9,  # 200
-    ("branches_serviceaction_totals", "staff"): 9,  # 200
-    ("branches_serviceaction_totals", "secretary_a"): 9,  # 200
-    ("cadres_cadre_archive", "staff"): 24,  # 200
+    ("branches_serviceaction_totals", "staff"): 10,  # 200
+    ("branches_serviceaction_totals", "secretary_a"): 10,  # 200
+    ("cadres_cadre_archive", "staff"): 25,  # 200
     ("cadres_cadre_archive", "secretary_a"): 7,  # 403
     ("cadres_cadre_approval_form", "staff"): 19,  # 200
     ("cadres_cadre_approval_form", "secretary_a"): 7,  # 403
-    ("cadres_cadre_approval_print", "staff"): 18,  # 200
+    ("cadres_cadre_approval_print", "staff"): 19,  # 200
     ("cadres_cadre_approval_print", "secretary_a"): 7,  # 403
     ("cadres_cadrestatistics_export/csv", "staff"): 11,  # 200
     ("cadres_cadrestatistics_export/csv", "secretary_a"): 7,  # 403
     ("cadres_cadrestatistics_export/xlsx", "staff"): 11,  # 200
     ("cadres_cadrestatistics_export/xlsx", "secretary_a"): 7,  # 403
-    ("members_pledge_completion", "staff"): 24,  # 200
-    ("members_pledge_completion", "secretary_a"): 24,  # 200
+    ("members_pledge_completion", "staff"): 25,  # 200
+    ("members_pledge_completion", "secretary_a"): 25,  # 200
+    ("members_venue_photo", "staff"): 9,  # 200
+    ("members_venue_photo", "secretary_a"): 9,  # 200
     ("members_pledge_completion?download=csv", "staff"): 23,  # 200
     ("members_pledge_completion?download=csv", "secretary_a"): 23,  # 200
     ("members_pledge_completion?download=xlsx", "staff"): 23,  # 200
     ("members_pledge_completion?download=xlsx", "secretary_a"): 23,  # 200
-    ("members_venue_photo", "staff"): 9,  # 200
-    ("members_venue_photo", "secretary_a"): 9,  # 200
-    ("branches_actionbranch_export", "staff"): 10,  # 200
-    ("branches_actionbranch_export", "secretary_a"): 10,  # 200
-    ("branches_actionbranch_import", "staff"): 8,  # 200
+    ("branches_actionbranch_export", "staff"): 11,  # 200
+    ("branches_actionbranch_export", "secretary_a"): 11,  # 200
+    ("branches_actionbranch_import", "staff"): 9,  # 200
     ("branches_actionbranch_import", "secretary_a"): 7,  # 403
     ("branches_actionbranch_import_template", "staff"): 12,  # 200
     ("branches_actionbranch_import_template", "secretary_a"): 7,  # 403
-    ("branches_grid_export", "staff"): 9,  # 200
-    ("branches_grid_export", "secretary_a"): 9,  # 200
-    ("branches_grid_import", "staff"): 8,  # 200
+    ("branches_committeeterm_export", "staff"): 10,  # 200
+    ("branches_committeeterm_export", "secretary_a"): 10,  # 200
+    ("branches_committeeterm_import", "staff"): 9,  # 200
+    ("branches_committeeterm_import", "secretary_a"): 7,  # 403
+    ("branches_committeeterm_import_template", "staff"): 10,  # 200
+    ("branches_committeeterm_import_template", "secretary_a"): 7,  # 403
+    ("branches_grid_export", "staff"): 10,  # 200
+    ("branches_grid_export", "secretary_a"): 10,  # 200
+    ("branches_grid_import", "staff"): 9,  # 200
     ("branches_grid_import", "secretary_a"): 7,  # 403
     ("branches_grid_import_template", "staff"): 11,  # 200
     ("branches_grid_import_template", "secretary_a"): 7,  # 403
-    ("branches_organization_export", "staff"): 9,  # 200
-    ("branches_organization_export", "secretary_a"): 9,  # 200
-    ("branches_organization_import", "staff"): 8,  # 200
+    ("branches_organization_export", "staff"): 10,  # 200
+    ("branches_organization_export", "secretary_a"): 10,  # 200
+    ("branches_organization_import", "staff"): 9,  # 200
     ("branches_organization_import", "secretary_a"): 7,  # 403
     ("branches_organization_import_template", "staff"): 11,  # 200
     ("branches_organization_import_template", "secretary_a"): 7,  # 403
-    ("branches_serviceaction_export", "staff"): 9,  # 200
-    ("branches_serviceaction_export", "secretary_a"): 9,  # 200
-    ("branches_serviceaction_import", "staff"): 8,  # 200
-    ("branches_serviceaction_import", "secretary_a"): 7,  # 200
+    ("branches_serviceaction_export", "staff"): 10,  # 200
+    ("branches_serviceaction_export", "secretary_a"): 10,  # 200
+    ("branches_serviceaction_import", "staff"): 9,  # 200
+    ("branches_serviceaction_import", "secretary_a"): 8,  # 200
     ("branches_serviceaction_import_template", "staff"): 11,  # 200
     ("branches_serviceaction_import_template", "secretary_a"): 11,  # 200
-    ("branches_socialworker_export", "staff"): 9,  # 200
-    ("branches_socialworker_export", "secretary_a"): 9,  # 200
-    ("branches_socialworker_import", "staff"): 8,  # 200
+    ("branches_socialworker_export", "staff"): 10,  # 200
+    ("branches_socialworker_export", "secretary_a"): 10,  # 200
+    ("branches_socialworker_import", "staff"): 9,  # 200
     ("branches_socialworker_import", "secretary_a"): 7,  # 403
     ("branches_socialworker_import_template", "staff"): 11,  # 200
     ("branches_socialworker_import_template", "secretary_a"): 7,  # 403
-    ("cadres_annualevaluation_export", "staff"): 9,  # 200
+    ("cadres_annualevaluation_export", "staff"): 10,  # 200
     ("cadres_annualevaluation_export", "secretary_a"): 7,  # 403
-    ("cadres_annualevaluation_import", "staff"): 8,  # 200
+    ("cadres_annualevaluation_import", "staff"): 9,  # 200
     ("cadres_annualevaluation_import", "secretary_a"): 7,  # 403
     ("cadres_annualevaluation_import_template", "staff"): 10,  # 200
     ("cadres_annualevaluation_import_template", "secretary_a"): 7,  # 403
-    ("cadres_cadre_export", "staff"): 9,  # 200
+    ("cadres_cadre_export", "staff"): 10,  # 200
     ("cadres_cadre_export", "secretary_a"): 7,  # 403
-    ("cadres_cadre_import", "staff"): 8,  # 200
+    ("cadres_cadre_import", "staff"): 9,  # 200
     ("cadres_cadre_import", "secretary_a"): 7,  # 403
     ("cadres_cadre_import_template", "staff"): 11,  # 200
     ("cadres_cadre_import_template", "secretary_a"): 7,  # 403
-    ("cadres_practiceposting_export", "staff"): 9,  # 200
+    ("cadres_practiceposting_export", "staff"): 10,  # 200
     ("cadres_practiceposting_export", "secretary_a"): 7,  # 403
-    ("cadres_practiceposting_import", "staff"): 8,  # 200
+    ("cadres_practiceposting_import", "staff"): 9,  # 200
     ("cadres_practiceposting_import", "secretary_a"): 7,  # 403
     ("cadres_practiceposting_import_template", "staff"): 10,  # 200
     ("cadres_practiceposting_import_template", "secretary_a"): 7,  # 403
-    ("cadres_rankchange_export", "staff"): 9,  # 200
+    ("cadres_rankchange_export", "staff"): 10,  # 200
     ("cadres_rankchange_export", "secretary_a"): 7,  # 403
-    ("cadres_rankchange_import", "staff"): 8,  # 200
+    ("cadres_rankchange_import", "staff"): 9,  # 200
     ("cadres_rankchange_import", "secretary_a"): 7,  # 403
     ("cadres_rankchange_import_template", "staff"): 10,  # 200
     ("cadres_rankchange_import_template", "secretary_a"): 7,  # 403
-    ("members_household_export", "staff"): 9,  # 200
-    ("members_household_export", "secretary_a"): 9,  # 200
+    ("members_household_export", "staff"): 10,  # 200
+    ("members_household_export", "secretary_a"): 10,  # 200
     ("members_household_import", "staff"): 6,  # 403
     ("members_household_import", "secretary_a"): 7,  # 403
     ("members_household_import_template", "staff"): 6,  # 403
     ("members_household_import_template", "secretary_a"): 7,  # 403
-    ("members_member_export", "staff"): 9,  # 200
-    ("members_member_export", "secretary_a"): 9,  # 200
-    ("members_member_import", "staff"): 8,  # 200
-    ("members_member_import", "secretary_a"): 7,  # 200
+    ("members_member_export", "staff"): 10,  # 200
+    ("members_member_export", "secretary_a"): 10,  # 200
+    ("members_member_import", "staff"): 9,  # 200
+    ("members_member_import", "secretary_a"): 8,  # 200
     ("members_member_import_template", "staff"): 11,  # 200
     ("members_member_import_template", "secretary_a"): 11,  # 200
-    ("members_pairing_export", "staff"): 8,  # 200
-    ("members_pairing_export", "secretary_a"): 8,  # 200
+    ("members_pairing_export", "staff"): 9,  # 200
+    ("members_pairing_export", "secretary_a"): 9,  # 200
     ("members_pairing_import", "staff"): 6,  # 403
     ("members_pairing_import", "secretary_a"): 7,  # 403
     ("members_pairing_import_template", "staff"): 6,  # 403
     ("members_pairing_import_template", "secretary_a"): 7,  # 403
-    ("members_pledge_export", "staff"): 9,  # 200
-    ("members_pledge_export", "secretary_a"): 9,  # 200
+    ("members_pledge_export", "staff"): 10,  # 200
+    ("members_pledge_export", "secretary_a"): 10,  # 200
     ("members_pledge_import", "staff"): 6,  # 403
     ("members_pledge_import", "secretary_a"): 7,  # 403
     ("members_pledge_import_template", "staff"): 6,  # 403
     ("members_pledge_import_template", "secretary_a"): 7,  # 403
-    ("members_venue_export", "staff"): 9,  # 200
-    ("members_venue_export", "secretary_a"): 9,  # 200
-    ("members_venue_import", "staff"): 8,  # 200
-    ("members_venue_import", "secretary_a"): 7,  # 200
+    ("members_venue_export", "staff"): 10,  # 200
+    ("members_venue_export", "secretary_a"): 10,  # 200
+    ("members_venue_import", "staff"): 9,  # 200
+    ("members_venue_import", "secretary_a"): 8,  # 200
     ("members_venue_import_template", "staff"): 11,  # 200
     ("members_venue_import_template", "secretary_a"): 11,  # 200
-    ("members_visit_export", "staff"): 8,  # 200
-    ("members_visit_export", "secretary_a"): 8,  # 200
+    ("members_visit_export", "staff"): 9,  # 200
+    ("members_visit_export", "secretary_a"): 9,  # 200
     ("members_visit_import", "staff"): 6,  # 403
     ("members_visit_import", "secretary_a"): 7,  # 403
     ("members_visit_import_template", "staff"): 6,  # 403
     ("members_visit_import_template", "secretary_a"): 7,  # 403
-    ("talent_investment_export", "staff"): 12,  # 200
-    ("talent_investment_export", "secretary_a"): 12,  # 200
-    ("talent_investment_import", "staff"): 8,  # 200
+    ("talent_investment_export", "staff"): 13,  # 200
+    ("talent_investment_export", "secretary_a"): 13,  # 200
+    ("talent_investment_import", "staff"): 9,  # 200
     ("talent_investment_import", "secretary_a"): 7,  # 403
     ("talent_investment_import_template", "staff"): 11,  # 200
     ("talent_investment_import_template", "secretary_a"): 7,  # 403
-    ("talent_recruitmentevent_export", "staff"): 9,  # 200
+    ("talent_recruitmentevent_export", "staff"): 10,  # 200
     ("talent_recruitmentevent_export", "secretary_a"): 7,  # 403
-    ("talent_recruitmentevent_import", "staff"): 8,  # 200
+    ("talent_recruitmentevent_import", "staff"): 9,  # 200
     ("talent_recruitmentevent_import", "secretary_a"): 7,  # 403
     ("talent_recruitmentevent_import_template", "staff"): 11,  # 200
     ("talent_recruitmentevent_import_template", "secretary_a"): 7,  # 403
-    ("talent_talent_export", "staff"): 13,  # 200
-    ("talent_talent_export", "secretary_a"): 13,  # 200
-    ("talent_talent_import", "staff"): 8,  # 200
+    ("talent_talent_export", "staff"): 14,  # 200
+    ("talent_talent_export", "secretary_a"): 14,  # 200
+    ("talent_talent_import", "staff"): 9,  # 200
     ("talent_talent_import", "secretary_a"): 7,  # 403
     ("talent_talent_import_template", "staff"): 14,  # 200
     ("talent_talent_import_template", "secretary_a"): 7,  # 403
-    ("talent_talentproject_export", "staff"): 10,  # 200
-    ("talent_talentproject_export", "secretary_a"): 10,  # 200
-    ("talent_talentproject_import", "staff"): 8,  # 200
+    ("talent_talentproject_export", "staff"): 11,  # 200
+    ("talent_talentproject_export", "secretary_a"): 11,  # 200
+    ("talent_talentproject_import", "staff"): 9,  # 200
     ("talent_talentproject_import", "secretary_a"): 7,  # 403
     ("talent_talentproject_import_template", "staff"): 13,  # 200
     ("talent_talentproject_import_template", "secretary_a"): 7,  # 403

@@ -1,4 +1,4 @@
-"""The registries of report sections, data-quality checks and target rules: one small type, filled
+"""The registries of report sections, data-quality checks, target rules and to-dos: one small type, filled
 from one module per app (its `reports.py`) with named functions, so every number on a page leads
 by name to the function that counts it."""
 
@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from xiangcheng import quality, reports, targets
+from xiangcheng import quality, reports, targets, todos
 from xiangcheng.models import Target
 from xiangcheng.quality import register_check, run_checks
 from xiangcheng.registry import Registry
@@ -28,6 +28,8 @@ def registered_functions():
         yield "rule", rule.key, rule.rows
         if rule.changelist_url is not None:
             yield "rule", rule.key, rule.changelist_url
+    for todo in todos.todos:
+        yield "to-do", todo.key, todo.due
 
 
 def test_every_registered_function_is_a_named_function_of_an_apps_reports_module():
@@ -73,6 +75,19 @@ def test_the_apps_register_their_pieces_in_app_order():
         "cadres_rank_before_work",
         "cadres_evaluation_before_first_post",
         "cadres_id_number_disagrees",
+    ]
+    assert [todo.key for todo in todos.todos] == [
+        "projects_milestones_overdue",
+        "organizations_without_instructor",
+        "branches_above_member_limit",
+        "branches_few_full_members",
+        "committees_term_ending",
+        "households_unvisited",
+        "members_without_pledge",
+        "pledges_unfulfilled",
+        "cadres_due_back",
+        "cadres_missing_evaluation",
+        "reserve_review_overdue",
     ]
     assert [key for key, _ in targets.rule_choices()] == [
         "talents_introduced",
@@ -150,3 +165,10 @@ def test_secretary_sees_no_check_on_the_cadre_files(cast):
     assert "cadres_missing_evaluation" not in secretary
     assert "talent_no_introduction_date" in secretary
     assert run_checks(cast["outsider"]) == []
+
+
+def test_every_to_do_counts_the_model_it_declares():
+    day = date(2026, 11, 18)
+    for todo in todos.todos:
+        due = todo.due(day)
+        assert due is None or due.rows.model is todo.model, todo.key

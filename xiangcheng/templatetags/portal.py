@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from xiangcheng import reports
+from xiangcheng.models import Message
 
 register = template.Library()
 
@@ -50,3 +51,9 @@ def percent(value):
 def on_screen(rows):
     """The rows of a report table a page shows: the first `reports.SCREEN_ROWS` (the files hold all)."""
     return rows[: reports.SCREEN_ROWS]
+
+
+@register.simple_tag
+def unread_messages(user) -> int:
+    """How many messages of `user`'s inbox are unread: one query on a partial index."""
+    return Message.objects.filter(recipient=user).unread().count() if user.is_authenticated else 0
