@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('branches', '0008_grids'),
+        ('branches', '0009_person_pinyin'),
         ('pghistory', '0007_auto_20250421_0444'),
     ]
 
