@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import path, reverse
 
+from xiangcheng.replicas import reads_from_replica
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = "相城区党建生态管理平台"
@@ -21,6 +23,7 @@ class PortalAdminSite(admin.AdminSite):
             return False
         return request.path == reverse("admin:logout", current_app=self.name) or not second_factor_pending(request)
 
+    @reads_from_replica
     def index(self, request, extra_context=None):
         from xiangcheng.views import dashboard_context
 
