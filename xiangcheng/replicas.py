@@ -12,9 +12,11 @@ and nothing here runs.
   too (the access log, stored figures).
 - Sessions, users, groups and permissions are always read from the primary: a session begun a
   moment ago may not have reached a replica yet.
-- A user who wrote (any POST, PUT, PATCH or DELETE outside the marked views, a sign-in included)
-  reads from the primary for `DATABASE_REPLICA_PIN_SECONDS` afterwards, so they see their own
-  writes; the time is kept in their session (in the database, so every app server sees it).
+- A user who wrote (any POST, PUT, PATCH or DELETE outside the marked views) reads from the
+  primary for `DATABASE_REPLICA_PIN_SECONDS` afterwards, so they see their own writes; the time is
+  kept in their session (in the database, so every app server sees it). The sign-in pages
+  (`@writes_accounts_only`) write only sessions and accounts, which are read from the primary
+  anyway, so the dashboard after signing in still reads from a replica.
 - Each user reads from one replica (by user id), so their pages never go back in time when the
   replicas lag unequally; a replica that does not answer is skipped, and with none left the
   page reads from the primary.
@@ -40,6 +42,13 @@ _reading = contextvars.ContextVar("xiangcheng_replica_reading", default=None)
 def reads_from_replica(view):
     """Mark a view whose reads may come from a replica (see the module docstring)."""
     view.reads_from_replica = True
+    return view
+
+
+def writes_accounts_only(view):
+    """Mark a view whose posts write only sessions, users and sign-in devices (never read from a
+    replica): they do not pin the user to the primary."""
+    view.pins_to_primary = False
     return view
 
 
@@ -109,24 +118,25 @@ class ReplicaMiddleware:
 
     def __call__(self, request):
         request._replica_token = None
-        request._reads_from_replica = False
+        # A post to a view not resolved (a 404) pins too.
+        request._pins_to_primary = True
         try:
             response = self.get_response(request)
         finally:
             if request._replica_token is not None:
                 _reading.reset(request._replica_token)
                 request._replica_token = None
-        if request.method not in SAFE_METHODS and not request._reads_from_replica:
+        if request.method not in SAFE_METHODS and request._pins_to_primary:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated and hasattr(request, "session"):
                 request.session[PINNED_UNTIL] = time.time() + settings.DATABASE_REPLICA_PIN_SECONDS
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not getattr(view_func, "reads_from_replica", False):
-            return None
-        request._reads_from_replica = True
-        if pinned(request):
+        reads_from_replica = getattr(view_func, "reads_from_replica", False)
+        # A marked view's posts (an export's form) only read.
+        request._pins_to_primary = getattr(view_func, "pins_to_primary", True) and not reads_from_replica
+        if not reads_from_replica or pinned(request):
             return None
         alias = replica_for(request)
         if alias is not None:

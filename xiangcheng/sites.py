@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import path, reverse
 
-from xiangcheng.replicas import reads_from_replica
+from xiangcheng.replicas import reads_from_replica, writes_accounts_only
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -22,6 +22,10 @@ class PortalAdminSite(admin.AdminSite):
         if not super().has_permission(request):
             return False
         return request.path == reverse("admin:logout", current_app=self.name) or not second_factor_pending(request)
+
+    @writes_accounts_only
+    def login(self, request, extra_context=None):
+        return super().login(request, extra_context)
 
     @reads_from_replica
     def index(self, request, extra_context=None):

@@ -148,6 +148,35 @@ def test_a_user_who_wrote_reads_from_the_primary_until_the_pin_expires(cast, as_
 
 
 @pytest.mark.django_db(transaction=True)
+def test_signing_in_does_not_pin_but_saving_a_record_does(cast, client, tree, replica):
+    branch = ActionBranchFactory(name="甲镇便民服务行动支部", organization=tree["A01"])
+    answer = client.post("/admin/login/", {"username": "secretary_a", "password": "correct-horse-battery"})
+    assert answer.status_code == 302
+    # Signing in wrote only the session and the account: the first dashboard reads from the replica.
+    with Queries() as first:
+        assert client.get(DASHBOARD).status_code == 200
+    assert "xiangcheng_datachange" in first.replica and "xiangcheng_datachange" not in first.primary
+    answer = client.post(
+        f"{ACTIONS}add/",
+        {
+            "action_branch": branch.pk,
+            "served_on": "2026-11-18",
+            "kind": "volunteer",
+            "title": "刚记录的服务",
+            "people_served": "12",
+            "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0",
+            "attachments-MIN_NUM_FORMS": "0",
+            "attachments-MAX_NUM_FORMS": "1000",
+        },
+    )
+    assert answer.status_code == 302
+    with Queries() as after_saving:
+        assert client.get(DASHBOARD).status_code == 200
+    assert after_saving.replica == "" and "xiangcheng_datachange" in after_saving.primary
+
+
+@pytest.mark.django_db(transaction=True)
 def test_streamed_export_reads_its_rows_from_the_replica_after_the_view_returned(cast, as_user, tree, replica):
     branch = ActionBranchFactory(name="甲镇便民服务行动支部", organization=tree["A01"])
     ServiceActionFactory(action_branch=branch, title="只在导出中", served_on=date(2026, 3, 2))
