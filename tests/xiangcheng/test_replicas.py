@@ -27,6 +27,8 @@ REPLICA = "replica1"
 DASHBOARD = "/admin/"
 REPORT = "/admin/reports/quarterly/"
 ACTIONS = "/admin/branches/serviceaction/"
+COMPLETION = "/admin/members/pledge/completion/"
+QUALITY = "/admin/reports/quality/"
 Q1 = {"year": "2020", "quarter": "1", "organization": "XC"}
 
 
@@ -118,6 +120,14 @@ def test_dashboard_and_report_read_from_the_replica_and_write_figures_to_the_pri
         assert 'INSERT INTO "xiangcheng_snapshot"' in queries.primary
         assert "INSERT" not in queries.replica and "UPDATE" not in queries.replica
         assert '"django_session"' in queries.primary and '"django_session"' not in queries.replica
+    for page, table in [(COMPLETION, '"members_pledge"'), (QUALITY, '"talent_talent"')]:
+        with Queries() as queries:
+            assert client.get(page, {"year": "2026"}).status_code == 200
+        assert table in queries.replica and table not in queries.primary
+    # Any other page reads from the primary.
+    with Queries() as other:
+        assert client.get("/admin/talent/talent/").status_code == 200
+    assert other.replica == "" and '"talent_talent"' in other.primary
 
 
 @pytest.mark.django_db(transaction=True)
