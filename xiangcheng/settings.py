@@ -147,7 +147,7 @@ if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
 # Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction) one transaction's server
 # connection is not the next one's: no server-side cursors (Django's iterator() would open one).
-# The portal keeps no other state in a session (README · Operations · Connection pooling).
+# The portal keeps no other state in a session (docs/operations.md · Connection pooling).
 DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
 if DATABASE_POOLER not in ("", "session", "transaction"):
     raise ImproperlyConfigured("DATABASE_POOLER must be unset, session or transaction.")
