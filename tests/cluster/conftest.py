@@ -28,7 +28,7 @@ REPLAY_SECONDS = 60
 def pytest_collection_modifyitems(config, items):
     here = os.path.dirname(__file__)
     for item in items:
-        if str(item.fspath).startswith(here):
+        if str(item.path).startswith(here):
             item.add_marker(pytest.mark.cluster)
             if not SERVERS:
                 item.add_marker(pytest.mark.skip(reason="XIANGCHENG_CLUSTER_SERVERS is not set (.ci/cluster)"))
