@@ -31,6 +31,7 @@ from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityF
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
+from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import Cell, Section, Table, changelist_url, percent, report_xlsx, screen_cut, section_csv
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
@@ -288,6 +289,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     def relief_line(self, obj):
         return self._line(obj, "relief")
 
+    @reads_from_replica
     @requires_scope
     def completion_view(self, request):
         """Pledge completion by line and visit coverage, per town and per branch, for a year or a

@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connections
 from django.db.models import Count, F, Func, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Upper
 
@@ -77,7 +77,7 @@ class InvestmentQuerySet(ScopedQuerySet):
             'COUNT(*) FILTER (WHERE "invested_on" >= %s), SUM("amount") FILTER (WHERE "invested_on" >= %s) '
             f"FROM ({sql}) pairs {valued_only} GROUP BY 1, 2"
         )
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(query, [since, since, *params])
             found = cursor.fetchall()
         return {

@@ -41,7 +41,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             old_name = connection.settings_dict["NAME"]
             test_name = connection.creation._get_test_db_name()
             with connection._nodb_cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"')
+                cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}"{_FORCE_BEHIND_POOLER}')
                 cursor.execute(f'CREATE DATABASE "{test_name}" TEMPLATE "{template}"')
             connection.close()
             django_settings.DATABASES[connection.alias]["NAME"] = test_name
@@ -59,7 +59,26 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
         connection.close()
     yield
     with django_db_blocker.unblock(), as_owner(connection):
-        teardown_databases(databases, verbosity=verbosity)
+        if django_settings.DATABASE_POOLER:
+            _drop_behind_pooler(databases)
+        else:
+            teardown_databases(databases, verbosity=verbosity)
+
+
+# Behind PgBouncer (DATABASE_POOLER) the pooler keeps idle server connections in the test
+# database, and a plain DROP DATABASE would wait for them in vain: they are ended with it (the
+# owner role needs pg_signal_backend for the app role's connections; .ci/run grants it).
+_FORCE_BEHIND_POOLER = " WITH (FORCE)" if django_settings.DATABASE_POOLER else ""
+
+
+def _drop_behind_pooler(databases) -> None:
+    for connection, old_name, _ in databases:
+        test_name = connection.settings_dict["NAME"]
+        connection.close()
+        django_settings.DATABASES[connection.alias]["NAME"] = old_name
+        connection.settings_dict["NAME"] = old_name
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{test_name}" WITH (FORCE)')
 
 
 def _template_name(connection) -> str:

@@ -51,6 +51,7 @@ from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.people import person_search
 from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
+from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import percent
 from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
 from xiangcheng.search import related_match, text_search
@@ -677,6 +678,7 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
         else:
             form.add_error("import_file", "无法读取文件，请确认选择了正确的格式（CSV 或 XLSX）。")
 
+    @reads_from_replica
     def export_action(self, request):
         try:
             return super().export_action(request)

@@ -5,7 +5,7 @@ counting is wrapped around it, so many numbers cost one query."""
 from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, IntegerField, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -13,8 +13,10 @@ from django.db.models.functions import Coalesce
 def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
     """How many rows each queryset yields (what its `count()` would say), all counted in one
     query; none for no querysets."""
-    selects, params = [], []
+    selects, params, using = [], [], DEFAULT_DB_ALIAS
     for queryset in querysets:
+        # The database the querysets read from (a read replica's, in a page that reads from one).
+        using = queryset.db
         try:
             sql, query_params = queryset.order_by().query.sql_with_params()
         except EmptyResultSet:  # a filter Django knows matches nothing (pk__in=[])
@@ -24,7 +26,7 @@ def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
         params.extend(query_params)
     if not selects:
         return []
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
         return [int(count) for count in cursor.fetchone()]
 
@@ -32,8 +34,9 @@ def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
 def count_and_earliest(pairs: Iterable[tuple[models.QuerySet, Expression | None]]) -> list[tuple[int, object]]:
     """For each (queryset, expression): how many rows the queryset yields and the least value of
     the expression over them (None without an expression or without rows), all in one query."""
-    selects, params = [], []
+    selects, params, using = [], [], DEFAULT_DB_ALIAS
     for queryset, expression in pairs:
+        using = queryset.db  # as in count_each
         try:
             sql, query_params = queryset.order_by().query.sql_with_params()
         except EmptyResultSet:
@@ -52,7 +55,7 @@ def count_and_earliest(pairs: Iterable[tuple[models.QuerySet, Expression | None]
         params.extend(query_params)
     if not selects:
         return []
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(selects), params)
         values = cursor.fetchone()
     return [(int(values[index]), values[index + 1]) for index in range(0, len(values), 2)]
@@ -65,7 +68,7 @@ def count_per_group(rows, group: str, flags: dict[str, Q]) -> list[dict]:
     per_row = rows.annotate(**{name: ExpressionWrapper(flag, BooleanField()) for name, flag in flags.items()})
     sql, params = per_row.values("pk", group, *flags).order_by().query.sql_with_params()
     counts = ", ".join(f'COUNT(*) FILTER (WHERE "{name}") AS "{name}"' for name in flags)
-    with connection.cursor() as cursor:
+    with connections[rows.db].cursor() as cursor:
         cursor.execute(f'SELECT "{group}", COUNT(*) AS "rows", {counts} FROM ({sql}) per_row GROUP BY 1', params)
         columns = [column.name for column in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]

@@ -38,6 +38,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from xiangcheng.replicas import writes_accounts_only
 from xiangcheng.scoping import can_see_full_numbers, sees_whole_district
 
 RECOVERY_CODES = 10
@@ -160,6 +161,7 @@ def _locked_out_after_failure(request) -> bool:
     return False
 
 
+@writes_accounts_only
 @never_cache
 @login_required
 def verify(request):
@@ -221,6 +223,7 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
+@writes_accounts_only
 @never_cache
 @login_required
 def setup(request):
@@ -267,6 +270,7 @@ def _spaced_key(device) -> str:
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
+@writes_accounts_only
 @never_cache
 @login_required
 def recovery_codes(request):

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    # Only with DATABASE_REPLICA_URLS (below): which requests read from a replica.
+    "xiangcheng.replicas.ReplicaMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]
@@ -131,8 +133,33 @@ else:
     DATABASE_OWNER = {"USER": OWNER_ROLE, "PASSWORD": ""}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replicas (xiangcheng/replicas.py): streaming replicas of the same database, comma-separated;
+# the dashboard, reports, completion and data-quality pages and exports read from them. Unset:
+# one database, no router.
+DATABASE_REPLICAS = []
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    _replica = env.db_url_config(_url)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL (postgres://…).")
+    DATABASES[f"replica{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
+    DATABASE_REPLICAS.append(f"replica{_number}")
+# A user who wrote reads from the primary for this many seconds, so they see their own writes.
+DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
+if DATABASE_REPLICAS:
+    DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
+# Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction) one transaction's server
+# connection is not the next one's: no server-side cursors (Django's iterator() would open one).
+# The portal keeps no other state in a session (docs/operations.md · Connection pooling).
+DATABASE_POOLER = env.str("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOLER must be unset, session or transaction.")
+for _database in DATABASES.values():
+    _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    _database["CONN_HEALTH_CHECKS"] = True
+    _database["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "transaction"
+
+if not DATABASE_REPLICAS:
+    MIDDLEWARE.remove("xiangcheng.replicas.ReplicaMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.urls import path, reverse
 
+from xiangcheng.replicas import reads_from_replica, writes_accounts_only
+
 
 class PortalAdminSite(admin.AdminSite):
     site_header = "相城区党建生态管理平台"
@@ -21,6 +23,11 @@ class PortalAdminSite(admin.AdminSite):
             return False
         return request.path == reverse("admin:logout", current_app=self.name) or not second_factor_pending(request)
 
+    @writes_accounts_only
+    def login(self, request, extra_context=None):
+        return super().login(request, extra_context)
+
+    @reads_from_replica
     def index(self, request, extra_context=None):
         from xiangcheng.views import dashboard_context
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 
 from django.apps import apps
-from django.db import connection, connections
+from django.db import connection, connections, router
 from django.utils import timezone
 
 from xiangcheng.scoping import scope_paths, sees_whole_district
@@ -80,8 +80,10 @@ def install_change_triggers(cursor, quote, existing: set) -> None:
 
 
 def data_version() -> tuple[int, int]:
-    """(the data version, how many change rows make it up)."""
-    with connection.cursor() as cursor:
+    """(the data version, how many change rows make it up), read where the figures are counted:
+    in a page that reads from a replica (xiangcheng/replicas.py), on that replica, so a figure is
+    never stored under a version newer than the rows it counted."""
+    with connections[router.db_for_read(_models("DataChange"))].cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(SUM(weight), 0), COUNT(*) FROM {_change_table()}")
         version, rows = cursor.fetchone()
     return int(version), rows

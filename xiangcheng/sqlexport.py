@@ -34,7 +34,7 @@ from itertools import chain, islice
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import EmptyResultSet, FieldDoesNotExist, ImproperlyConfigured
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, F, Func, OuterRef, Subquery, TextField, Value, When
 from django.db.models.functions import Cast, Coalesce, Collate, NullIf
 from django.db.models.lookups import Exact
@@ -265,11 +265,13 @@ def export_sql(resource, queryset, fields) -> tuple[str, list[Column]]:
             for index, column in enumerate(columns)
         }
     try:
-        sql, params = rows.annotate(**aliases).values_list(*aliases).query.sql_with_params()
+        # Compiled for the database the rows are read from (a read replica's, xiangcheng/replicas.py).
+        query = rows.annotate(**aliases).values_list(*aliases).query
+        sql, params = query.get_compiler(using=queryset.db).as_sql()
     except EmptyResultSet:
         # Nothing to see (a user with no role): the header alone.
         return "SELECT 1 WHERE false", columns
-    with connection.cursor() as cursor:
+    with connections[queryset.db].cursor() as cursor:
         return cursor.mogrify(sql, params).decode(), columns
 
 
@@ -301,8 +303,9 @@ class _Sink:
             self.consumer.switch(chunk)
 
 
-def copy_chunks(sql: str) -> Iterator[bytes]:
-    """The CSV bytes of `COPY (sql) TO STDOUT`, as they come, in chunks of about CHUNK_BYTES.
+def copy_chunks(sql: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[bytes]:
+    """The CSV bytes of `COPY (sql) TO STDOUT` on database `using`, as they come, in chunks of
+    about CHUNK_BYTES.
 
     copy_expert pushes into a file; a greenlet turns that into a generator without a thread or
     a second connection. A consumer that stops early (a closed download) lets the COPY run to
@@ -311,7 +314,7 @@ def copy_chunks(sql: str) -> Iterator[bytes]:
 
     def run():
         sink = _Sink(consumer)
-        with connection.cursor() as cursor:
+        with connections[using].cursor() as cursor:
             cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", sink)
         sink.flush()
 
@@ -331,11 +334,17 @@ def copy_chunks(sql: str) -> Iterator[bytes]:
 
 def stream_csv(resource, queryset, export_fields=None) -> Iterator[bytes]:
     """The CSV export of `queryset` through `resource`: BOM and header at once, then COPY's rows."""
+    # The database is chosen now, in the view: a streamed file's rows are read after it returned,
+    # when a read replica is no longer the request's (xiangcheng/replicas.py).
+    return _stream_csv(resource, queryset.using(queryset.db), export_fields)
+
+
+def _stream_csv(resource, queryset, export_fields):
     fields = resource.get_export_fields(export_fields)
     # The header before any query, so the download begins at once.
     yield header_line(str(field.column_name) for field in fields)
     sql, _ = export_sql(resource, queryset, fields)
-    yield from copy_chunks(sql)
+    yield from copy_chunks(sql, queryset.db)
 
 
 class _ChunkReader(io.RawIOBase):
@@ -373,7 +382,8 @@ def typed_rows(resource, queryset, export_fields=None) -> tuple[list[Column], It
     converters = [_unmarked if column.personal else _CONVERTERS.get(column.kind) for column in columns]
 
     def rows():
-        text = io.TextIOWrapper(io.BufferedReader(_ChunkReader(copy_chunks(sql))), encoding="utf-8", newline="")
+        chunks = copy_chunks(sql, queryset.db)
+        text = io.TextIOWrapper(io.BufferedReader(_ChunkReader(chunks)), encoding="utf-8", newline="")
         for row in csv.reader(text):
             yield [
                 (convert(value) if convert else value) if value != "" else None

@@ -20,6 +20,7 @@ from xiangcheng.downloads import download
 from xiangcheng.forms import ReportForm
 from xiangcheng.models import ClosedReport, Target
 from xiangcheng.quality import run_checks
+from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import chart_data, load_report
 from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
@@ -192,6 +193,7 @@ def _download(request, report, kind):
     return download(request, content, filename=report.filename(extension), what=what, rows=rows)
 
 
+@reads_from_replica
 @requires_scope
 def quarterly_report(request):
     """The quarterly report on screen (?format=xlsx or csv downloads it) for a quarter and an
@@ -220,6 +222,7 @@ def quarterly_report(request):
     return TemplateResponse(request, "admin/reports/quarterly.html", context)
 
 
+# Not read from a replica: the stored report is counted on the primary, as of the closing.
 @require_POST
 def close_report(request):
     if not request.user.has_perm("xiangcheng.close_report"):
@@ -264,6 +267,7 @@ def reopen_report(request, pk):
     return TemplateResponse(request, "admin/reports/reopen_confirm.html", context)
 
 
+@reads_from_replica
 @requires_scope
 def data_quality(request):
     """The registered data-quality checks, counted within the user's scope."""
