@@ -311,10 +311,13 @@ def copy_chunks(sql: str, using: str = DEFAULT_DB_ALIAS) -> Iterator[bytes]:
     a second connection. A consumer that stops early (a closed download) lets the COPY run to
     its end unread, so the connection is left in a usable state."""
     consumer = greenlet.getcurrent()
+    # Looked up here, not in the greenlet: a greenlet runs in a context of its own, where
+    # Django's connections held in context variables would be other, new ones.
+    connection = connections[using]
 
     def run():
         sink = _Sink(consumer)
-        with connections[using].cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", sink)
         sink.flush()
 
