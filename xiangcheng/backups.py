@@ -68,8 +68,8 @@ def target(dbname: str | None = None) -> Target:
     owner = owner_credentials() or {"USER": database["USER"], "PASSWORD": database.get("PASSWORD")}
     return Target(
         dbname=dbname or database["NAME"],
-        host=str(database.get("HOST") or ""),
-        port=str(database.get("PORT") or ""),
+        host=str(owner.get("HOST") or database.get("HOST") or ""),
+        port=str(owner.get("PORT") or database.get("PORT") or ""),
         user=owner["USER"],
         password=owner.get("PASSWORD") or "",
     )

@@ -36,7 +36,8 @@ ARCHIVE_SCHEMA = "audit_archive"
 
 
 def owner_credentials() -> dict | None:
-    """{"USER": …, "PASSWORD": …} of the owner role, or None with a single role."""
+    """{"USER": …, "PASSWORD": …} of the owner role (and "HOST", "PORT" where it connects
+    elsewhere: past PgBouncer to the primary), or None with a single role."""
     return getattr(settings, "DATABASE_OWNER", None) or None
 
 
@@ -60,9 +61,10 @@ def as_owner(connection=None):
     if not owner or connection.settings_dict.get("_AS_OWNER") or connection.in_atomic_block:
         yield connection
         return
-    saved = {key: connection.settings_dict.get(key) for key in ("USER", "PASSWORD")}
+    place = {key: owner[key] for key in ("HOST", "PORT") if owner.get(key)}
+    saved = {key: connection.settings_dict.get(key) for key in ("USER", "PASSWORD", *place)}
     connection.close()
-    connection.settings_dict.update(USER=owner["USER"], PASSWORD=owner.get("PASSWORD") or "", _AS_OWNER=saved)
+    connection.settings_dict.update(USER=owner["USER"], PASSWORD=owner.get("PASSWORD") or "", **place, _AS_OWNER=saved)
     try:
         yield connection
     finally:

@@ -121,11 +121,11 @@ if env("DATABASE_URL", default=""):
     DATABASE_OWNER = None
     if env("DATABASE_OWNER_URL", default=""):
         _owner = env.db("DATABASE_OWNER_URL")
-        if (_owner["NAME"], _owner["HOST"], _owner["PORT"]) != tuple(
-            DATABASES["default"][key] for key in ("NAME", "HOST", "PORT")
-        ):
+        if _owner["NAME"] != DATABASES["default"]["NAME"]:
             raise ImproperlyConfigured("DATABASE_OWNER_URL must name the same database as DATABASE_URL.")
-        DATABASE_OWNER = {"USER": _owner["USER"], "PASSWORD": _owner["PASSWORD"]}
+        # Its host and port may differ: behind PgBouncer the owner reaches the primary directly
+        # (migrations, pg_dump and pg_restore need sessions of their own; docs/operations.md).
+        DATABASE_OWNER = {key: _owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
 else:
     from xiangcheng.localdb import OWNER_ROLE, local_database
 
