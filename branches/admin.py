@@ -70,6 +70,7 @@ from xiangcheng.admin import (
     MaskedNumbersAdminMixin,
     ScopedAdminMixin,
     WindowFilter,
+    YearFilter,
     render_status,
 )
 from xiangcheng.counting import count_subquery
@@ -840,7 +841,7 @@ class SecretaryProjectAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "pace",
         "status",
     ]
-    list_filter = ["year", "status", BehindFilter, MilestoneFilter, TownFilter]
+    list_filter = [YearFilter, "status", BehindFilter, MilestoneFilter, TownFilter]
     list_select_related = ["organization", "secretary"]
     search_fields = ["name", "goal"]
     autocomplete_fields = ["organization"]

@@ -50,6 +50,7 @@ from xiangcheng.admin import (
     ReadOnlyAdminMixin,
     ScopedAdminMixin,
     WindowFilter,
+    YearFilter,
     back_to_list,
 )
 from xiangcheng.audit import show_full_numbers
@@ -603,7 +604,7 @@ class RankChangeAdmin(ImportExportAdmin):
 class AnnualEvaluationAdmin(ImportExportAdmin):
     resource_classes = [AnnualEvaluationResource]
     list_display = ["cadre", "year", "grade", "notes"]
-    list_filter = ["year", "grade", TownFilter]
+    list_filter = [YearFilter, "grade", TownFilter]
     list_select_related = ["cadre"]
     search_fields = ["cadre__name"]
     person_search_fields = ("cadre__name",)

@@ -27,7 +27,7 @@ from members.querysets import completion_by_organization
 from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS, PAIRING_CHECKS, PLEDGE_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
-from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin
+from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin, YearFilter
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
@@ -242,13 +242,15 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
     # The filters that count fulfilments per pledge come last, so they count only the pledges
     # the others left (list filters apply in this order).
-    list_filter = ["year", TownFilter, DueFilter, PledgeQualityFilter, FulfilledFilter, UnfulfilledFilter]
+    list_filter = [YearFilter, TownFilter, DueFilter, PledgeQualityFilter, FulfilledFilter, UnfulfilledFilter]
     list_select_related = ["member__organization"]
     search_fields = ["member__name"]
     person_search_fields = ("member__name",)
     autocomplete_fields = ["member"]
     inlines = [FulfilmentInline]
     show_full_result_count = False
+    # Newest first, from an index (members_pledge_year_id); the columns still sort on a click.
+    ordering = ["-year", "-pk"]
 
     def get_queryset(self, request):
         # Correlated counts per row, computed for the page shown only; the member and their
@@ -453,7 +455,7 @@ class VisitInline(ScopedAdminMixin, admin.TabularInline):
 class PairingAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PairingResource]
     list_display = ["member", "household", "year", "visit_count", "last_visit"]
-    list_filter = ["year", PairingQualityFilter]
+    list_filter = [YearFilter, PairingQualityFilter]
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
     person_search_fields = ("member__name",)

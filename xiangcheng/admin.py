@@ -15,7 +15,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -110,6 +110,29 @@ class OrganizationOnlyFilter(SubtreeFilter):
     title = "所属组织（本级）"
     parameter_name = "org_only"
     subtree = False
+
+
+class YearFilter(admin.SimpleListFilter):
+    """The years of the model's `year` column, newest first: every year from the lowest to the
+    highest (two probes of an index that leads with the year) where Django's own filter reads
+    every row for the distinct values. `?year__exact=` as Django's, so links stay the same."""
+
+    parameter_name = "year__exact"
+
+    def __init__(self, request, params, model, model_admin):
+        self.title = model._meta.get_field("year").verbose_name
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        bounds = model_admin.model._default_manager.order_by().aggregate(low=Min("year"), high=Max("year"))
+        if bounds["low"] is None:
+            return []
+        return [(str(year), f"{year}年") for year in range(bounds["high"], bounds["low"] - 1, -1)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(year=int(self.value())) if self.value().isdigit() else queryset.none()
 
 
 class WindowFilter(admin.SimpleListFilter):
@@ -818,7 +841,7 @@ class ClosedReportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """Closed quarters, read-only: closing and reopening happen on the quarterly report page."""
 
     list_display = ["organization", "year", "quarter", "closed_by", "closed_at", "state", "open_report"]
-    list_filter = ["year", "quarter"]
+    list_filter = [YearFilter, "quarter"]
     list_select_related = ["organization", "closed_by"]
     fields = [
         "organization",

@@ -215,7 +215,7 @@ BASELINE = {
     ("branches_socialworker_import", "secretary_a"): 7,  # 403
     ("branches_socialworker_import_template", "staff"): 11,  # 200
     ("branches_socialworker_import_template", "secretary_a"): 7,  # 403
-    ("cadres_annualevaluation_export", "staff"): 10,  # 200
+    ("cadres_annualevaluation_export", "staff"): 11,  # 200
     ("cadres_annualevaluation_export", "secretary_a"): 7,  # 403
     ("cadres_annualevaluation_import", "staff"): 9,  # 200
     ("cadres_annualevaluation_import", "secretary_a"): 7,  # 403
@@ -251,14 +251,14 @@ BASELINE = {
     ("members_member_import", "secretary_a"): 8,  # 200
     ("members_member_import_template", "staff"): 11,  # 200
     ("members_member_import_template", "secretary_a"): 11,  # 200
-    ("members_pairing_export", "staff"): 9,  # 200
-    ("members_pairing_export", "secretary_a"): 9,  # 200
+    ("members_pairing_export", "staff"): 10,  # 200
+    ("members_pairing_export", "secretary_a"): 10,  # 200
     ("members_pairing_import", "staff"): 6,  # 403
     ("members_pairing_import", "secretary_a"): 7,  # 403
     ("members_pairing_import_template", "staff"): 6,  # 403
     ("members_pairing_import_template", "secretary_a"): 7,  # 403
-    ("members_pledge_export", "staff"): 10,  # 200
-    ("members_pledge_export", "secretary_a"): 10,  # 200
+    ("members_pledge_export", "staff"): 11,  # 200
+    ("members_pledge_export", "secretary_a"): 11,  # 200
     ("members_pledge_import", "staff"): 6,  # 403
     ("members_pledge_import", "secretary_a"): 7,  # 403
     ("members_pledge_import_template", "staff"): 6,  # 403
