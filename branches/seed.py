@@ -256,10 +256,6 @@ class _Roster:
         return self.members[bisect_left(self._keys, key) : bisect_left(self._keys, (*key, "~"))]
 
 
-def _under(path: str, ancestor: str) -> bool:
-    return path == ancestor or path.startswith(ancestor + ".")
-
-
 def _by_town(towns, rows, path_of) -> dict:
     """{town path: the rows in that town's subtree, in their order}."""
     grouped = {str(town.path): [] for town in towns}

@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from branches.admin import TownFilter
+from branches.filters import TownFilter
 from cadres.approval import MAX_BATCH, approval_form, for_forms, form_date
 from cadres.approval_docx import approval_docx, approval_zip
 from cadres.models import (

@@ -6,7 +6,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
-from branches.admin import TownFilter
+from branches.filters import TownFilter
 from branches.models import ActionBranch
 from members import venue_admin  # noqa: F401 (registers the venue admins)
 from members.forms import CompletionForm, MemberForm, VisitForm

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from branches.admin import PrivateFilesAdminMixin, ProtectedFileWidget, TownFilter
+from branches.admin import PrivateFilesAdminMixin, ProtectedFileWidget
+from branches.filters import TownFilter
 from members.forms import RectificationForm, VenueInspectionItemFormSet, judged_parameter
 from members.models import (
     CheckItem,

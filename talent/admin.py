@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 
-from branches.admin import TownFilter
+from branches.filters import TownFilter
 from talent.forms import InvestmentForm
 from talent.models import (
     Fund,

@@ -43,7 +43,13 @@ from xiangcheng.edits import (
     table_version,
     version_subquery,
 )
-from xiangcheng.forms import ProgressConfirmImportForm, ProgressImportForm, window_choices, window_parameter
+from xiangcheng.forms import (
+    ProgressConfirmImportForm,
+    ProgressImportForm,
+    window_choices,
+    window_parameter,
+    year_parameter,
+)
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
 from xiangcheng.importtemplate import import_template
 from xiangcheng.models import AccessLog, ClosedReport, Message, Target, TargetMilestone
@@ -132,7 +138,8 @@ class YearFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        return queryset.filter(year=int(self.value())) if self.value().isdigit() else queryset.none()
+        year = year_parameter(self.value())
+        return queryset.none() if year is None else queryset.filter(year=year)
 
 
 class WindowFilter(admin.SimpleListFilter):

@@ -13,22 +13,7 @@ from django.db.models.functions import Coalesce
 def count_each(querysets: Iterable[models.QuerySet]) -> list[int]:
     """How many rows each queryset yields (what its `count()` would say), all counted in one
     query; none for no querysets."""
-    selects, params, using = [], [], DEFAULT_DB_ALIAS
-    for queryset in querysets:
-        # The database the querysets read from (a read replica's, in a page that reads from one).
-        using = queryset.db
-        try:
-            sql, query_params = queryset.order_by().query.sql_with_params()
-        except EmptyResultSet:  # a filter Django knows matches nothing (pk__in=[])
-            selects.append("0")
-            continue
-        selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")
-        params.extend(query_params)
-    if not selects:
-        return []
-    with connections[using].cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(selects), params)
-        return [int(count) for count in cursor.fetchone()]
+    return [count for count, _ in count_and_earliest((queryset, None) for queryset in querysets)]
 
 
 def count_and_earliest(pairs: Iterable[tuple[models.QuerySet, Expression | None]]) -> list[tuple[int, object]]:
@@ -36,10 +21,11 @@ def count_and_earliest(pairs: Iterable[tuple[models.QuerySet, Expression | None]
     the expression over them (None without an expression or without rows), all in one query."""
     selects, params, using = [], [], DEFAULT_DB_ALIAS
     for queryset, expression in pairs:
-        using = queryset.db  # as in count_each
+        # The database the querysets read from (a read replica's, in a page that reads from one).
+        using = queryset.db
         try:
             sql, query_params = queryset.order_by().query.sql_with_params()
-        except EmptyResultSet:
+        except EmptyResultSet:  # a filter Django knows matches nothing (pk__in=[])
             selects.append("0, NULL")
             continue
         selects.append(f"(SELECT COUNT(*) FROM ({sql}) counted)")

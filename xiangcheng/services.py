@@ -72,7 +72,7 @@ def message_write(*, recipient, day: date) -> Message | None:
     the database refuses a second even to a run beside this one)."""
     if Message.objects.filter(recipient=recipient, day=day).exists():
         return None
-    items = todo_list(recipient, day, stored=False)
+    items = todo_list(recipient, day)
     if not items:
         return None
     message = Message(

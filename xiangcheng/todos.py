@@ -36,7 +36,7 @@ from xiangcheng.counting import count_and_earliest
 from xiangcheng.registry import Registry
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import has_model_permission, visible
-from xiangcheng.snapshots import figures, snapshot_key
+from xiangcheng.snapshots import snapshot_key
 
 
 class Due(NamedTuple):
@@ -146,10 +146,7 @@ def todo_items(data: list[dict]) -> list[Item]:
     return [Item.from_dict(item) for item in data]
 
 
-def todo_list(user, today: date, *, stored: bool = True) -> list[Item]:
-    """The to-dos due in `user`'s scope on `today` with at least one row, soonest first. One query
-    (two when read back from the store, xiangcheng/snapshots.py)."""
-    if not stored:
-        return todo_items(_compute(user, today))
-    key, compute = stored_todos(user, today)
-    return todo_items(figures({key: compute})[key])
+def todo_list(user, today: date) -> list[Item]:
+    """The to-dos due in `user`'s scope on `today` with at least one row, soonest first, counted
+    now (the dashboard reads them stored, with its other figures: `stored_todos`). One query."""
+    return todo_items(_compute(user, today))

@@ -17,7 +17,7 @@ from xiangcheng.todos import todo_list, todos
 
 def due(user, day) -> dict:
     """{key: item} of the to-dos `user` sees on `day`."""
-    return {item.key: item for item in todo_list(user, day, stored=False)}
+    return {item.key: item for item in todo_list(user, day)}
 
 
 def household(organization, name="户主甲", *, paired_by=None, year=2026):
@@ -229,7 +229,7 @@ def test_secretary_sees_only_their_towns_to_dos_and_no_cadres(cast, both_towns):
 
 
 def test_to_dos_are_listed_soonest_first(cast, both_towns):
-    items = todo_list(cast["staff"], clock.TODAY, stored=False)
+    items = todo_list(cast["staff"], clock.TODAY)
     dated = [item.deadline for item in items if item.deadline is not None]
     assert dated == sorted(dated)
     assert items[0].key == "projects_milestones_overdue"  # overdue since 2026-11-02
@@ -241,7 +241,7 @@ def test_each_link_opens_exactly_its_rows(client, cast, both_towns, who):
     client.force_login(cast[who])
     towns = ["A", "B"] if who == "staff" else ["A"]
     with clock.travel():
-        items = todo_list(cast[who], clock.TODAY, stored=False)
+        items = todo_list(cast[who], clock.TODAY)
         assert len(items) >= 5
         for item in items:
             rows = listed(client, item)
@@ -254,11 +254,11 @@ def test_each_link_opens_exactly_its_rows(client, cast, both_towns, who):
 
 
 def test_every_to_do_is_counted_in_one_query(cast, both_towns):
-    todo_list(cast["staff"], clock.TODAY, stored=False)
+    todo_list(cast["staff"], clock.TODAY)
     shown = [todo for todo in todos if todo.due(clock.TODAY) is not None]
     assert len(shown) >= 10
     with CaptureQueriesContext(connection) as queries:
-        todo_list(cast["staff"], clock.TODAY, stored=False)
+        todo_list(cast["staff"], clock.TODAY)
     assert len(queries) == 1
 
 
