@@ -32,7 +32,7 @@ from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
 from xiangcheng.replicas import reads_from_replica
-from xiangcheng.reports import Cell, Section, Table, changelist_url, percent, report_xlsx, screen_cut, section_csv
+from xiangcheng.reports import SCREEN_ROWS, Cell, Section, Table, changelist_url, percent, report_xlsx, section_csv
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
@@ -310,8 +310,9 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
 
             def compute():
                 result = completion_by_organization(request.user, year, quarter, _today(), organization)
-                data = completion_section(result, year, organization).to_dict(exact=True)
-                return data if wanted else screen_cut(data)
+                if wanted:
+                    return completion_section(result, year, organization).to_dict(exact=True)
+                return completion_section(result, year, organization, screen=True).to_dict(exact=True)
 
             cut = "whole" if wanted else "screen"
             key = snapshot_key(request.user, "completion", year, quarter, organization.pk, cut)
@@ -339,10 +340,11 @@ def _share(done: int, of: int) -> str:
     return f"{done}/{of}（{percent(done, of)}）" if of else percent(done, of)
 
 
-def completion_section(result, year: int, organization) -> Section:
+def completion_section(result, year: int, organization, *, screen: bool = False) -> Section:
     """The completion result as two tables (by town, by branch) of the cells the page shows and
     the files hold. A branch's numbers link to the rows of that organization alone; a town's
-    total to its subtree (within the chosen organization)."""
+    total to its subtree (within the chosen organization). With `screen`, the branch table is
+    made of the rows a page shows (`SCREEN_ROWS`), with the count of all."""
     headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
@@ -369,11 +371,17 @@ def completion_section(result, year: int, organization) -> Section:
             *(_share(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
         ]
 
+    branches = result["branches"]
     return Section(
         title="365承诺完成与走访覆盖情况",
         tables=[
             Table("按镇（街道）", headers, [cells(row) for row in result["towns"]]),
-            Table("按党组织", headers, [cells(row) for row in result["branches"]]),
+            Table(
+                "按党组织",
+                headers,
+                [cells(row) for row in (branches[:SCREEN_ROWS] if screen else branches)],
+                row_count=len(branches) if screen else None,
+            ),
         ],
         note=f"党员按 {result['on']:%Y-%m-%d} 所在党组织计；承诺完成数计至该日；"
         "走访覆盖率 = 本季度已走访的结对 / 需走访的结对。",
