@@ -316,7 +316,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
 
             cut = "whole" if wanted else "screen"
             key = snapshot_key(request.user, "completion", year, quarter, organization.pk, cut)
-            section = Section.from_dict(figures({key: compute})[key])
+            section = Section.from_dict(figures({key: compute}, may_lag=not wanted)[key])
             heading = f"{period.label} · {organization}"
             if wanted:
                 if not self.has_export_permission(request):

@@ -128,6 +128,14 @@ def _local_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _figures_computed_in_the_request(settings):
+    # A test that changes data and looks again sees the change, however slow the machine: the
+    # figures shown as last computed while a thread computes them again are tested on their own
+    # (tests/xiangcheng/test_snapshots.py).
+    settings.FIGURES_BACKGROUND_MS = None
+
+
+@pytest.fixture(autouse=True)
 def _force_login_takes_the_second_step(monkeypatch):
     """`client.force_login(user)` stands for a whole sign-in: a user who must take the second
     step (xiangcheng/secondfactor.py) gets a session verified by an enrolled authenticator, as

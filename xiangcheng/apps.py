@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_migrate
 from django.utils.module_loading import autodiscover_modules
 
 from xiangcheng import chinese
 from xiangcheng.dbroles import secure_schema_after_migrate
 from xiangcheng.roles import sync_roles_after_migrate
-from xiangcheng.snapshots import empty_store_after_migrate
+from xiangcheng.snapshots import begin_request, empty_store_after_migrate, end_request
 
 
 class XiangchengConfig(AppConfig):
@@ -23,6 +24,9 @@ class XiangchengConfig(AppConfig):
         post_migrate.connect(secure_schema_after_migrate, sender=self, dispatch_uid="xiangcheng.dbroles.secure")
         # Stored figures are computed afresh after a release (xiangcheng/snapshots.py).
         post_migrate.connect(empty_store_after_migrate, sender=self, dispatch_uid="xiangcheng.snapshots.empty")
+        # Which figures a page shows as last computed, and computes again once it is sent.
+        request_started.connect(begin_request, dispatch_uid="xiangcheng.snapshots.begin_request")
+        request_finished.connect(end_request, dispatch_uid="xiangcheng.snapshots.end_request")
 
 
 class PortalAdminConfig(admin_apps.AdminConfig):

@@ -57,6 +57,11 @@ def reading_alias() -> str | None:
     return _reading.get()
 
 
+def read_from(alias: str) -> None:
+    """Read from replica `alias` in this context (a thread carrying on a request's work)."""
+    _reading.set(alias)
+
+
 class ReplicaRouter:
     """Reads of the portal's tables go to the request's replica, when it has one; writes, and
     everything outside a marked view, go to the primary."""

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "xiangcheng.snapshots.lagging_context",
             ],
         },
     },
@@ -147,6 +148,11 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
+# Figures whose last computation took this many milliseconds or more are, after a change, shown as
+# last computed (with the time they stood) and computed again after the response
+# (xiangcheng/snapshots.py); unset: 250. FIGURES_BACKGROUND_MS=off computes every figure in the request.
+_background_ms = env.str("FIGURES_BACKGROUND_MS", default="250")
+FIGURES_BACKGROUND_MS = None if _background_ms == "off" else int(_background_ms)
 # Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction) one transaction's server
 # connection is not the next one's: no server-side cursors (Django's iterator() would open one).
 # The portal keeps no other state in a session (docs/operations.md · Connection pooling).

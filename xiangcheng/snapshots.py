@@ -13,16 +13,31 @@ A figure is read back only under the version read before it was computed; the co
 statements run after that read and see at least that state, so a figure is never older than its
 version says. Figures also carry the day (a figure judged "today"), the organization and the
 user's scope and permissions; `migrate` empties the store, as a release may count differently.
+
+A figure whose last computation took FIGURES_BACKGROUND_MS or more (the district's at scale,
+not a town's) is not computed again in the request that finds it out of date: a page shows it as
+last computed, with the time it stood ("以下数字截至 …", `lagging_since`), and a thread computes
+it again after the response, once across all servers (the stored row is claimed). Files sent
+upward never take this path (`may_lag=False`): they are computed in the request.
 """
 
+import contextvars
 import hashlib
 import json
+import logging
+import threading
+import time
+from datetime import datetime
 
 from django.apps import apps
-from django.db import connection, connections, router
+from django.conf import settings
+from django.db import connection, connections, router, transaction
 from django.utils import timezone
 
+from xiangcheng import replicas
 from xiangcheng.scoping import scope_paths, sees_whole_district
+
+logger = logging.getLogger(__name__)
 
 CHANGE_FUNCTION = "xiangcheng_data_changed"
 # Apps whose tables the figures count; the audit trail is left out (it changes only with a table
@@ -32,6 +47,18 @@ COUNTED_APPS = ("branches", "members", "cadres", "talent", "xiangcheng")
 NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot", "Message")
 # Above this many change rows the next computed figure folds them into one.
 COMPACT_ABOVE = 1000
+# A page showing figures as last computed reloads itself after this many seconds.
+REFRESH_PAGE_SECONDS = 5
+# A refresh claimed this long ago and not stored (its server stopped) is claimed again.
+REFRESH_CLAIM_SECONDS = 300
+
+# When the oldest figure this request shows as last computed was computed (None: all current),
+# and the refreshes it claimed, started once its response is sent; set anew for every request
+# (`begin_request`). Outside a request (a command) a refresh starts at once.
+_lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
+_pending = contextvars.ContextVar("xiangcheng_pending_refreshes", default=None)
+# The refresh threads of this process not yet finished (`wait_for_refreshes`).
+_refreshes: set[threading.Thread] = set()
 
 
 def _models(name):
@@ -121,30 +148,137 @@ def snapshot_key(user, *parts) -> str:
     return json.dumps([scope_key(user), *(str(part) for part in parts)], ensure_ascii=False)
 
 
-def figures(computations: dict) -> dict:
+def figures(computations: dict, *, may_lag: bool = True) -> dict:
     """{name: the JSON data `computations[name]()` returns}, each read from the store when it was
     computed at the current data version, the rest computed now and stored. `name` is a
-    `snapshot_key` (the user's scope and the page's choices). Two queries when
-    every figure is stored."""
+    `snapshot_key` (the user's scope and the page's choices). Two queries when every figure is
+    stored. With `may_lag`, a figure out of date whose computation is slow is shown as last
+    computed today and computed again after the response (the module's docstring)."""
     Snapshot = _models("Snapshot")
     day = timezone.localdate()
     version, rows = data_version()
-    stored = dict(
-        Snapshot.objects.filter(key__in=list(computations), version=version, day=day).values_list("key", "data")
-    )
-    missing = [key for key in computations if key not in stored]
-    if not missing:
-        return stored
-    computed = {key: computations[key]() for key in missing}
+    slow_ms = settings.FIGURES_BACKGROUND_MS if may_lag else None
+    stored = {
+        key: (stored_version, data, compute_ms, computed_at)
+        for key, stored_version, data, compute_ms, computed_at in Snapshot.objects.filter(
+            key__in=list(computations), day=day
+        ).values_list("key", "version", "data", "compute_ms", "computed_at")
+    }
+    result, lagging, missing = {}, {}, []
+    for key in computations:
+        stored_version, data, compute_ms, computed_at = stored.get(key, (None, None, 0, None))
+        if stored_version == version:
+            result[key] = data
+        elif stored_version is not None and slow_ms is not None and compute_ms >= slow_ms:
+            result[key] = data
+            lagging[key] = computed_at
+        else:
+            missing.append(key)
+    if missing:
+        _store({key: computations[key] for key in missing}, version, day, result)
+        if rows > COMPACT_ABOVE:
+            compact()
+    if lagging:
+        _note_lagging(min(lagging.values()))
+        _refresh_later({key: computations[key] for key in lagging})
+    return result
+
+
+def _store(computations: dict, version: int, day, into: dict) -> None:
+    """Compute each figure, timing it, and store it under `version`."""
+    Snapshot = _models("Snapshot")
+    snapshots = []
+    for key, compute in computations.items():
+        started = time.perf_counter()
+        into[key] = compute()
+        compute_ms = round((time.perf_counter() - started) * 1000)
+        snapshots.append(Snapshot(key=key, version=version, day=day, data=into[key], compute_ms=compute_ms))
     Snapshot.objects.bulk_create(
-        [Snapshot(key=key, version=version, day=day, data=data) for key, data in computed.items()],
+        snapshots,
         update_conflicts=True,
         unique_fields=["key"],
-        update_fields=["version", "day", "data", "computed_at"],
+        update_fields=["version", "day", "data", "compute_ms", "computed_at", "refreshing_since"],
     )
-    if rows > COMPACT_ABOVE:
-        compact()
-    return {**stored, **computed}
+
+
+def _note_lagging(computed_at: datetime) -> None:
+    since = _lagging.get()
+    _lagging.set(computed_at if since is None else min(since, computed_at))
+
+
+def lagging_since() -> datetime | None:
+    """When the oldest figure this request showed as last computed was computed, or None."""
+    return _lagging.get()
+
+
+def begin_request(**kwargs) -> None:
+    """At the start of each request (`request_started`): no figure shown yet, none to refresh."""
+    _lagging.set(None)
+    _pending.set([])
+
+
+def end_request(**kwargs) -> None:
+    """Once the response is sent (`request_finished`): the refreshes the request claimed start,
+    so they do not slow the page down."""
+    pending = _pending.get()
+    _pending.set(None)
+    for computations, alias in pending or ():
+        _start_refresh(computations, alias)
+
+
+def lagging_context(request) -> dict:
+    """Template context: `figures_lagging_since` for the page's notice (templates/admin/base_site.html)."""
+    return {"figures_lagging_since": lagging_since(), "figures_refresh_seconds": REFRESH_PAGE_SECONDS}
+
+
+def _refresh_later(computations: dict) -> None:
+    """Claim the figures no server is computing yet, to compute them in a thread once the
+    response is sent."""
+    table = connection.ops.quote_name(_models("Snapshot")._meta.db_table)
+    with connection.cursor() as cursor:
+        # A row is claimed by whoever updates it first; the others' updates find it claimed.
+        cursor.execute(
+            f"UPDATE {table} SET refreshing_since = now() WHERE key = ANY(%s) AND (refreshing_since IS NULL"
+            f" OR refreshing_since < now() - make_interval(secs => %s)) RETURNING key",
+            [list(computations), REFRESH_CLAIM_SECONDS],
+        )
+        claimed = [key for (key,) in cursor.fetchall()]
+    if claimed:
+        work = ({key: computations[key] for key in claimed}, replicas.reading_alias())
+        pending = _pending.get()
+        if pending is None:
+            transaction.on_commit(lambda: _start_refresh(*work))
+        else:
+            pending.append(work)
+
+
+def _start_refresh(computations: dict, alias: str | None) -> None:
+    thread = threading.Thread(target=_refresh, args=(computations, alias), name="figures-refresh", daemon=True)
+    _refreshes.add(thread)
+    thread.start()
+
+
+def _refresh(computations: dict, alias: str | None) -> None:
+    """The thread: the figures computed at the data version of now, from the database the
+    request read (its replica, if any), stored, and the claim released."""
+    if alias is not None:
+        replicas.read_from(alias)
+    try:
+        version, _ = data_version()
+        _store(computations, version, timezone.localdate(), {})
+    except Exception:
+        logger.exception("后台重算统计数字失败")
+        _models("Snapshot").objects.filter(key__in=list(computations)).update(refreshing_since=None)
+    finally:
+        connections.close_all()
+        _refreshes.discard(threading.current_thread())
+
+
+def wait_for_refreshes(timeout: float = 60) -> None:
+    """Wait until this process's refresh threads have stored their figures (tests, the bench)."""
+    deadline = time.monotonic() + timeout
+    for thread in list(_refreshes):
+        thread.join(max(0, deadline - time.monotonic()))
 
 
 def empty_store_after_migrate(sender, using="default", **kwargs) -> None:

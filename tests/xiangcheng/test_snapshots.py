@@ -1,0 +1,123 @@
+"""Figures out of date that are slow to compute (xiangcheng/snapshots.py): a page shows them as
+they stood, says so, and a thread computes them again after the response; files never lag.
+
+The rows are committed (transactional tests), as the thread reads them on its own connection."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests import clock
+from tests.factories import TalentFactory
+from tests.xiangcheng.test_reports import download, sheet_rows, talent_figures
+from xiangcheng import snapshots
+from xiangcheng.models import Snapshot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DASHBOARD = "/admin/"
+Q1 = {"year": "2020", "quarter": "1"}
+LAGGING = "新近的变更正在计入"
+
+
+@pytest.fixture(autouse=True)
+def _on_today():
+    with clock.travel():
+        yield
+
+
+@pytest.fixture
+def slow(settings):
+    """Every figure counts as slow to compute."""
+    settings.FIGURES_BACKGROUND_MS = 0
+    yield
+    snapshots.wait_for_refreshes()
+
+
+@pytest.fixture
+def staff(cast, as_user, tree):
+    TalentFactory(name="甲镇人才", organization=tree["A0101"], introduced_on=date(2020, 2, 1))
+    return as_user(cast["staff"])
+
+
+def introduced(response) -> int:
+    return talent_figures(response)["本期引进人才"]
+
+
+def test_a_slow_figure_is_shown_as_it_stood_and_computed_again_after_the_response(slow, staff, tree):
+    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    computed_at = Snapshot.objects.filter(key__contains='"talent"').values_list("computed_at", flat=True)[0]
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+
+    behind = staff.get(DASHBOARD, Q1)
+    assert introduced(behind) == 1
+    page = behind.content.decode()
+    local = timezone.localtime(computed_at)
+    assert f"以下数字截至 {local:%H:%M:%S}，{LAGGING}，本页将自动刷新。" in page
+    assert f'<meta http-equiv="refresh" content="{snapshots.REFRESH_PAGE_SECONDS}">' in page
+
+    snapshots.wait_for_refreshes()
+    current = staff.get(DASHBOARD, Q1)
+    assert introduced(current) == 2
+    assert LAGGING not in current.content.decode() and 'http-equiv="refresh"' not in current.content.decode()
+
+
+def test_a_quick_figure_is_computed_in_the_request(settings, staff, tree):
+    settings.FIGURES_BACKGROUND_MS = 60_000
+    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    response = staff.get(DASHBOARD, Q1)
+    assert introduced(response) == 2 and LAGGING not in response.content.decode()
+
+
+def test_files_sent_upward_never_lag(slow, staff, tree):
+    assert ["本期引进人才", 1] in sheet_rows(download(staff).content, "人才招引")
+    staff.get(DASHBOARD, Q1)
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    assert ["本期引进人才", 2] in sheet_rows(download(staff).content, "人才招引")
+
+
+def test_figures_of_an_earlier_day_are_computed_in_the_request(slow, staff, tree):
+    staff.get(DASHBOARD, Q1)
+    Snapshot.objects.update(day=timezone.localdate() - timedelta(days=1))
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    response = staff.get(DASHBOARD, Q1)
+    assert introduced(response) == 2 and LAGGING not in response.content.decode()
+
+
+def test_one_server_computes_a_figure_again_however_many_pages_show_it(slow, staff, tree, monkeypatch):
+    started = []
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias: started.extend(computations))
+    staff.get(DASHBOARD, Q1)
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+
+    assert LAGGING in staff.get(DASHBOARD, Q1).content.decode()
+    claimed = set(started)
+    assert len(claimed) == len(started) and any('"talent"' in key for key in claimed)
+    # A second page finds every figure claimed: it shows them as they stood and starts nothing.
+    assert LAGGING in staff.get(DASHBOARD, Q1).content.decode()
+    assert set(started) == claimed and len(started) == len(claimed)
+    # A claim whose server stopped before storing is taken over after a while.
+    old = timezone.now() - timedelta(seconds=snapshots.REFRESH_CLAIM_SECONDS + 1)
+    Snapshot.objects.update(refreshing_since=old)
+    staff.get(DASHBOARD, Q1)
+    assert len(started) == 2 * len(claimed) and set(started) == claimed
+
+
+def test_a_failed_refresh_releases_its_claim(slow, staff, tree, monkeypatch):
+    staff.get(DASHBOARD, Q1)
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("计算失败")
+
+    monkeypatch.setattr(snapshots, "_store", broken)
+    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    snapshots.wait_for_refreshes()
+    assert not Snapshot.objects.filter(refreshing_since__isnull=False).exists()
+    monkeypatch.undo()
+    snapshots.wait_for_refreshes()
+    staff.get(DASHBOARD, Q1)
+    snapshots.wait_for_refreshes()
+    assert introduced(staff.get(DASHBOARD, Q1)) == 2
