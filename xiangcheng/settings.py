@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "pghistory.middleware.HistoryMiddleware",
-    # Only with DATABASE_REPLICA_URLS (below): which requests read from a replica.
+    # Which requests read from a replica (DATABASE_REPLICA_URLS, below), and who wrote a moment ago.
     "xiangcheng.replicas.ReplicaMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
@@ -144,7 +144,8 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
         raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL (postgres://…).")
     DATABASES[f"replica{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
     DATABASE_REPLICAS.append(f"replica{_number}")
-# A user who wrote reads from the primary for this many seconds, so they see their own writes.
+# A user who wrote reads from the primary for this many seconds, so they see their own writes (and
+# their pages compute out-of-date figures in the request: xiangcheng/snapshots.py).
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
@@ -163,9 +164,6 @@ for _database in DATABASES.values():
     _database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     _database["CONN_HEALTH_CHECKS"] = True
     _database["DISABLE_SERVER_SIDE_CURSORS"] = DATABASE_POOLER == "transaction"
-
-if not DATABASE_REPLICAS:
-    MIDDLEWARE.remove("xiangcheng.replicas.ReplicaMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

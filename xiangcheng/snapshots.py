@@ -14,11 +14,13 @@ statements run after that read and see at least that state, so a figure is never
 version says. Figures also carry the day (a figure judged "today"), the organization and the
 user's scope and permissions; `migrate` empties the store, as a release may count differently.
 
-A figure whose last computation took FIGURES_BACKGROUND_MS or more (the district's at scale,
-not a town's) is not computed again in the request that finds it out of date: a page shows it as
-last computed, with the time it stood ("以下数字截至 …", `lagging_since`), and a thread computes
-it again after the response, once across all servers (the stored row is claimed). Files sent
-upward never take this path (`may_lag=False`): they are computed in the request.
+When the figures a page finds out of date took FIGURES_BACKGROUND_MS or more to compute last
+time (the district's at scale, not a town's), the request does not compute them again: the page
+shows them as they stood, with their time ("以下数字截至 …", `lagging_since`), and reloads
+itself, while a thread computes them again after the response, once across all servers (the
+stored rows are claimed). A user who wrote in the last DATABASE_REPLICA_PIN_SECONDS sees their
+own write: their figures are computed in the request (`replicas.sees_own_writes`), and so are
+files sent upward (`may_lag=False`).
 """
 
 import contextvars
@@ -152,7 +154,7 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     """{name: the JSON data `computations[name]()` returns}, each read from the store when it was
     computed at the current data version, the rest computed now and stored. `name` is a
     `snapshot_key` (the user's scope and the page's choices). Two queries when every figure is
-    stored. With `may_lag`, a figure out of date whose computation is slow is shown as last
+    stored. With `may_lag`, figures out of date whose computation is slow are shown as last
     computed today and computed again after the response (the module's docstring)."""
     Snapshot = _models("Snapshot")
     day = timezone.localdate()
@@ -164,14 +166,25 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
             key__in=list(computations), day=day
         ).values_list("key", "version", "data", "compute_ms", "computed_at")
     }
-    result, lagging, missing = {}, {}, []
+    result, out_of_date, missing = {}, {}, []
     for key in computations:
         stored_version, data, compute_ms, computed_at = stored.get(key, (None, None, 0, None))
         if stored_version == version:
             result[key] = data
-        elif stored_version is not None and slow_ms is not None and compute_ms >= slow_ms:
-            result[key] = data
-            lagging[key] = computed_at
+        elif stored_version is None:
+            missing.append(key)
+        else:
+            out_of_date[key] = (data, compute_ms, computed_at)
+    # Judged for the page's figures together: what computing them all again took last time.
+    lag = (
+        slow_ms is not None
+        and sum(compute_ms for _, compute_ms, _ in out_of_date.values()) >= slow_ms
+        and not replicas.sees_own_writes()
+    )
+    lagging = {}
+    for key, (data, _, computed_at) in out_of_date.items():
+        if lag:
+            result[key], lagging[key] = data, computed_at
         else:
             missing.append(key)
     if missing:

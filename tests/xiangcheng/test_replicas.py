@@ -53,14 +53,10 @@ def _drop_alias(alias: str) -> None:
 @pytest.fixture
 def replica(settings):
     """One replica, `replica1`: another connection to the test database, as settings.py adds for
-    DATABASE_REPLICA_URLS, with the router and the middleware."""
+    DATABASE_REPLICA_URLS, with the router."""
     _add_alias(REPLICA)
     settings.DATABASE_REPLICAS = [REPLICA]
     settings.DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
-    middleware = list(settings.MIDDLEWARE)
-    after = middleware.index("pghistory.middleware.HistoryMiddleware") + 1
-    middleware.insert(after, "xiangcheng.replicas.ReplicaMiddleware")
-    settings.MIDDLEWARE = middleware
     yield REPLICA
     _drop_alias(REPLICA)
 
@@ -239,7 +235,8 @@ def _settings_with(**env) -> str:
 
 
 def test_without_replica_urls_there_is_one_database_and_no_router():
-    assert _settings_with() == "['default'] [] [] False False None"
+    # The middleware stays: it records who wrote a moment ago (xiangcheng/snapshots.py).
+    assert _settings_with() == "['default'] [] [] True False None"
 
 
 def test_replica_urls_add_an_alias_each_the_router_and_the_middleware():

@@ -6,6 +6,7 @@ The rows are committed (transactional tests), as the thread reads them on its ow
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests import clock
@@ -121,3 +122,17 @@ def test_a_failed_refresh_releases_its_claim(slow, staff, tree, monkeypatch):
     staff.get(DASHBOARD, Q1)
     snapshots.wait_for_refreshes()
     assert introduced(staff.get(DASHBOARD, Q1)) == 2
+
+
+def test_a_user_who_wrote_a_moment_ago_sees_the_figures_computed_in_the_request(slow, staff, tree, settings):
+    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    # A write of the user's own (closing another quarter) a moment ago.
+    assert staff.post("/admin/reports/quarterly/close/", {"year": "2020", "quarter": "2"}).status_code == 302
+    response = staff.get(DASHBOARD, Q1)
+    assert introduced(response) == 2 and LAGGING not in response.content.decode()
+    # Once DATABASE_REPLICA_PIN_SECONDS have passed, their pages show slow figures as they stood.
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 10))
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.DATABASE_REPLICA_PIN_SECONDS + 1)):
+        response = staff.get(DASHBOARD, Q1)
+    assert introduced(response) == 2 and LAGGING in response.content.decode()
