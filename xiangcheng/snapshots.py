@@ -33,7 +33,7 @@ from datetime import datetime
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection, connections, router, transaction
+from django.db import connection, connections, router
 from django.utils import timezone
 
 from xiangcheng import replicas
@@ -56,7 +56,7 @@ REFRESH_CLAIM_SECONDS = 300
 
 # When the oldest figure this request shows as last computed was computed (None: all current),
 # and the refreshes it claimed, started once its response is sent; set anew for every request
-# (`begin_request`). Outside a request (a command) a refresh starts at once.
+# (`begin_request`), None outside one.
 _lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
 _pending = contextvars.ContextVar("xiangcheng_pending_refreshes", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
@@ -178,6 +178,7 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     # Judged for the page's figures together: what computing them all again took last time.
     lag = (
         slow_ms is not None
+        and _pending.get() is not None  # in a request: a command computes what it reads
         and sum(compute_ms for _, compute_ms, _ in out_of_date.values()) >= slow_ms
         and not replicas.sees_own_writes()
     )
@@ -257,12 +258,7 @@ def _refresh_later(computations: dict) -> None:
         )
         claimed = [key for (key,) in cursor.fetchall()]
     if claimed:
-        work = ({key: computations[key] for key in claimed}, replicas.reading_alias())
-        pending = _pending.get()
-        if pending is None:
-            transaction.on_commit(lambda: _start_refresh(*work))
-        else:
-            pending.append(work)
+        _pending.get().append(({key: computations[key] for key in claimed}, replicas.reading_alias()))
 
 
 def _start_refresh(computations: dict, alias: str | None) -> None:
