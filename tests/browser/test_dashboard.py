@@ -107,3 +107,33 @@ def test_staff_pick_an_organization_by_typing_part_of_its_name(login, demo, live
     assert card(page, "本期引进人才") == f"{introduced(town):,}"
     # select2 cancels a search that the next keystroke overtook: not an error anyone sees.
     assert [error for error in errors if not error.startswith(f"failed: {live_server.url}/admin/organizations/")] == []
+
+
+def test_after_a_change_the_dashboard_shows_its_figures_as_they_stood_then_reloads_itself(
+    login, demo, live_server, settings
+):
+    from django.contrib.auth import get_user_model
+    from playwright.sync_api import expect
+
+    from branches.models import Organization
+    from tests.factories import TalentFactory
+    from xiangcheng import snapshots
+
+    settings.FIGURES_BACKGROUND_MS = 0  # every figure counts as slow to compute
+    secretary = get_user_model().objects.get(username="secretary")
+    town = Organization.objects.visible_to(secretary).towns().order_by("path").first()
+    page = login("secretary", viewport={"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    before = introduced(town)
+    assert card(page, "本期引进人才") == f"{before:,}"
+    TalentFactory(organization=town, introduced_on=Q2_2019[0])
+
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    notice = page.locator(".figures-lagging")
+    assert "新近的变更正在计入，本页将自动刷新" in notice.inner_text()
+    assert card(page, "本期引进人才") == f"{before:,}"
+    # The page reloads itself, and shows the figures once they are computed again.
+    value = page.locator(".card", has_text="本期引进人才").first.locator(".card-value")
+    expect(value).to_have_text(f"{before + 1:,}", timeout=(snapshots.REFRESH_PAGE_SECONDS + 15) * 1000)
+    expect(notice).to_have_count(0)
+    snapshots.wait_for_refreshes()
