@@ -175,11 +175,12 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
             missing.append(key)
         else:
             out_of_date[key] = (data, compute_ms, computed_at)
-    # Judged for the page's figures together: what computing them all again took last time.
+    # Judged for the page's figures together: what computing them all again took last time; and
+    # a page that shows some figures as they stood shows all its out-of-date ones so.
     lag = (
         slow_ms is not None
         and _pending.get() is not None  # in a request: a command computes what it reads
-        and sum(compute_ms for _, compute_ms, _ in out_of_date.values()) >= slow_ms
+        and (sum(compute_ms for _, compute_ms, _ in out_of_date.values()) >= slow_ms or _lagging.get() is not None)
         and not replicas.sees_own_writes()
     )
     lagging = {}
