@@ -155,7 +155,8 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     computed at the current data version, the rest computed now and stored. `name` is a
     `snapshot_key` (the user's scope and the page's choices). Two queries when every figure is
     stored. With `may_lag`, figures out of date whose computation is slow are shown as last
-    computed today and computed again after the response (the module's docstring)."""
+    computed today and computed again after the response (the module's docstring): so a
+    computation must carry its own values, never read a name its caller rebinds afterwards."""
     Snapshot = _models("Snapshot")
     day = timezone.localdate()
     version, rows = data_version()

@@ -152,11 +152,11 @@ def dashboard_context(request) -> dict:
     key = snapshot_key(user, "target_actuals", today)
     # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
     todos_key, todos_compute = stored_todos(user, today)
-    stored = figures({key: lambda: target_actuals(targets, today), todos_key: todos_compute})
-    actuals = stored[key]
-    targets = [
+    # Bound now: a figure may be computed after the response (xiangcheng/snapshots.py).
+    stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute})
+    progress = [
         (target, found, actual_url(target, today) if found else "")
-        for target, found in progress_list(targets, today, actuals)
+        for target, found in progress_list(targets, today, stored[key])
     ]
     return {
         "dashboard": True,
@@ -167,7 +167,7 @@ def dashboard_context(request) -> dict:
         "shortfalls": [figure for section in report.sections for figure in section.figures if figure.shortfall],
         "quick_actions": quick_actions(user),
         "todos": todo_items(stored[todos_key]),
-        "targets": targets,
+        "targets": progress,
         "report_query": _query(period),
     }
 
