@@ -224,6 +224,11 @@ class Worker:
         if self.process.poll() is None:
             self.process.stdin.close()
             self.process.wait(timeout=30)
+        # An error the pages did not show (a figure computed after the response) is printed.
+        self.log.seek(0)
+        errors = self.log.read()
+        if "Traceback" in errors:
+            print(f"基准测试进程记录了错误：\n{errors[-4000:]}", flush=True)
         self.log.close()
 
 
@@ -318,7 +323,7 @@ def table(results: list[dict], scales: dict) -> str:
         lines.append("  ".join(cell(text, sizes[column], right=column >= 2) for column, text in enumerate(row)))
     lines.insert(1, "  ".join("-" * size for size in sizes))
     if any(result["large"]["lagging_runs"] or result["small"]["lagging_runs"] for result in results):
-        lines.append("* 页面先显示变更前的数字并注明时间，后台重算后自动刷新（计算耗时见“全部重算”）。")
+        lines.append("* 页面先显示变更前的数字并注明时间，后台重算后自动刷新一次（计算耗时见“全部重算”）。")
         for result in results:
             small, large = result["small"], result["large"]
             if small["lagging_runs"] or large["lagging_runs"]:

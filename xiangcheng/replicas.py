@@ -150,10 +150,10 @@ class ReplicaMiddleware:
         reads_from_replica = getattr(view_func, "reads_from_replica", False)
         # A marked view's posts (an export's form) only read.
         request._pins_to_primary = getattr(view_func, "pins_to_primary", True) and not reads_from_replica
-        if not reads_from_replica:
-            return None
         if pinned(request):
             _own_writes.set(True)
+            return None
+        if not reads_from_replica:
             return None
         alias = replica_for(request)
         if alias is not None:

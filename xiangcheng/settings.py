@@ -152,7 +152,9 @@ if DATABASE_REPLICAS:
 # Figures whose last computation took this many milliseconds or more are, after a change, shown as
 # last computed (with the time they stood) and computed again after the response
 # (xiangcheng/snapshots.py); unset: 250. FIGURES_BACKGROUND_MS=off computes every figure in the request.
-_background_ms = env.str("FIGURES_BACKGROUND_MS", default="250")
+_background_ms = env.str("FIGURES_BACKGROUND_MS", default="250").strip().lower()
+if _background_ms != "off" and not _background_ms.isdigit():
+    raise ImproperlyConfigured("FIGURES_BACKGROUND_MS must be a number of milliseconds or off.")
 FIGURES_BACKGROUND_MS = None if _background_ms == "off" else int(_background_ms)
 # Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction) one transaction's server
 # connection is not the next one's: no server-side cursors (Django's iterator() would open one).

@@ -34,7 +34,9 @@ from datetime import datetime
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections, router
+from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone
+from psycopg2.extras import Json
 
 from xiangcheng import replicas
 from xiangcheng.scoping import scope_paths, sees_whole_district
@@ -49,10 +51,12 @@ COUNTED_APPS = ("branches", "members", "cadres", "talent", "xiangcheng")
 NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot", "Message")
 # Above this many change rows the next computed figure folds them into one.
 COMPACT_ABOVE = 1000
-# A page showing figures as last computed reloads itself after this many seconds.
+# A page showing figures as last computed reloads itself after this many seconds, once a minute at
+# most (xiangcheng/static/xiangcheng/figures.js), so an open page does not keep the server busy.
 REFRESH_PAGE_SECONDS = 5
-# A refresh claimed this long ago and not stored (its server stopped) is claimed again.
-REFRESH_CLAIM_SECONDS = 300
+# A refresh claimed and not stored (its server stopped) is claimed again after three times the
+# figure's last computing time, and no sooner than this.
+MIN_CLAIM_SECONDS = 30
 
 # When the oldest figure this request shows as last computed was computed (None: all current),
 # and the refreshes it claimed, started once its response is sent; set anew for every request
@@ -159,7 +163,7 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     computation must carry its own values, never read a name its caller rebinds afterwards."""
     Snapshot = _models("Snapshot")
     day = timezone.localdate()
-    version, rows = data_version()
+    version, changes = data_version()
     slow_ms = settings.FIGURES_BACKGROUND_MS if may_lag else None
     stored = {
         key: (stored_version, data, compute_ms, computed_at)
@@ -192,29 +196,37 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
             missing.append(key)
     if missing:
         _store({key: computations[key] for key in missing}, version, day, result)
-        if rows > COMPACT_ABOVE:
+        if changes > COMPACT_ABOVE:
             compact()
     if lagging:
         _note_lagging(min(lagging.values()))
-        _refresh_later({key: computations[key] for key in lagging})
+        _refresh_later({key: computations[key] for key in lagging}, version)
     return result
 
 
 def _store(computations: dict, version: int, day, into: dict) -> None:
-    """Compute each figure, timing it, and store it under `version`."""
-    Snapshot = _models("Snapshot")
-    snapshots = []
+    """Compute each figure, timing it, and store it under `version` (in one statement), unless a
+    figure of a later version is stored already; its claim is released either way."""
+    rows = []
     for key, compute in computations.items():
         started = time.perf_counter()
         into[key] = compute()
         compute_ms = round((time.perf_counter() - started) * 1000)
-        snapshots.append(Snapshot(key=key, version=version, day=day, data=into[key], compute_ms=compute_ms))
-    Snapshot.objects.bulk_create(
-        snapshots,
-        update_conflicts=True,
-        unique_fields=["key"],
-        update_fields=["version", "day", "data", "compute_ms", "computed_at", "refreshing_since"],
-    )
+        rows.append((key, version, day, Json(into[key]), compute_ms))
+    table = _snapshot_table()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS stored (key, version, day, data, compute_ms, computed_at, refreshing_since) "
+            f"VALUES {', '.join(['(%s, %s, %s, %s, %s, now(), NULL)'] * len(rows))} "
+            "ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, day = EXCLUDED.day, data = EXCLUDED.data, "
+            "compute_ms = EXCLUDED.compute_ms, computed_at = EXCLUDED.computed_at, refreshing_since = NULL "
+            "WHERE stored.version <= EXCLUDED.version OR stored.day < EXCLUDED.day",
+            [value for row in rows for value in row],
+        )
+
+
+def _snapshot_table() -> str:
+    return connection.ops.quote_name(_models("Snapshot")._meta.db_table)
 
 
 def _note_lagging(computed_at: datetime) -> None:
@@ -238,8 +250,8 @@ def end_request(**kwargs) -> None:
     so they do not slow the page down."""
     pending = _pending.get()
     _pending.set(None)
-    for computations, alias in pending or ():
-        _start_refresh(computations, alias)
+    for work in pending or ():
+        _start_refresh(*work)
 
 
 def lagging_context(request) -> dict:
@@ -247,39 +259,48 @@ def lagging_context(request) -> dict:
     return {"figures_lagging_since": lagging_since(), "figures_refresh_seconds": REFRESH_PAGE_SECONDS}
 
 
-def _refresh_later(computations: dict) -> None:
-    """Claim the figures no server is computing yet, to compute them in a thread once the
-    response is sent."""
-    table = connection.ops.quote_name(_models("Snapshot")._meta.db_table)
+def _refresh_later(computations: dict, version: int) -> None:
+    """Claim the figures no server is computing yet and still older than `version`, to compute
+    them in a thread once the response is sent. A claim not released (its server stopped) is
+    taken over after three times the figure's last computing time, and at least 30 seconds."""
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
-            f"UPDATE {table} SET refreshing_since = now() WHERE key = ANY(%s) AND (refreshing_since IS NULL"
-            f" OR refreshing_since < now() - make_interval(secs => %s)) RETURNING key",
-            [list(computations), REFRESH_CLAIM_SECONDS],
+            f"UPDATE {_snapshot_table()} SET refreshing_since = now() WHERE key = ANY(%s) AND version < %s"
+            " AND (refreshing_since IS NULL OR refreshing_since < now() - make_interval(secs =>"
+            " GREATEST(%s, compute_ms * 3 / 1000.0))) RETURNING key",
+            [list(computations), version, MIN_CLAIM_SECONDS],
         )
         claimed = [key for (key,) in cursor.fetchall()]
     if claimed:
-        _pending.get().append(({key: computations[key] for key in claimed}, replicas.reading_alias()))
+        work = ({key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix())
+        _pending.get().append(work)
 
 
-def _start_refresh(computations: dict, alias: str | None) -> None:
-    thread = threading.Thread(target=_refresh, args=(computations, alias), name="figures-refresh", daemon=True)
+def _start_refresh(computations: dict, alias: str | None, prefix: str) -> None:
+    thread = threading.Thread(target=_refresh, args=(computations, alias, prefix), name="figures-refresh", daemon=True)
     _refreshes.add(thread)
     thread.start()
 
 
-def _refresh(computations: dict, alias: str | None) -> None:
+def _refresh(computations: dict, alias: str | None, prefix: str) -> None:
     """The thread: the figures computed at the data version of now, from the database the
-    request read (its replica, if any), stored, and the claim released."""
+    request read (its replica, if any), with the request's URL prefix (their links), stored,
+    and the claim released. A figure that failed is computed in the next request that shows it
+    (its computing time is set to 0), so the error reaches a page and the log once, not on
+    every view."""
     if alias is not None:
         replicas.read_from(alias)
+    set_script_prefix(prefix)
     try:
         version, _ = data_version()
         _store(computations, version, timezone.localdate(), {})
     except Exception:
         logger.exception("后台重算统计数字失败")
-        _models("Snapshot").objects.filter(key__in=list(computations)).update(refreshing_since=None)
+        try:
+            _models("Snapshot").objects.filter(key__in=list(computations)).update(refreshing_since=None, compute_ms=0)
+        except Exception:
+            logger.exception("后台重算失败后未能释放")
     finally:
         connections.close_all()
         _refreshes.discard(threading.current_thread())

@@ -154,7 +154,7 @@ def dashboard_context(request) -> dict:
     todos_key, todos_compute = stored_todos(user, today)
     # Bound now: a figure may be computed after the response (xiangcheng/snapshots.py).
     stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute})
-    progress = [
+    target_rows = [
         (target, found, actual_url(target, today) if found else "")
         for target, found in progress_list(targets, today, stored[key])
     ]
@@ -167,7 +167,7 @@ def dashboard_context(request) -> dict:
         "shortfalls": [figure for section in report.sections for figure in section.figures if figure.shortfall],
         "quick_actions": quick_actions(user),
         "todos": todo_items(stored[todos_key]),
-        "targets": progress,
+        "targets": target_rows,
         "report_query": _query(period),
     }
 
