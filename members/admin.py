@@ -310,9 +310,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
 
             def compute():
                 result = completion_by_organization(request.user, year, quarter, _today(), organization)
-                if wanted:
-                    return completion_section(result, year, organization).to_dict(exact=True)
-                return completion_section(result, year, organization, screen=True).to_dict(exact=True)
+                return completion_section(result, year, organization, screen=not wanted).to_dict(exact=True)
 
             cut = "whole" if wanted else "screen"
             key = snapshot_key(request.user, "completion", year, quarter, organization.pk, cut)

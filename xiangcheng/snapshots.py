@@ -71,8 +71,9 @@ def _models(name):
     return apps.get_model("xiangcheng", name)
 
 
-def _change_table() -> str:
-    return connection.ops.quote_name(_models("DataChange")._meta.db_table)
+def _table(name: str) -> str:
+    """The quoted table of the model `name` (DataChange, Snapshot), for the raw statements here."""
+    return connection.ops.quote_name(_models(name)._meta.db_table)
 
 
 def counted_tables() -> list[str]:
@@ -91,7 +92,7 @@ def counted_tables() -> list[str]:
 
 def install_change_triggers(cursor, quote, existing: set) -> None:
     """The change trigger on every counted table (idempotent; run by `secure_schema`)."""
-    change_table = _change_table()
+    change_table = _table("DataChange")
     cursor.execute(
         f"""
         CREATE OR REPLACE FUNCTION {CHANGE_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -117,7 +118,7 @@ def data_version() -> tuple[int, int]:
     in a page that reads from a replica (xiangcheng/replicas.py), on that replica, so a figure is
     never stored under a version newer than the rows it counted."""
     with connections[router.db_for_read(_models("DataChange"))].cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(SUM(weight), 0), COUNT(*) FROM {_change_table()}")
+        cursor.execute(f"SELECT COALESCE(SUM(weight), 0), COUNT(*) FROM {_table('DataChange')}")
         version, rows = cursor.fetchone()
     return int(version), rows
 
@@ -126,12 +127,12 @@ def mark_changed() -> None:
     """What any write to a counted table does: figures stored so far are computed again on their
     next view (for the benches and tests that measure that computing)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {_change_table()} (weight) VALUES (1)")
+        cursor.execute(f"INSERT INTO {_table('DataChange')} (weight) VALUES (1)")
 
 
 def compact() -> None:
     """Fold the change rows into one row of the same weight, and drop figures of past days."""
-    table = _change_table()
+    table = _table("DataChange")
     with connection.cursor() as cursor:
         cursor.execute(
             f"WITH gone AS (DELETE FROM {table} RETURNING weight) "
@@ -213,7 +214,7 @@ def _store(computations: dict, version: int, day, into: dict) -> None:
         into[key] = compute()
         compute_ms = round((time.perf_counter() - started) * 1000)
         rows.append((key, version, day, Json(into[key]), compute_ms))
-    table = _snapshot_table()
+    table = _table("Snapshot")
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} AS stored (key, version, day, data, compute_ms, computed_at, refreshing_since) "
@@ -223,10 +224,6 @@ def _store(computations: dict, version: int, day, into: dict) -> None:
             "WHERE stored.version <= EXCLUDED.version OR stored.day < EXCLUDED.day",
             [value for row in rows for value in row],
         )
-
-
-def _snapshot_table() -> str:
-    return connection.ops.quote_name(_models("Snapshot")._meta.db_table)
 
 
 def _note_lagging(computed_at: datetime) -> None:
@@ -266,7 +263,7 @@ def _refresh_later(computations: dict, version: int) -> None:
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
-            f"UPDATE {_snapshot_table()} SET refreshing_since = now() WHERE key = ANY(%s) AND version < %s"
+            f"UPDATE {_table('Snapshot')} SET refreshing_since = now() WHERE key = ANY(%s) AND version < %s"
             " AND (refreshing_since IS NULL OR refreshing_since < now() - make_interval(secs =>"
             " GREATEST(%s, compute_ms * 3 / 1000.0))) RETURNING key",
             [list(computations), version, MIN_CLAIM_SECONDS],
