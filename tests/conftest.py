@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.test import override_settings
 
 from branches.models import Organization
 from tests.factories import OrganizationFactory
@@ -116,23 +117,23 @@ def _keep_as_template(connection, template: str) -> None:
         localdb.save_throwaway_server()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _local_cache(settings):
+# What every test runs with, set for each test (`_test_settings`) and for the rows a module makes
+# once (`module_db`).
+TEST_SETTINGS = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
     # Import progress (xiangcheng/progress.py) stays in the test process instead of var/cache.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-
-@pytest.fixture(autouse=True)
-def _figures_computed_in_the_request(settings):
+    "CACHES": {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
     # A test that changes data and looks again sees the change, however slow the machine: the
     # figures shown as last computed while a thread computes them again are tested on their own
     # (tests/xiangcheng/test_snapshots.py).
-    settings.FIGURES_BACKGROUND_MS = None
+    "FIGURES_BACKGROUND_MS": None,
+}
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    for name, value in TEST_SETTINGS.items():
+        setattr(settings, name, value)
 
 
 @pytest.fixture(autouse=True)
@@ -166,8 +167,7 @@ def current_code(device) -> str:
     return f"{totp(device.bin_key):06d}"
 
 
-@pytest.fixture
-def tree(db):
+def build_tree() -> dict:
     """A small district: two towns, each with a general branch and two branches."""
     district = OrganizationFactory(name="相城区委", code="XC")
     nodes = {"district": district}
@@ -182,6 +182,11 @@ def tree(db):
             code = f"{town_code}010{n}"
             nodes[code] = OrganizationFactory(parent=general, name=f"{town_name}第{n}党支部", code=code)
     return nodes
+
+
+@pytest.fixture
+def tree(db):
+    return build_tree()
 
 
 def pytest_collection_modifyitems(config, items):
@@ -199,8 +204,7 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def cast(tree):
+def build_cast(tree) -> dict:
     """The named cast: district staff, the secretaries of towns A and B, and a user with no role."""
     from django.contrib.auth.models import Group
 
@@ -217,6 +221,35 @@ def cast(tree):
         AccountScope.objects.create(user=secretary, organization=tree[town])
         people[f"secretary_{town.lower()}"] = secretary
     return people
+
+
+@pytest.fixture
+def cast(tree):
+    return build_cast(tree)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """For rows made once for a whole test module, which its tests only read (what a test writes
+    is rolled back after it, as ever): the module's own transaction, rolled back after its last
+    test. Its tests still ask for `db`. The module's fixtures run before each test's autouse
+    ones, so the tests' settings are set here too (and `force_login` does not take the second
+    step: call `complete_test_sign_in` after it)."""
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(**TEST_SETTINGS):
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def module_tree(module_db):
+    """`tree`, made once for the module (`module_db`)."""
+    return build_tree()
+
+
+@pytest.fixture(scope="module")
+def module_cast(module_tree):
+    """`cast`, made once for the module (`module_db`)."""
+    return build_cast(module_tree)
 
 
 @pytest.fixture

@@ -19,6 +19,8 @@ import psycopg2
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
+from tests.conftest import TEST_SETTINGS
+
 SERVERS = [server for server in os.environ.get("XIANGCHENG_CLUSTER_SERVERS", "").split(",") if server]
 PASSWORD = "cluster-correct-horse-battery"
 # How long a replica may take to replay what the primary wrote (on a loaded CI machine).
@@ -35,8 +37,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords():
-    """The servers check passwords with the production hashers: the tests' MD5 is not one of them."""
+def _test_settings(settings):
+    """The tests' settings but the hashers: the servers check passwords with the production
+    ones, and the tests' MD5 is not one of them."""
+    for name, value in TEST_SETTINGS.items():
+        if name != "PASSWORD_HASHERS":
+            setattr(settings, name, value)
 
 
 @pytest.fixture(scope="session")

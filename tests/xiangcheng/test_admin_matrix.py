@@ -9,7 +9,7 @@ found (the row is outside the user's scope), 405 a page that only answers a POST
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests import clock
@@ -17,6 +17,7 @@ from tests.factories import UserFactory
 from tests.xiangcheng.portal import Page, admin_pages, custom_url_names, is_post_only, row_set
 from xiangcheng.roles import SECRETARY, SECRETARY_PERMISSIONS
 from xiangcheng.scoping import is_scoped
+from xiangcheng.secondfactor import complete_test_sign_in
 
 REGISTRY = sorted(admin.site._registry, key=lambda model: model._meta.label)
 # A user with no role; a secretary whose account has no organization yet; the secretary of town A;
@@ -233,25 +234,29 @@ def _custom_pages() -> dict[str, tuple[Page, str | None]]:
 PAGES = _custom_pages()
 
 
-@pytest.fixture
-def world(tree, settings, tmp_path):
-    """A row of every model in town A and in town B (tests/xiangcheng/portal.py); the test runs on
+# The pages only read: the rows and the signed-in clients are made once for the module.
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def world(module_tree, tmp_path_factory):
+    """A row of every model in town A and in town B (tests/xiangcheng/portal.py); the tests run on
     the day the rows are dated for."""
-    settings.MEDIA_ROOT = tmp_path
-    with clock.travel():
-        yield {town: row_set(tree[f"{town}01"], with_files=True) for town in ("A", "B")}
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), clock.travel():
+        yield {town: row_set(module_tree[f"{town}01"], with_files=True) for town in ("A", "B")}
 
 
-@pytest.fixture
-def clients(cast):
-    """A logged-in client per role, and an anonymous one."""
+@pytest.fixture(scope="module")
+def clients(module_cast):
+    """A signed-in client per role, and an anonymous one."""
     unassigned = UserFactory(username="secretary_unassigned")
     unassigned.groups.add(Group.objects.get(name=SECRETARY))
-    people = {**cast, "unassigned": unassigned}
+    people = {**module_cast, "unassigned": unassigned}
     clients = {"anonymous": Client()}
     for role in ROLES:
         clients[role] = Client()
         clients[role].force_login(people[role])
+        complete_test_sign_in(clients[role], people[role])
     return clients
 
 

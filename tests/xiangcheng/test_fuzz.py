@@ -4,6 +4,7 @@ examples are derived from the test, not from the clock)."""
 
 import pytest
 from django.contrib import admin
+from django.test import override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -68,9 +69,13 @@ def inputs(fields):
     return st.fixed_dictionaries({}, optional={name: TEXT for name in fields})
 
 
+# The organizations, the people and the row of every model are made once for the module.
+pytestmark = pytest.mark.django_db
+
+
 @pytest.fixture
-def staff(cast, as_user, tree):
-    return as_user(cast["staff"])
+def staff(module_cast, as_user):
+    return as_user(module_cast["staff"])
 
 
 @pytest.mark.parametrize("url_name", list_names())
@@ -104,11 +109,10 @@ def test_no_input_of_an_add_form_makes_a_500(staff, url_name):
     fuzz(lambda url, data: staff.post(url, {**management, **data}), url, inputs(fields))
 
 
-@pytest.fixture
-def rows(tree, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-    with clock.travel():
-        yield row_set(tree["A01"], with_files=True)
+@pytest.fixture(scope="module")
+def rows(module_tree, tmp_path_factory):
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")), clock.travel():
+        yield row_set(module_tree["A01"], with_files=True)
 
 
 def change_forms() -> list[str]:

@@ -13,12 +13,13 @@ import os
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests import clock
 from tests.xiangcheng.portal import Page, admin_pages, changelist_name, custom_url_names, is_post_only, row_set
 from xiangcheng import snapshots
+from xiangcheng.secondfactor import complete_test_sign_in
 
 ROLES = ["staff", "secretary_a"]
 # No role in xiangcheng/roles.py holds the auth permissions: accounts are a superuser's work, so
@@ -334,53 +335,62 @@ def _count(client, url: str) -> tuple[int, int]:
     return response.status_code, len(queries)
 
 
-def measure(people: dict, tree, view: str) -> dict:
-    """{role: ((status, queries) with SMALL rows, (status, queries) with LARGE rows)} for `view`.
-    The rows lie in town A: inside the secretary's scope, and the district's. Each role's first
-    GET only warms the process's caches (content types, the session) and is not counted."""
+def measure(people: dict, parent, views: list[str]) -> dict:
+    """{view: {role: ((status, queries) with SMALL rows, (status, queries) with LARGE rows)}} for
+    each of `views`. The rows lie under `parent` in town A: inside the secretary's scope, and the
+    district's. Each role's first GET of a view only warms the process's caches (content types,
+    the session) and is not counted."""
     with clock.travel():
-        rows = [row_set(tree["A01"], with_files=True) for _ in range(SMALL)]
-        url = PAGES[view].url(rows[0])
+        rows = [row_set(parent, with_files=True) for _ in range(SMALL)]
         clients = {}
-        for role in roles_of(view):
+        for role in {role for view in views for role in roles_of(view)}:
             clients[role] = Client()
             clients[role].force_login(people[role])
-            _get(clients[role], url)
-        small = {role: _count(client, url) for role, client in clients.items()}
+            complete_test_sign_in(clients[role], people[role])
+        urls = {view: PAGES[view].url(rows[0]) for view in views}
+        small = {}
+        for view in views:
+            for role in roles_of(view):
+                _get(clients[role], urls[view])
+            small[view] = {role: _count(clients[role], urls[view]) for role in roles_of(view)}
         for _ in range(LARGE - SMALL):
-            row_set(tree["A01"], with_files=True)
-        large = {role: _count(client, url) for role, client in clients.items()}
-    return {role: (small[role], large[role]) for role in clients}
-
-
-@pytest.fixture
-def people(cast):
-    from tests.factories import UserFactory
-
-    return {**cast, "superuser": UserFactory(username="superuser", is_superuser=True)}
+            row_set(parent, with_files=True)
+        large = {view: {role: _count(clients[role], urls[view]) for role in roles_of(view)} for view in views}
+    return {view: {role: (small[view][role], large[view][role]) for role in roles_of(view)} for view in views}
 
 
 @pytest.fixture(scope="module")
-def measured(request):
-    """The counts measured in this run; printed as a baseline at the end when asked to."""
-    found = {}
+def people(module_cast):
+    from tests.factories import UserFactory
+
+    return {**module_cast, "superuser": UserFactory(username="superuser", is_superuser=True)}
+
+
+@pytest.fixture(scope="module")
+def measured(request, people, module_tree, tmp_path_factory):
+    """Every view's counts, measured once for the module on one set of rows (the tests below
+    each judge one view); printed as a baseline at the end when asked to."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        found = measure(people, module_tree["A01"], VIEWS)
     yield found
-    if PRINT_BASELINE and found:
+    if PRINT_BASELINE:
         reporter = request.config.pluginmanager.get_plugin("terminalreporter")
         reporter.write_line("\nBASELINE = {")
-        for view, role in sorted(found, key=lambda key: (VIEWS.index(key[0]), roles_of(key[0]).index(key[1]))):
-            (status, small), (_, large) = found[(view, role)]
-            growth = f", grows to {large} with {LARGE} rows" if large != small else ""
-            reporter.write_line(f'    ("{view}", "{role}"): {small},  # {status}{growth}')
+        for view in VIEWS:
+            for role in roles_of(view):
+                (status, small), (_, large) = found[view][role]
+                growth = f", grows to {large} with {LARGE} rows" if large != small else ""
+                reporter.write_line(f'    ("{view}", "{role}"): {small},  # {status}{growth}')
         reporter.write_line("}")
 
 
+# The rows and the people are made once for the module (tests/conftest.py `module_db`).
+pytestmark = pytest.mark.django_db
+
+
 @pytest.mark.parametrize("view", VIEWS)
-def test_queries_do_not_grow_with_rows_and_match_the_baseline(people, tree, settings, tmp_path, measured, view):
-    settings.MEDIA_ROOT = tmp_path
-    found = measure(people, tree, view)
-    for role, sizes in found.items():
-        measured[(view, role)] = sizes
+def test_queries_do_not_grow_with_rows_and_match_the_baseline(measured, view):
+    found = measured[view]
     grown = {role: (small, large) for role, (small, large) in found.items() if small != large}
     assert not grown, f"{view}: (status, queries) with {SMALL} rows and with {LARGE} rows differ: {grown}"
     if not PRINT_BASELINE:
@@ -398,7 +408,7 @@ def test_every_admin_and_every_custom_page_has_a_baseline():
     assert not unmeasured, f"custom admin pages without a query count: {sorted(unmeasured)}"
 
 
-def test_growth_with_rows_is_caught(people, tree, settings, tmp_path, monkeypatch):
+def test_growth_with_rows_is_caught(people, module_tree, settings, tmp_path, monkeypatch):
     """The measure itself: a changelist column that reads a related row per listed row shows as
     queries that grow with the rows."""
     from members.models import Member
@@ -408,14 +418,13 @@ def test_growth_with_rows_is_caught(people, tree, settings, tmp_path, monkeypatc
         member_admin, "list_display", [*member_admin.list_display, lambda member: member.pledges.count()]
     )
     settings.MEDIA_ROOT = tmp_path
-    found = measure(people, tree, "members_member_changelist")
+    found = measure(people, module_tree["A01"], ["members_member_changelist"])["members_member_changelist"]
     assert {role: large - small for role, ((_, small), (_, large)) in found.items()} == {
         role: LARGE - SMALL for role in ROLES
     }
 
 
-@pytest.mark.django_db
-def test_a_row_set_has_a_row_of_every_admin_model(tree):
+def test_a_row_set_has_a_row_of_every_admin_model(module_tree):
     with clock.travel():
-        rows = row_set(tree["A01"])
+        rows = row_set(module_tree["A01"])
     assert {model._meta.label for model in admin.site._registry} <= set(rows)
