@@ -32,7 +32,7 @@ from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
 from xiangcheng.replicas import reads_from_replica
-from xiangcheng.reports import SCREEN_ROWS, Cell, Section, Table, changelist_url, percent, report_xlsx, section_csv
+from xiangcheng.reports import Cell, Section, Table, changelist_url, on_screen, percent, report_xlsx, section_csv
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
@@ -342,7 +342,7 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
     """The completion result as two tables (by town, by branch) of the cells the page shows and
     the files hold. A branch's numbers link to the rows of that organization alone; a town's
     total to its subtree (within the chosen organization). With `screen`, the branch table is
-    made of the rows a page shows (`SCREEN_ROWS`), with the count of all."""
+    made of the rows a page shows (`on_screen`), with the count of all."""
     headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
@@ -377,7 +377,7 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
             Table(
                 "按党组织",
                 headers,
-                [cells(row) for row in (branches[:SCREEN_ROWS] if screen else branches)],
+                [cells(row) for row in (on_screen(branches) if screen else branches)],
                 row_count=len(branches) if screen else None,
             ),
         ],

@@ -283,12 +283,17 @@ def registered_sections(user, *, dashboard: bool = False) -> list[Registered]:
     ]
 
 
+def on_screen(rows: list) -> list:
+    """The rows of a table a page shows: the first `SCREEN_ROWS` (the files hold all)."""
+    return rows[:SCREEN_ROWS]
+
+
 def screen_cut(data: dict) -> dict:
-    """A section as stored (`Section.to_dict`) cut to what a page shows: each table's first
-    `SCREEN_ROWS` rows, with the count of all. A page then reads back a few hundred cells, not
-    a row per branch of the district; the files are made from the whole section."""
+    """A section as stored (`Section.to_dict`) cut to what a page shows: each table's rows
+    `on_screen`, with the count of all. A page then reads back a few hundred cells, not a row per
+    branch of the district; the files are made from the whole section."""
     tables = [
-        {**table, "rows": table["rows"][:SCREEN_ROWS], "row_count": table.get("row_count") or len(table["rows"])}
+        {**table, "rows": on_screen(table["rows"]), "row_count": table.get("row_count") or len(table["rows"])}
         for table in data["tables"]
     ]
     return {**data, "tables": tables}

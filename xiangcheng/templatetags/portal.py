@@ -47,10 +47,7 @@ def percent(value):
     return reports.percent(value)
 
 
-@register.filter
-def on_screen(rows):
-    """The rows of a report table a page shows: the first `reports.SCREEN_ROWS` (the files hold all)."""
-    return rows[: reports.SCREEN_ROWS]
+register.filter("on_screen", reports.on_screen)
 
 
 @register.simple_tag
