@@ -25,6 +25,8 @@ REGISTRY = sorted(admin.site._registry, key=lambda model: model._meta.label)
 ROLES = ["outsider", "unassigned", "secretary_a", "staff"]
 # Every admin page sends an anonymous visitor to the login page.
 ANONYMOUS = "302"
+# The pages only read: the rows and the signed-in clients are made once for the module.
+pytestmark = pytest.mark.django_db
 
 # The pages of each admin, in this order: changelist, add, change of town A's row, change of town
 # B's row. Rows of a model that belongs to no organization answer alike in both towns.
@@ -232,10 +234,6 @@ def _custom_pages() -> dict[str, tuple[Page, str | None]]:
 
 
 PAGES = _custom_pages()
-
-
-# The pages only read: the rows and the signed-in clients are made once for the module.
-pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,8 @@ TEXT = st.one_of(
 LIST_PARAMETERS = ["o", "q", "p", "e", "all", "_facets", "year", "quarter", "organization", "town", "quality", "_q"]
 PAGE_PARAMETERS = ["year", "quarter", "organization", "format", "download", "start", "end", "by", "token"]
 ANSWERS = {200, 301, 302, 400, 403, 404, 405}
+# The organizations, the people and the row of every model are made once for the module.
+pytestmark = pytest.mark.django_db
 
 
 def list_names() -> list[str]:
@@ -67,10 +69,6 @@ def fuzz(send, url: str, drawn) -> None:
 def inputs(fields):
     """Any subset of a form's fields, each with any text."""
     return st.fixed_dictionaries({}, optional={name: TEXT for name in fields})
-
-
-# The organizations, the people and the row of every model are made once for the module.
-pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

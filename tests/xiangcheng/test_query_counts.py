@@ -27,6 +27,8 @@ ROLES = ["staff", "secretary_a"]
 SUPERUSER_VIEWS = {"auth_group_changelist", "auth_user_changelist", "auth_user_password_change"}
 SMALL, LARGE = 2, 6
 PRINT_BASELINE = os.environ.get("XIANGCHENG_PRINT_QUERY_BASELINE") == "1"
+# The rows and the people are made once for the module (tests/conftest.py `module_db`).
+pytestmark = pytest.mark.django_db
 
 
 # {(view, role): queries}, a view named by its URL name (and variant); the comment gives the answer.
@@ -369,7 +371,8 @@ def people(module_cast):
 @pytest.fixture(scope="module")
 def measured(request, people, module_tree, tmp_path_factory):
     """Every view's counts, measured once for the module on one set of rows (the tests below
-    each judge one view); printed as a baseline at the end when asked to."""
+    each judge one view; a run of one of them still measures them all, in about 40 seconds);
+    printed as a baseline at the end when asked to."""
     with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
         found = measure(people, module_tree["A01"], VIEWS)
     yield found
@@ -382,10 +385,6 @@ def measured(request, people, module_tree, tmp_path_factory):
                 growth = f", grows to {large} with {LARGE} rows" if large != small else ""
                 reporter.write_line(f'    ("{view}", "{role}"): {small},  # {status}{growth}')
         reporter.write_line("}")
-
-
-# The rows and the people are made once for the module (tests/conftest.py `module_db`).
-pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("view", VIEWS)
