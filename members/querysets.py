@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from xiangcheng.counting import count_per_group
 from xiangcheng.scoping import ScopedQuerySet, sees_whole_district
+from xiangcheng.search import any_of
 
 ON_ROLL = "on_roll"
 BEING_HELPED = "being_helped"
@@ -190,18 +191,24 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     # Scoped by where members were on the day judged (not where they are now), so a member who
     # moved between towns counts, and is shown, only in the organization they belonged to: each
     # row joins the member's membership (a view over the transfers) that holds on that day, and
-    # is grouped by its organization. The scope is a semi-join on the tree path, and no
-    # condition at all for the whole district.
+    # is grouped by its organization. No condition at all for the whole district. A part of it
+    # (a secretary's town, a town staff picked) is the organizations on its tree path, read once
+    # (`any_of`) so that the condition reaches each branch of the membership view and the part's
+    # rows are found by index instead of sifted from the whole district's. A root picked by
+    # staff is a semi-join: an array of every organization would be checked on every row.
     allowed = None
     if organization is not None or not sees_whole_district(user):
         allowed = Organization.objects.visible_to(user)
         if organization is not None:
             allowed = allowed.within(organization)
+    part = not sees_whole_district(user) or (organization is not None and not organization.is_root())
 
     def belonging(queryset, prefix, day):
         """`queryset` joined to the membership `prefix` names that holds on `day`, in scope."""
         condition = held_on(day, prefix)
-        if allowed is not None:
+        if allowed is not None and part:
+            condition &= any_of(f"{prefix}organization", allowed.values("pk"))
+        elif allowed is not None:
             condition &= Q(**{f"{prefix}organization__in": allowed.values("pk")})
         return queryset.filter(condition).values(organization_then=F(f"{prefix}organization")).order_by()
 

@@ -49,6 +49,13 @@ def text_search(field: str, term: str) -> Q:
     return contains
 
 
+def any_of(field: str, rows) -> Q:
+    """`field` is the key of one of `rows` (a queryset of one column), as `field = ANY(ARRAY(rows))`:
+    the rows are read once, and the condition reaches each branch of a view (a `UNION ALL`, such
+    as members.Membership), where `field IN (rows)` stays a join above it."""
+    return Q(AnyOf(F(field), ArraySubquery(rows)))
+
+
 def related_match(model, path: str, match: Q) -> Q:
     """`match`, a Q on the model at the end of `path` (foreign keys from `model`, "pledge__member";
     "" for `model` itself), as a Q on `model`: a chain of `= ANY(ARRAY(…))`, each hop served by
@@ -59,4 +66,4 @@ def related_match(model, path: str, match: Q) -> Q:
     field = model._meta.get_field(first)
     related = field.related_model
     rows = related._base_manager.order_by().filter(related_match(related, rest, match)).values("pk")
-    return Q(AnyOf(F(field.attname), ArraySubquery(rows)))
+    return any_of(field.attname, rows)
