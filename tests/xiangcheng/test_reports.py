@@ -258,6 +258,18 @@ def test_a_page_shows_the_first_rows_of_a_long_table_and_says_where_the_rest_are
     assert "此处显示前" not in short
 
 
+def test_a_table_shows_labels_numbers_links_and_its_total_escaped():
+    rows = [[Cell("<b>甲</b>支部", "/admin/m/?org=A&x=<"), Cell(1234567, "/admin/?a=1&b=2"), 7]]
+    table = Table("按党组织", ["党组织", "党员", "承诺"], rows, total=["合计", 1234567, Decimal("7.50")])
+    html = render_to_string("admin/reports/table.html", {"table": table})
+    assert '<th scope="row"><a href="/admin/m/?org=A&amp;x=&lt;">&lt;b&gt;甲&lt;/b&gt;支部</a></th>' in html
+    assert '<td class="number"><a href="/admin/?a=1&amp;b=2">1,234,567</a></td><td class="number">7</td>' in html
+    assert '<tr class="total"><th scope="row">合计</th><td class="number">1,234,567</td>' in html
+    assert '<td class="number">7.50</td></tr>' in html
+    empty = render_to_string("admin/reports/table.html", {"table": Table("按镇", ["镇", "党员"], [])})
+    assert '<tr><td colspan="2">本期无数据。</td></tr>' in empty
+
+
 # --- The quarterly report --------------------------------------------------------------------
 
 

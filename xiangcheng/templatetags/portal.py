@@ -1,7 +1,8 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from xiangcheng import reports
 from xiangcheng.models import Message
@@ -32,13 +33,29 @@ def number(value):
     return value
 
 
+def report_cell(cell, label=False) -> str:
+    """One cell of a report table, as HTML: a label, or a number linking to the list it counts."""
+    text = conditional_escape(cell.value if label else number(cell.value))
+    return f'<a href="{conditional_escape(cell.url)}">{text}</a>' if cell.url else text
+
+
+def report_row(row, css: str = "") -> str:
+    """A table row as HTML: its first cell labels it, the others are numbers."""
+    first, *rest = row
+    numbers = "".join(f'<td class="number">{report_cell(cell)}</td>' for cell in rest)
+    return f'<tr{css}><th scope="row">{report_cell(first, label=True)}</th>{numbers}</tr>'
+
+
 @register.simple_tag
-def report_cell(cell, label=False):
-    """One cell of a report table: a label, or a number linking to the list it counts."""
-    text = cell.value if label else number(cell.value)
-    if cell.url:
-        return format_html('<a href="{}">{}</a>', cell.url, text)
-    return format_html("{}", text)
+def report_rows(table):
+    """The rows of a report table the page shows, and its total, as HTML: written here rather
+    than as a loop over cells in the template, which took most of a long table's page."""
+    rows = [report_row(row) for row in reports.on_screen(table.rows)]
+    if not rows:
+        rows = [format_html('<tr><td colspan="{}">本期无数据。</td></tr>', len(table.headers))]
+    if table.total:
+        rows.append(report_row(table.total, ' class="total"'))
+    return mark_safe("\n".join(rows))
 
 
 @register.filter
