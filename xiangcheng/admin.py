@@ -59,7 +59,14 @@ from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import percent
-from xiangcheng.scoping import can_see_full_numbers, is_scoped, visible
+from xiangcheng.scoping import (
+    can_see_full_numbers,
+    in_subtrees,
+    is_scoped,
+    scope_paths,
+    sees_whole_district,
+    visible,
+)
 from xiangcheng.search import related_match, text_search
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
@@ -361,10 +368,10 @@ class PostedSearchAdminMixin:
         texts = self.text_search_fields if term else ()
         if not people and not texts:
             return super().get_search_results(request, queryset, term)
-        matches = [self._related(path, text_search(path.rpartition("__")[2], term)) for path in texts]
+        matches = [self._related(request, path, text_search(path.rpartition("__")[2], term)) for path in texts]
         searched = set(texts)
         if people:
-            matches += [self._related(path, people) for path in self.person_search_fields]
+            matches += [self._related(request, path, people) for path in self.person_search_fields]
             exact = {field for field in self.get_search_fields(request) if field.startswith("=")}
             searched |= {*self.person_search_fields, *exact}
         matched = queryset.filter(reduce(or_, matches))
@@ -377,9 +384,19 @@ class PostedSearchAdminMixin:
             del request._searched_otherwise
         return matched | rest, may_have_duplicates
 
-    def _related(self, path: str, match: Q) -> Q:
-        """`match`, a Q on the model holding the last field of `path`, as a Q on this list's model."""
-        return related_match(self.model, path.rpartition("__")[0], match)
+    def _related(self, request, path: str, match: Q) -> Q:
+        """`match`, a Q on the model holding the last field of `path`, as a Q on this list's model.
+
+        A row reached along the list's own scope path (a fulfilment's member) lies in the user's
+        subtrees whenever the list's row does, so for a user who sees only part of the district
+        the search reads the matches of that part: a town's people named 王, not the district's."""
+        relation = path.rpartition("__")[0]
+        scope = getattr(self.model, "scope_path", "")
+        if relation and scope.startswith(f"{relation}__") and not sees_whole_district(request.user):
+            paths = scope_paths(request.user)
+            if paths:
+                match &= in_subtrees(scope.removeprefix(f"{relation}__"), paths)
+        return related_match(self.model, relation, match)
 
     def get_search_fields(self, request):
         fields = super().get_search_fields(request)

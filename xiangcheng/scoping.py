@@ -67,9 +67,15 @@ class ScopedQuerySet(models.QuerySet):
         alone. The one place the subtree lookup is written."""
         if not organizations:
             return self.none()
-        lookup = f"{self.model.scope_path}__descendants" if subtree else self.model.scope_path
         paths = [getattr(organization, "path", organization) for organization in organizations]
-        return self.filter(reduce(or_, (models.Q(**{lookup: path}) for path in paths)))
+        if subtree:
+            return self.filter(in_subtrees(self.model.scope_path, paths))
+        return self.filter(reduce(or_, (models.Q(**{self.model.scope_path: path}) for path in paths)))
+
+
+def in_subtrees(scope_path: str, paths) -> models.Q:
+    """Rows whose tree path (reached by `scope_path`) lies within one of `paths` (at least one)."""
+    return reduce(or_, (models.Q(**{f"{scope_path}__descendants": path}) for path in paths))
 
 
 def is_scoped(model) -> bool:

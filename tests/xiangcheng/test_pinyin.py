@@ -254,6 +254,35 @@ def test_a_search_reads_its_rows_in_one_query(cast, rf, tree):
         assert len(names) == 5 if term != "zs" else names == []
 
 
+def test_a_secretarys_search_looks_up_the_people_of_their_subtree_only(cast, rf, tree):
+    """People matched along the list's scope path (a fulfilment's member) are looked up within
+    the user's subtrees, so a secretary's search reads their town's 张三s, not the district's;
+    people matched off that path (a talent given as evidence) are looked up everywhere."""
+    from django.contrib import admin
+
+    fulfilments = {}
+    for code in ("A0101", "B0101"):
+        pledge = Pledge.objects.create(
+            member=MemberFactory(name="张三", organization=tree[code]), year=2026, pledged_on=date(2026, 5, 17)
+        )
+        fulfilments[code] = Fulfilment.objects.create(pledge=pledge, kind="talent_contact", done_on=date(2026, 6, 1))
+    helped = TalentFactory(name="张三", organization=tree["B0101"])
+    pledge = Pledge.objects.create(
+        member=MemberFactory(name="王五", organization=tree["A0102"]), year=2026, pledged_on=date(2026, 5, 17)
+    )
+    by_talent = Fulfilment.objects.create(pledge=pledge, kind="talent_contact", done_on=date(2026, 6, 2), talent=helped)
+    model_admin = admin.site._registry[Fulfilment]
+    for who, found, path_conditions in [
+        ("secretary_a", {fulfilments["A0101"].pk, by_talent.pk}, 2),  # the list's scope, its members'
+        ("staff", {*(f.pk for f in fulfilments.values()), by_talent.pk}, 0),
+    ]:
+        request = rf.get("/admin/members/fulfilment/")
+        request.user, request.session = cast[who], {}
+        queryset, _ = model_admin.get_search_results(request, model_admin.get_queryset(request), "张三")
+        assert {fulfilment.pk for fulfilment in queryset} == found
+        assert str(queryset.query).count("<@") == path_conditions
+
+
 def test_a_searched_list_costs_the_same_queries_for_2_rows_as_for_6_and_no_more_than_unsearched(cast, as_user, tree):
     client = as_user(cast["staff"])
 
