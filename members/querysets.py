@@ -148,10 +148,15 @@ class PledgeQuerySet(ScopedQuerySet):
         return rows.filter(condition)
 
 
+def being_helped(on: date) -> Q:
+    """A condition on households: registered by `on` and still being helped on it."""
+    return Q(registered_on__lte=on) & (Q(status=BEING_HELPED) | Q(status_on__gt=on))
+
+
 class HouseholdQuerySet(ScopedQuerySet):
     def helped_on(self, on: date):
         """Households registered by `on` and still being helped on it."""
-        return self.filter(registered_on__lte=on).filter(Q(status=BEING_HELPED) | Q(status_on__gt=on))
+        return self.filter(being_helped(on))
 
     def paired_in(self, year: int):
         return self.filter(Exists(_model("Pairing").objects.filter(household=OuterRef("pk"), year=year)))
@@ -178,8 +183,8 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     `quarter`, when given), within what `user` may see (and `organization`'s subtree).
 
     Members count where they belonged on the period's reference day; visit coverage is given for
-    each quarter of the period that has begun. A fixed number of queries: pledges, members, one
-    per quarter for coverage, organizations, towns and secretaries.
+    each quarter of the period that has begun. A fixed number of queries: pledges, members,
+    coverage, organizations, towns and secretaries.
     """
     from xiangcheng.periods import period_of, quarter_period, reference_day
 
@@ -203,9 +208,9 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
             allowed = allowed.within(organization)
     part = not sees_whole_district(user) or (organization is not None and not organization.is_root())
 
-    def belonging(queryset, prefix, day):
-        """`queryset` joined to the membership `prefix` names that holds on `day`, in scope."""
-        condition = held_on(day, prefix)
+    def belonging(queryset, prefix, held):
+        """`queryset` joined to the memberships `prefix` names that meet `held`, in scope."""
+        condition = held
         if allowed is not None and part:
             condition &= any_of(f"{prefix}organization", allowed.values("pk"))
         elif allowed is not None:
@@ -217,14 +222,18 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     def row(organization_id):
         return rows.setdefault(organization_id, {**dict.fromkeys(COMPLETION_COUNTS, 0), "coverage": {}})
 
-    members = belonging(Member.objects.on_roll(on), "memberships__", on).annotate(n=Count("pk"))
+    members = belonging(Member.objects.on_roll(on), "memberships__", held_on(on, "memberships__")).annotate(
+        n=Count("pk")
+    )
     for item in members:
         row(item["organization_then"])["members"] = item["n"]
 
     pledges = Pledge.objects.filter(year=year)
     relief_due = pledges.line_due("relief")
     pledge_rows = count_per_group(
-        belonging(pledges.with_progress(until=on, grouped=True), "member__memberships__", on),
+        belonging(
+            pledges.with_progress(until=on, grouped=True), "member__memberships__", held_on(on, "member__memberships__")
+        ),
         "organization_then",
         {
             "enterprise": pledges.line_fulfilled("enterprise"),
@@ -237,20 +246,23 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         item["pledges"] = item.pop("rows")
         row(item.pop("organization_then")).update(item)
 
+    # Visit coverage of each quarter begun, in one statement: a pairing joins its member's
+    # memberships that hold on any of the quarters' reference days, and each quarter counts the
+    # rows whose membership holds on its own day (a member who moved counts where they were).
     quarters = [quarter] if quarter else [q for q in (1, 2, 3, 4) if quarter_period(year, q).start <= today]
+    days, counts = {}, {}
     for q in quarters:
         span = quarter_period(year, q)
-        q_on = reference_day(span, today)
+        days[q] = reference_day(span, today)
+        due = held_on(days[q], "member__memberships__") & prefixed(being_helped(days[q]), "household__")
         visited = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__range=(span.start, span.end))
-        due = belonging(
-            Pairing.objects.filter(year=year)
-            .filter(household__registered_on__lte=q_on)
-            .filter(Q(household__status=BEING_HELPED) | Q(household__status_on__gt=q_on)),
-            "member__memberships__",
-            q_on,
-        ).annotate(pairings=Count("pk"), visited=Count("pk", filter=Exists(visited)))
-        for item in due:
-            row(item["organization_then"])["coverage"][q] = (item["visited"], item["pairings"])
+        counts[f"pairings_{q}"] = Count("pk", filter=due)
+        counts[f"visited_{q}"] = Count("pk", filter=due & Q(Exists(visited)))
+    held_any = Q(member__memberships__since__lte=max(days.values()), member__memberships__until__gt=min(days.values()))
+    for item in belonging(Pairing.objects.filter(year=year), "member__memberships__", held_any).annotate(**counts):
+        for q in quarters:
+            if item[f"pairings_{q}"]:
+                row(item["organization_then"])["coverage"][q] = (item[f"visited_{q}"], item[f"pairings_{q}"])
 
     organizations = {o.pk: o for o in Organization.objects.filter(pk__in=rows)}
     town_paths = {o.town_path for o in organizations.values()}

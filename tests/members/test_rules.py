@@ -346,6 +346,27 @@ def test_completion_by_branch_and_town_names_the_secretary(tree, cast):
     assert town["coverage"][1] == (1, 1)
 
 
+def test_each_quarters_coverage_counts_where_the_member_was_and_who_was_still_helped(tree, cast):
+    member = MemberFactory(organization=tree["A0101"], joined_on=date(2020, 1, 1))
+    member_transfer(member=member, to_organization=tree["B0101"], on=date(2026, 7, 1))
+    helped = Pairing.objects.create(member=member, household=household(tree["A01"], head="甲户"), year=2026)
+    visit(helped, date(2026, 2, 10))
+    visit(helped, date(2026, 8, 10))
+    lifted = household(tree["A01"], head="乙户", status="lifted_out", status_on=date(2026, 5, 15))
+    visit(Pairing.objects.create(member=member, household=lifted, year=2026), date(2026, 1, 20))
+    for who in ("staff", "secretary_a", "secretary_b"):
+        result = completion_by_organization(cast[who], 2026, None, date(2026, 11, 28))
+        coverage = {row["organization"].code: row["coverage"] for row in result["branches"]}
+        expected = {
+            "staff": {"A0101": {1: (2, 2), 2: (0, 1)}, "B0101": {3: (1, 1), 4: (0, 1)}},
+            "secretary_a": {"A0101": {1: (2, 2), 2: (0, 1)}},
+            "secretary_b": {"B0101": {3: (1, 1), 4: (0, 1)}},
+        }[who]
+        assert coverage == expected, who
+    third = completion_by_organization(cast["staff"], 2026, 3, date(2026, 11, 28))
+    assert {row["organization"].code: row["coverage"] for row in third["branches"]} == {"B0101": {3: (1, 1)}}
+
+
 def test_completion_holds_only_the_secretarys_subtree(tree, cast):
     MemberFactory(organization=tree["A0101"])
     MemberFactory(organization=tree["B0101"])
@@ -362,10 +383,11 @@ def test_completion_costs_a_fixed_number_of_queries(tree, cast, django_assert_nu
             visit(pairing, date(2026, 1, 9))
 
     def count_with_a_fresh_user():
-        # Pledges, members, one per quarter (4), organizations, towns, secretaries, and the user's
-        # two permission lookups; the scope is part of each query, not a query of its own.
+        # Pledges, members, visit coverage (every quarter in one), organizations, towns,
+        # secretaries, and the user's two permission lookups; the scope is part of each query,
+        # not a query of its own.
         user = type(cast["staff"]).objects.get(pk=cast["staff"].pk)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(8):
             completion_by_organization(user, 2026, None, date(2026, 11, 28))
 
     grow(2)
