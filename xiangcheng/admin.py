@@ -6,6 +6,7 @@ import re
 import secrets
 from functools import reduce
 from operator import or_
+from urllib.parse import parse_qsl
 
 import pghistory
 from django import forms
@@ -409,6 +410,18 @@ class PostedSearchAdminMixin:
         base = super().get_changelist(request, **kwargs)
 
         class TokenSearchChangeList(base):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                # Each row's link carries the list's filters back to it, written here once:
+                # Django's row loop resolves every row's URL again to learn that a change page
+                # is no changelist, which took a third of a searched or filtered page.
+                self.row_query = urlencode(dict(parse_qsl(self.preserved_filters)))
+                self.preserved_filters = ""
+
+            def url_for_result(self, result):
+                url = super().url_for_result(result)
+                return f"{url}?{self.row_query}" if self.row_query else url
+
             def get_filters_params(self, params=None):
                 # The token is carried by every link of the list, but it filters nothing itself.
                 params = super().get_filters_params(params)
