@@ -68,7 +68,7 @@ from xiangcheng.scoping import (
     sees_whole_district,
     visible,
 )
-from xiangcheng.search import related_match, text_search
+from xiangcheng.search import model_at, related_match, text_search
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS
 
@@ -396,7 +396,8 @@ class PostedSearchAdminMixin:
         if relation and scope.startswith(f"{relation}__") and not sees_whole_district(request.user):
             paths = scope_paths(request.user)
             if paths:
-                match &= in_subtrees(scope.removeprefix(f"{relation}__"), paths)
+                matched = model_at(self.model, relation)
+                match &= in_subtrees(matched, scope.removeprefix(f"{relation}__"), paths, by_key=True)
         return related_match(self.model, relation, match)
 
     def get_search_fields(self, request):

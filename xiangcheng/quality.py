@@ -68,7 +68,7 @@ def run_checks(user) -> list[Result]:
     stored until the data changes (xiangcheng/snapshots.py)."""
     shown = [check for check in checks if has_model_permission(user, check.model)]
     key = snapshot_key(user, "quality")
-    counts = figures({key: lambda: count_each(visible(check.rows(user), user) for check in shown)})[key]
+    counts = figures({key: lambda: count_each(visible(check.rows(user), user, counting=True) for check in shown)})[key]
     return [Result(check.key, check.label, count, check.url()) for check, count in zip(shown, counts, strict=True)]
 
 

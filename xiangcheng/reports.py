@@ -218,9 +218,10 @@ def _cell(data: dict) -> Cell:
 
 
 def scoped(queryset, user, organization=None):
-    """`queryset` limited to what `user` may see and, given an organization, to its subtree."""
-    queryset = visible(queryset, user)
-    return queryset if organization is None else queryset.within(organization)
+    """`queryset` limited to what `user` may see and, given an organization, to its subtree; for
+    the counts and totals of a section (`counting`, xiangcheng/scoping.py)."""
+    queryset = visible(queryset, user, counting=True)
+    return queryset if organization is None else queryset.within(organization, counting=True)
 
 
 def changelist_url(model, organization=None, *, subtree: bool = True, **filters) -> str:

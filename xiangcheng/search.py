@@ -56,6 +56,13 @@ def any_of(field: str, rows) -> Q:
     return Q(AnyOf(F(field), ArraySubquery(rows)))
 
 
+def model_at(model, path: str):
+    """The model at the end of `path`, foreign keys from `model` ("pledge__member": Member)."""
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
+
+
 def related_match(model, path: str, match: Q) -> Q:
     """`match`, a Q on the model at the end of `path` (foreign keys from `model`, "pledge__member";
     "" for `model` itself), as a Q on `model`: a chain of `= ANY(ARRAY(…))`, each hop served by

@@ -113,7 +113,7 @@ def _compute(user, today: date) -> list[dict]:
         if due is not None:
             shown.append((todo, due))
     counted = count_and_earliest(
-        (visible(due.rows, user), F(due.earliest) if isinstance(due.earliest, str) else due.earliest)
+        (visible(due.rows, user, counting=True), F(due.earliest) if isinstance(due.earliest, str) else due.earliest)
         for _, due in shown
     )
     items = []

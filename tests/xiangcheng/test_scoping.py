@@ -81,6 +81,30 @@ def test_within_is_the_subtree_of_each_organization_given(tree):
     assert not Organization.objects.all().within().exists()
 
 
+def test_counting_reads_the_same_rows_through_the_organizations_key(cast, tree):
+    """A count reads a scope's organizations once and matches them on the key that leads to them
+    (each row then found by that key's index); a list keeps the join on the path. Same rows."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from members.models import Fulfilment, Pledge
+
+    for code in ("A0101", "A0102", "B0101"):
+        pledge = Pledge.objects.create(
+            member=MemberFactory(organization=tree[code]), year=2026, pledged_on=date(2026, 5, 17)
+        )
+        Fulfilment.objects.create(pledge=pledge, kind="talent_contact", done_on=date(2026, 6, 1))
+    for who in ("secretary_a", "secretary_b", "staff"):
+        for model in (Member, Fulfilment):
+            listed = visible(model.objects.all(), cast[who])
+            counted = visible(model.objects.all(), cast[who], counting=True)
+            assert set(counted) == set(listed), (who, model)
+            assert ("= ANY((ARRAY(SELECT" in str(counted.query)) == (who != "staff")
+            assert "ANY(" not in str(listed.query)
+    town = Fulfilment.objects.within(tree["A01"], counting=True)
+    assert town.count() == 2 and "= ANY((ARRAY(SELECT" in str(town.query)
+    assert visible(Member.objects.all(), AnonymousUser(), counting=True).count() == 0
+
+
 @pytest.mark.parametrize("view", ["change", "delete", "history"])
 def test_secretary_gets_404_for_other_town(cast, as_user, tree, view):
     client = as_user(cast["secretary_a"])
