@@ -11,7 +11,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce
 
 from xiangcheng.counting import count_per_group
-from xiangcheng.scoping import ScopedQuerySet, sees_whole_district
+from xiangcheng.scoping import ScopedQuerySet, below_roots, scope_paths, sees_whole_district
 from xiangcheng.search import any_of
 
 ON_ROLL = "on_roll"
@@ -197,21 +197,21 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     # moved between towns counts, and is shown, only in the organization they belonged to: each
     # row joins the member's membership (a view over the transfers) that holds on that day, and
     # is grouped by its organization. No condition at all for the whole district. A part of it
-    # (a secretary's town, a town staff picked) is the organizations on its tree path, read once
-    # (`any_of`) so that the condition reaches each branch of the membership view and the part's
-    # rows are found by index instead of sifted from the whole district's. A root picked by
-    # staff is a semi-join: an array of every organization would be checked on every row.
-    allowed = None
+    # below a root (a secretary's town, a town staff picked) is the organizations on its tree
+    # path, read once (`any_of`) so that the condition reaches each branch of the membership view
+    # and the part's rows are found by index instead of sifted from the whole district's; a
+    # root is a semi-join (`below_roots`).
+    allowed, by_key = None, False
     if organization is not None or not sees_whole_district(user):
         allowed = Organization.objects.visible_to(user)
         if organization is not None:
             allowed = allowed.within(organization)
-    part = not sees_whole_district(user) or (organization is not None and not organization.is_root())
+        by_key = below_roots([organization.path] if organization is not None else scope_paths(user))
 
     def belonging(queryset, prefix, held):
         """`queryset` joined to the memberships `prefix` names that meet `held`, in scope."""
         condition = held
-        if allowed is not None and part:
+        if allowed is not None and by_key:
             condition &= any_of(f"{prefix}organization", allowed.values("pk"))
         elif allowed is not None:
             condition &= Q(**{f"{prefix}organization__in": allowed.values("pk")})

@@ -6,7 +6,6 @@ import re
 import secrets
 from functools import reduce
 from operator import or_
-from urllib.parse import parse_qsl
 
 import pghistory
 from django import forms
@@ -416,8 +415,7 @@ class PostedSearchAdminMixin:
                 # Each row's link carries the list's filters back to it, written here once:
                 # Django's row loop resolves every row's URL again to learn that a change page
                 # is no changelist, which took a third of a searched or filtered page.
-                self.row_query = urlencode(dict(parse_qsl(self.preserved_filters)))
-                self.preserved_filters = ""
+                self.row_query, self.preserved_filters = self.preserved_filters, ""
 
             def url_for_result(self, result):
                 url = super().url_for_result(result)

@@ -86,14 +86,22 @@ class ScopedQuerySet(models.QuerySet):
 
 def in_subtrees(model, scope_path: str, paths, *, by_key: bool = False) -> models.Q:
     """Rows of `model` whose tree path (reached by `scope_path`) lies within one of `paths` (at
-    least one): a join on the path, or with `by_key` the organizations read once and matched on
-    the key that leads to them (see `ScopedQuerySet.within`)."""
+    least one): a join on the path, or with `by_key` (below a root: `below_roots`) the
+    organizations read once and matched on the key that leads to them (see
+    `ScopedQuerySet.within`)."""
     relation, _, field = scope_path.rpartition("__")
-    if not (by_key and relation):
+    if not (by_key and relation and below_roots(paths)):
         return reduce(or_, (models.Q(**{f"{scope_path}__descendants": path}) for path in paths))
     organizations = model_at(model, relation)._base_manager.order_by()
     subtree = reduce(or_, (models.Q(**{f"{field}__descendants": path}) for path in paths))
     return any_of(relation, organizations.filter(subtree).values("pk"))
+
+
+def below_roots(paths) -> bool:
+    """Whether every one of these tree paths lies below a root: only then is a subtree's rows
+    found by key (`in_subtrees`); a root's subtree is the whole district, whose every
+    organization in one array would be checked against every row."""
+    return bool(paths) and all("." in str(path) for path in paths)
 
 
 def is_scoped(model) -> bool:

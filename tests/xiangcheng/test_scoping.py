@@ -102,6 +102,9 @@ def test_counting_reads_the_same_rows_through_the_organizations_key(cast, tree):
             assert "ANY(" not in str(listed.query)
     town = Fulfilment.objects.within(tree["A01"], counting=True)
     assert town.count() == 2 and "= ANY((ARRAY(SELECT" in str(town.query)
+    # The root's subtree is the whole district: a join, not every organization in one array.
+    district = Fulfilment.objects.within(tree["district"], counting=True)
+    assert district.count() == 3 and "ANY(" not in str(district.query)
     assert visible(Member.objects.all(), AnonymousUser(), counting=True).count() == 0
 
 
