@@ -63,6 +63,7 @@ from xiangcheng.scoping import (
     can_see_full_numbers,
     in_subtrees,
     is_scoped,
+    narrows_scope,
     scope_paths,
     sees_whole_district,
     visible,
@@ -113,6 +114,8 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
+        if self.subtree and not narrows_scope(request.user, organization):
+            return queryset  # the list is scoped to this subtree already
         return queryset.within(organization, subtree=self.subtree)
 
 

@@ -104,6 +104,15 @@ def below_roots(paths) -> bool:
     return bool(paths) and all("." in str(path) for path in paths)
 
 
+def narrows_scope(user, organization) -> bool:
+    """Whether the rows within `organization`'s subtree (one the user may see) are fewer than all
+    the user may see: not when the user's scope is that very subtree (a secretary's own town).
+    Such a subtree is then left out of the statement. Written twice, the same condition is
+    counted twice by the planner, which then expects a tenth of the town's rows and plans for
+    that (a secretary's first page of the year's fulfilments at scale 2: 50 → 13 ms)."""
+    return sees_whole_district(user) or [str(path) for path in scope_paths(user)] != [str(organization.path)]
+
+
 def is_scoped(model) -> bool:
     """Whether rows of `model` belong to an organization (and so must be scoped)."""
     return hasattr(model, "scope_path")

@@ -108,6 +108,37 @@ def test_counting_reads_the_same_rows_through_the_organizations_key(cast, tree):
     assert visible(Member.objects.all(), AnonymousUser(), counting=True).count() == 0
 
 
+def test_a_secretarys_own_town_is_named_once_in_a_list_and_in_a_count(cast, as_user, tree):
+    """A dashboard link to a secretary's own town (?org=) and a section counting that town
+    write the subtree once: twice, the planner counts it twice and plans for a tenth of the
+    rows. A branch within the town still narrows the rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from members.models import Fulfilment, Pledge
+    from xiangcheng.reports import scoped
+
+    for code in ("A0101", "A0102", "B0101"):
+        pledge = Pledge.objects.create(
+            member=MemberFactory(organization=tree[code], name=f"党员{code}"), year=2026, pledged_on=date(2026, 5, 17)
+        )
+        Fulfilment.objects.create(pledge=pledge, kind="talent_contact", done_on=date(2026, 6, 1))
+    client = as_user(cast["secretary_a"])
+    url = "/admin/members/fulfilment/"
+    for code, names in (("A", {"党员A0101", "党员A0102"}), ("A0101", {"党员A0101"}), ("B", set())):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(f"{url}?org={code}")
+        assert response.status_code == 200
+        shown = {name for name in ("党员A0101", "党员A0102", "党员B0101") if name in response.content.decode()}
+        assert shown == names, code
+        pages = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "members_fulfilment"."id"')]
+        assert [page.count("<@") for page in pages] == {"A": [1], "A0101": [2], "B": []}[code]
+    counted = scoped(Fulfilment.objects.all(), cast["secretary_a"], tree["A"])
+    assert counted.count() == 2 and str(counted.query).count("<@") == 1
+    assert scoped(Fulfilment.objects.all(), cast["secretary_a"], tree["A0101"]).count() == 1
+    assert scoped(Fulfilment.objects.all(), cast["staff"], tree["A"]).count() == 2
+
+
 @pytest.mark.parametrize("view", ["change", "delete", "history"])
 def test_secretary_gets_404_for_other_town(cast, as_user, tree, view):
     client = as_user(cast["secretary_a"])
