@@ -235,9 +235,9 @@ class Snapshot(models.Model):
     day = models.DateField()
     data = models.JSONField()
     computed_at = models.DateTimeField(default=timezone.now)
-    # How long computing it took: a slow figure is computed again after the response.
+    # How long computing it took (a claim not released is taken over after three times this).
     compute_ms = models.PositiveIntegerField(default=0)
-    # Set while a server computes it again after the response (claimed once across servers).
+    # Set while a server computes it again in a thread (claimed once across servers).
     refreshing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:

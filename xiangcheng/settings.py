@@ -149,8 +149,8 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
-# Figures whose last computation took this many milliseconds or more are, after a change, shown as
-# last computed (with the time they stood) and computed again after the response
+# After a change, a page's figures are computed again in a thread and the page waits for them this
+# many milliseconds at most, in all, then shows the rest as last computed, with their time
 # (xiangcheng/snapshots.py); unset: 250. FIGURES_BACKGROUND_MS=off computes every figure in the request.
 _background_ms = env.str("FIGURES_BACKGROUND_MS", default="250").strip().lower()
 if _background_ms != "off" and not _background_ms.isdigit():

@@ -14,13 +14,16 @@ statements run after that read and see at least that state, so a figure is never
 version says. Figures also carry the day (a figure judged "today"), the organization and the
 user's scope and permissions; `migrate` empties the store, as a release may count differently.
 
-When the figures a page finds out of date took FIGURES_BACKGROUND_MS or more to compute last
-time (the district's at scale, not a town's), the request does not compute them again: the page
-shows them as they stood, with their time ("以下数字截至 …", `lagging_since`), and reloads
-itself, while a thread computes them again after the response, once across all servers (the
-stored rows are claimed). A user who wrote in the last DATABASE_REPLICA_PIN_SECONDS sees their
-own write: their figures are computed in the request (`replicas.sees_own_writes`), and so are
-files sent upward (`may_lag=False`).
+Figures a page finds out of date are computed again in a thread (once across all servers: the
+stored rows are claimed), and the page waits for it FIGURES_BACKGROUND_MS at most, in all: what
+the thread has stored by then is shown, the rest as it stood, with its time ("以下数字截至 …",
+`lagging_since`), and the page reloads itself. So a view right after a change runs the same
+statements and waits at most as long whatever the district's size: a small district's figures
+are ready within the wait, a large one's follow a moment later. A user who wrote in the last
+DATABASE_REPLICA_PIN_SECONDS sees their own write: their figures are computed in the request
+(`replicas.sees_own_writes`), and so are files sent upward (`may_lag=False`) and figures not yet
+stored today. A refresh that fails drops its figures, so the next page computes them in the
+request and the error reaches a page and the log once.
 """
 
 import contextvars
@@ -59,10 +62,10 @@ REFRESH_PAGE_SECONDS = 5
 MIN_CLAIM_SECONDS = 30
 
 # When the oldest figure this request shows as last computed was computed (None: all current),
-# and the refreshes it claimed, started once its response is sent; set anew for every request
-# (`begin_request`), None outside one.
+# and until when (time.monotonic) it waits for refreshes (None: not waited yet); set anew for
+# every request (`begin_request`), `_waiting` None outside one.
 _lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
-_pending = contextvars.ContextVar("xiangcheng_pending_refreshes", default=None)
+_waiting = contextvars.ContextVar("xiangcheng_waiting_for_figures", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
 _refreshes: set[threading.Thread] = set()
 
@@ -157,51 +160,51 @@ def snapshot_key(user, *parts) -> str:
 
 def figures(computations: dict, *, may_lag: bool = True) -> dict:
     """{name: the JSON data `computations[name]()` returns}, each read from the store when it was
-    computed at the current data version, the rest computed now and stored. `name` is a
+    computed at the current data version, the rest computed and stored. `name` is a
     `snapshot_key` (the user's scope and the page's choices). Two queries when every figure is
-    stored. With `may_lag`, figures out of date whose computation is slow are shown as last
-    computed today and computed again after the response (the module's docstring): so a
-    computation must carry its own values, never read a name its caller rebinds afterwards."""
+    stored. With `may_lag`, figures out of date are computed again in a thread the request waits
+    for a while (the module's docstring): so a computation must carry its own values, never read
+    a name its caller rebinds afterwards."""
     Snapshot = _models("Snapshot")
     day = timezone.localdate()
     version, changes = data_version()
-    slow_ms = settings.FIGURES_BACKGROUND_MS if may_lag else None
     stored = {
-        key: (stored_version, data, compute_ms, computed_at)
-        for key, stored_version, data, compute_ms, computed_at in Snapshot.objects.filter(
+        key: (stored_version, data, computed_at)
+        for key, stored_version, data, computed_at in Snapshot.objects.filter(
             key__in=list(computations), day=day
-        ).values_list("key", "version", "data", "compute_ms", "computed_at")
+        ).values_list("key", "version", "data", "computed_at")
     }
     result, out_of_date, missing = {}, {}, []
     for key in computations:
-        stored_version, data, compute_ms, computed_at = stored.get(key, (None, None, 0, None))
+        stored_version, data, computed_at = stored.get(key, (None, None, None))
         if stored_version == version:
             result[key] = data
         elif stored_version is None:
             missing.append(key)
         else:
-            out_of_date[key] = (data, compute_ms, computed_at)
-    # Judged for the page's figures together: what computing them all again took last time; and
-    # a page that shows some figures as they stood shows all its out-of-date ones so.
-    lag = (
-        slow_ms is not None
-        and _pending.get() is not None  # in a request: a command computes what it reads
-        and (sum(compute_ms for _, compute_ms, _ in out_of_date.values()) >= slow_ms or _lagging.get() is not None)
+            out_of_date[key] = (data, computed_at)
+    in_background = (
+        may_lag
+        and settings.FIGURES_BACKGROUND_MS is not None
+        and _waiting.get() is not None  # in a request: a command computes what it reads
         and not replicas.sees_own_writes()
     )
-    lagging = {}
-    for key, (data, _, computed_at) in out_of_date.items():
-        if lag:
-            result[key], lagging[key] = data, computed_at
-        else:
-            missing.append(key)
+    if out_of_date and in_background:
+        fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version)
+        lagging = {}
+        for key, (data, computed_at) in out_of_date.items():
+            if key in fresh:
+                result[key] = fresh[key]
+            else:
+                result[key], lagging[key] = data, computed_at
+        if lagging:
+            _note_lagging(min(lagging.values()))
+    else:
+        missing.extend(out_of_date)
     if missing:
         _store({key: computations[key] for key in missing}, version, day, result)
         if changes > COMPACT_ABOVE:
             compact()
-    if lagging:
-        _note_lagging(min(lagging.values()))
-        _refresh_later({key: computations[key] for key in lagging}, version)
     return result
 
 
@@ -237,18 +240,14 @@ def lagging_since() -> datetime | None:
 
 
 def begin_request(**kwargs) -> None:
-    """At the start of each request (`request_started`): no figure shown yet, none to refresh."""
+    """At the start of each request (`request_started`): no figure shown yet, none waited for."""
     _lagging.set(None)
-    _pending.set([])
+    _waiting.set([None])
 
 
 def end_request(**kwargs) -> None:
-    """Once the response is sent (`request_finished`): the refreshes the request claimed start,
-    so they do not slow the page down."""
-    pending = _pending.get()
-    _pending.set(None)
-    for work in pending or ():
-        _start_refresh(*work)
+    """Once the response is sent (`request_finished`): outside a request again."""
+    _waiting.set(None)
 
 
 def lagging_context(request) -> dict:
@@ -256,10 +255,12 @@ def lagging_context(request) -> dict:
     return {"figures_lagging_since": lagging_since(), "figures_refresh_seconds": REFRESH_PAGE_SECONDS}
 
 
-def _refresh_later(computations: dict, version: int) -> None:
-    """Claim the figures no server is computing yet and still older than `version`, to compute
-    them in a thread once the response is sent. A claim not released (its server stopped) is
-    taken over after three times the figure's last computing time, and at least 30 seconds."""
+def _refresh_and_wait(computations: dict, version: int) -> dict:
+    """Claim the figures no server is computing yet and still older than `version`, compute them
+    in a thread and wait for it until the request's wait (FIGURES_BACKGROUND_MS from its first
+    wait) is over: {name: data} of the figures stored by then, none once a figure of the page
+    was shown as it stood. A claim not released (its server stopped) is taken over after three
+    times the figure's last computing time, and at least 30 seconds."""
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
@@ -269,33 +270,48 @@ def _refresh_later(computations: dict, version: int) -> None:
             [list(computations), version, MIN_CLAIM_SECONDS],
         )
         claimed = [key for (key,) in cursor.fetchall()]
-    if claimed:
-        work = ({key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix())
-        _pending.get().append(work)
+    if not claimed:
+        return {}
+    into: dict = {}
+    thread = _start_refresh(
+        {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into
+    )
+    waiting = _waiting.get()
+    if thread is None or _lagging.get() is not None:
+        return {}
+    if waiting[0] is None:
+        waiting[0] = time.monotonic() + settings.FIGURES_BACKGROUND_MS / 1000
+    thread.join(max(0.0, waiting[0] - time.monotonic()))
+    return {} if thread.is_alive() else into
 
 
-def _start_refresh(computations: dict, alias: str | None, prefix: str) -> None:
-    thread = threading.Thread(target=_refresh, args=(computations, alias, prefix), name="figures-refresh", daemon=True)
+def _start_refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> threading.Thread:
+    thread = threading.Thread(
+        target=_refresh, args=(computations, alias, prefix, into), name="figures-refresh", daemon=True
+    )
     _refreshes.add(thread)
     thread.start()
+    return thread
 
 
-def _refresh(computations: dict, alias: str | None, prefix: str) -> None:
+def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> None:
     """The thread: the figures computed at the data version of now, from the database the
-    request read (its replica, if any), with the request's URL prefix (their links), stored,
-    and the claim released. A figure that failed is computed in the next request that shows it
-    (its computing time is set to 0), so the error reaches a page and the log once, not on
-    every view."""
+    request read (its replica, if any), with the request's URL prefix (their links), stored
+    (also `into`, for the request waiting), and the claim released. Figures that failed are
+    dropped from the store, so the next request that shows them computes them (the error
+    reaches a page and the log once, not every view)."""
     if alias is not None:
         replicas.read_from(alias)
     set_script_prefix(prefix)
     try:
         version, _ = data_version()
-        _store(computations, version, timezone.localdate(), {})
+        computed: dict = {}
+        _store(computations, version, timezone.localdate(), computed)
+        into.update(computed)
     except Exception:
         logger.exception("后台重算统计数字失败")
         try:
-            _models("Snapshot").objects.filter(key__in=list(computations)).update(refreshing_since=None, compute_ms=0)
+            _models("Snapshot").objects.filter(key__in=list(computations)).delete()
         except Exception:
             logger.exception("后台重算失败后未能释放")
     finally:

@@ -152,7 +152,7 @@ def dashboard_context(request) -> dict:
     key = snapshot_key(user, "target_actuals", today)
     # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
     todos_key, todos_compute = stored_todos(user, today)
-    # Bound now: a figure may be computed after the response (xiangcheng/snapshots.py).
+    # Bound now: a figure may be computed in another thread (xiangcheng/snapshots.py).
     stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute})
     target_rows = [
         (target, found, actual_url(target, today) if found else "")
