@@ -188,6 +188,8 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
         and settings.FIGURES_BACKGROUND_MS is not None
         and _waiting.get() is not None  # in a request: a command computes what it reads
         and not replicas.sees_own_writes()
+        # Claimed inside a transaction, the rows would stay locked against the thread storing them.
+        and not connection.in_atomic_block
     )
     if out_of_date and in_background:
         fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version)
