@@ -9,7 +9,9 @@ Pages: the dashboard, the quarterly report of this quarter, pledge completion (t
 right after a change, when their stored figures are computed again), data quality, and
 the four lists with the most rows at scale 1 (fulfilments, members, pledges, visits), each as its
 first page, filtered as a report's link filters it (the secretary's subdistrict, and a status or
-this year) and searched by a surname.
+this year) and searched by a surname. A list's rows shown are printed beside its time: a
+secretary's town in the small district has too few people of any surname to fill a page, so
+their searches show fewer rows there than in the large one.
 
 Each district is a database of its own on the portal's server (`xiangcheng_bench_small`,
 `xiangcheng_bench_large`), migrated, seeded and vacuumed. One process per database serves the
@@ -53,8 +55,9 @@ PAGES = [
     ("quality", "数据质量", "/admin/reports/quality/"),
 ]
 # Pages whose figures are stored per state of the data (xiangcheng/snapshots.py): measured as a
-# repeated view finds them; right after a change ("刚变更"), as a user gets them (a slow figure is
-# shown as it stood while a thread computes it again: FIGURES_BACKGROUND_MS); and right after a
+# repeated view finds them; right after a change ("刚变更"), as a user gets them (a thread computes
+# them again, the page waits for it FIGURES_BACKGROUND_MS at most and shows the rest as they
+# stood); and right after a
 # change with every figure computed in the request ("刚变更·全部重算"), which is also what that
 # thread costs.
 STORED = ("dashboard", "quarterly", "completion")
@@ -127,7 +130,8 @@ def worker_counts() -> dict:
 
 
 def serve(protocol) -> None:
-    """Answer each request line {"user", "page"} with a line {"ms", "queries", "sql_ms"}."""
+    """Answer each request line {"user", "page"} with a line {"rows", "ms", "queries", "sql_ms",
+    "lagging"} (rows: those a list shows)."""
     setup_django()
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -174,14 +178,23 @@ def serve(protocol) -> None:
         # The next measurement starts when the figures are computed again (not timed here: the
         # "全部重算" pages time that computation).
         wait_for_refreshes()
+        content = response.content.decode()
         send(
             {
+                "rows": shown_rows(content) if page.get("model") else None,
                 "ms": elapsed * 1000,
                 "queries": len(queries),
                 "sql_ms": sum(float(query["time"]) for query in queries.captured_queries) * 1000,
-                "lagging": LAGGING in response.content.decode(),
+                "lagging": LAGGING in content,
             }
         )
+
+
+def shown_rows(content: str) -> int:
+    """The rows a list page shows (its result table's body rows)."""
+    _, _, rest = content.partition('id="result_list"')
+    body = rest.partition("</table>")[0].partition("<tbody>")[2]
+    return body.count("<tr")
 
 
 class Worker:
@@ -224,7 +237,7 @@ class Worker:
         if self.process.poll() is None:
             self.process.stdin.close()
             self.process.wait(timeout=30)
-        # An error the pages did not show (a figure computed after the response) is printed.
+        # An error the pages did not show (a figure computed in a thread) is printed.
         self.log.seek(0)
         errors = self.log.read()
         if "Traceback" in errors:
@@ -305,7 +318,7 @@ def cell(text: str, size: int, right: bool = False) -> str:
 
 def table(results: list[dict], scales: dict) -> str:
     small, large = f"小库 ms（{scales['small']:g}）", f"大库 ms（{scales['large']:g}）"
-    headings = ["页面", "用户", small, large, "增长", "查询数 小/大"]
+    headings = ["页面", "用户", small, large, "增长", "查询数 小/大", "显示行数 小/大"]
     rows = [
         [
             result["title"] + ("*" if result["large"]["lagging_runs"] or result["small"]["lagging_runs"] else ""),
@@ -314,6 +327,7 @@ def table(results: list[dict], scales: dict) -> str:
             f"{result['large']['ms']:.0f}",
             f"{result['growth']:.2f}×",
             f"{result['small']['queries']} / {result['large']['queries']}",
+            "" if result["small"]["rows"] is None else f"{result['small']['rows']} / {result['large']['rows']}",
         ]
         for result in results
     ]
@@ -340,10 +354,11 @@ def summary(runs: list[dict]) -> dict:
         "ms": statistics.median(run["ms"] for run in runs),
         "sql_ms": statistics.median(run["sql_ms"] for run in runs),
         "queries": queries[-1],
+        "rows": runs[-1]["rows"],
         # More than one count means the page's queries depend on something besides the data.
         "query_counts": queries,
         "runs_ms": [round(run["ms"], 1) for run in runs],
-        # How many of the runs showed figures as they stood (computed again after the response).
+        # How many of the runs showed figures as they stood (the rest computed again in a thread).
         "lagging_runs": sum(run.get("lagging", False) for run in runs),
     }
 
