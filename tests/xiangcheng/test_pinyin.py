@@ -281,6 +281,9 @@ def test_a_secretarys_search_looks_up_the_people_of_their_subtree_only(cast, rf,
         queryset, _ = model_admin.get_search_results(request, model_admin.get_queryset(request), "张三")
         assert {fulfilment.pk for fulfilment in queryset} == found
         assert str(queryset.query).count("<@") == path_conditions
+        # The people's keys are checked before the texts are split, row by row.
+        where = str(queryset.query).partition(" WHERE ")[2]
+        assert where.index('"pledge_id" = ANY') < where.index('UPPER("members_fulfilment"."enterprise")')
 
 
 def test_a_searched_list_costs_the_same_queries_for_2_rows_as_for_6_and_no_more_than_unsearched(cast, as_user, tree):
