@@ -451,6 +451,11 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
     def get_queryset(self, request):
         return visible(super().get_queryset(request), request.user)
 
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        paginator.searched = bool(request.GET.get(SEARCH_VAR) or self.searched_text(request))
+        return paginator
+
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
         if obj is None:

@@ -3,8 +3,11 @@
 An exact `COUNT(*)` of a whole large table reads all of it, on every page view. For a list
 without any condition (staff, no filter, no search), the count comes from PostgreSQL's own
 estimate of the table's rows (`pg_class.reltuples`, kept by ANALYZE and autovacuum) once the
-table holds more than `EXACT_UP_TO` rows; the page then says "约". Any condition (a secretary's
-scope, a filter, a search) keeps the exact count, which its index serves.
+table holds more than `EXACT_UP_TO` rows; the page then says "约". A search counts its matches up
+to `SEARCH_COUNT_UP_TO` (ten pages): past that the page says "超过 1000", offers those pages and
+no selection across them, and the user narrows the search; a common surname across a province
+would otherwise be counted row by row on every page. Any other condition (a secretary's scope, a
+filter: what a dashboard number links to) keeps the exact count, which its index serves.
 """
 
 from django.core.paginator import Paginator
@@ -12,6 +15,7 @@ from django.db import connections
 from django.utils.functional import cached_property
 
 EXACT_UP_TO = 100_000
+SEARCH_COUNT_UP_TO = 1_000
 
 
 def estimated_rows(model, using="default") -> int:
@@ -26,6 +30,10 @@ class LargeTablePaginator(Paginator):
     """A paginator whose count of a whole large table is PostgreSQL's estimate (see above)."""
 
     estimated = False
+    # Set for a searched list (`ScopedAdminMixin.get_paginator`): its matches are counted up to
+    # SEARCH_COUNT_UP_TO, and `more` says whether there are more.
+    searched = False
+    more = False
 
     @cached_property
     def count(self):
@@ -36,4 +44,8 @@ class LargeTablePaginator(Paginator):
             if rows > EXACT_UP_TO:
                 self.estimated = True
                 return rows
+        if query is not None and self.searched:
+            found = queryset.order_by()[: SEARCH_COUNT_UP_TO + 1].count()
+            self.more = found > SEARCH_COUNT_UP_TO
+            return min(found, SEARCH_COUNT_UP_TO)
         return super().count

@@ -48,3 +48,33 @@ def test_a_small_table_is_counted_exactly(tree, cast, client):
     client.force_login(cast["staff"])
     response = client.get("/admin/members/member/")
     assert "1 党员" in response.text and "约 1" not in response.text
+
+
+def test_a_search_counts_its_matches_ten_pages_far_and_says_when_there_are_more(tree, cast, client, monkeypatch):
+    from django.contrib import admin
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        MemberFactory(name=f"张{n}", organization=tree["A0101"])
+    MemberFactory(name="李四", organization=tree["A0101"])
+    # Three matches counted stand in for a thousand, two rows a page for a hundred.
+    monkeypatch.setattr(paginator, "SEARCH_COUNT_UP_TO", 3)
+    monkeypatch.setattr(admin.site._registry[Member], "list_per_page", 2)
+    client.force_login(cast["staff"])
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get("/admin/members/member/", {"q": "张"})
+    assert "超过 3 条结果" in first.text and "超过 3 党员" in first.text
+    [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
+    assert "LIMIT 4" in counted
+    # Its pages hold the rows counted; no selection across pages whose count is not known.
+    assert rows(first) == 2 and 'class="question hidden"' not in first.text
+    assert rows(client.get("/admin/members/member/", {"q": "张", "p": "2"})) == 1
+    # Fewer matches than that are counted exactly, and may be selected across pages.
+    monkeypatch.setattr(paginator, "SEARCH_COUNT_UP_TO", 5)
+    all_of_them = client.get("/admin/members/member/", {"q": "张"})
+    assert "5 条结果" in all_of_them.text and "超过" not in all_of_them.text
+    assert 'class="question hidden"' in all_of_them.text
+
+
+def rows(response) -> int:
+    return response.text.count('name="_selected_action"')
