@@ -712,13 +712,15 @@ class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
-        """A filtered or searched list with the sum of its rows' person-times (合计 N 人次): where
-        a totals number leads. The whole log is not summed on every view of its first page."""
+        """A filtered or searched list with its rows and their person-times (合计 N 次服务，N 人次):
+        where a totals number leads. Both counted in one statement, all of them (a search's page
+        count stops at SEARCH_COUNT_UP_TO). The whole log is not summed on every view of its
+        first page."""
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None and (changelist.filter_params or changelist.query):
-            total = changelist.queryset.aggregate(total=Coalesce(Sum("people_served"), 0))["total"]
-            response.context_data["people_served_total"] = total
+            totals = changelist.queryset.aggregate(actions=Count("pk"), people=Coalesce(Sum("people_served"), 0))
+            response.context_data["service_totals"] = totals
         return response
 
     @requires_scope

@@ -157,3 +157,21 @@ def test_the_totals_page_is_a_category_by_quarter_table_whose_numbers_open_their
 def test_the_totals_page_opens_on_this_year_by_category_and_quarter(log, cast, as_user):
     page = as_user(cast["staff"]).get(TOTALS).content.decode()
     assert "类别 × 季度" in page and '<th scope="col">类别</th>' in page
+
+
+def test_a_searched_log_past_its_counted_pages_still_totals_every_match(log, cast, as_user, monkeypatch):
+    """A search counts its pages ten far (xiangcheng/paginator.py); the sum under the list counts
+    all its matches, actions and person-times alike."""
+    from django.db.models import Q, Sum
+
+    from xiangcheng import paginator
+
+    monkeypatch.setattr(paginator, "SEARCH_COUNT_UP_TO", 2)
+    matched = ServiceAction.objects.filter(
+        Q(title__icontains="帮扶") | Q(place__icontains="帮扶") | Q(action_branch__name__icontains="帮扶")
+    )
+    actions, people = matched.count(), matched.aggregate(people=Sum("people_served"))["people"]
+    assert actions > 2
+    page = as_user(cast["staff"]).get("/admin/branches/serviceaction/", {"q": "帮扶"}).content.decode()
+    assert "超过 2 条结果" in page
+    assert f"合计 {actions} 次服务，服务 {people} 人次。" in page
