@@ -10,7 +10,7 @@ would otherwise be counted row by row on every page. Any other condition (a secr
 filter: what a dashboard number links to) keeps the exact count, which its index serves.
 """
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.utils.functional import cached_property
 
@@ -49,3 +49,12 @@ class LargeTablePaginator(Paginator):
             self.more = found > SEARCH_COUNT_UP_TO
             return min(found, SEARCH_COUNT_UP_TO)
         return super().count
+
+    def validate_number(self, number):
+        try:
+            return super().validate_number(number)
+        except EmptyPage:
+            # A page past those a search counted (an older link) is its last counted page.
+            if self.more and int(number) > self.num_pages:
+                return self.num_pages
+            raise

@@ -69,6 +69,9 @@ def test_a_search_counts_its_matches_ten_pages_far_and_says_when_there_are_more(
     # Its pages hold the rows counted; no selection across pages whose count is not known.
     assert rows(first) == 2 and 'class="question hidden"' not in first.text
     assert rows(client.get("/admin/members/member/", {"q": "张", "p": "2"})) == 1
+    # A page past those counted (a link from when there were fewer) is the last counted one.
+    past = client.get("/admin/members/member/", {"q": "张", "p": "3"})
+    assert past.status_code == 200 and rows(past) == 1 and "超过 3 条结果" in past.text
     # Fewer matches than that are counted exactly, and may be selected across pages.
     monkeypatch.setattr(paginator, "SEARCH_COUNT_UP_TO", 5)
     all_of_them = client.get("/admin/members/member/", {"q": "张"})
