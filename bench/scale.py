@@ -43,8 +43,9 @@ from run import ROOT, admin_connection, database_environment, database_url, setu
 
 DATABASES = {"small": "xiangcheng_bench_small", "large": "xiangcheng_bench_large"}
 USERS = {"admin": "组织部", "secretary": "街道书记"}
-# A surname, so both districts find a full page of people (a full name found nobody in the small
-# one, and an empty page against a full one measured the rendering of a hundred rows).
+# A surname, so staff find a full page of people in both districts (a full name found nobody in
+# the small one, and an empty page against a full one measured the rendering of a hundred rows);
+# a secretary's town in the small district has fewer (the rows shown are printed).
 SEARCH = "王"
 
 # (key, title, path and query); {year}, {quarter} and {town} are filled in by the worker.

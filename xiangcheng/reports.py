@@ -325,8 +325,8 @@ def compute_sections(
         snapshot_key(user, "section", entry.key, place, start, end, cut): entry
         for entry in registered_sections(user, dashboard=dashboard)
     }
-    # What a page shows may lag a slow figure behind the data while it is computed again; the
-    # files never do.
+    # What a page shows may lag behind the data while it is computed again (xiangcheng/snapshots.py);
+    # the files never do.
     stored = figures({key: computation(entry) for key, entry in entries.items()}, may_lag=screen)
     return [Section.from_dict(stored[key]) for key in entries]
 

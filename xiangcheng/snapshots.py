@@ -52,7 +52,8 @@ CHANGE_FUNCTION = "xiangcheng_data_changed"
 # pages write to (an inbox message is marked read when opened).
 COUNTED_APPS = ("branches", "members", "cadres", "talent", "xiangcheng")
 NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot", "Message")
-# Above this many change rows the next computed figure folds them into one.
+# Above this many change rows the next figures computed (in a request or a refresh) fold them
+# into one.
 COMPACT_ABOVE = 1000
 # A page showing figures as last computed reloads itself after this many seconds, once a minute at
 # most (xiangcheng/static/xiangcheng/figures.js), so an open page does not keep the server busy.
@@ -279,6 +280,7 @@ def _refresh_and_wait(computations: dict, version: int) -> dict:
         {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into
     )
     waiting = _waiting.get()
+    # No thread: a test's stand-in for one that never finishes.
     if thread is None or _lagging.get() is not None:
         return {}
     if waiting[0] is None:
@@ -306,10 +308,12 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> 
         replicas.read_from(alias)
     set_script_prefix(prefix)
     try:
-        version, _ = data_version()
+        version, changes = data_version()
         computed: dict = {}
         _store(computations, version, timezone.localdate(), computed)
         into.update(computed)
+        if changes > COMPACT_ABOVE:
+            compact()
     except Exception:
         logger.exception("后台重算统计数字失败")
         try:

@@ -177,7 +177,7 @@ def test_a_user_who_wrote_a_moment_ago_sees_the_figures_computed_in_the_request(
     assert staff.post("/admin/reports/quarterly/close/", {"year": "2020", "quarter": "2"}).status_code == 302
     response = staff.get(DASHBOARD, Q1)
     assert introduced(response) == 2 and LAGGING not in response.content.decode()
-    # Once DATABASE_REPLICA_PIN_SECONDS have passed, their pages show slow figures as they stood.
+    # Once DATABASE_REPLICA_PIN_SECONDS have passed, their pages show figures not ready as they stood.
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 10))
     with time_machine.travel(timezone.now() + timedelta(seconds=settings.DATABASE_REPLICA_PIN_SECONDS + 1)):
         response = staff.get(DASHBOARD, Q1)
@@ -196,3 +196,20 @@ def test_a_page_that_shows_some_figures_as_they_stood_shows_all_its_out_of_date_
     staff.get(DASHBOARD, Q1)
     claimed = set(Snapshot.objects.filter(refreshing_since__isnull=False).values_list("key", flat=True))
     assert claimed == set(Snapshot.objects.values_list("key", flat=True))
+
+
+def test_a_refresh_folds_the_change_rows_into_one(slow, staff, tree, monkeypatch):
+    """The data version is a sum over the change rows, read by every page with figures: the
+    thread that computes figures again folds them, as a request that computes them does."""
+    from xiangcheng.models import DataChange
+
+    staff.get(DASHBOARD, Q1)
+    for day in (9, 10, 11):
+        TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, day))
+    monkeypatch.setattr(snapshots, "COMPACT_ABOVE", 2)
+    version = snapshots.data_version()[0]
+    assert DataChange.objects.count() > 2
+    assert LAGGING in staff.get(DASHBOARD, Q1).content.decode()
+    snapshots.wait_for_refreshes()
+    assert DataChange.objects.count() == 1 and snapshots.data_version()[0] == version
+    assert introduced(staff.get(DASHBOARD, Q1)) == 4
