@@ -453,7 +453,9 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
-        paginator.searched = bool(request.GET.get(SEARCH_VAR) or self.searched_text(request))
+        # A list that searches nothing (`?q=` typed onto the cadre statistics) counts exactly.
+        searching = request.GET.get(SEARCH_VAR) or self.searched_text(request)
+        paginator.searched = bool(searching and self.get_search_fields(request))
         return paginator
 
     def get_object(self, request, object_id, from_field=None):

@@ -77,6 +77,12 @@ def test_a_search_counts_its_matches_ten_pages_far_and_says_when_there_are_more(
     all_of_them = client.get("/admin/members/member/", {"q": "张"})
     assert "5 条结果" in all_of_them.text and "超过" not in all_of_them.text
     assert 'class="question hidden"' in all_of_them.text
+    # A list that searches nothing counts exactly whatever its address says.
+    monkeypatch.setattr(paginator, "SEARCH_COUNT_UP_TO", 1)
+    monkeypatch.setattr(admin.site._registry[Member], "search_fields", [])
+    monkeypatch.setattr(admin.site._registry[Member], "person_search_fields", ())
+    unsearched = client.get("/admin/members/member/", {"q": "张"})
+    assert "6 党员" in unsearched.text and "超过" not in unsearched.text
 
 
 def rows(response) -> int:
