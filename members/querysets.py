@@ -11,7 +11,7 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce
 
 from xiangcheng.counting import count_per_group
-from xiangcheng.scoping import ScopedQuerySet, below_roots, narrows_scope, scope_paths, sees_whole_district
+from xiangcheng.scoping import ScopedQuerySet, below_roots, scope_paths, sees_whole_district, visible_within
 from xiangcheng.search import any_of
 
 ON_ROLL = "on_roll"
@@ -203,9 +203,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     # root is a semi-join (`below_roots`).
     allowed, by_key = None, False
     if organization is not None or not sees_whole_district(user):
-        allowed = Organization.objects.visible_to(user)
-        if organization is not None and narrows_scope(user, organization):
-            allowed = allowed.within(organization)
+        allowed = visible_within(Organization.objects.all(), user, organization)
         by_key = below_roots([organization.path] if organization is not None else scope_paths(user))
 
     def belonging(queryset, prefix, held):

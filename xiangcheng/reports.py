@@ -41,7 +41,7 @@ from openpyxl.writer.excel import ExcelWriter
 from xiangcheng.imex import neutralize
 from xiangcheng.periods import quarter_period
 from xiangcheng.registry import Registry
-from xiangcheng.scoping import has_model_permission, narrows_scope, sees_whole_district, visible
+from xiangcheng.scoping import has_model_permission, sees_whole_district, visible_within
 from xiangcheng.snapshots import figures, snapshot_key
 
 QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -220,10 +220,7 @@ def _cell(data: dict) -> Cell:
 def scoped(queryset, user, organization=None):
     """`queryset` limited to what `user` may see and, given an organization, to its subtree; for
     the counts and totals of a section (`counting`, xiangcheng/scoping.py)."""
-    queryset = visible(queryset, user, counting=True)
-    if organization is None or not narrows_scope(user, organization):
-        return queryset
-    return queryset.within(organization, counting=True)
+    return visible_within(queryset, user, organization, counting=True)
 
 
 def changelist_url(model, organization=None, *, subtree: bool = True, **filters) -> str:

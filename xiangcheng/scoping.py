@@ -113,6 +113,15 @@ def narrows_scope(user, organization) -> bool:
     return sees_whole_district(user) or [str(path) for path in scope_paths(user)] != [str(organization.path)]
 
 
+def visible_within(queryset, user, organization=None, *, counting: bool = False):
+    """`visible`, and given an organization the user may see, its subtree: left out when it is
+    the user's whole scope (`narrows_scope`). What a count of a section or of completion reads."""
+    queryset = visible(queryset, user, counting=counting)
+    if organization is None or not narrows_scope(user, organization):
+        return queryset
+    return queryset.within(organization, counting=counting)
+
+
 def is_scoped(model) -> bool:
     """Whether rows of `model` belong to an organization (and so must be scoped)."""
     return hasattr(model, "scope_path")
