@@ -205,15 +205,16 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     else:
         missing.extend(out_of_date)
     if missing:
-        _store({key: computations[key] for key in missing}, version, day, result)
-        if changes > COMPACT_ABOVE:
-            compact()
+        _store({key: computations[key] for key in missing}, (version, changes), day, result)
     return result
 
 
-def _store(computations: dict, version: int, day, into: dict) -> None:
-    """Compute each figure, timing it, and store it under `version` (in one statement), unless a
-    figure of a later version is stored already; its claim is released either way."""
+def _store(computations: dict, read: tuple[int, int], day, into: dict) -> None:
+    """Compute each figure, timing it, and store it under the data version `read` (with the
+    number of change rows it was read from: more than COMPACT_ABOVE, they are folded) in one
+    statement, unless a figure of a later version is stored already; its claim is released
+    either way."""
+    version, changes = read
     rows = []
     for key, compute in computations.items():
         started = time.perf_counter()
@@ -230,6 +231,8 @@ def _store(computations: dict, version: int, day, into: dict) -> None:
             "WHERE stored.version <= EXCLUDED.version OR stored.day < EXCLUDED.day",
             [value for row in rows for value in row],
         )
+    if changes > COMPACT_ABOVE:
+        compact()
 
 
 def _note_lagging(computed_at: datetime) -> None:
@@ -308,12 +311,9 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> 
         replicas.read_from(alias)
     set_script_prefix(prefix)
     try:
-        version, changes = data_version()
         computed: dict = {}
-        _store(computations, version, timezone.localdate(), computed)
+        _store(computations, data_version(), timezone.localdate(), computed)
         into.update(computed)
-        if changes > COMPACT_ABOVE:
-            compact()
     except Exception:
         logger.exception("后台重算统计数字失败")
         try:
