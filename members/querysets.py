@@ -186,6 +186,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     each quarter of the period that has begun. A fixed number of queries: pledges, members,
     coverage, organizations, towns and secretaries.
     """
+    from branches.models.organizations import town_of_path
     from xiangcheng.periods import period_of, quarter_period, reference_day
 
     Member, Pledge, Pairing, Visit = (_model(name) for name in ("Member", "Pledge", "Pairing", "Visit"))
@@ -263,8 +264,11 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
                 row(item["organization_then"])["coverage"][q] = (item[f"visited_{q}"], item[f"pairings_{q}"])
 
     organizations = {o.pk: o for o in Organization.objects.filter(pk__in=rows)}
-    town_paths = {o.town_path for o in organizations.values()}
-    towns = {str(o.path): o for o in Organization.objects.filter(path__in=town_paths)}
+    # Each read of a tree path builds a new path value: read once per organization, as text.
+    paths = {pk: str(o.path) for pk, o in organizations.items()}
+    town_of = {pk: town_of_path(path) for pk, path in paths.items()}
+    towns = {str(o.path): o for o in Organization.objects.filter(path__in=set(town_of.values()))}
+    paths.update((o.pk, path) for path, o in towns.items())
     secretaries = dict(
         # The last pair wins in dict(): alphabetically first secretary of each organization.
         Member.objects.filter(organization__in=organizations, party_post="secretary", status=ON_ROLL)
@@ -277,7 +281,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         if organization_id not in organizations:
             continue
         org = organizations[organization_id]
-        town = towns.get(org.town_path, org)
+        town = towns.get(town_of[organization_id], org)
         branches.append(
             {"organization": org, "town": town, "secretary": secretaries.get(organization_id, ""), **numbers}
         )
@@ -297,11 +301,11 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         for q, (visited_count, pairing_count) in numbers["coverage"].items():
             seen, of = total["coverage"].get(q, (0, 0))
             total["coverage"][q] = (seen + visited_count, of + pairing_count)
-    branches.sort(key=lambda item: str(item["organization"].path))
+    branches.sort(key=lambda item: paths[item["organization"].pk])
     return {
         "period": period,
         "on": on,
         "quarters": quarters,
         "branches": branches,
-        "towns": sorted(totals.values(), key=lambda item: str(item["town"].path)),
+        "towns": sorted(totals.values(), key=lambda item: paths[item["town"].pk]),
     }
