@@ -11,7 +11,7 @@ from branches.models import CommitteeTerm, InstructorAssignment, Organization, P
 from cadres.models import AnnualEvaluation, PracticePosting, RankChange, ReserveEntry
 from members.models import Household, Pairing, Pledge, Visit
 from tests import clock
-from tests.factories import CadreFactory, InstructorFactory, MemberFactory, SecretaryProjectFactory
+from tests.factories import CadreFactory, InstructorFactory, MemberFactory, OrganizationFactory, SecretaryProjectFactory
 from xiangcheng.todos import todo_list, todos
 
 
@@ -180,6 +180,27 @@ def test_branch_size_and_instructors(cast, tree):
     assert found["branches_few_full_members"].count == 1
     # Town A, its general branch and A0102: A0101 has its instructor.
     assert found["organizations_without_instructor"].count == 3
+
+
+def test_branch_size_counts_each_branchs_own_members_on_the_roll(cast, tree):
+    """A branch with no member at all has too few full members; a closed branch is no to-do; a
+    member who left before the day judged no longer counts (each branch is counted in one
+    grouped pass over the members, not one count per branch)."""
+    today = date(2026, 11, 18)
+    MemberFactory.create_batch(3, organization=tree["A0101"])
+    MemberFactory.create_batch(50, organization=tree["A0102"])
+    MemberFactory(organization=tree["A0102"], status="transferred_out", status_on=date(2026, 6, 1))
+    OrganizationFactory(parent=tree["A01"], name="甲街道第3党支部", code="A0103")
+    OrganizationFactory(parent=tree["A01"], name="甲街道第4党支部", code="A0104", is_active=False)
+
+    found = due(cast["secretary_a"], today)
+    # A0102 has 50 on the roll on the day (the 51st left in June): not above the limit of 50.
+    assert "branches_above_member_limit" not in found
+    # A0103 has no member; the closed A0104 is left out.
+    assert found["branches_few_full_members"].count == 1
+
+    MemberFactory(organization=tree["A0102"])
+    assert due(cast["secretary_a"], today)["branches_above_member_limit"].count == 1
 
 
 # --- Scope, order, links and cost ----------------------------------------------------------------
