@@ -57,7 +57,7 @@ stop-db: setup
 	@$(BIN)/python -c "from pathlib import Path; from xiangcheng.localdb import stop; print('数据库已停止。' if stop(Path('.').resolve()) else '数据库未在运行。')"
 
 # The exports and imports, then the pages at two district sizes (SMALL=0.2 LARGE=2 KEEP=1).
-BENCH_SCALE_ARGS = $(if $(SMALL),--small $(SMALL)) $(if $(LARGE),--large $(LARGE)) $(if $(KEEP),--keep)
+BENCH_SCALE_ARGS = $(if $(SMALL),--small $(SMALL)) $(if $(LARGE),--large $(LARGE)) $(if $(KEEP),--keep) $(if $(PAGES),--pages $(PAGES))
 
 bench: migrate
 	$(BIN)/python bench/run.py $(if $(ROWS),--rows $(ROWS))

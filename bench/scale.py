@@ -364,8 +364,8 @@ def summary(runs: list[dict]) -> dict:
     }
 
 
-def measure(workers: dict, rounds: int) -> list[dict]:
-    pages = workers["small"].hello["pages"]
+def measure(workers: dict, rounds: int, only: list[str] | None = None) -> list[dict]:
+    pages = [page for page in workers["small"].hello["pages"] if not only or page["key"] in only]
     results = []
     for user in USERS:
         for page in pages:
@@ -401,6 +401,9 @@ def main():
     parser.add_argument("--large", type=float, default=2.0, help="大库的演示数据规模（默认 2）")
     parser.add_argument("--rounds", type=int, default=5, help="每个页面计时的轮数，取中位数（默认 5）")
     parser.add_argument("--keep", action="store_true", help="保留两个基准测试数据库，下次规模与迁移相同则直接沿用")
+    parser.add_argument(
+        "--pages", help="只测这些页面，逗号分隔，如 completion,completion_fresh（见 var/bench/scale.json 的 key）"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -425,7 +428,7 @@ def main():
             large = counts["large"][label]
             print(f"{label}：{small:,} → {large:,} 行（{large / small if small else 0:.1f}×）")
         print(f"计时：每页预热 1 次，小库、大库轮流各 {args.rounds} 次，取中位数", flush=True)
-        results = measure(workers, args.rounds)
+        results = measure(workers, args.rounds, args.pages.split(",") if args.pages else None)
         print()
         print(table(results, scales))
         out = ROOT / "var" / "bench"
