@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GistIndex
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Least
 from treebeard.ltree import LT_Node, LT_NodeManager, LT_NodeQuerySet
 from treebeard.ltree.fields import NLevel, PathField, Subpath
 
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint
+from xiangcheng.counting import count_subquery
 from xiangcheng.scoping import ScopedQuerySet
 
 # The town or subdistrict of an organization is the one at this depth of its path: the district
@@ -57,27 +58,25 @@ class OrganizationQuerySet(ScopedQuerySet, LT_NodeQuerySet):
         current = apps.get_model("branches", "InstructorAssignment").objects.current(on)
         return self.filter(Exists(current.filter(organization=OuterRef("pk"))))
 
-    def _branch_members(self, on: date, **conditions):
-        """(organization, n): each organization's own members on the roll on `on` meeting
-        `conditions`, counted in one grouped pass rather than a count per branch."""
-        Member = apps.get_model("members", "Member")
-        members = Member.objects.on_roll(on).filter(organization__isnull=False, **conditions)
-        return members.order_by().values("organization").annotate(n=Count("pk"))
-
-    def _active_branches(self):
-        return self.filter(type=Organization.Type.BRANCH, is_active=True)
+    def _branches_counting(self, on: date, **conditions):
+        """Active branches annotated with `members_counted`: their own members on the roll on
+        `on` meeting `conditions` (a subquery per branch, served by the members' organization index).
+        Per branch, so a town's count reads the town's members: one grouped pass over the members
+        is faster for the whole district (15 against 36 ms at scale 2) but reads the district's
+        members for a town too (15 against 5 ms), since the scope is added to the branches after."""
+        members = apps.get_model("members", "Member").objects.on_roll(on).filter(organization=OuterRef("pk"))
+        return self.filter(type=Organization.Type.BRANCH, is_active=True).annotate(
+            members_counted=count_subquery(members.filter(**conditions))
+        )
 
     def above_member_limit(self, on: date):
         """Active branches with more than MAX_BRANCH_MEMBERS members on the roll on `on`."""
-        crowded = self._branch_members(on).filter(n__gt=MAX_BRANCH_MEMBERS)
-        return self._active_branches().filter(pk__in=crowded.values("organization"))
+        return self._branches_counting(on).filter(members_counted__gt=MAX_BRANCH_MEMBERS)
 
     def below_full_members(self, on: date):
-        """Active branches with fewer than MIN_FULL_MEMBERS full members on the roll on `on`
-        (none at all included)."""
+        """Active branches with fewer than MIN_FULL_MEMBERS full members on the roll on `on`."""
         full = apps.get_model("members", "Member").Category.FULL
-        enough = self._branch_members(on, category=full).filter(n__gte=MIN_FULL_MEMBERS)
-        return self._active_branches().exclude(pk__in=enough.values("organization"))
+        return self._branches_counting(on, category=full).filter(members_counted__lt=MIN_FULL_MEMBERS)
 
     def with_term_end(self, on: date):
         """Annotate `term_ends_on`: the end of each organization's current committee term on `on`

@@ -184,8 +184,7 @@ def test_branch_size_and_instructors(cast, tree):
 
 def test_branch_size_counts_each_branchs_own_members_on_the_roll(cast, tree):
     """A branch with no member at all has too few full members; a closed branch is no to-do; a
-    member who left before the day judged no longer counts (each branch is counted in one
-    grouped pass over the members, not one count per branch)."""
+    member who left before the day judged no longer counts."""
     today = date(2026, 11, 18)
     MemberFactory.create_batch(3, organization=tree["A0101"])
     MemberFactory.create_batch(50, organization=tree["A0102"])
