@@ -17,9 +17,10 @@ user's scope and permissions; `migrate` empties the store, as a release may coun
 Figures a page finds out of date are computed again in a thread (once across all servers: the
 stored rows are claimed), and the page waits for it FIGURES_BACKGROUND_MS at most, in all: what
 the thread has stored by then is shown, the rest as it stood, with its time ("以下数字截至 …",
-`lagging_since`), and the page reloads itself. So a view right after a change runs the same
-statements and waits at most as long whatever the district's size: a small district's figures
-are ready within the wait, a large one's follow a moment later. A user who wrote in the last
+`lagging_since`), and the page reloads itself. Figures that took longer than that the last time
+are not waited for. So a view right after a change runs the same statements and waits at most
+as long whatever the district's size: a small district's figures are ready within the wait, a
+large one's are shown as they stood at once and follow a moment later. A user who wrote in the last
 DATABASE_REPLICA_PIN_SECONDS sees their own write: their figures are computed in the request
 (`replicas.sees_own_writes`), and so are files sent upward (`may_lag=False`) and figures not yet
 stored today. A refresh that fails drops its figures, so the next page computes them in the
@@ -170,14 +171,14 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     day = timezone.localdate()
     version, changes = data_version()
     stored = {
-        key: (stored_version, data, computed_at)
-        for key, stored_version, data, computed_at in Snapshot.objects.filter(
+        key: (stored_version, data, computed_at, compute_ms)
+        for key, stored_version, data, computed_at, compute_ms in Snapshot.objects.filter(
             key__in=list(computations), day=day
-        ).values_list("key", "version", "data", "computed_at")
+        ).values_list("key", "version", "data", "computed_at", "compute_ms")
     }
-    result, out_of_date, missing = {}, {}, []
+    result, out_of_date, took, missing = {}, {}, {}, []
     for key in computations:
-        stored_version, data, computed_at = stored.get(key, (None, None, None))
+        stored_version, data, computed_at, took[key] = stored.get(key, (None, None, None, None))
         if stored_version == version:
             result[key] = data
         elif stored_version is None:
@@ -193,7 +194,7 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
         and not connection.in_atomic_block
     )
     if out_of_date and in_background:
-        fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version)
+        fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version, took)
         lagging = {}
         for key, (data, computed_at) in out_of_date.items():
             if key in fresh:
@@ -261,12 +262,14 @@ def lagging_context(request) -> dict:
     return {"figures_lagging_since": lagging_since(), "figures_refresh_seconds": REFRESH_PAGE_SECONDS}
 
 
-def _refresh_and_wait(computations: dict, version: int) -> dict:
+def _refresh_and_wait(computations: dict, version: int, took: dict) -> dict:
     """Claim the figures no server is computing yet and still older than `version`, compute them
     in a thread and wait for it until the request's wait (FIGURES_BACKGROUND_MS from its first
     wait) is over: {name: data} of the figures stored by then, none once a figure of the page
-    was shown as it stood. A claim not released (its server stopped) is taken over after three
-    times the figure's last computing time, and at least 30 seconds."""
+    was shown as it stood. Figures whose last computing (`took`, ms) took longer than the wait
+    left are not waited for: the page shows them as they stood at once, rather than after a wait
+    they would not have finished in. A claim not released (its server stopped) is taken over
+    after three times the figure's last computing time, and at least 30 seconds."""
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
@@ -288,7 +291,10 @@ def _refresh_and_wait(computations: dict, version: int) -> dict:
         return {}
     if waiting[0] is None:
         waiting[0] = time.monotonic() + settings.FIGURES_BACKGROUND_MS / 1000
-    thread.join(max(0.0, waiting[0] - time.monotonic()))
+    left = waiting[0] - time.monotonic()
+    if sum(took.get(key) or 0 for key in claimed) / 1000 > left:
+        return {}
+    thread.join(max(0.0, left))
     return {} if thread.is_alive() else into
 
 

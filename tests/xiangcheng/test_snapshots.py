@@ -114,6 +114,42 @@ def test_a_page_waits_for_its_figures_no_longer_than_the_wait(settings, staff, t
     assert introduced(response) == 2 and LAGGING not in response.content.decode()
 
 
+class HeldRefresh:
+    """A refresh thread that never finishes, noting how long the page waited for it."""
+
+    def __init__(self):
+        self.waited = []
+
+    def __call__(self, computations, alias, prefix, into):
+        return self
+
+    def join(self, timeout=None):
+        self.waited.append(timeout)
+
+    def is_alive(self):
+        return True
+
+
+def test_figures_that_took_longer_than_the_wait_last_time_are_not_waited_for(settings, staff, tree, monkeypatch):
+    """A large district's figures, which took longer than the wait when last computed, are shown
+    as they stood at once: the page does not wait for a result it would not get in time."""
+    settings.FIGURES_BACKGROUND_MS = 60_000
+    staff.get(DASHBOARD, Q1)
+    refresh = HeldRefresh()
+    monkeypatch.setattr(snapshots, "_start_refresh", refresh)
+
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    Snapshot.objects.update(compute_ms=30_000)
+    response = staff.get(DASHBOARD, Q1)
+    assert refresh.waited == [] and LAGGING in response.content.decode()
+
+    # Quick the last time: the page waits (up to the minute left).
+    TalentFactory(organization=tree["B0102"], introduced_on=date(2020, 1, 9))
+    Snapshot.objects.update(compute_ms=5, refreshing_since=None)
+    staff.get(DASHBOARD, Q1)
+    assert len(refresh.waited) == 1 and 50 < refresh.waited[0] <= 60
+
+
 def test_files_sent_upward_never_lag(slow, staff, tree):
     assert ["本期引进人才", 1] in sheet_rows(download(staff).content, "人才招引")
     staff.get(DASHBOARD, Q1)
