@@ -366,6 +366,9 @@ def summary(runs: list[dict]) -> dict:
 
 def measure(workers: dict, rounds: int, only: list[str] | None = None) -> list[dict]:
     pages = [page for page in workers["small"].hello["pages"] if not only or page["key"] in only]
+    unknown = set(only or ()) - {page["key"] for page in pages}
+    if unknown:
+        sys.exit(f"没有这些页面：{', '.join(sorted(unknown))}（页面的 key 见 var/bench/scale.json）")
     results = []
     for user in USERS:
         for page in pages:

@@ -150,7 +150,7 @@ DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=1
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
 # After a change, a page's figures are computed again in a thread and the page waits for them this
-# many milliseconds at most, in all (not at all for figures that took longer the last time), then
+# many milliseconds at most, in all (not at all for figures that together took longer the last time), then
 # shows the rest as last computed, with their time (xiangcheng/snapshots.py); unset: 100, about
 # as long as an answer still feels immediate.
 # FIGURES_BACKGROUND_MS=off computes every figure in the request.

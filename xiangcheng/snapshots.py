@@ -17,10 +17,11 @@ user's scope and permissions; `migrate` empties the store, as a release may coun
 Figures a page finds out of date are computed again in a thread (once across all servers: the
 stored rows are claimed), and the page waits for it FIGURES_BACKGROUND_MS at most, in all: what
 the thread has stored by then is shown, the rest as it stood, with its time ("以下数字截至 …",
-`lagging_since`), and the page reloads itself. Figures that took longer than that the last time
-are not waited for. So a view right after a change runs the same statements and waits at most
-as long whatever the district's size: a small district's figures are ready within the wait, a
-large one's are shown as they stood at once and follow a moment later. A user who wrote in the last
+`lagging_since`), and the page reloads itself. Figures that together took longer than the wait
+left the last time are not waited for (the thread stores them all at once). So a view right
+after a change runs the same statements and waits at most as long whatever the district's size:
+figures quick to compute are ready within the wait, the others are shown as they stood at once
+and follow a moment later. A user who wrote in the last
 DATABASE_REPLICA_PIN_SECONDS sees their own write: their figures are computed in the request
 (`replicas.sees_own_writes`), and so are files sent upward (`may_lag=False`) and figures not yet
 stored today. A refresh that fails drops its figures, so the next page computes them in the
