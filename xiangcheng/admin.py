@@ -355,6 +355,10 @@ class PostedSearchAdminMixin:
         token = request.GET.get(SEARCH_TOKEN)
         return request.session.get(SEARCH_SESSION_KEY, {}).get(token, "") if token else ""
 
+    def list_search(self, request) -> str:
+        """What the list searches for: its `q`, or the text behind its `_q` token."""
+        return request.GET.get(SEARCH_VAR, "") or self.searched_text(request)
+
     # The people (`xiangcheng.people.PinyinNamed`) whose names the box finds by characters, full
     # pinyin or initials (`person_search`): "name" for the list's own person, or the relation to
     # one with its name ("pledge__member__name"). A term that is no name (digits) is searched as
@@ -437,7 +441,7 @@ class PostedSearchAdminMixin:
 
     def get_changelist_instance(self, request):
         changelist = super().get_changelist_instance(request)
-        changelist.query = changelist.query or self.searched_text(request)  # what the box shows
+        changelist.query = self.list_search(request)  # what the box shows
         return changelist
 
 
@@ -454,8 +458,7 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         # A list that searches nothing (`?q=` typed onto the cadre statistics) counts exactly.
-        searching = request.GET.get(SEARCH_VAR) or self.searched_text(request)
-        paginator.searched = bool(searching and self.get_search_fields(request))
+        paginator.searched = bool(self.list_search(request) and self.get_search_fields(request))
         return paginator
 
     def get_object(self, request, object_id, from_field=None):

@@ -267,10 +267,11 @@ def _refresh_and_wait(computations: dict, version: int, took: dict) -> dict:
     """Claim the figures no server is computing yet and still older than `version`, compute them
     in a thread and wait for it until the request's wait (FIGURES_BACKGROUND_MS from its first
     wait) is over: {name: data} of the figures stored by then, none once a figure of the page
-    was shown as it stood. Figures whose last computing (`took`, ms) took longer than the wait
-    left are not waited for: the page shows them as they stood at once, rather than after a wait
-    they would not have finished in. A claim not released (its server stopped) is taken over
-    after three times the figure's last computing time, and at least 30 seconds."""
+    was shown as it stood. When the claimed figures' last computing times (`took`, ms) add up to
+    more than the wait left, the page does not wait (the thread stores them all at once): it
+    shows them as they stood at once, rather than after a wait they would not finish in. A claim
+    not released (its server stopped) is taken over after three times the figure's last
+    computing time, and at least 30 seconds."""
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
