@@ -5,6 +5,7 @@ import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
 import treebeard.ltree.fields
+import xiangcheng.migrationops
 from django.conf import settings
 from django.db import migrations, models
 
@@ -18,45 +19,55 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='AccountScope',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-            ],
-            options={
-                'verbose_name': '账号负责组织',
-                'verbose_name_plural': '账号负责组织',
-            },
-        ),
-        migrations.CreateModel(
-            name='AccountScopeEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='OrganizationEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('path', treebeard.ltree.fields.PathField(editable=False, verbose_name='树路径')),
-                ('type', models.CharField(choices=[('district', '区委'), ('town', '镇党委'), ('subdistrict', '街道党工委'), ('general_branch', '党总支'), ('branch', '党支部')], max_length=20, verbose_name='组织类型')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('code', models.CharField(help_text='唯一的简短代码，导入导出时用它识别组织，例如 YH0312。', max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z0-9]+$', '组织代码只能包含大写字母和数字。')], verbose_name='组织代码')),
-                ('founded_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
-                ('is_active', models.BooleanField(default=True, verbose_name='有效')),
-            ],
-            options={
-                'abstract': False,
-            },
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='AccountScope',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='account_scopes', to='branches.organization', verbose_name='组织')),
+                    ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organization_scopes', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                ],
+                options={
+                    'verbose_name': '账号负责组织',
+                    'verbose_name_plural': '账号负责组织',
+                    'constraints': [models.UniqueConstraint(fields=('user', 'organization'), name='branches_accountscope_unique', violation_error_message='该账号已负责这个组织。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_accountscopeevent" ("id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "user_id") VALUES (NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."user_id"); RETURN NULL;', hash='918855eb1ff7b41dc1c25f545c8169520f57e15c', operation='INSERT', pgid='pgtrigger_insert_insert_d0daf', table='branches_accountscope', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_accountscopeevent" ("id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "user_id") VALUES (NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."user_id"); RETURN NULL;', hash='e2ad404e0e1befef35a3e2a3078d742b31aa58ee', operation='UPDATE', pgid='pgtrigger_update_update_0d1bc', table='branches_accountscope', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_accountscopeevent" ("id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "user_id") VALUES (OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."user_id"); RETURN NULL;', hash='76fb2b4cc5aecb930e971940b6746d2718368843', operation='DELETE', pgid='pgtrigger_delete_delete_63402', table='branches_accountscope', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='AccountScopeEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.accountscope')),
+                    ('user', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='OrganizationEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('path', treebeard.ltree.fields.PathField(editable=False, verbose_name='树路径')),
+                    ('type', models.CharField(choices=[('district', '区委'), ('town', '镇党委'), ('subdistrict', '街道党工委'), ('general_branch', '党总支'), ('branch', '党支部')], max_length=20, verbose_name='组织类型')),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('code', models.CharField(help_text='唯一的简短代码，导入导出时用它识别组织，例如 YH0312。', max_length=20, validators=[django.core.validators.RegexValidator('^[A-Z0-9]+$', '组织代码只能包含大写字母和数字。')], verbose_name='组织代码')),
+                    ('founded_on', models.DateField(blank=True, null=True, verbose_name='成立日期')),
+                    ('is_active', models.BooleanField(default=True, verbose_name='有效')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.organization')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
         migrations.AlterModelOptions(
             name='organization',
@@ -73,61 +84,5 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name='organization',
             trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_organizationevent" ("code", "founded_on", "id", "is_active", "name", "path", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "type") VALUES (OLD."code", OLD."founded_on", OLD."id", OLD."is_active", OLD."name", OLD."path", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."type"); RETURN NULL;', hash='7d315eafa1fa2602647e9e0c6736d0dbc9fd656d', operation='DELETE', pgid='pgtrigger_delete_delete_295a4', table='branches_organization', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='accountscope',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='account_scopes', to='branches.organization', verbose_name='组织'),
-        ),
-        migrations.AddField(
-            model_name='accountscope',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='organization_scopes', to=settings.AUTH_USER_MODEL, verbose_name='账号'),
-        ),
-        migrations.AddField(
-            model_name='accountscopeevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='组织'),
-        ),
-        migrations.AddField(
-            model_name='accountscopeevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='accountscopeevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.accountscope'),
-        ),
-        migrations.AddField(
-            model_name='accountscopeevent',
-            name='user',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='账号'),
-        ),
-        migrations.AddField(
-            model_name='organizationevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='organizationevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.organization'),
-        ),
-        migrations.AddConstraint(
-            model_name='accountscope',
-            constraint=models.UniqueConstraint(fields=('user', 'organization'), name='branches_accountscope_unique', violation_error_message='该账号已负责这个组织。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='accountscope',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_accountscopeevent" ("id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "user_id") VALUES (NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."user_id"); RETURN NULL;', hash='918855eb1ff7b41dc1c25f545c8169520f57e15c', operation='INSERT', pgid='pgtrigger_insert_insert_d0daf', table='branches_accountscope', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='accountscope',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_accountscopeevent" ("id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "user_id") VALUES (NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."user_id"); RETURN NULL;', hash='e2ad404e0e1befef35a3e2a3078d742b31aa58ee', operation='UPDATE', pgid='pgtrigger_update_update_0d1bc', table='branches_accountscope', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='accountscope',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_accountscopeevent" ("id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "user_id") VALUES (OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."user_id"); RETURN NULL;', hash='76fb2b4cc5aecb930e971940b6746d2718368843', operation='DELETE', pgid='pgtrigger_delete_delete_63402', table='branches_accountscope', when='AFTER')),
         ),
     ]

@@ -2,1177 +2,237 @@
 
 import django.contrib.postgres.constraints
 import django.contrib.postgres.fields.ranges
+import django.contrib.postgres.operations
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
-import pgtrigger.migrations
 import xiangcheng.constraints
+import xiangcheng.migrationops
 import xiangcheng.people
 import xiangcheng.validators
-from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("branches", "0007_list_order_indexes"),
-        ("members", "0006_list_order_indexes"),
-        ("pghistory", "0007_auto_20250421_0444"),
+        ('branches', '0007_list_order_indexes'),
+        ('members', '0006_list_order_indexes'),
+        ('pghistory', '0007_auto_20250421_0444'),
     ]
 
     operations = [
         # The overlap constraints of dated roles and assignments (also created by cadres).
-        BtreeGistExtension(),
-        migrations.CreateModel(
-            name="Grid",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, verbose_name="网格名称")),
-                (
-                    "code",
-                    models.CharField(
-                        error_messages={"unique": "已有该编号的网格，网格编号不能重复。"},
-                        help_text="全区唯一，导入导出时用它识别网格，例如 YH0101-03。",
-                        max_length=30,
-                        unique=True,
-                        validators=[
-                            django.core.validators.RegexValidator(
-                                "^[A-Z0-9-]+$", "网格编号只能包含大写字母、数字和连字符。"
-                            )
-                        ],
-                        verbose_name="网格编号",
-                    ),
-                ),
-                (
-                    "area",
-                    models.CharField(
-                        blank=True,
-                        help_text="如：华元小区 1–12 幢、沿街商铺。",
-                        max_length=200,
-                        verbose_name="覆盖范围",
-                    ),
-                ),
-                ("households", models.PositiveIntegerField(default=0, verbose_name="户数")),
-                ("residents", models.PositiveIntegerField(default=0, verbose_name="常住人口")),
-                (
-                    "started_on",
-                    models.DateField(blank=True, help_text="不详的留空。", null=True, verbose_name="划分日期"),
-                ),
-                (
-                    "ended_on",
-                    models.DateField(
-                        blank=True,
-                        help_text="撤销或合并的网格填写存续的最后一天；仍存续的留空。",
-                        null=True,
-                        verbose_name="撤销日期",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        help_text="网格所在社区或村的党总支。",
-                        limit_choices_to={"type__in": ("general_branch",)},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="grids",
-                        to="branches.organization",
-                        verbose_name="所属社区（村）",
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "网格",
-                "verbose_name_plural": "网格",
-                "ordering": ["code"],
-            },
-        ),
-        migrations.CreateModel(
-            name="GridEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("name", models.CharField(max_length=100, verbose_name="网格名称")),
-                (
-                    "code",
-                    models.CharField(
-                        error_messages={"unique": "已有该编号的网格，网格编号不能重复。"},
-                        help_text="全区唯一，导入导出时用它识别网格，例如 YH0101-03。",
-                        max_length=30,
-                        validators=[
-                            django.core.validators.RegexValidator(
-                                "^[A-Z0-9-]+$", "网格编号只能包含大写字母、数字和连字符。"
-                            )
-                        ],
-                        verbose_name="网格编号",
-                    ),
-                ),
-                (
-                    "area",
-                    models.CharField(
-                        blank=True,
-                        help_text="如：华元小区 1–12 幢、沿街商铺。",
-                        max_length=200,
-                        verbose_name="覆盖范围",
-                    ),
-                ),
-                ("households", models.PositiveIntegerField(default=0, verbose_name="户数")),
-                ("residents", models.PositiveIntegerField(default=0, verbose_name="常住人口")),
-                (
-                    "started_on",
-                    models.DateField(blank=True, help_text="不详的留空。", null=True, verbose_name="划分日期"),
-                ),
-                (
-                    "ended_on",
-                    models.DateField(
-                        blank=True,
-                        help_text="撤销或合并的网格填写存续的最后一天；仍存续的留空。",
-                        null=True,
-                        verbose_name="撤销日期",
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        help_text="网格所在社区或村的党总支。",
-                        limit_choices_to={"type__in": ("general_branch",)},
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.organization",
-                        verbose_name="所属社区（村）",
-                    ),
-                ),
-                (
-                    "pgh_context",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="pghistory.context",
-                    ),
-                ),
-                (
-                    "pgh_obj",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="events",
-                        to="branches.grid",
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="GridLogEntry",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("raised_on", models.DateField(default=django.utils.timezone.localdate, verbose_name="反映日期")),
-                (
-                    "category",
-                    models.CharField(
-                        choices=[
-                            ("dispute", "矛盾纠纷"),
-                            ("safety", "安全隐患"),
-                            ("environment", "环境卫生"),
-                            ("livelihood", "民生诉求"),
-                            ("policy", "政策咨询"),
-                            ("other", "其他"),
-                        ],
-                        max_length=20,
-                        verbose_name="问题类别",
-                    ),
-                ),
-                ("problem", models.TextField(verbose_name="反映问题")),
-                (
-                    "raised_by",
-                    models.CharField(
-                        blank=True, help_text="居民姓名或来源，如“网格巡查”。", max_length=50, verbose_name="反映人"
-                    ),
-                ),
-                ("actions", models.TextField(blank=True, verbose_name="处理措施")),
-                (
-                    "solved_on",
-                    models.DateField(blank=True, help_text="尚未解决的留空。", null=True, verbose_name="解决日期"),
-                ),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="log_entries",
-                        to="branches.grid",
-                        verbose_name="网格",
-                    ),
-                ),
-                (
-                    "taken_by_member",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="grid_log_entries",
-                        to="members.member",
-                        verbose_name="承办党员",
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "民情日志",
-                "verbose_name_plural": "民情日志",
-                "ordering": ["-raised_on", "-pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="GridRole",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("head", "网格长"),
-                            ("full_time", "专职网格员"),
-                            ("party_member", "网格党员"),
-                            ("social_worker", "全科社工"),
-                        ],
-                        max_length=20,
-                        verbose_name="角色",
-                    ),
-                ),
-                ("started_on", models.DateField(verbose_name="开始日期")),
-                (
-                    "ended_on",
-                    models.DateField(
-                        blank=True, help_text="仍在任的留空；填写的日期当天仍在任。", null=True, verbose_name="结束日期"
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="roles",
-                        to="branches.grid",
-                        verbose_name="网格",
-                    ),
-                ),
-                (
-                    "member",
-                    models.ForeignKey(
-                        blank=True,
-                        help_text="网格长、专职网格员可以是党员或全科社工，网格党员须是党员。",
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="grid_roles",
-                        to="members.member",
-                        verbose_name="党员",
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "网格角色",
-                "verbose_name_plural": "网格角色",
-                "ordering": ["grid", "role", "-started_on"],
-            },
-        ),
-        migrations.CreateModel(
-            name="SocialWorker",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=50, verbose_name="姓名")),
-                (
-                    "sex",
-                    models.CharField(
-                        blank=True,
-                        choices=[("male", "男"), ("female", "女")],
-                        help_text="留空则按身份证号填写。",
-                        max_length=10,
-                        verbose_name="性别",
-                    ),
-                ),
-                (
-                    "id_number",
-                    models.CharField(
-                        error_messages={"unique": "该身份证号的全科社工已登记，不能重复登记。"},
-                        max_length=18,
-                        unique=True,
-                        validators=[xiangcheng.validators.validate_id_number],
-                        verbose_name="身份证号",
-                    ),
-                ),
-                ("birth_date", models.DateField(editable=False, verbose_name="出生日期")),
-                (
-                    "mobile",
-                    models.CharField(
-                        blank=True,
-                        max_length=20,
-                        validators=[xiangcheng.validators.validate_mobile],
-                        verbose_name="手机号",
-                    ),
-                ),
-                (
-                    "qualification",
-                    models.CharField(
-                        choices=[
-                            ("none", "暂未取得"),
-                            ("assistant", "助理社会工作师"),
-                            ("intermediate", "社会工作师"),
-                            ("senior", "高级社会工作师"),
-                        ],
-                        default="none",
-                        max_length=20,
-                        verbose_name="职业资格等级",
-                    ),
-                ),
-                ("certificate", models.CharField(blank=True, max_length=50, verbose_name="资格证书编号")),
-                ("employer", models.CharField(max_length=200, verbose_name="用人单位")),
-                ("started_on", models.DateField(verbose_name="入职日期")),
-                (
-                    "ended_on",
-                    models.DateField(
-                        blank=True, help_text="离职的填写最后在岗日期；在岗的留空。", null=True, verbose_name="离职日期"
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        help_text="管理该社工的镇（街道）或社区（村）；只能派驻到其范围内的社区和网格。",
-                        limit_choices_to={"type__in": ("town", "subdistrict", "general_branch")},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="social_workers",
-                        to="branches.organization",
-                        verbose_name="所属组织",
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "全科社工",
-                "verbose_name_plural": "全科社工",
-                "ordering": ["organization__path", "name"],
-            },
-            bases=(xiangcheng.people.IdentifiedByIdNumber, models.Model),
-        ),
-        migrations.CreateModel(
-            name="GridRoleEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("head", "网格长"),
-                            ("full_time", "专职网格员"),
-                            ("party_member", "网格党员"),
-                            ("social_worker", "全科社工"),
-                        ],
-                        max_length=20,
-                        verbose_name="角色",
-                    ),
-                ),
-                ("started_on", models.DateField(verbose_name="开始日期")),
-                (
-                    "ended_on",
-                    models.DateField(
-                        blank=True, help_text="仍在任的留空；填写的日期当天仍在任。", null=True, verbose_name="结束日期"
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.grid",
-                        verbose_name="网格",
-                    ),
-                ),
-                (
-                    "member",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="网格长、专职网格员可以是党员或全科社工，网格党员须是党员。",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="members.member",
-                        verbose_name="党员",
-                    ),
-                ),
-                (
-                    "pgh_context",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="pghistory.context",
-                    ),
-                ),
-                (
-                    "pgh_obj",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="events",
-                        to="branches.gridrole",
-                    ),
-                ),
-                (
-                    "social_worker",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="党员和全科社工只填一个。",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.socialworker",
-                        verbose_name="全科社工",
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.AddField(
-            model_name="gridrole",
-            name="social_worker",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="党员和全科社工只填一个。",
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="grid_roles",
-                to="branches.socialworker",
-                verbose_name="全科社工",
-            ),
-        ),
-        migrations.CreateModel(
-            name="GridLogEntryEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("raised_on", models.DateField(default=django.utils.timezone.localdate, verbose_name="反映日期")),
-                (
-                    "category",
-                    models.CharField(
-                        choices=[
-                            ("dispute", "矛盾纠纷"),
-                            ("safety", "安全隐患"),
-                            ("environment", "环境卫生"),
-                            ("livelihood", "民生诉求"),
-                            ("policy", "政策咨询"),
-                            ("other", "其他"),
-                        ],
-                        max_length=20,
-                        verbose_name="问题类别",
-                    ),
-                ),
-                ("problem", models.TextField(verbose_name="反映问题")),
-                (
-                    "raised_by",
-                    models.CharField(
-                        blank=True, help_text="居民姓名或来源，如“网格巡查”。", max_length=50, verbose_name="反映人"
-                    ),
-                ),
-                ("actions", models.TextField(blank=True, verbose_name="处理措施")),
-                (
-                    "solved_on",
-                    models.DateField(blank=True, help_text="尚未解决的留空。", null=True, verbose_name="解决日期"),
-                ),
-                (
-                    "grid",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.grid",
-                        verbose_name="网格",
-                    ),
-                ),
-                (
-                    "pgh_context",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="pghistory.context",
-                    ),
-                ),
-                (
-                    "pgh_obj",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="events",
-                        to="branches.gridlogentry",
-                    ),
-                ),
-                (
-                    "taken_by_member",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="members.member",
-                        verbose_name="承办党员",
-                    ),
-                ),
-                (
-                    "taken_by_worker",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        help_text="承办党员和承办社工最多填一个。",
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.socialworker",
-                        verbose_name="承办社工",
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.AddField(
-            model_name="gridlogentry",
-            name="taken_by_worker",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="承办党员和承办社工最多填一个。",
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="grid_log_entries",
-                to="branches.socialworker",
-                verbose_name="承办社工",
-            ),
-        ),
-        migrations.CreateModel(
-            name="SocialWorkerAssignment",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("started_on", models.DateField(verbose_name="开始日期")),
-                (
-                    "ended_on",
-                    models.DateField(blank=True, help_text="仍在派驻的留空。", null=True, verbose_name="结束日期"),
-                ),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        limit_choices_to={"type__in": ("general_branch",)},
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="social_worker_assignments",
-                        to="branches.organization",
-                        verbose_name="派驻社区（村）",
-                    ),
-                ),
-                (
-                    "social_worker",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="assignments",
-                        to="branches.socialworker",
-                        verbose_name="全科社工",
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "全科社工派驻",
-                "verbose_name_plural": "全科社工派驻",
-                "ordering": ["-started_on", "-pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="SocialWorkerAssignmentEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("started_on", models.DateField(verbose_name="开始日期")),
-                (
-                    "ended_on",
-                    models.DateField(blank=True, help_text="仍在派驻的留空。", null=True, verbose_name="结束日期"),
-                ),
-                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        limit_choices_to={"type__in": ("general_branch",)},
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.organization",
-                        verbose_name="派驻社区（村）",
-                    ),
-                ),
-                (
-                    "pgh_context",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="pghistory.context",
-                    ),
-                ),
-                (
-                    "pgh_obj",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="events",
-                        to="branches.socialworkerassignment",
-                    ),
-                ),
-                (
-                    "social_worker",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.socialworker",
-                        verbose_name="全科社工",
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="SocialWorkerEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("name", models.CharField(max_length=50, verbose_name="姓名")),
-                (
-                    "sex",
-                    models.CharField(
-                        blank=True,
-                        choices=[("male", "男"), ("female", "女")],
-                        help_text="留空则按身份证号填写。",
-                        max_length=10,
-                        verbose_name="性别",
-                    ),
-                ),
-                (
-                    "id_number",
-                    models.CharField(
-                        error_messages={"unique": "该身份证号的全科社工已登记，不能重复登记。"},
-                        max_length=18,
-                        validators=[xiangcheng.validators.validate_id_number],
-                        verbose_name="身份证号",
-                    ),
-                ),
-                ("birth_date", models.DateField(editable=False, verbose_name="出生日期")),
-                (
-                    "mobile",
-                    models.CharField(
-                        blank=True,
-                        max_length=20,
-                        validators=[xiangcheng.validators.validate_mobile],
-                        verbose_name="手机号",
-                    ),
-                ),
-                (
-                    "qualification",
-                    models.CharField(
-                        choices=[
-                            ("none", "暂未取得"),
-                            ("assistant", "助理社会工作师"),
-                            ("intermediate", "社会工作师"),
-                            ("senior", "高级社会工作师"),
-                        ],
-                        default="none",
-                        max_length=20,
-                        verbose_name="职业资格等级",
-                    ),
-                ),
-                ("certificate", models.CharField(blank=True, max_length=50, verbose_name="资格证书编号")),
-                ("employer", models.CharField(max_length=200, verbose_name="用人单位")),
-                ("started_on", models.DateField(verbose_name="入职日期")),
-                (
-                    "ended_on",
-                    models.DateField(
-                        blank=True, help_text="离职的填写最后在岗日期；在岗的留空。", null=True, verbose_name="离职日期"
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        help_text="管理该社工的镇（街道）或社区（村）；只能派驻到其范围内的社区和网格。",
-                        limit_choices_to={"type__in": ("town", "subdistrict", "general_branch")},
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="branches.organization",
-                        verbose_name="所属组织",
-                    ),
-                ),
-                (
-                    "pgh_context",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="pghistory.context",
-                    ),
-                ),
-                (
-                    "pgh_obj",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="events",
-                        to="branches.socialworker",
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.AddConstraint(
-            model_name="grid",
-            constraint=models.UniqueConstraint(
-                fields=("organization", "name"),
-                name="branches_grid_unique_name",
-                violation_error_message="该社区（村）已有同名网格。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="grid",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ended_on__gte", models.F("started_on"))),
-                name="branches_grid_ended_on_not_before_started_on",
-                violation_error_message="撤销日期不能早于划分日期。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="grid",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_gridevent" ("area", "code", "ended_on", "households", "id", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residents", "started_on") VALUES (NEW."area", NEW."code", NEW."ended_on", NEW."households", NEW."id", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."residents", NEW."started_on"); RETURN NULL;',
-                    hash="ec60710f3e24e1a812ae03b63cb8aa1b90e1fd34",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_df75a",
-                    table="branches_grid",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="grid",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "branches_gridevent" ("area", "code", "ended_on", "households", "id", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residents", "started_on") VALUES (NEW."area", NEW."code", NEW."ended_on", NEW."households", NEW."id", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."residents", NEW."started_on"); RETURN NULL;',
-                    hash="99b94ad73183e685c3ef4527a364ee165c062a3a",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_9b7fa",
-                    table="branches_grid",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="grid",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_gridevent" ("area", "code", "ended_on", "households", "id", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residents", "started_on") VALUES (OLD."area", OLD."code", OLD."ended_on", OLD."households", OLD."id", OLD."name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."residents", OLD."started_on"); RETURN NULL;',
-                    hash="954ed8ae4de27712fe17f5d0ecb5cbfed7f805d8",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_4ebc3",
-                    table="branches_grid",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="socialworker",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("sex__in", ["male", "female"])),
-                name="branches_socialworker_sex_valid",
-                violation_error_message="性别无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="socialworker",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("qualification__in", ["none", "assistant", "intermediate", "senior"])),
-                name="branches_socialworker_qualification_valid",
-                violation_error_message="职业资格等级无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="socialworker",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ended_on__gte", models.F("started_on"))),
-                name="branches_socialworker_ended_on_not_before_started_on",
-                violation_error_message="离职日期不能早于入职日期。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="socialworker",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_socialworkerevent" ("birth_date", "certificate", "employer", "ended_on", "id", "id_number", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "qualification", "sex", "started_on") VALUES (NEW."birth_date", NEW."certificate", NEW."employer", NEW."ended_on", NEW."id", NEW."id_number", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."qualification", NEW."sex", NEW."started_on"); RETURN NULL;',
-                    hash="da2a654872e9d15c6b704cc0e2233004018c3ddf",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_d06b0",
-                    table="branches_socialworker",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="socialworker",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "branches_socialworkerevent" ("birth_date", "certificate", "employer", "ended_on", "id", "id_number", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "qualification", "sex", "started_on") VALUES (NEW."birth_date", NEW."certificate", NEW."employer", NEW."ended_on", NEW."id", NEW."id_number", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."qualification", NEW."sex", NEW."started_on"); RETURN NULL;',
-                    hash="c5b39ef28dc80f3bac2e4a91dda4e3f7f64d3f89",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_0c98c",
-                    table="branches_socialworker",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="socialworker",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_socialworkerevent" ("birth_date", "certificate", "employer", "ended_on", "id", "id_number", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "qualification", "sex", "started_on") VALUES (OLD."birth_date", OLD."certificate", OLD."employer", OLD."ended_on", OLD."id", OLD."id_number", OLD."mobile", OLD."name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."qualification", OLD."sex", OLD."started_on"); RETURN NULL;',
-                    hash="5c32b5a259064940be84c80db9caa521fe1f69b3",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_4994f",
-                    table="branches_socialworker",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("role__in", ["head", "full_time", "party_member", "social_worker"])),
-                name="branches_gridrole_role_valid",
-                violation_error_message="网格角色无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ended_on__gte", models.F("started_on"))),
-                name="branches_gridrole_ended_on_not_before_started_on",
-                violation_error_message="结束日期不能早于开始日期。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("member__isnull", False), ("social_worker__isnull", True)),
-                    models.Q(("member__isnull", True), ("social_worker__isnull", False)),
-                    _connector="OR",
-                ),
-                name="branches_gridrole_one_person",
-                violation_error_message="党员和全科社工须填且只填一个。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("role", "party_member"), _negated=True), ("member__isnull", False), _connector="OR"
-                ),
-                name="branches_gridrole_party_member_is_member",
-                violation_error_message="“网格党员”须选择一名党员。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("role", "social_worker"), _negated=True),
-                    ("social_worker__isnull", False),
-                    _connector="OR",
-                ),
-                name="branches_gridrole_social_worker_is_worker",
-                violation_error_message="“全科社工”角色须选择一名全科社工。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
-                expressions=[
-                    (
-                        xiangcheng.constraints.DateRange(
-                            "started_on",
-                            "ended_on",
-                            django.contrib.postgres.fields.ranges.RangeBoundary(
-                                inclusive_lower=True, inclusive_upper=True
-                            ),
-                        ),
-                        "&&",
-                    ),
-                    ("grid", "="),
-                    ("role", "="),
-                    ("member", "="),
+        django.contrib.postgres.operations.BtreeGistExtension(),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='Grid',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, verbose_name='网格名称')),
+                    ('code', models.CharField(error_messages={'unique': '已有该编号的网格，网格编号不能重复。'}, help_text='全区唯一，导入导出时用它识别网格，例如 YH0101-03。', max_length=30, unique=True, validators=[django.core.validators.RegexValidator('^[A-Z0-9-]+$', '网格编号只能包含大写字母、数字和连字符。')], verbose_name='网格编号')),
+                    ('area', models.CharField(blank=True, help_text='如：华元小区 1–12 幢、沿街商铺。', max_length=200, verbose_name='覆盖范围')),
+                    ('households', models.PositiveIntegerField(default=0, verbose_name='户数')),
+                    ('residents', models.PositiveIntegerField(default=0, verbose_name='常住人口')),
+                    ('started_on', models.DateField(blank=True, help_text='不详的留空。', null=True, verbose_name='划分日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='撤销或合并的网格填写存续的最后一天；仍存续的留空。', null=True, verbose_name='撤销日期')),
+                    ('organization', models.ForeignKey(help_text='网格所在社区或村的党总支。', limit_choices_to={'type__in': ('general_branch',)}, on_delete=django.db.models.deletion.PROTECT, related_name='grids', to='branches.organization', verbose_name='所属社区（村）')),
                 ],
-                name="branches_gridrole_no_overlap_member",
-                violation_error_message="该党员在这段时间已在本网格担任这一角色，时间不能重叠。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridrole",
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
-                expressions=[
-                    (
-                        xiangcheng.constraints.DateRange(
-                            "started_on",
-                            "ended_on",
-                            django.contrib.postgres.fields.ranges.RangeBoundary(
-                                inclusive_lower=True, inclusive_upper=True
-                            ),
-                        ),
-                        "&&",
-                    ),
-                    ("grid", "="),
-                    ("role", "="),
-                    ("social_worker", "="),
+                options={
+                    'verbose_name': '网格',
+                    'verbose_name_plural': '网格',
+                    'ordering': ['code'],
+                    'constraints': [models.UniqueConstraint(fields=('organization', 'name'), name='branches_grid_unique_name', violation_error_message='该社区（村）已有同名网格。'), models.CheckConstraint(condition=models.Q(('ended_on__gte', models.F('started_on'))), name='branches_grid_ended_on_not_before_started_on', violation_error_message='撤销日期不能早于划分日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_gridevent" ("area", "code", "ended_on", "households", "id", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residents", "started_on") VALUES (NEW."area", NEW."code", NEW."ended_on", NEW."households", NEW."id", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."residents", NEW."started_on"); RETURN NULL;', hash='ec60710f3e24e1a812ae03b63cb8aa1b90e1fd34', operation='INSERT', pgid='pgtrigger_insert_insert_df75a', table='branches_grid', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_gridevent" ("area", "code", "ended_on", "households", "id", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residents", "started_on") VALUES (NEW."area", NEW."code", NEW."ended_on", NEW."households", NEW."id", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."residents", NEW."started_on"); RETURN NULL;', hash='99b94ad73183e685c3ef4527a364ee165c062a3a', operation='UPDATE', pgid='pgtrigger_update_update_9b7fa', table='branches_grid', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_gridevent" ("area", "code", "ended_on", "households", "id", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "residents", "started_on") VALUES (OLD."area", OLD."code", OLD."ended_on", OLD."households", OLD."id", OLD."name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."residents", OLD."started_on"); RETURN NULL;', hash='954ed8ae4de27712fe17f5d0ecb5cbfed7f805d8', operation='DELETE', pgid='pgtrigger_delete_delete_4ebc3', table='branches_grid', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='GridEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='网格名称')),
+                    ('code', models.CharField(error_messages={'unique': '已有该编号的网格，网格编号不能重复。'}, help_text='全区唯一，导入导出时用它识别网格，例如 YH0101-03。', max_length=30, validators=[django.core.validators.RegexValidator('^[A-Z0-9-]+$', '网格编号只能包含大写字母、数字和连字符。')], verbose_name='网格编号')),
+                    ('area', models.CharField(blank=True, help_text='如：华元小区 1–12 幢、沿街商铺。', max_length=200, verbose_name='覆盖范围')),
+                    ('households', models.PositiveIntegerField(default=0, verbose_name='户数')),
+                    ('residents', models.PositiveIntegerField(default=0, verbose_name='常住人口')),
+                    ('started_on', models.DateField(blank=True, help_text='不详的留空。', null=True, verbose_name='划分日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='撤销或合并的网格填写存续的最后一天；仍存续的留空。', null=True, verbose_name='撤销日期')),
+                    ('organization', models.ForeignKey(db_constraint=False, help_text='网格所在社区或村的党总支。', limit_choices_to={'type__in': ('general_branch',)}, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所属社区（村）')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.grid')),
                 ],
-                name="branches_gridrole_no_overlap_social_worker",
-                violation_error_message="该社工在这段时间已在本网格担任这一角色，时间不能重叠。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="gridrole",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_gridroleevent" ("ended_on", "grid_id", "id", "member_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."grid_id", NEW."id", NEW."member_id", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."role", NEW."social_worker_id", NEW."started_on"); RETURN NULL;',
-                    hash="80f7a1aec2dd21fdbbbb76bdf38802604b7bc983",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_94247",
-                    table="branches_gridrole",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="gridrole",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "branches_gridroleevent" ("ended_on", "grid_id", "id", "member_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."grid_id", NEW."id", NEW."member_id", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."role", NEW."social_worker_id", NEW."started_on"); RETURN NULL;',
-                    hash="f6efb02af4a66dd3d3282c8187c4df1853c61d80",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_1eda0",
-                    table="branches_gridrole",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="gridrole",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_gridroleevent" ("ended_on", "grid_id", "id", "member_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "social_worker_id", "started_on") VALUES (OLD."ended_on", OLD."grid_id", OLD."id", OLD."member_id", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."role", OLD."social_worker_id", OLD."started_on"); RETURN NULL;',
-                    hash="5a9c2a0dbf5b5007b11b215290276ce3491141e9",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_5243d",
-                    table="branches_gridrole",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddIndex(
-            model_name="gridlogentry",
-            index=models.Index(fields=["raised_on", "id"], name="branches_gridlog_raised_on_id"),
-        ),
-        migrations.AddConstraint(
-            model_name="gridlogentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("category__in", ["dispute", "safety", "environment", "livelihood", "policy", "other"])
-                ),
-                name="branches_gridlogentry_category_valid",
-                violation_error_message="问题类别无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridlogentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("solved_on__gte", models.F("raised_on"))),
-                name="branches_gridlogentry_solved_on_not_before_raised_on",
-                violation_error_message="解决日期不能早于反映日期。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="gridlogentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("taken_by_member__isnull", True), ("taken_by_worker__isnull", True), _connector="OR"
-                ),
-                name="branches_gridlogentry_one_taker",
-                violation_error_message="承办党员和承办社工最多填一个。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="gridlogentry",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_gridlogentryevent" ("actions", "category", "grid_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "problem", "raised_by", "raised_on", "solved_on", "taken_by_member_id", "taken_by_worker_id") VALUES (NEW."actions", NEW."category", NEW."grid_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."problem", NEW."raised_by", NEW."raised_on", NEW."solved_on", NEW."taken_by_member_id", NEW."taken_by_worker_id"); RETURN NULL;',
-                    hash="0c81e0578d53764de078a449bef71edbd126d562",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_eab59",
-                    table="branches_gridlogentry",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="gridlogentry",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "branches_gridlogentryevent" ("actions", "category", "grid_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "problem", "raised_by", "raised_on", "solved_on", "taken_by_member_id", "taken_by_worker_id") VALUES (NEW."actions", NEW."category", NEW."grid_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."problem", NEW."raised_by", NEW."raised_on", NEW."solved_on", NEW."taken_by_member_id", NEW."taken_by_worker_id"); RETURN NULL;',
-                    hash="de375b872d74017545fdf3bddacc4b39d3d6912f",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_fa106",
-                    table="branches_gridlogentry",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="gridlogentry",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_gridlogentryevent" ("actions", "category", "grid_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "problem", "raised_by", "raised_on", "solved_on", "taken_by_member_id", "taken_by_worker_id") VALUES (OLD."actions", OLD."category", OLD."grid_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."problem", OLD."raised_by", OLD."raised_on", OLD."solved_on", OLD."taken_by_member_id", OLD."taken_by_worker_id"); RETURN NULL;',
-                    hash="3b18c14f34754e368c8728a50d324b102e89eec3",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_f71a3",
-                    table="branches_gridlogentry",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="socialworkerassignment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("ended_on__gte", models.F("started_on"))),
-                name="branches_socialworkerassignment_ended_on_not_before_started_on",
-                violation_error_message="结束日期不能早于开始日期。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="socialworkerassignment",
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
-                expressions=[
-                    (
-                        xiangcheng.constraints.DateRange(
-                            "started_on",
-                            "ended_on",
-                            django.contrib.postgres.fields.ranges.RangeBoundary(
-                                inclusive_lower=True, inclusive_upper=True
-                            ),
-                        ),
-                        "&&",
-                    ),
-                    ("social_worker", "="),
-                    ("organization", "="),
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='SocialWorker',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
+                    ('id_number', models.CharField(error_messages={'unique': '该身份证号的全科社工已登记，不能重复登记。'}, max_length=18, unique=True, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
+                    ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
+                    ('mobile', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='手机号')),
+                    ('qualification', models.CharField(choices=[('none', '暂未取得'), ('assistant', '助理社会工作师'), ('intermediate', '社会工作师'), ('senior', '高级社会工作师')], default='none', max_length=20, verbose_name='职业资格等级')),
+                    ('certificate', models.CharField(blank=True, max_length=50, verbose_name='资格证书编号')),
+                    ('employer', models.CharField(max_length=200, verbose_name='用人单位')),
+                    ('started_on', models.DateField(verbose_name='入职日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='离职的填写最后在岗日期；在岗的留空。', null=True, verbose_name='离职日期')),
+                    ('organization', models.ForeignKey(help_text='管理该社工的镇（街道）或社区（村）；只能派驻到其范围内的社区和网格。', limit_choices_to={'type__in': ('town', 'subdistrict', 'general_branch')}, on_delete=django.db.models.deletion.PROTECT, related_name='social_workers', to='branches.organization', verbose_name='所属组织')),
                 ],
-                name="branches_socialworkerassignment_no_overlap",
-                violation_error_message="该社工在这段时间已派驻到这个社区（村），时间不能重叠。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="socialworkerassignment",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_socialworkerassignmentevent" ("ended_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."social_worker_id", NEW."started_on"); RETURN NULL;',
-                    hash="79c71c0f8191545d31f5a4747644debc74629c18",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_af111",
-                    table="branches_socialworkerassignment",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="socialworkerassignment",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "branches_socialworkerassignmentevent" ("ended_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."social_worker_id", NEW."started_on"); RETURN NULL;',
-                    hash="8e45525414c7e1579333ea0ac6d83fed008432aa",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_e112d",
-                    table="branches_socialworkerassignment",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="socialworkerassignment",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "branches_socialworkerassignmentevent" ("ended_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "social_worker_id", "started_on") VALUES (OLD."ended_on", OLD."id", OLD."note", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."social_worker_id", OLD."started_on"); RETURN NULL;',
-                    hash="7a1330403f4136885d64183a0dbe406b8ba4860b",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_bf4d3",
-                    table="branches_socialworkerassignment",
-                    when="AFTER",
-                ),
-            ),
+                options={
+                    'verbose_name': '全科社工',
+                    'verbose_name_plural': '全科社工',
+                    'ordering': ['organization__path', 'name'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('sex__in', ['male', 'female'])), name='branches_socialworker_sex_valid', violation_error_message='性别无效。'), models.CheckConstraint(condition=models.Q(('qualification__in', ['none', 'assistant', 'intermediate', 'senior'])), name='branches_socialworker_qualification_valid', violation_error_message='职业资格等级无效。'), models.CheckConstraint(condition=models.Q(('ended_on__gte', models.F('started_on'))), name='branches_socialworker_ended_on_not_before_started_on', violation_error_message='离职日期不能早于入职日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_socialworkerevent" ("birth_date", "certificate", "employer", "ended_on", "id", "id_number", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "qualification", "sex", "started_on") VALUES (NEW."birth_date", NEW."certificate", NEW."employer", NEW."ended_on", NEW."id", NEW."id_number", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."qualification", NEW."sex", NEW."started_on"); RETURN NULL;', hash='da2a654872e9d15c6b704cc0e2233004018c3ddf', operation='INSERT', pgid='pgtrigger_insert_insert_d06b0', table='branches_socialworker', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_socialworkerevent" ("birth_date", "certificate", "employer", "ended_on", "id", "id_number", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "qualification", "sex", "started_on") VALUES (NEW."birth_date", NEW."certificate", NEW."employer", NEW."ended_on", NEW."id", NEW."id_number", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."qualification", NEW."sex", NEW."started_on"); RETURN NULL;', hash='c5b39ef28dc80f3bac2e4a91dda4e3f7f64d3f89', operation='UPDATE', pgid='pgtrigger_update_update_0c98c', table='branches_socialworker', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_socialworkerevent" ("birth_date", "certificate", "employer", "ended_on", "id", "id_number", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "qualification", "sex", "started_on") VALUES (OLD."birth_date", OLD."certificate", OLD."employer", OLD."ended_on", OLD."id", OLD."id_number", OLD."mobile", OLD."name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."qualification", OLD."sex", OLD."started_on"); RETURN NULL;', hash='5c32b5a259064940be84c80db9caa521fe1f69b3', operation='DELETE', pgid='pgtrigger_delete_delete_4994f', table='branches_socialworker', when='AFTER'))],
+                },
+                bases=(xiangcheng.people.IdentifiedByIdNumber, models.Model),
+            ), migrations.CreateModel(
+                name='GridLogEntry',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('raised_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='反映日期')),
+                    ('category', models.CharField(choices=[('dispute', '矛盾纠纷'), ('safety', '安全隐患'), ('environment', '环境卫生'), ('livelihood', '民生诉求'), ('policy', '政策咨询'), ('other', '其他')], max_length=20, verbose_name='问题类别')),
+                    ('problem', models.TextField(verbose_name='反映问题')),
+                    ('raised_by', models.CharField(blank=True, help_text='居民姓名或来源，如“网格巡查”。', max_length=50, verbose_name='反映人')),
+                    ('actions', models.TextField(blank=True, verbose_name='处理措施')),
+                    ('solved_on', models.DateField(blank=True, help_text='尚未解决的留空。', null=True, verbose_name='解决日期')),
+                    ('grid', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='log_entries', to='branches.grid', verbose_name='网格')),
+                    ('taken_by_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='grid_log_entries', to='members.member', verbose_name='承办党员')),
+                    ('taken_by_worker', models.ForeignKey(blank=True, help_text='承办党员和承办社工最多填一个。', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='grid_log_entries', to='branches.socialworker', verbose_name='承办社工')),
+                ],
+                options={
+                    'verbose_name': '民情日志',
+                    'verbose_name_plural': '民情日志',
+                    'ordering': ['-raised_on', '-pk'],
+                    'indexes': [models.Index(fields=['raised_on', 'id'], name='branches_gridlog_raised_on_id')],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('category__in', ['dispute', 'safety', 'environment', 'livelihood', 'policy', 'other'])), name='branches_gridlogentry_category_valid', violation_error_message='问题类别无效。'), models.CheckConstraint(condition=models.Q(('solved_on__gte', models.F('raised_on'))), name='branches_gridlogentry_solved_on_not_before_raised_on', violation_error_message='解决日期不能早于反映日期。'), models.CheckConstraint(condition=models.Q(('taken_by_member__isnull', True), ('taken_by_worker__isnull', True), _connector='OR'), name='branches_gridlogentry_one_taker', violation_error_message='承办党员和承办社工最多填一个。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_gridlogentryevent" ("actions", "category", "grid_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "problem", "raised_by", "raised_on", "solved_on", "taken_by_member_id", "taken_by_worker_id") VALUES (NEW."actions", NEW."category", NEW."grid_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."problem", NEW."raised_by", NEW."raised_on", NEW."solved_on", NEW."taken_by_member_id", NEW."taken_by_worker_id"); RETURN NULL;', hash='0c81e0578d53764de078a449bef71edbd126d562', operation='INSERT', pgid='pgtrigger_insert_insert_eab59', table='branches_gridlogentry', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_gridlogentryevent" ("actions", "category", "grid_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "problem", "raised_by", "raised_on", "solved_on", "taken_by_member_id", "taken_by_worker_id") VALUES (NEW."actions", NEW."category", NEW."grid_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."problem", NEW."raised_by", NEW."raised_on", NEW."solved_on", NEW."taken_by_member_id", NEW."taken_by_worker_id"); RETURN NULL;', hash='de375b872d74017545fdf3bddacc4b39d3d6912f', operation='UPDATE', pgid='pgtrigger_update_update_fa106', table='branches_gridlogentry', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_gridlogentryevent" ("actions", "category", "grid_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "problem", "raised_by", "raised_on", "solved_on", "taken_by_member_id", "taken_by_worker_id") VALUES (OLD."actions", OLD."category", OLD."grid_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."problem", OLD."raised_by", OLD."raised_on", OLD."solved_on", OLD."taken_by_member_id", OLD."taken_by_worker_id"); RETURN NULL;', hash='3b18c14f34754e368c8728a50d324b102e89eec3', operation='DELETE', pgid='pgtrigger_delete_delete_f71a3', table='branches_gridlogentry', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='GridRole',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('role', models.CharField(choices=[('head', '网格长'), ('full_time', '专职网格员'), ('party_member', '网格党员'), ('social_worker', '全科社工')], max_length=20, verbose_name='角色')),
+                    ('started_on', models.DateField(verbose_name='开始日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='仍在任的留空；填写的日期当天仍在任。', null=True, verbose_name='结束日期')),
+                    ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                    ('grid', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='branches.grid', verbose_name='网格')),
+                    ('member', models.ForeignKey(blank=True, help_text='网格长、专职网格员可以是党员或全科社工，网格党员须是党员。', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='grid_roles', to='members.member', verbose_name='党员')),
+                    ('social_worker', models.ForeignKey(blank=True, help_text='党员和全科社工只填一个。', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='grid_roles', to='branches.socialworker', verbose_name='全科社工')),
+                ],
+                options={
+                    'verbose_name': '网格角色',
+                    'verbose_name_plural': '网格角色',
+                    'ordering': ['grid', 'role', '-started_on'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('role__in', ['head', 'full_time', 'party_member', 'social_worker'])), name='branches_gridrole_role_valid', violation_error_message='网格角色无效。'), models.CheckConstraint(condition=models.Q(('ended_on__gte', models.F('started_on'))), name='branches_gridrole_ended_on_not_before_started_on', violation_error_message='结束日期不能早于开始日期。'), models.CheckConstraint(condition=models.Q(models.Q(('member__isnull', False), ('social_worker__isnull', True)), models.Q(('member__isnull', True), ('social_worker__isnull', False)), _connector='OR'), name='branches_gridrole_one_person', violation_error_message='党员和全科社工须填且只填一个。'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'party_member'), _negated=True), ('member__isnull', False), _connector='OR'), name='branches_gridrole_party_member_is_member', violation_error_message='“网格党员”须选择一名党员。'), models.CheckConstraint(condition=models.Q(models.Q(('role', 'social_worker'), _negated=True), ('social_worker__isnull', False), _connector='OR'), name='branches_gridrole_social_worker_is_worker', violation_error_message='“全科社工”角色须选择一名全科社工。'), django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(xiangcheng.constraints.DateRange('started_on', 'ended_on', django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True)), '&&'), ('grid', '='), ('role', '='), ('member', '=')], name='branches_gridrole_no_overlap_member', violation_error_message='该党员在这段时间已在本网格担任这一角色，时间不能重叠。'), django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(xiangcheng.constraints.DateRange('started_on', 'ended_on', django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True)), '&&'), ('grid', '='), ('role', '='), ('social_worker', '=')], name='branches_gridrole_no_overlap_social_worker', violation_error_message='该社工在这段时间已在本网格担任这一角色，时间不能重叠。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_gridroleevent" ("ended_on", "grid_id", "id", "member_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."grid_id", NEW."id", NEW."member_id", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."role", NEW."social_worker_id", NEW."started_on"); RETURN NULL;', hash='80f7a1aec2dd21fdbbbb76bdf38802604b7bc983', operation='INSERT', pgid='pgtrigger_insert_insert_94247', table='branches_gridrole', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_gridroleevent" ("ended_on", "grid_id", "id", "member_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."grid_id", NEW."id", NEW."member_id", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."role", NEW."social_worker_id", NEW."started_on"); RETURN NULL;', hash='f6efb02af4a66dd3d3282c8187c4df1853c61d80', operation='UPDATE', pgid='pgtrigger_update_update_1eda0', table='branches_gridrole', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_gridroleevent" ("ended_on", "grid_id", "id", "member_id", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "role", "social_worker_id", "started_on") VALUES (OLD."ended_on", OLD."grid_id", OLD."id", OLD."member_id", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."role", OLD."social_worker_id", OLD."started_on"); RETURN NULL;', hash='5a9c2a0dbf5b5007b11b215290276ce3491141e9', operation='DELETE', pgid='pgtrigger_delete_delete_5243d', table='branches_gridrole', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='GridRoleEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('role', models.CharField(choices=[('head', '网格长'), ('full_time', '专职网格员'), ('party_member', '网格党员'), ('social_worker', '全科社工')], max_length=20, verbose_name='角色')),
+                    ('started_on', models.DateField(verbose_name='开始日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='仍在任的留空；填写的日期当天仍在任。', null=True, verbose_name='结束日期')),
+                    ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                    ('grid', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.grid', verbose_name='网格')),
+                    ('member', models.ForeignKey(blank=True, db_constraint=False, help_text='网格长、专职网格员可以是党员或全科社工，网格党员须是党员。', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.gridrole')),
+                    ('social_worker', models.ForeignKey(blank=True, db_constraint=False, help_text='党员和全科社工只填一个。', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.socialworker', verbose_name='全科社工')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='GridLogEntryEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('raised_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='反映日期')),
+                    ('category', models.CharField(choices=[('dispute', '矛盾纠纷'), ('safety', '安全隐患'), ('environment', '环境卫生'), ('livelihood', '民生诉求'), ('policy', '政策咨询'), ('other', '其他')], max_length=20, verbose_name='问题类别')),
+                    ('problem', models.TextField(verbose_name='反映问题')),
+                    ('raised_by', models.CharField(blank=True, help_text='居民姓名或来源，如“网格巡查”。', max_length=50, verbose_name='反映人')),
+                    ('actions', models.TextField(blank=True, verbose_name='处理措施')),
+                    ('solved_on', models.DateField(blank=True, help_text='尚未解决的留空。', null=True, verbose_name='解决日期')),
+                    ('grid', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.grid', verbose_name='网格')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.gridlogentry')),
+                    ('taken_by_member', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='承办党员')),
+                    ('taken_by_worker', models.ForeignKey(blank=True, db_constraint=False, help_text='承办党员和承办社工最多填一个。', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.socialworker', verbose_name='承办社工')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='SocialWorkerAssignment',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('started_on', models.DateField(verbose_name='开始日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='仍在派驻的留空。', null=True, verbose_name='结束日期')),
+                    ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                    ('organization', models.ForeignKey(limit_choices_to={'type__in': ('general_branch',)}, on_delete=django.db.models.deletion.PROTECT, related_name='social_worker_assignments', to='branches.organization', verbose_name='派驻社区（村）')),
+                    ('social_worker', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='branches.socialworker', verbose_name='全科社工')),
+                ],
+                options={
+                    'verbose_name': '全科社工派驻',
+                    'verbose_name_plural': '全科社工派驻',
+                    'ordering': ['-started_on', '-pk'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('ended_on__gte', models.F('started_on'))), name='branches_socialworkerassignment_ended_on_not_before_started_on', violation_error_message='结束日期不能早于开始日期。'), django.contrib.postgres.constraints.ExclusionConstraint(expressions=[(xiangcheng.constraints.DateRange('started_on', 'ended_on', django.contrib.postgres.fields.ranges.RangeBoundary(inclusive_lower=True, inclusive_upper=True)), '&&'), ('social_worker', '='), ('organization', '=')], name='branches_socialworkerassignment_no_overlap', violation_error_message='该社工在这段时间已派驻到这个社区（村），时间不能重叠。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_socialworkerassignmentevent" ("ended_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."social_worker_id", NEW."started_on"); RETURN NULL;', hash='79c71c0f8191545d31f5a4747644debc74629c18', operation='INSERT', pgid='pgtrigger_insert_insert_af111', table='branches_socialworkerassignment', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_socialworkerassignmentevent" ("ended_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "social_worker_id", "started_on") VALUES (NEW."ended_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."social_worker_id", NEW."started_on"); RETURN NULL;', hash='8e45525414c7e1579333ea0ac6d83fed008432aa', operation='UPDATE', pgid='pgtrigger_update_update_e112d', table='branches_socialworkerassignment', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_socialworkerassignmentevent" ("ended_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "social_worker_id", "started_on") VALUES (OLD."ended_on", OLD."id", OLD."note", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."social_worker_id", OLD."started_on"); RETURN NULL;', hash='7a1330403f4136885d64183a0dbe406b8ba4860b', operation='DELETE', pgid='pgtrigger_delete_delete_bf4d3', table='branches_socialworkerassignment', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='SocialWorkerAssignmentEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('started_on', models.DateField(verbose_name='开始日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='仍在派驻的留空。', null=True, verbose_name='结束日期')),
+                    ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                    ('organization', models.ForeignKey(db_constraint=False, limit_choices_to={'type__in': ('general_branch',)}, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='派驻社区（村）')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.socialworkerassignment')),
+                    ('social_worker', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.socialworker', verbose_name='全科社工')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='SocialWorkerEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
+                    ('id_number', models.CharField(error_messages={'unique': '该身份证号的全科社工已登记，不能重复登记。'}, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
+                    ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
+                    ('mobile', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='手机号')),
+                    ('qualification', models.CharField(choices=[('none', '暂未取得'), ('assistant', '助理社会工作师'), ('intermediate', '社会工作师'), ('senior', '高级社会工作师')], default='none', max_length=20, verbose_name='职业资格等级')),
+                    ('certificate', models.CharField(blank=True, max_length=50, verbose_name='资格证书编号')),
+                    ('employer', models.CharField(max_length=200, verbose_name='用人单位')),
+                    ('started_on', models.DateField(verbose_name='入职日期')),
+                    ('ended_on', models.DateField(blank=True, help_text='离职的填写最后在岗日期；在岗的留空。', null=True, verbose_name='离职日期')),
+                    ('organization', models.ForeignKey(db_constraint=False, help_text='管理该社工的镇（街道）或社区（村）；只能派驻到其范围内的社区和网格。', limit_choices_to={'type__in': ('town', 'subdistrict', 'general_branch')}, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所属组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.socialworker')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

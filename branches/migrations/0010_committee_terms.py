@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.db import migrations, models
 
 
@@ -15,57 +15,40 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='CommitteeTerm',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('elected_on', models.DateField(verbose_name='选举日期')),
-                ('term_years', models.PositiveSmallIntegerField(default=3, help_text='党支部委员会一般 3 年，镇（街道）党委 5 年。', validators=[django.core.validators.MinValueValidator(1, '任期至少 1 年。'), django.core.validators.MaxValueValidator(5, '任期不能超过 5 年。')], verbose_name='任期（年）')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='committee_terms', to='branches.organization', verbose_name='党组织')),
-            ],
-            options={
-                'verbose_name': '委员会届次',
-                'verbose_name_plural': '委员会届次',
-                'ordering': ['organization', '-elected_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='CommitteeTermEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('elected_on', models.DateField(verbose_name='选举日期')),
-                ('term_years', models.PositiveSmallIntegerField(default=3, help_text='党支部委员会一般 3 年，镇（街道）党委 5 年。', validators=[django.core.validators.MinValueValidator(1, '任期至少 1 年。'), django.core.validators.MaxValueValidator(5, '任期不能超过 5 年。')], verbose_name='任期（年）')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='党组织')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.committeeterm')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.AddConstraint(
-            model_name='committeeterm',
-            constraint=models.UniqueConstraint(fields=('organization', 'elected_on'), name='branches_committeeterm_one_per_day', violation_error_message='该党组织这一天的换届选举已登记。'),
-        ),
-        migrations.AddConstraint(
-            model_name='committeeterm',
-            constraint=models.CheckConstraint(condition=models.Q(('term_years__gte', 1), ('term_years__lte', 5)), name='branches_committeeterm_term_years_range', violation_error_message='任期应在 1 到 5 年之间。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='committeeterm',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_committeetermevent" ("elected_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "term_years") VALUES (NEW."elected_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."term_years"); RETURN NULL;', hash='4bb1177a3f32ac49531e07aeb8c849e74ffa3c6a', operation='INSERT', pgid='pgtrigger_insert_insert_2eeba', table='branches_committeeterm', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='committeeterm',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_committeetermevent" ("elected_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "term_years") VALUES (NEW."elected_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."term_years"); RETURN NULL;', hash='df31fb24e05e54487e546ef5be7c7134c44e63fd', operation='UPDATE', pgid='pgtrigger_update_update_0a0a2', table='branches_committeeterm', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='committeeterm',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_committeetermevent" ("elected_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "term_years") VALUES (OLD."elected_on", OLD."id", OLD."note", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."term_years"); RETURN NULL;', hash='ddadacfde63a7fb2db25241cef6b5d8665957f3f', operation='DELETE', pgid='pgtrigger_delete_delete_df250', table='branches_committeeterm', when='AFTER')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='CommitteeTerm',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('elected_on', models.DateField(verbose_name='选举日期')),
+                    ('term_years', models.PositiveSmallIntegerField(default=3, help_text='党支部委员会一般 3 年，镇（街道）党委 5 年。', validators=[django.core.validators.MinValueValidator(1, '任期至少 1 年。'), django.core.validators.MaxValueValidator(5, '任期不能超过 5 年。')], verbose_name='任期（年）')),
+                    ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='committee_terms', to='branches.organization', verbose_name='党组织')),
+                ],
+                options={
+                    'verbose_name': '委员会届次',
+                    'verbose_name_plural': '委员会届次',
+                    'ordering': ['organization', '-elected_on'],
+                    'constraints': [models.UniqueConstraint(fields=('organization', 'elected_on'), name='branches_committeeterm_one_per_day', violation_error_message='该党组织这一天的换届选举已登记。'), models.CheckConstraint(condition=models.Q(('term_years__gte', 1), ('term_years__lte', 5)), name='branches_committeeterm_term_years_range', violation_error_message='任期应在 1 到 5 年之间。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_committeetermevent" ("elected_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "term_years") VALUES (NEW."elected_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."term_years"); RETURN NULL;', hash='4bb1177a3f32ac49531e07aeb8c849e74ffa3c6a', operation='INSERT', pgid='pgtrigger_insert_insert_2eeba', table='branches_committeeterm', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "branches_committeetermevent" ("elected_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "term_years") VALUES (NEW."elected_on", NEW."id", NEW."note", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."term_years"); RETURN NULL;', hash='df31fb24e05e54487e546ef5be7c7134c44e63fd', operation='UPDATE', pgid='pgtrigger_update_update_0a0a2', table='branches_committeeterm', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "branches_committeetermevent" ("elected_on", "id", "note", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "term_years") VALUES (OLD."elected_on", OLD."id", OLD."note", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."term_years"); RETURN NULL;', hash='ddadacfde63a7fb2db25241cef6b5d8665957f3f', operation='DELETE', pgid='pgtrigger_delete_delete_df250', table='branches_committeeterm', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='CommitteeTermEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('elected_on', models.DateField(verbose_name='选举日期')),
+                    ('term_years', models.PositiveSmallIntegerField(default=3, help_text='党支部委员会一般 3 年，镇（街道）党委 5 年。', validators=[django.core.validators.MinValueValidator(1, '任期至少 1 年。'), django.core.validators.MaxValueValidator(5, '任期不能超过 5 年。')], verbose_name='任期（年）')),
+                    ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='党组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='branches.committeeterm')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

@@ -3,579 +3,215 @@
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("cadres", "0003_choices_constraints"),
-        ("pghistory", "0007_auto_20250421_0444"),
+        ('cadres', '0003_choices_constraints'),
+        ('pghistory', '0007_auto_20250421_0444'),
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="AppointmentProposal",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("proposed_on", models.DateField(verbose_name="提出日期")),
-                ("proposed_post", models.CharField(blank=True, max_length=200, verbose_name="拟任职务")),
-                ("removed_post", models.CharField(blank=True, max_length=200, verbose_name="拟免职务")),
-                ("reasons", models.TextField(blank=True, verbose_name="任免理由")),
-            ],
-            options={
-                "verbose_name": "任免建议",
-                "verbose_name_plural": "任免建议",
-                "ordering": ["cadre", "-proposed_on"],
-            },
-        ),
-        migrations.CreateModel(
-            name="AppointmentProposalEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("proposed_on", models.DateField(verbose_name="提出日期")),
-                ("proposed_post", models.CharField(blank=True, max_length=200, verbose_name="拟任职务")),
-                ("removed_post", models.CharField(blank=True, max_length=200, verbose_name="拟免职务")),
-                ("reasons", models.TextField(blank=True, verbose_name="任免理由")),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="FamilyMember",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "relation",
-                    models.CharField(help_text="例如：妻子、儿子、父亲、岳母。", max_length=20, verbose_name="称谓"),
-                ),
-                ("name", models.CharField(max_length=50, verbose_name="姓名")),
-                (
-                    "birth_date",
-                    models.DateField(
-                        blank=True, help_text="已故或不详可留空，审批表不填年龄。", null=True, verbose_name="出生日期"
-                    ),
-                ),
-                (
-                    "political_status",
-                    models.CharField(
-                        choices=[
-                            ("party_member", "中共党员"),
-                            ("probationary", "中共预备党员"),
-                            ("youth_league", "共青团员"),
-                            ("rcck", "民革党员"),
-                            ("cdl", "民盟盟员"),
-                            ("cndca", "民建会员"),
-                            ("capd", "民进会员"),
-                            ("cpwdp", "农工党党员"),
-                            ("zhi_gong", "致公党党员"),
-                            ("jiusan", "九三学社社员"),
-                            ("tsl", "台盟盟员"),
-                            ("non_partisan", "无党派人士"),
-                            ("masses", "群众"),
-                        ],
-                        default="masses",
-                        max_length=20,
-                        verbose_name="政治面貌",
-                    ),
-                ),
-                (
-                    "work",
-                    models.CharField(
-                        blank=True,
-                        help_text="已故、退休、学生等如实填写。",
-                        max_length=200,
-                        verbose_name="工作单位及职务",
-                    ),
-                ),
-                (
-                    "sort_order",
-                    models.PositiveSmallIntegerField(
-                        default=0, help_text="审批表中按此由小到大排列。", verbose_name="排序"
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "家庭成员及社会关系",
-                "verbose_name_plural": "家庭成员及社会关系",
-                "ordering": ["cadre", "sort_order", "pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="FamilyMemberEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                (
-                    "relation",
-                    models.CharField(help_text="例如：妻子、儿子、父亲、岳母。", max_length=20, verbose_name="称谓"),
-                ),
-                ("name", models.CharField(max_length=50, verbose_name="姓名")),
-                (
-                    "birth_date",
-                    models.DateField(
-                        blank=True, help_text="已故或不详可留空，审批表不填年龄。", null=True, verbose_name="出生日期"
-                    ),
-                ),
-                (
-                    "political_status",
-                    models.CharField(
-                        choices=[
-                            ("party_member", "中共党员"),
-                            ("probationary", "中共预备党员"),
-                            ("youth_league", "共青团员"),
-                            ("rcck", "民革党员"),
-                            ("cdl", "民盟盟员"),
-                            ("cndca", "民建会员"),
-                            ("capd", "民进会员"),
-                            ("cpwdp", "农工党党员"),
-                            ("zhi_gong", "致公党党员"),
-                            ("jiusan", "九三学社社员"),
-                            ("tsl", "台盟盟员"),
-                            ("non_partisan", "无党派人士"),
-                            ("masses", "群众"),
-                        ],
-                        default="masses",
-                        max_length=20,
-                        verbose_name="政治面貌",
-                    ),
-                ),
-                (
-                    "work",
-                    models.CharField(
-                        blank=True,
-                        help_text="已故、退休、学生等如实填写。",
-                        max_length=200,
-                        verbose_name="工作单位及职务",
-                    ),
-                ),
-                (
-                    "sort_order",
-                    models.PositiveSmallIntegerField(
-                        default=0, help_text="审批表中按此由小到大排列。", verbose_name="排序"
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='AppointmentProposal',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('proposed_on', models.DateField(verbose_name='提出日期')),
+                    ('proposed_post', models.CharField(blank=True, max_length=200, verbose_name='拟任职务')),
+                    ('removed_post', models.CharField(blank=True, max_length=200, verbose_name='拟免职务')),
+                    ('reasons', models.TextField(blank=True, verbose_name='任免理由')),
+                    ('cadre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appointment_proposals', to='cadres.cadre', verbose_name='干部')),
+                ],
+                options={
+                    'verbose_name': '任免建议',
+                    'verbose_name_plural': '任免建议',
+                    'ordering': ['cadre', '-proposed_on'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('proposed_post', ''), ('removed_post', ''), _negated=True), name='cadres_appointmentproposal_post_named', violation_error_message='拟任职务和拟免职务至少填写一项。'), models.UniqueConstraint(fields=('cadre', 'proposed_on'), name='cadres_appointmentproposal_one_per_day', violation_error_message='该干部在这一天已有任免建议。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_appointmentproposalevent" ("cadre_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "proposed_on", "proposed_post", "reasons", "removed_post") VALUES (NEW."cadre_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."proposed_on", NEW."proposed_post", NEW."reasons", NEW."removed_post"); RETURN NULL;', hash='77e297d11df904ae6f7a892aedd7cb08cbbb9e3d', operation='INSERT', pgid='pgtrigger_insert_insert_439aa', table='cadres_appointmentproposal', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "cadres_appointmentproposalevent" ("cadre_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "proposed_on", "proposed_post", "reasons", "removed_post") VALUES (NEW."cadre_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."proposed_on", NEW."proposed_post", NEW."reasons", NEW."removed_post"); RETURN NULL;', hash='f430959d519d48e3fe521da0c179bdc776a6d170', operation='UPDATE', pgid='pgtrigger_update_update_50eaa', table='cadres_appointmentproposal', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_appointmentproposalevent" ("cadre_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "proposed_on", "proposed_post", "reasons", "removed_post") VALUES (OLD."cadre_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."proposed_on", OLD."proposed_post", OLD."reasons", OLD."removed_post"); RETURN NULL;', hash='545188287a75d2502434448720b56a62ceecdcc4', operation='DELETE', pgid='pgtrigger_delete_delete_3f2d8', table='cadres_appointmentproposal', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='AppointmentProposalEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('proposed_on', models.DateField(verbose_name='提出日期')),
+                    ('proposed_post', models.CharField(blank=True, max_length=200, verbose_name='拟任职务')),
+                    ('removed_post', models.CharField(blank=True, max_length=200, verbose_name='拟免职务')),
+                    ('reasons', models.TextField(blank=True, verbose_name='任免理由')),
+                    ('cadre', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='cadres.cadre', verbose_name='干部')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='cadres.appointmentproposal')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='FamilyMember',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('relation', models.CharField(help_text='例如：妻子、儿子、父亲、岳母。', max_length=20, verbose_name='称谓')),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('birth_date', models.DateField(blank=True, help_text='已故或不详可留空，审批表不填年龄。', null=True, verbose_name='出生日期')),
+                    ('political_status', models.CharField(choices=[('party_member', '中共党员'), ('probationary', '中共预备党员'), ('youth_league', '共青团员'), ('rcck', '民革党员'), ('cdl', '民盟盟员'), ('cndca', '民建会员'), ('capd', '民进会员'), ('cpwdp', '农工党党员'), ('zhi_gong', '致公党党员'), ('jiusan', '九三学社社员'), ('tsl', '台盟盟员'), ('non_partisan', '无党派人士'), ('masses', '群众')], default='masses', max_length=20, verbose_name='政治面貌')),
+                    ('work', models.CharField(blank=True, help_text='已故、退休、学生等如实填写。', max_length=200, verbose_name='工作单位及职务')),
+                    ('sort_order', models.PositiveSmallIntegerField(default=0, help_text='审批表中按此由小到大排列。', verbose_name='排序')),
+                    ('cadre', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='family_members', to='cadres.cadre', verbose_name='干部')),
+                ],
+                options={
+                    'verbose_name': '家庭成员及社会关系',
+                    'verbose_name_plural': '家庭成员及社会关系',
+                    'ordering': ['cadre', 'sort_order', 'pk'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('political_status__in', ['party_member', 'probationary', 'youth_league', 'rcck', 'cdl', 'cndca', 'capd', 'cpwdp', 'zhi_gong', 'jiusan', 'tsl', 'non_partisan', 'masses'])), name='cadres_familymember_political_status_valid', violation_error_message='政治面貌无效。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_familymemberevent" ("birth_date", "cadre_id", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "political_status", "relation", "sort_order", "work") VALUES (NEW."birth_date", NEW."cadre_id", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."political_status", NEW."relation", NEW."sort_order", NEW."work"); RETURN NULL;', hash='a9f3e72f663e99f161b747b705f0045818d9804e', operation='INSERT', pgid='pgtrigger_insert_insert_d0179', table='cadres_familymember', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "cadres_familymemberevent" ("birth_date", "cadre_id", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "political_status", "relation", "sort_order", "work") VALUES (NEW."birth_date", NEW."cadre_id", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."political_status", NEW."relation", NEW."sort_order", NEW."work"); RETURN NULL;', hash='03215073cd693b32c2d6efe9ea072975eaa637c0', operation='UPDATE', pgid='pgtrigger_update_update_bce31', table='cadres_familymember', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_familymemberevent" ("birth_date", "cadre_id", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "political_status", "relation", "sort_order", "work") VALUES (OLD."birth_date", OLD."cadre_id", OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."political_status", OLD."relation", OLD."sort_order", OLD."work"); RETURN NULL;', hash='d3673d5c0adcf068b15e06d6a16ec80e36fbc396', operation='DELETE', pgid='pgtrigger_delete_delete_b771e', table='cadres_familymember', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='FamilyMemberEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('relation', models.CharField(help_text='例如：妻子、儿子、父亲、岳母。', max_length=20, verbose_name='称谓')),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('birth_date', models.DateField(blank=True, help_text='已故或不详可留空，审批表不填年龄。', null=True, verbose_name='出生日期')),
+                    ('political_status', models.CharField(choices=[('party_member', '中共党员'), ('probationary', '中共预备党员'), ('youth_league', '共青团员'), ('rcck', '民革党员'), ('cdl', '民盟盟员'), ('cndca', '民建会员'), ('capd', '民进会员'), ('cpwdp', '农工党党员'), ('zhi_gong', '致公党党员'), ('jiusan', '九三学社社员'), ('tsl', '台盟盟员'), ('non_partisan', '无党派人士'), ('masses', '群众')], default='masses', max_length=20, verbose_name='政治面貌')),
+                    ('work', models.CharField(blank=True, help_text='已故、退休、学生等如实填写。', max_length=200, verbose_name='工作单位及职务')),
+                    ('sort_order', models.PositiveSmallIntegerField(default=0, help_text='审批表中按此由小到大排列。', verbose_name='排序')),
+                    ('cadre', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='cadres.cadre', verbose_name='干部')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='cadres.familymember')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="cadre",
-            name="insert_insert",
+            model_name='cadre',
+            name='insert_insert',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="cadre",
-            name="update_update",
+            model_name='cadre',
+            name='update_update',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="cadre",
-            name="delete_delete",
+            model_name='cadre',
+            name='delete_delete',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="educationrecord",
-            name="insert_insert",
+            model_name='educationrecord',
+            name='insert_insert',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="educationrecord",
-            name="update_update",
+            model_name='educationrecord',
+            name='update_update',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="educationrecord",
-            name="delete_delete",
+            model_name='educationrecord',
+            name='delete_delete',
         ),
         migrations.AddField(
-            model_name="cadre",
-            name="birthplace",
-            field=models.CharField(blank=True, help_text="例如：江苏苏州。", max_length=50, verbose_name="出生地"),
+            model_name='cadre',
+            name='birthplace',
+            field=models.CharField(blank=True, help_text='例如：江苏苏州。', max_length=50, verbose_name='出生地'),
         ),
         migrations.AddField(
-            model_name="cadre",
-            name="ethnicity",
-            field=models.CharField(default="汉族", max_length=20, verbose_name="民族"),
+            model_name='cadre',
+            name='ethnicity',
+            field=models.CharField(default='汉族', max_length=20, verbose_name='民族'),
         ),
         migrations.AddField(
-            model_name="cadre",
-            name="expertise",
-            field=models.CharField(blank=True, max_length=200, verbose_name="熟悉专业有何专长"),
+            model_name='cadre',
+            name='expertise',
+            field=models.CharField(blank=True, max_length=200, verbose_name='熟悉专业有何专长'),
         ),
         migrations.AddField(
-            model_name="cadre",
-            name="health",
-            field=models.CharField(default="健康", max_length=20, verbose_name="健康状况"),
+            model_name='cadre',
+            name='health',
+            field=models.CharField(default='健康', max_length=20, verbose_name='健康状况'),
         ),
         migrations.AddField(
-            model_name="cadre",
-            name="native_place",
-            field=models.CharField(blank=True, help_text="例如：江苏苏州。", max_length=50, verbose_name="籍贯"),
+            model_name='cadre',
+            name='native_place',
+            field=models.CharField(blank=True, help_text='例如：江苏苏州。', max_length=50, verbose_name='籍贯'),
         ),
         migrations.AddField(
-            model_name="cadre",
-            name="technical_title",
-            field=models.CharField(blank=True, help_text="例如：经济师。", max_length=100, verbose_name="专业技术职务"),
+            model_name='cadre',
+            name='technical_title',
+            field=models.CharField(blank=True, help_text='例如：经济师。', max_length=100, verbose_name='专业技术职务'),
         ),
         migrations.AddField(
-            model_name="cadreevent",
-            name="birthplace",
-            field=models.CharField(blank=True, help_text="例如：江苏苏州。", max_length=50, verbose_name="出生地"),
+            model_name='cadreevent',
+            name='birthplace',
+            field=models.CharField(blank=True, help_text='例如：江苏苏州。', max_length=50, verbose_name='出生地'),
         ),
         migrations.AddField(
-            model_name="cadreevent",
-            name="ethnicity",
-            field=models.CharField(default="汉族", max_length=20, verbose_name="民族"),
+            model_name='cadreevent',
+            name='ethnicity',
+            field=models.CharField(default='汉族', max_length=20, verbose_name='民族'),
         ),
         migrations.AddField(
-            model_name="cadreevent",
-            name="expertise",
-            field=models.CharField(blank=True, max_length=200, verbose_name="熟悉专业有何专长"),
+            model_name='cadreevent',
+            name='expertise',
+            field=models.CharField(blank=True, max_length=200, verbose_name='熟悉专业有何专长'),
         ),
         migrations.AddField(
-            model_name="cadreevent",
-            name="health",
-            field=models.CharField(default="健康", max_length=20, verbose_name="健康状况"),
+            model_name='cadreevent',
+            name='health',
+            field=models.CharField(default='健康', max_length=20, verbose_name='健康状况'),
         ),
         migrations.AddField(
-            model_name="cadreevent",
-            name="native_place",
-            field=models.CharField(blank=True, help_text="例如：江苏苏州。", max_length=50, verbose_name="籍贯"),
+            model_name='cadreevent',
+            name='native_place',
+            field=models.CharField(blank=True, help_text='例如：江苏苏州。', max_length=50, verbose_name='籍贯'),
         ),
         migrations.AddField(
-            model_name="cadreevent",
-            name="technical_title",
-            field=models.CharField(blank=True, help_text="例如：经济师。", max_length=100, verbose_name="专业技术职务"),
+            model_name='cadreevent',
+            name='technical_title',
+            field=models.CharField(blank=True, help_text='例如：经济师。', max_length=100, verbose_name='专业技术职务'),
         ),
         migrations.AddField(
-            model_name="educationrecord",
-            name="academic_degree",
-            field=models.CharField(
-                blank=True,
-                choices=[("bachelor", "学士"), ("master", "硕士"), ("doctor", "博士")],
-                max_length=20,
-                verbose_name="学位",
-            ),
+            model_name='educationrecord',
+            name='academic_degree',
+            field=models.CharField(blank=True, choices=[('bachelor', '学士'), ('master', '硕士'), ('doctor', '博士')], max_length=20, verbose_name='学位'),
         ),
         migrations.AddField(
-            model_name="educationrecordevent",
-            name="academic_degree",
-            field=models.CharField(
-                blank=True,
-                choices=[("bachelor", "学士"), ("master", "硕士"), ("doctor", "博士")],
-                max_length=20,
-                verbose_name="学位",
-            ),
+            model_name='educationrecordevent',
+            name='academic_degree',
+            field=models.CharField(blank=True, choices=[('bachelor', '学士'), ('master', '硕士'), ('doctor', '博士')], max_length=20, verbose_name='学位'),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="cadre",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_cadreevent" ("birth_date", "birthplace", "cadre_type", "degree", "ethnicity", "expertise", "health", "id", "id_number", "line", "major", "member_id", "name", "native_place", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "school", "sex", "source", "technical_title", "unit") VALUES (NEW."birth_date", NEW."birthplace", NEW."cadre_type", NEW."degree", NEW."ethnicity", NEW."expertise", NEW."health", NEW."id", NEW."id_number", NEW."line", NEW."major", NEW."member_id", NEW."name", NEW."native_place", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."post", NEW."school", NEW."sex", NEW."source", NEW."technical_title", NEW."unit"); RETURN NULL;',
-                    hash="13b5d6579d2f06fe3f91c114bcfab619e117a10a",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_8ba58",
-                    table="cadres_cadre",
-                    when="AFTER",
-                ),
-            ),
+            model_name='cadre',
+            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_cadreevent" ("birth_date", "birthplace", "cadre_type", "degree", "ethnicity", "expertise", "health", "id", "id_number", "line", "major", "member_id", "name", "native_place", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "school", "sex", "source", "technical_title", "unit") VALUES (NEW."birth_date", NEW."birthplace", NEW."cadre_type", NEW."degree", NEW."ethnicity", NEW."expertise", NEW."health", NEW."id", NEW."id_number", NEW."line", NEW."major", NEW."member_id", NEW."name", NEW."native_place", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."post", NEW."school", NEW."sex", NEW."source", NEW."technical_title", NEW."unit"); RETURN NULL;', hash='13b5d6579d2f06fe3f91c114bcfab619e117a10a', operation='INSERT', pgid='pgtrigger_insert_insert_8ba58', table='cadres_cadre', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="cadre",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "cadres_cadreevent" ("birth_date", "birthplace", "cadre_type", "degree", "ethnicity", "expertise", "health", "id", "id_number", "line", "major", "member_id", "name", "native_place", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "school", "sex", "source", "technical_title", "unit") VALUES (NEW."birth_date", NEW."birthplace", NEW."cadre_type", NEW."degree", NEW."ethnicity", NEW."expertise", NEW."health", NEW."id", NEW."id_number", NEW."line", NEW."major", NEW."member_id", NEW."name", NEW."native_place", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."post", NEW."school", NEW."sex", NEW."source", NEW."technical_title", NEW."unit"); RETURN NULL;',
-                    hash="2cb98cd7760c372da7b64c9711fec22f96bd0cad",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_a175c",
-                    table="cadres_cadre",
-                    when="AFTER",
-                ),
-            ),
+            model_name='cadre',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "cadres_cadreevent" ("birth_date", "birthplace", "cadre_type", "degree", "ethnicity", "expertise", "health", "id", "id_number", "line", "major", "member_id", "name", "native_place", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "school", "sex", "source", "technical_title", "unit") VALUES (NEW."birth_date", NEW."birthplace", NEW."cadre_type", NEW."degree", NEW."ethnicity", NEW."expertise", NEW."health", NEW."id", NEW."id_number", NEW."line", NEW."major", NEW."member_id", NEW."name", NEW."native_place", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."post", NEW."school", NEW."sex", NEW."source", NEW."technical_title", NEW."unit"); RETURN NULL;', hash='2cb98cd7760c372da7b64c9711fec22f96bd0cad', operation='UPDATE', pgid='pgtrigger_update_update_a175c', table='cadres_cadre', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="cadre",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_cadreevent" ("birth_date", "birthplace", "cadre_type", "degree", "ethnicity", "expertise", "health", "id", "id_number", "line", "major", "member_id", "name", "native_place", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "school", "sex", "source", "technical_title", "unit") VALUES (OLD."birth_date", OLD."birthplace", OLD."cadre_type", OLD."degree", OLD."ethnicity", OLD."expertise", OLD."health", OLD."id", OLD."id_number", OLD."line", OLD."major", OLD."member_id", OLD."name", OLD."native_place", OLD."notes", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."post", OLD."school", OLD."sex", OLD."source", OLD."technical_title", OLD."unit"); RETURN NULL;',
-                    hash="bc0576e971a986ab599896e81f04358b9ae8c06b",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_1cdea",
-                    table="cadres_cadre",
-                    when="AFTER",
-                ),
-            ),
+            model_name='cadre',
+            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_cadreevent" ("birth_date", "birthplace", "cadre_type", "degree", "ethnicity", "expertise", "health", "id", "id_number", "line", "major", "member_id", "name", "native_place", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "post", "school", "sex", "source", "technical_title", "unit") VALUES (OLD."birth_date", OLD."birthplace", OLD."cadre_type", OLD."degree", OLD."ethnicity", OLD."expertise", OLD."health", OLD."id", OLD."id_number", OLD."line", OLD."major", OLD."member_id", OLD."name", OLD."native_place", OLD."notes", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."post", OLD."school", OLD."sex", OLD."source", OLD."technical_title", OLD."unit"); RETURN NULL;', hash='bc0576e971a986ab599896e81f04358b9ae8c06b', operation='DELETE', pgid='pgtrigger_delete_delete_1cdea', table='cadres_cadre', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="educationrecord",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_educationrecordevent" ("academic_degree", "cadre_id", "degree", "end", "full_time", "id", "major", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school", "start") VALUES (NEW."academic_degree", NEW."cadre_id", NEW."degree", NEW."end", NEW."full_time", NEW."id", NEW."major", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."school", NEW."start"); RETURN NULL;',
-                    hash="b9498f0e6abead95403f50e8e16bce1fc80003d9",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_658bd",
-                    table="cadres_educationrecord",
-                    when="AFTER",
-                ),
-            ),
+            model_name='educationrecord',
+            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_educationrecordevent" ("academic_degree", "cadre_id", "degree", "end", "full_time", "id", "major", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school", "start") VALUES (NEW."academic_degree", NEW."cadre_id", NEW."degree", NEW."end", NEW."full_time", NEW."id", NEW."major", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."school", NEW."start"); RETURN NULL;', hash='b9498f0e6abead95403f50e8e16bce1fc80003d9', operation='INSERT', pgid='pgtrigger_insert_insert_658bd', table='cadres_educationrecord', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="educationrecord",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "cadres_educationrecordevent" ("academic_degree", "cadre_id", "degree", "end", "full_time", "id", "major", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school", "start") VALUES (NEW."academic_degree", NEW."cadre_id", NEW."degree", NEW."end", NEW."full_time", NEW."id", NEW."major", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."school", NEW."start"); RETURN NULL;',
-                    hash="1a49cab0e5e7210d47291eb0774b45b9cd992b9b",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_b958f",
-                    table="cadres_educationrecord",
-                    when="AFTER",
-                ),
-            ),
+            model_name='educationrecord',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "cadres_educationrecordevent" ("academic_degree", "cadre_id", "degree", "end", "full_time", "id", "major", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school", "start") VALUES (NEW."academic_degree", NEW."cadre_id", NEW."degree", NEW."end", NEW."full_time", NEW."id", NEW."major", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."school", NEW."start"); RETURN NULL;', hash='1a49cab0e5e7210d47291eb0774b45b9cd992b9b', operation='UPDATE', pgid='pgtrigger_update_update_b958f', table='cadres_educationrecord', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="educationrecord",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_educationrecordevent" ("academic_degree", "cadre_id", "degree", "end", "full_time", "id", "major", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school", "start") VALUES (OLD."academic_degree", OLD."cadre_id", OLD."degree", OLD."end", OLD."full_time", OLD."id", OLD."major", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."school", OLD."start"); RETURN NULL;',
-                    hash="2406a1f27b2e5a0590fd51e449b3e7593f00397d",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_13a1a",
-                    table="cadres_educationrecord",
-                    when="AFTER",
-                ),
-            ),
+            model_name='educationrecord',
+            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "cadres_educationrecordevent" ("academic_degree", "cadre_id", "degree", "end", "full_time", "id", "major", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "school", "start") VALUES (OLD."academic_degree", OLD."cadre_id", OLD."degree", OLD."end", OLD."full_time", OLD."id", OLD."major", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."school", OLD."start"); RETURN NULL;', hash='2406a1f27b2e5a0590fd51e449b3e7593f00397d', operation='DELETE', pgid='pgtrigger_delete_delete_13a1a', table='cadres_educationrecord', when='AFTER')),
         ),
         migrations.AddConstraint(
-            model_name="educationrecord",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("academic_degree__in", ["bachelor", "master", "doctor", ""])),
-                name="cadres_educationrecord_academic_degree_valid",
-                violation_error_message="学位无效。",
-            ),
-        ),
-        migrations.AddField(
-            model_name="appointmentproposal",
-            name="cadre",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="appointment_proposals",
-                to="cadres.cadre",
-                verbose_name="干部",
-            ),
-        ),
-        migrations.AddField(
-            model_name="appointmentproposalevent",
-            name="cadre",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="cadres.cadre",
-                verbose_name="干部",
-            ),
-        ),
-        migrations.AddField(
-            model_name="appointmentproposalevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="appointmentproposalevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="cadres.appointmentproposal",
-            ),
-        ),
-        migrations.AddField(
-            model_name="familymember",
-            name="cadre",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="family_members",
-                to="cadres.cadre",
-                verbose_name="干部",
-            ),
-        ),
-        migrations.AddField(
-            model_name="familymemberevent",
-            name="cadre",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="cadres.cadre",
-                verbose_name="干部",
-            ),
-        ),
-        migrations.AddField(
-            model_name="familymemberevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="familymemberevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="cadres.familymember",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="appointmentproposal",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("proposed_post", ""), ("removed_post", ""), _negated=True),
-                name="cadres_appointmentproposal_post_named",
-                violation_error_message="拟任职务和拟免职务至少填写一项。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="appointmentproposal",
-            constraint=models.UniqueConstraint(
-                fields=("cadre", "proposed_on"),
-                name="cadres_appointmentproposal_one_per_day",
-                violation_error_message="该干部在这一天已有任免建议。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="appointmentproposal",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_appointmentproposalevent" ("cadre_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "proposed_on", "proposed_post", "reasons", "removed_post") VALUES (NEW."cadre_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."proposed_on", NEW."proposed_post", NEW."reasons", NEW."removed_post"); RETURN NULL;',
-                    hash="77e297d11df904ae6f7a892aedd7cb08cbbb9e3d",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_439aa",
-                    table="cadres_appointmentproposal",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="appointmentproposal",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "cadres_appointmentproposalevent" ("cadre_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "proposed_on", "proposed_post", "reasons", "removed_post") VALUES (NEW."cadre_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."proposed_on", NEW."proposed_post", NEW."reasons", NEW."removed_post"); RETURN NULL;',
-                    hash="f430959d519d48e3fe521da0c179bdc776a6d170",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_50eaa",
-                    table="cadres_appointmentproposal",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="appointmentproposal",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_appointmentproposalevent" ("cadre_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "proposed_on", "proposed_post", "reasons", "removed_post") VALUES (OLD."cadre_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."proposed_on", OLD."proposed_post", OLD."reasons", OLD."removed_post"); RETURN NULL;',
-                    hash="545188287a75d2502434448720b56a62ceecdcc4",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_3f2d8",
-                    table="cadres_appointmentproposal",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="familymember",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "political_status__in",
-                        [
-                            "party_member",
-                            "probationary",
-                            "youth_league",
-                            "rcck",
-                            "cdl",
-                            "cndca",
-                            "capd",
-                            "cpwdp",
-                            "zhi_gong",
-                            "jiusan",
-                            "tsl",
-                            "non_partisan",
-                            "masses",
-                        ],
-                    )
-                ),
-                name="cadres_familymember_political_status_valid",
-                violation_error_message="政治面貌无效。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="familymember",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_familymemberevent" ("birth_date", "cadre_id", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "political_status", "relation", "sort_order", "work") VALUES (NEW."birth_date", NEW."cadre_id", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."political_status", NEW."relation", NEW."sort_order", NEW."work"); RETURN NULL;',
-                    hash="a9f3e72f663e99f161b747b705f0045818d9804e",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_d0179",
-                    table="cadres_familymember",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="familymember",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "cadres_familymemberevent" ("birth_date", "cadre_id", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "political_status", "relation", "sort_order", "work") VALUES (NEW."birth_date", NEW."cadre_id", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."political_status", NEW."relation", NEW."sort_order", NEW."work"); RETURN NULL;',
-                    hash="03215073cd693b32c2d6efe9ea072975eaa637c0",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_bce31",
-                    table="cadres_familymember",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="familymember",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "cadres_familymemberevent" ("birth_date", "cadre_id", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "political_status", "relation", "sort_order", "work") VALUES (OLD."birth_date", OLD."cadre_id", OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."political_status", OLD."relation", OLD."sort_order", OLD."work"); RETURN NULL;',
-                    hash="d3673d5c0adcf068b15e06d6a16ec80e36fbc396",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_b771e",
-                    table="cadres_familymember",
-                    when="AFTER",
-                ),
-            ),
+            model_name='educationrecord',
+            constraint=models.CheckConstraint(condition=models.Q(('academic_degree__in', ['bachelor', 'master', 'doctor', ''])), name='cadres_educationrecord_academic_degree_valid', violation_error_message='学位无效。'),
         ),
     ]

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 import xiangcheng.validators
 from django.db import migrations, models
 
@@ -17,185 +17,128 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='Member',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
-                ('ethnicity', models.CharField(default='汉族', max_length=20, verbose_name='民族')),
-                ('id_number', models.CharField(error_messages={'unique': '该身份证号的党员已在册，不能重复登记。'}, max_length=18, unique=True, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
-                ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
-                ('mobile', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='手机号')),
-                ('education', models.CharField(blank=True, choices=[('primary', '小学及以下'), ('junior', '初中'), ('senior', '高中/中专'), ('college', '大专'), ('bachelor', '本科'), ('master', '硕士研究生'), ('doctor', '博士研究生')], max_length=20, verbose_name='学历')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='入党日期')),
-                ('category', models.CharField(choices=[('full', '正式党员'), ('probationary', '预备党员')], default='full', max_length=20, verbose_name='党员类别')),
-                ('leading_cadre_since', models.DateField(blank=True, help_text='成为科级以上党员领导干部的日期；不是则留空。', null=True, verbose_name='科级以上党员领导干部（起始日期）')),
-                ('agency_member_since', models.DateField(blank=True, help_text='成为机关党员的日期；不是则留空。', null=True, verbose_name='机关党员（起始日期）')),
-                ('status', models.CharField(choices=[('on_roll', '在册'), ('transferred_out', '转出'), ('suspended', '停止党籍'), ('deceased', '去世')], default='on_roll', max_length=20, verbose_name='党籍状态')),
-                ('status_on', models.DateField(blank=True, help_text='转出、停止党籍或去世的日期。', null=True, verbose_name='状态变更日期')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='branches.organization', verbose_name='所在党组织')),
-            ],
-            options={
-                'verbose_name': '党员',
-                'verbose_name_plural': '党员',
-                'ordering': ['organization__path', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='MemberEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
-                ('ethnicity', models.CharField(default='汉族', max_length=20, verbose_name='民族')),
-                ('id_number', models.CharField(error_messages={'unique': '该身份证号的党员已在册，不能重复登记。'}, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
-                ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
-                ('mobile', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='手机号')),
-                ('education', models.CharField(blank=True, choices=[('primary', '小学及以下'), ('junior', '初中'), ('senior', '高中/中专'), ('college', '大专'), ('bachelor', '本科'), ('master', '硕士研究生'), ('doctor', '博士研究生')], max_length=20, verbose_name='学历')),
-                ('joined_on', models.DateField(blank=True, null=True, verbose_name='入党日期')),
-                ('category', models.CharField(choices=[('full', '正式党员'), ('probationary', '预备党员')], default='full', max_length=20, verbose_name='党员类别')),
-                ('leading_cadre_since', models.DateField(blank=True, help_text='成为科级以上党员领导干部的日期；不是则留空。', null=True, verbose_name='科级以上党员领导干部（起始日期）')),
-                ('agency_member_since', models.DateField(blank=True, help_text='成为机关党员的日期；不是则留空。', null=True, verbose_name='机关党员（起始日期）')),
-                ('status', models.CharField(choices=[('on_roll', '在册'), ('transferred_out', '转出'), ('suspended', '停止党籍'), ('deceased', '去世')], default='on_roll', max_length=20, verbose_name='党籍状态')),
-                ('status_on', models.DateField(blank=True, help_text='转出、停止党籍或去世的日期。', null=True, verbose_name='状态变更日期')),
-                ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所在党组织')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.member')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='MemberRecognition',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('deed', '先进事迹'), ('honour', '荣誉')], max_length=10, verbose_name='类别')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('dated_on', models.DateField(verbose_name='日期')),
-                ('description', models.TextField(blank=True, verbose_name='内容')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recognitions', to='members.member', verbose_name='党员')),
-            ],
-            options={
-                'verbose_name': '先进事迹与荣誉',
-                'verbose_name_plural': '先进事迹与荣誉',
-                'ordering': ['-dated_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='MemberRecognitionEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('deed', '先进事迹'), ('honour', '荣誉')], max_length=10, verbose_name='类别')),
-                ('title', models.CharField(max_length=200, verbose_name='标题')),
-                ('dated_on', models.DateField(verbose_name='日期')),
-                ('description', models.TextField(blank=True, verbose_name='内容')),
-                ('member', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.memberrecognition')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='MemberTransfer',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('transferred_on', models.DateField(verbose_name='转接日期')),
-                ('from_organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='branches.organization', verbose_name='转出组织')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfers', to='members.member', verbose_name='党员')),
-                ('to_organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='branches.organization', verbose_name='转入组织')),
-            ],
-            options={
-                'verbose_name': '组织关系转接',
-                'verbose_name_plural': '组织关系转接',
-                'ordering': ['member', 'transferred_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='MemberTransferEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('transferred_on', models.DateField(verbose_name='转接日期')),
-                ('from_organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='转出组织')),
-                ('member', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.membertransfer')),
-                ('to_organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='转入组织')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['organization', 'name'], name='members_member_org_name'),
-        ),
-        migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['leading_cadre_since'], name='members_member_leading'),
-        ),
-        migrations.AddIndex(
-            model_name='member',
-            index=models.Index(fields=['agency_member_since'], name='members_member_agency'),
-        ),
-        migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['male', 'female'])), name='members_member_sex_valid', violation_error_message='性别无效。'),
-        ),
-        migrations.AddConstraint(
-            model_name='member',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'on_roll'), ('status_on__isnull', True)), models.Q(models.Q(('status', 'on_roll'), _negated=True), ('status_on__isnull', False)), _connector='OR'), name='members_member_status_dated', violation_error_message='转出、停止党籍或去世须填写状态变更日期；在册党员不填。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (NEW."agency_member_since", NEW."birth_date", NEW."category", NEW."education", NEW."ethnicity", NEW."id", NEW."id_number", NEW."joined_on", NEW."leading_cadre_since", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sex", NEW."status", NEW."status_on"); RETURN NULL;', hash='80e91950c458425bc9b1b9198476a1cb469e4043', operation='INSERT', pgid='pgtrigger_insert_insert_2df50', table='members_member', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (NEW."agency_member_since", NEW."birth_date", NEW."category", NEW."education", NEW."ethnicity", NEW."id", NEW."id_number", NEW."joined_on", NEW."leading_cadre_since", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sex", NEW."status", NEW."status_on"); RETURN NULL;', hash='27e735df5782aecbd12a2bf609f5deb1797b3971', operation='UPDATE', pgid='pgtrigger_update_update_b1bc1', table='members_member', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='member',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (OLD."agency_member_since", OLD."birth_date", OLD."category", OLD."education", OLD."ethnicity", OLD."id", OLD."id_number", OLD."joined_on", OLD."leading_cadre_since", OLD."mobile", OLD."name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sex", OLD."status", OLD."status_on"); RETURN NULL;', hash='83f100b357276d56987ccbb318e6be71363d9929', operation='DELETE', pgid='pgtrigger_delete_delete_925fb', table='members_member', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='memberrecognition',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberrecognitionevent" ("dated_on", "description", "id", "kind", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "title") VALUES (NEW."dated_on", NEW."description", NEW."id", NEW."kind", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."title"); RETURN NULL;', hash='b51a47c111ce2445f55e939b9c46084daef23544', operation='INSERT', pgid='pgtrigger_insert_insert_a73da', table='members_memberrecognition', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='memberrecognition',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_memberrecognitionevent" ("dated_on", "description", "id", "kind", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "title") VALUES (NEW."dated_on", NEW."description", NEW."id", NEW."kind", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."title"); RETURN NULL;', hash='fbc9797d4e9434b6f6493ba8ed6495b1d61476fa', operation='UPDATE', pgid='pgtrigger_update_update_60c6f', table='members_memberrecognition', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='memberrecognition',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberrecognitionevent" ("dated_on", "description", "id", "kind", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "title") VALUES (OLD."dated_on", OLD."description", OLD."id", OLD."kind", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."title"); RETURN NULL;', hash='1588fcdc764013acaf5a597b2d39830b3177c697', operation='DELETE', pgid='pgtrigger_delete_delete_b5410', table='members_memberrecognition', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='membertransfer',
-            constraint=models.CheckConstraint(condition=models.Q(('from_organization', models.F('to_organization')), _negated=True), name='members_membertransfer_moves', violation_error_message='转入组织不能与转出组织相同。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='membertransfer',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_membertransferevent" ("from_organization_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "to_organization_id", "transferred_on") VALUES (NEW."from_organization_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."to_organization_id", NEW."transferred_on"); RETURN NULL;', hash='b8257ca39a1b1fca58078d38b7e9f6c354ab4ece', operation='INSERT', pgid='pgtrigger_insert_insert_ab08c', table='members_membertransfer', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='membertransfer',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_membertransferevent" ("from_organization_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "to_organization_id", "transferred_on") VALUES (NEW."from_organization_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."to_organization_id", NEW."transferred_on"); RETURN NULL;', hash='91baf4068c62d38b43c329d9998889326c76919a', operation='UPDATE', pgid='pgtrigger_update_update_48192', table='members_membertransfer', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='membertransfer',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_membertransferevent" ("from_organization_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "to_organization_id", "transferred_on") VALUES (OLD."from_organization_id", OLD."id", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."to_organization_id", OLD."transferred_on"); RETURN NULL;', hash='d5b839d9049982ae7923007aaafbd2246ccfc46e', operation='DELETE', pgid='pgtrigger_delete_delete_198f3', table='members_membertransfer', when='AFTER')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='Member',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
+                    ('ethnicity', models.CharField(default='汉族', max_length=20, verbose_name='民族')),
+                    ('id_number', models.CharField(error_messages={'unique': '该身份证号的党员已在册，不能重复登记。'}, max_length=18, unique=True, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
+                    ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
+                    ('mobile', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='手机号')),
+                    ('education', models.CharField(blank=True, choices=[('primary', '小学及以下'), ('junior', '初中'), ('senior', '高中/中专'), ('college', '大专'), ('bachelor', '本科'), ('master', '硕士研究生'), ('doctor', '博士研究生')], max_length=20, verbose_name='学历')),
+                    ('joined_on', models.DateField(blank=True, null=True, verbose_name='入党日期')),
+                    ('category', models.CharField(choices=[('full', '正式党员'), ('probationary', '预备党员')], default='full', max_length=20, verbose_name='党员类别')),
+                    ('leading_cadre_since', models.DateField(blank=True, help_text='成为科级以上党员领导干部的日期；不是则留空。', null=True, verbose_name='科级以上党员领导干部（起始日期）')),
+                    ('agency_member_since', models.DateField(blank=True, help_text='成为机关党员的日期；不是则留空。', null=True, verbose_name='机关党员（起始日期）')),
+                    ('status', models.CharField(choices=[('on_roll', '在册'), ('transferred_out', '转出'), ('suspended', '停止党籍'), ('deceased', '去世')], default='on_roll', max_length=20, verbose_name='党籍状态')),
+                    ('status_on', models.DateField(blank=True, help_text='转出、停止党籍或去世的日期。', null=True, verbose_name='状态变更日期')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='branches.organization', verbose_name='所在党组织')),
+                ],
+                options={
+                    'verbose_name': '党员',
+                    'verbose_name_plural': '党员',
+                    'ordering': ['organization__path', 'name'],
+                    'indexes': [models.Index(fields=['organization', 'name'], name='members_member_org_name'), models.Index(fields=['leading_cadre_since'], name='members_member_leading'), models.Index(fields=['agency_member_since'], name='members_member_agency')],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('sex__in', ['male', 'female'])), name='members_member_sex_valid', violation_error_message='性别无效。'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'on_roll'), ('status_on__isnull', True)), models.Q(models.Q(('status', 'on_roll'), _negated=True), ('status_on__isnull', False)), _connector='OR'), name='members_member_status_dated', violation_error_message='转出、停止党籍或去世须填写状态变更日期；在册党员不填。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (NEW."agency_member_since", NEW."birth_date", NEW."category", NEW."education", NEW."ethnicity", NEW."id", NEW."id_number", NEW."joined_on", NEW."leading_cadre_since", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sex", NEW."status", NEW."status_on"); RETURN NULL;', hash='80e91950c458425bc9b1b9198476a1cb469e4043', operation='INSERT', pgid='pgtrigger_insert_insert_2df50', table='members_member', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (NEW."agency_member_since", NEW."birth_date", NEW."category", NEW."education", NEW."ethnicity", NEW."id", NEW."id_number", NEW."joined_on", NEW."leading_cadre_since", NEW."mobile", NEW."name", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sex", NEW."status", NEW."status_on"); RETURN NULL;', hash='27e735df5782aecbd12a2bf609f5deb1797b3971', operation='UPDATE', pgid='pgtrigger_update_update_b1bc1', table='members_member', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (OLD."agency_member_since", OLD."birth_date", OLD."category", OLD."education", OLD."ethnicity", OLD."id", OLD."id_number", OLD."joined_on", OLD."leading_cadre_since", OLD."mobile", OLD."name", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sex", OLD."status", OLD."status_on"); RETURN NULL;', hash='83f100b357276d56987ccbb318e6be71363d9929', operation='DELETE', pgid='pgtrigger_delete_delete_925fb', table='members_member', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='MemberEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('sex', models.CharField(blank=True, choices=[('male', '男'), ('female', '女')], help_text='留空则按身份证号填写。', max_length=10, verbose_name='性别')),
+                    ('ethnicity', models.CharField(default='汉族', max_length=20, verbose_name='民族')),
+                    ('id_number', models.CharField(error_messages={'unique': '该身份证号的党员已在册，不能重复登记。'}, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='身份证号')),
+                    ('birth_date', models.DateField(editable=False, verbose_name='出生日期')),
+                    ('mobile', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='手机号')),
+                    ('education', models.CharField(blank=True, choices=[('primary', '小学及以下'), ('junior', '初中'), ('senior', '高中/中专'), ('college', '大专'), ('bachelor', '本科'), ('master', '硕士研究生'), ('doctor', '博士研究生')], max_length=20, verbose_name='学历')),
+                    ('joined_on', models.DateField(blank=True, null=True, verbose_name='入党日期')),
+                    ('category', models.CharField(choices=[('full', '正式党员'), ('probationary', '预备党员')], default='full', max_length=20, verbose_name='党员类别')),
+                    ('leading_cadre_since', models.DateField(blank=True, help_text='成为科级以上党员领导干部的日期；不是则留空。', null=True, verbose_name='科级以上党员领导干部（起始日期）')),
+                    ('agency_member_since', models.DateField(blank=True, help_text='成为机关党员的日期；不是则留空。', null=True, verbose_name='机关党员（起始日期）')),
+                    ('status', models.CharField(choices=[('on_roll', '在册'), ('transferred_out', '转出'), ('suspended', '停止党籍'), ('deceased', '去世')], default='on_roll', max_length=20, verbose_name='党籍状态')),
+                    ('status_on', models.DateField(blank=True, help_text='转出、停止党籍或去世的日期。', null=True, verbose_name='状态变更日期')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所在党组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.member')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='MemberRecognition',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('kind', models.CharField(choices=[('deed', '先进事迹'), ('honour', '荣誉')], max_length=10, verbose_name='类别')),
+                    ('title', models.CharField(max_length=200, verbose_name='标题')),
+                    ('dated_on', models.DateField(verbose_name='日期')),
+                    ('description', models.TextField(blank=True, verbose_name='内容')),
+                    ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recognitions', to='members.member', verbose_name='党员')),
+                ],
+                options={
+                    'verbose_name': '先进事迹与荣誉',
+                    'verbose_name_plural': '先进事迹与荣誉',
+                    'ordering': ['-dated_on'],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberrecognitionevent" ("dated_on", "description", "id", "kind", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "title") VALUES (NEW."dated_on", NEW."description", NEW."id", NEW."kind", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."title"); RETURN NULL;', hash='b51a47c111ce2445f55e939b9c46084daef23544', operation='INSERT', pgid='pgtrigger_insert_insert_a73da', table='members_memberrecognition', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_memberrecognitionevent" ("dated_on", "description", "id", "kind", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "title") VALUES (NEW."dated_on", NEW."description", NEW."id", NEW."kind", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."title"); RETURN NULL;', hash='fbc9797d4e9434b6f6493ba8ed6495b1d61476fa', operation='UPDATE', pgid='pgtrigger_update_update_60c6f', table='members_memberrecognition', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberrecognitionevent" ("dated_on", "description", "id", "kind", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "title") VALUES (OLD."dated_on", OLD."description", OLD."id", OLD."kind", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."title"); RETURN NULL;', hash='1588fcdc764013acaf5a597b2d39830b3177c697', operation='DELETE', pgid='pgtrigger_delete_delete_b5410', table='members_memberrecognition', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='MemberRecognitionEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('kind', models.CharField(choices=[('deed', '先进事迹'), ('honour', '荣誉')], max_length=10, verbose_name='类别')),
+                    ('title', models.CharField(max_length=200, verbose_name='标题')),
+                    ('dated_on', models.DateField(verbose_name='日期')),
+                    ('description', models.TextField(blank=True, verbose_name='内容')),
+                    ('member', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.memberrecognition')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='MemberTransfer',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('transferred_on', models.DateField(verbose_name='转接日期')),
+                    ('from_organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='branches.organization', verbose_name='转出组织')),
+                    ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transfers', to='members.member', verbose_name='党员')),
+                    ('to_organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='branches.organization', verbose_name='转入组织')),
+                ],
+                options={
+                    'verbose_name': '组织关系转接',
+                    'verbose_name_plural': '组织关系转接',
+                    'ordering': ['member', 'transferred_on'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('from_organization', models.F('to_organization')), _negated=True), name='members_membertransfer_moves', violation_error_message='转入组织不能与转出组织相同。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_membertransferevent" ("from_organization_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "to_organization_id", "transferred_on") VALUES (NEW."from_organization_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."to_organization_id", NEW."transferred_on"); RETURN NULL;', hash='b8257ca39a1b1fca58078d38b7e9f6c354ab4ece', operation='INSERT', pgid='pgtrigger_insert_insert_ab08c', table='members_membertransfer', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_membertransferevent" ("from_organization_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "to_organization_id", "transferred_on") VALUES (NEW."from_organization_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."to_organization_id", NEW."transferred_on"); RETURN NULL;', hash='91baf4068c62d38b43c329d9998889326c76919a', operation='UPDATE', pgid='pgtrigger_update_update_48192', table='members_membertransfer', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_membertransferevent" ("from_organization_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "to_organization_id", "transferred_on") VALUES (OLD."from_organization_id", OLD."id", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."to_organization_id", OLD."transferred_on"); RETURN NULL;', hash='d5b839d9049982ae7923007aaafbd2246ccfc46e', operation='DELETE', pgid='pgtrigger_delete_delete_198f3', table='members_membertransfer', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='MemberTransferEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('transferred_on', models.DateField(verbose_name='转接日期')),
+                    ('from_organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='转出组织')),
+                    ('member', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.membertransfer')),
+                    ('to_organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='转入组织')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

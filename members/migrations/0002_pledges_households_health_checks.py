@@ -4,6 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import pgtrigger.compiler
 import pgtrigger.migrations
+import xiangcheng.migrationops
 import xiangcheng.validators
 from django.db import migrations, models
 
@@ -18,268 +19,311 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='CheckItem',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='体检项目')),
-                ('max_score', models.PositiveSmallIntegerField(default=10, verbose_name='满分')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-            ],
-            options={
-                'verbose_name': '党建体检项目',
-                'verbose_name_plural': '党建体检项目',
-                'ordering': ['sort_order', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='CheckItemEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='体检项目')),
-                ('max_score', models.PositiveSmallIntegerField(default=10, verbose_name='满分')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Fulfilment',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('enterprise_need', '发现企业需求'), ('enterprise_problem', '解决企业实际问题'), ('enterprise_policy', '争取政策支持'), ('talent_contact', '联系人才'), ('talent_difficulty', '解决人才实际困难'), ('talent_project', '助推人才项目落地')], max_length=30, verbose_name='履诺类别')),
-                ('done_on', models.DateField(verbose_name='日期')),
-                ('enterprise', models.CharField(blank=True, max_length=200, verbose_name='服务企业')),
-                ('action', models.TextField(verbose_name='做了什么')),
-                ('outcome', models.TextField(blank=True, verbose_name='成效')),
-            ],
-            options={
-                'verbose_name': '履诺记录',
-                'verbose_name_plural': '履诺记录',
-                'ordering': ['-done_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='FulfilmentEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('enterprise_need', '发现企业需求'), ('enterprise_problem', '解决企业实际问题'), ('enterprise_policy', '争取政策支持'), ('talent_contact', '联系人才'), ('talent_difficulty', '解决人才实际困难'), ('talent_project', '助推人才项目落地')], max_length=30, verbose_name='履诺类别')),
-                ('done_on', models.DateField(verbose_name='日期')),
-                ('enterprise', models.CharField(blank=True, max_length=200, verbose_name='服务企业')),
-                ('action', models.TextField(verbose_name='做了什么')),
-                ('outcome', models.TextField(blank=True, verbose_name='成效')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='HealthCheck',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField(verbose_name='体检期间（起）')),
-                ('period_end', models.DateField(verbose_name='体检期间（止）')),
-                ('checked_on', models.DateField(verbose_name='体检日期')),
-                ('checker', models.CharField(max_length=100, verbose_name='体检人')),
-                ('result', models.CharField(choices=[('good', '健康'), ('fair', '亚健康'), ('poor', '需整改')], max_length=10, verbose_name='结论')),
-                ('remarks', models.TextField(blank=True, verbose_name='问题与整改要求')),
-            ],
-            options={
-                'verbose_name': '党建体检',
-                'verbose_name_plural': '党建体检',
-                'ordering': ['-period_end', 'organization__path'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HealthCheckEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('period_start', models.DateField(verbose_name='体检期间（起）')),
-                ('period_end', models.DateField(verbose_name='体检期间（止）')),
-                ('checked_on', models.DateField(verbose_name='体检日期')),
-                ('checker', models.CharField(max_length=100, verbose_name='体检人')),
-                ('result', models.CharField(choices=[('good', '健康'), ('fair', '亚健康'), ('poor', '需整改')], max_length=10, verbose_name='结论')),
-                ('remarks', models.TextField(blank=True, verbose_name='问题与整改要求')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='HealthCheckScore',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('verdict', models.CharField(choices=[('met', '达标'), ('partly', '基本达标'), ('not_met', '不达标')], max_length=10, verbose_name='结果')),
-                ('score', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(0)], verbose_name='得分')),
-            ],
-            options={
-                'verbose_name': '体检项目得分',
-                'verbose_name_plural': '体检项目得分',
-            },
-        ),
-        migrations.CreateModel(
-            name='HealthCheckScoreEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('verdict', models.CharField(choices=[('met', '达标'), ('partly', '基本达标'), ('not_met', '不达标')], max_length=10, verbose_name='结果')),
-                ('score', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(0)], verbose_name='得分')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Household',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('head', models.CharField(max_length=50, verbose_name='户主姓名')),
-                ('head_id_number', models.CharField(blank=True, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='户主身份证号')),
-                ('address', models.CharField(max_length=200, verbose_name='住址')),
-                ('village', models.CharField(max_length=100, verbose_name='村（社区）')),
-                ('hardship', models.CharField(choices=[('illness', '因病'), ('disability', '因残'), ('education', '因学'), ('disaster', '因灾'), ('labour', '缺劳力'), ('other', '其他')], max_length=20, verbose_name='困难类型')),
-                ('size', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='家庭人口')),
-                ('contact', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='联系电话')),
-                ('registered_on', models.DateField(verbose_name='建档日期')),
-                ('status', models.CharField(choices=[('being_helped', '帮扶中'), ('lifted_out', '已脱困')], default='being_helped', max_length=20, verbose_name='帮扶状态')),
-                ('status_on', models.DateField(blank=True, null=True, verbose_name='脱困日期')),
-            ],
-            options={
-                'verbose_name': '困难家庭',
-                'verbose_name_plural': '困难家庭',
-                'ordering': ['organization__path', 'village', 'head'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HouseholdEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('head', models.CharField(max_length=50, verbose_name='户主姓名')),
-                ('head_id_number', models.CharField(blank=True, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='户主身份证号')),
-                ('address', models.CharField(max_length=200, verbose_name='住址')),
-                ('village', models.CharField(max_length=100, verbose_name='村（社区）')),
-                ('hardship', models.CharField(choices=[('illness', '因病'), ('disability', '因残'), ('education', '因学'), ('disaster', '因灾'), ('labour', '缺劳力'), ('other', '其他')], max_length=20, verbose_name='困难类型')),
-                ('size', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='家庭人口')),
-                ('contact', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='联系电话')),
-                ('registered_on', models.DateField(verbose_name='建档日期')),
-                ('status', models.CharField(choices=[('being_helped', '帮扶中'), ('lifted_out', '已脱困')], default='being_helped', max_length=20, verbose_name='帮扶状态')),
-                ('status_on', models.DateField(blank=True, null=True, verbose_name='脱困日期')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Pairing',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-            ],
-            options={
-                'verbose_name': '结对帮扶',
-                'verbose_name_plural': '结对帮扶',
-                'ordering': ['-year', 'member__name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='PairingEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Pledge',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('pledged_on', models.DateField(verbose_name='承诺日期')),
-                ('enterprise_need', models.PositiveSmallIntegerField(default=1, verbose_name='承诺发现企业需求（项）')),
-                ('enterprise_problem', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决实际问题（个）')),
-                ('enterprise_policy', models.PositiveSmallIntegerField(default=1, verbose_name='承诺争取政策支持（项）')),
-                ('talent_contact', models.PositiveSmallIntegerField(default=1, verbose_name='承诺联系人才（名）')),
-                ('talent_difficulty', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决人才困难（个）')),
-                ('talent_project', models.PositiveSmallIntegerField(default=1, verbose_name='承诺助推项目落地（个）')),
-                ('households', models.PositiveSmallIntegerField(default=0, help_text='科级以上党员领导干部每年至少 2 户，机关党员至少 1 户。', verbose_name='承诺结对帮扶困难家庭（户）')),
-                ('content', models.TextField(blank=True, verbose_name='承诺内容')),
-            ],
-            options={
-                'verbose_name': '365承诺',
-                'verbose_name_plural': '365承诺',
-                'ordering': ['-year', 'member__organization__path', 'member__name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='PledgeEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('pledged_on', models.DateField(verbose_name='承诺日期')),
-                ('enterprise_need', models.PositiveSmallIntegerField(default=1, verbose_name='承诺发现企业需求（项）')),
-                ('enterprise_problem', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决实际问题（个）')),
-                ('enterprise_policy', models.PositiveSmallIntegerField(default=1, verbose_name='承诺争取政策支持（项）')),
-                ('talent_contact', models.PositiveSmallIntegerField(default=1, verbose_name='承诺联系人才（名）')),
-                ('talent_difficulty', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决人才困难（个）')),
-                ('talent_project', models.PositiveSmallIntegerField(default=1, verbose_name='承诺助推项目落地（个）')),
-                ('households', models.PositiveSmallIntegerField(default=0, help_text='科级以上党员领导干部每年至少 2 户，机关党员至少 1 户。', verbose_name='承诺结对帮扶困难家庭（户）')),
-                ('content', models.TextField(blank=True, verbose_name='承诺内容')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Visit',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visited_on', models.DateField(verbose_name='走访日期')),
-                ('action', models.TextField(help_text='这次做了什么，例如送药、助学、就业推荐。', verbose_name='帮扶内容')),
-            ],
-            options={
-                'verbose_name': '走访记录',
-                'verbose_name_plural': '走访记录',
-                'ordering': ['-visited_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='VisitEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('visited_on', models.DateField(verbose_name='走访日期')),
-                ('action', models.TextField(help_text='这次做了什么，例如送药、助学、就业推荐。', verbose_name='帮扶内容')),
-            ],
-            options={
-                'abstract': False,
-            },
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='CheckItem',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, unique=True, verbose_name='体检项目')),
+                    ('max_score', models.PositiveSmallIntegerField(default=10, verbose_name='满分')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('is_active', models.BooleanField(default=True, verbose_name='启用')),
+                ],
+                options={
+                    'verbose_name': '党建体检项目',
+                    'verbose_name_plural': '党建体检项目',
+                    'ordering': ['sort_order', 'name'],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_checkitemevent" ("id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='ca19f8d572713d1c3e2338e09ffa2756480d7cd6', operation='INSERT', pgid='pgtrigger_insert_insert_67606', table='members_checkitem', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_checkitemevent" ("id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='d260d5c1db618b0aae19673c8569b22b60bf96dc', operation='UPDATE', pgid='pgtrigger_update_update_26f52', table='members_checkitem', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_checkitemevent" ("id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."is_active", OLD."max_score", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='52689a03cfb78158f433b222884f4240302f26a3', operation='DELETE', pgid='pgtrigger_delete_delete_fcb82', table='members_checkitem', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='CheckItemEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='体检项目')),
+                    ('max_score', models.PositiveSmallIntegerField(default=10, verbose_name='满分')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('is_active', models.BooleanField(default=True, verbose_name='启用')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.checkitem')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='HealthCheck',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('period_start', models.DateField(verbose_name='体检期间（起）')),
+                    ('period_end', models.DateField(verbose_name='体检期间（止）')),
+                    ('checked_on', models.DateField(verbose_name='体检日期')),
+                    ('checker', models.CharField(max_length=100, verbose_name='体检人')),
+                    ('result', models.CharField(choices=[('good', '健康'), ('fair', '亚健康'), ('poor', '需整改')], max_length=10, verbose_name='结论')),
+                    ('remarks', models.TextField(blank=True, verbose_name='问题与整改要求')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='health_checks', to='branches.organization', verbose_name='党组织')),
+                ],
+                options={
+                    'verbose_name': '党建体检',
+                    'verbose_name_plural': '党建体检',
+                    'ordering': ['-period_end', 'organization__path'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='members_healthcheck_period', violation_error_message='体检期间的结束日期不能早于开始日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckevent" ("checked_on", "checker", "id", "organization_id", "period_end", "period_start", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "result") VALUES (NEW."checked_on", NEW."checker", NEW."id", NEW."organization_id", NEW."period_end", NEW."period_start", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."remarks", NEW."result"); RETURN NULL;', hash='ef52c1c3cb091394628a9719e791040a31bec42d', operation='INSERT', pgid='pgtrigger_insert_insert_3d3b2', table='members_healthcheck', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_healthcheckevent" ("checked_on", "checker", "id", "organization_id", "period_end", "period_start", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "result") VALUES (NEW."checked_on", NEW."checker", NEW."id", NEW."organization_id", NEW."period_end", NEW."period_start", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."remarks", NEW."result"); RETURN NULL;', hash='c46609672c3ed16d5ee45d2500aca2b1bcaa9d77', operation='UPDATE', pgid='pgtrigger_update_update_7b8dd', table='members_healthcheck', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckevent" ("checked_on", "checker", "id", "organization_id", "period_end", "period_start", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "result") VALUES (OLD."checked_on", OLD."checker", OLD."id", OLD."organization_id", OLD."period_end", OLD."period_start", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."remarks", OLD."result"); RETURN NULL;', hash='f27faa82533fadbeb9e9447886e3583cf07d94d6', operation='DELETE', pgid='pgtrigger_delete_delete_59223', table='members_healthcheck', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='HealthCheckEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('period_start', models.DateField(verbose_name='体检期间（起）')),
+                    ('period_end', models.DateField(verbose_name='体检期间（止）')),
+                    ('checked_on', models.DateField(verbose_name='体检日期')),
+                    ('checker', models.CharField(max_length=100, verbose_name='体检人')),
+                    ('result', models.CharField(choices=[('good', '健康'), ('fair', '亚健康'), ('poor', '需整改')], max_length=10, verbose_name='结论')),
+                    ('remarks', models.TextField(blank=True, verbose_name='问题与整改要求')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='党组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.healthcheck')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='HealthCheckScore',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('verdict', models.CharField(choices=[('met', '达标'), ('partly', '基本达标'), ('not_met', '不达标')], max_length=10, verbose_name='结果')),
+                    ('score', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(0)], verbose_name='得分')),
+                    ('health_check', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='members.healthcheck', verbose_name='党建体检')),
+                    ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='members.checkitem', verbose_name='体检项目')),
+                ],
+                options={
+                    'verbose_name': '体检项目得分',
+                    'verbose_name_plural': '体检项目得分',
+                    'constraints': [models.UniqueConstraint(fields=('health_check', 'item'), name='members_healthcheckscore_unique', violation_error_message='同一次体检中每个项目只能打一次分。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckscoreevent" ("health_check_id", "id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "score", "verdict") VALUES (NEW."health_check_id", NEW."id", NEW."item_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."score", NEW."verdict"); RETURN NULL;', hash='1b2d9bc1c22f25dc2c6f1882451fc5b58bb245f0', operation='INSERT', pgid='pgtrigger_insert_insert_33251', table='members_healthcheckscore', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_healthcheckscoreevent" ("health_check_id", "id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "score", "verdict") VALUES (NEW."health_check_id", NEW."id", NEW."item_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."score", NEW."verdict"); RETURN NULL;', hash='822ee6c802337f04c6804ee2087155d208a82ce5', operation='UPDATE', pgid='pgtrigger_update_update_cc483', table='members_healthcheckscore', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckscoreevent" ("health_check_id", "id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "score", "verdict") VALUES (OLD."health_check_id", OLD."id", OLD."item_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."score", OLD."verdict"); RETURN NULL;', hash='99d7617dd15bea54c663ebe2bd7764abb5500328', operation='DELETE', pgid='pgtrigger_delete_delete_248cd', table='members_healthcheckscore', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='HealthCheckScoreEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('verdict', models.CharField(choices=[('met', '达标'), ('partly', '基本达标'), ('not_met', '不达标')], max_length=10, verbose_name='结果')),
+                    ('score', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(0)], verbose_name='得分')),
+                    ('health_check', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.healthcheck', verbose_name='党建体检')),
+                    ('item', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.checkitem', verbose_name='体检项目')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.healthcheckscore')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Household',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('head', models.CharField(max_length=50, verbose_name='户主姓名')),
+                    ('head_id_number', models.CharField(blank=True, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='户主身份证号')),
+                    ('address', models.CharField(max_length=200, verbose_name='住址')),
+                    ('village', models.CharField(max_length=100, verbose_name='村（社区）')),
+                    ('hardship', models.CharField(choices=[('illness', '因病'), ('disability', '因残'), ('education', '因学'), ('disaster', '因灾'), ('labour', '缺劳力'), ('other', '其他')], max_length=20, verbose_name='困难类型')),
+                    ('size', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='家庭人口')),
+                    ('contact', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='联系电话')),
+                    ('registered_on', models.DateField(verbose_name='建档日期')),
+                    ('status', models.CharField(choices=[('being_helped', '帮扶中'), ('lifted_out', '已脱困')], default='being_helped', max_length=20, verbose_name='帮扶状态')),
+                    ('status_on', models.DateField(blank=True, null=True, verbose_name='脱困日期')),
+                    ('organization', models.ForeignKey(help_text='户籍所在村（社区）的党组织，决定所属镇（街道）。', on_delete=django.db.models.deletion.PROTECT, related_name='households', to='branches.organization', verbose_name='所在村（社区）党组织')),
+                ],
+                options={
+                    'verbose_name': '困难家庭',
+                    'verbose_name_plural': '困难家庭',
+                    'ordering': ['organization__path', 'village', 'head'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'being_helped'), ('status_on__isnull', True)), models.Q(('status', 'lifted_out'), ('status_on__isnull', False)), _connector='OR'), name='members_household_status_dated', violation_error_message='已脱困的家庭须填写脱困日期；帮扶中的不填。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_householdevent" ("address", "contact", "hardship", "head", "head_id_number", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_on", "size", "status", "status_on", "village") VALUES (NEW."address", NEW."contact", NEW."hardship", NEW."head", NEW."head_id_number", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."registered_on", NEW."size", NEW."status", NEW."status_on", NEW."village"); RETURN NULL;', hash='7a8732de83552b8e4680f66e873282a96e7d16b3', operation='INSERT', pgid='pgtrigger_insert_insert_c0e72', table='members_household', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_householdevent" ("address", "contact", "hardship", "head", "head_id_number", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_on", "size", "status", "status_on", "village") VALUES (NEW."address", NEW."contact", NEW."hardship", NEW."head", NEW."head_id_number", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."registered_on", NEW."size", NEW."status", NEW."status_on", NEW."village"); RETURN NULL;', hash='3789000f64154bf2f5d43eab53fde4986d83fe30', operation='UPDATE', pgid='pgtrigger_update_update_2b256', table='members_household', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_householdevent" ("address", "contact", "hardship", "head", "head_id_number", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_on", "size", "status", "status_on", "village") VALUES (OLD."address", OLD."contact", OLD."hardship", OLD."head", OLD."head_id_number", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."registered_on", OLD."size", OLD."status", OLD."status_on", OLD."village"); RETURN NULL;', hash='b152128d1b028610d709c43ca43661be2cfb5112', operation='DELETE', pgid='pgtrigger_delete_delete_5c615', table='members_household', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='HouseholdEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('head', models.CharField(max_length=50, verbose_name='户主姓名')),
+                    ('head_id_number', models.CharField(blank=True, max_length=18, validators=[xiangcheng.validators.validate_id_number], verbose_name='户主身份证号')),
+                    ('address', models.CharField(max_length=200, verbose_name='住址')),
+                    ('village', models.CharField(max_length=100, verbose_name='村（社区）')),
+                    ('hardship', models.CharField(choices=[('illness', '因病'), ('disability', '因残'), ('education', '因学'), ('disaster', '因灾'), ('labour', '缺劳力'), ('other', '其他')], max_length=20, verbose_name='困难类型')),
+                    ('size', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1)], verbose_name='家庭人口')),
+                    ('contact', models.CharField(blank=True, max_length=20, validators=[xiangcheng.validators.validate_mobile], verbose_name='联系电话')),
+                    ('registered_on', models.DateField(verbose_name='建档日期')),
+                    ('status', models.CharField(choices=[('being_helped', '帮扶中'), ('lifted_out', '已脱困')], default='being_helped', max_length=20, verbose_name='帮扶状态')),
+                    ('status_on', models.DateField(blank=True, null=True, verbose_name='脱困日期')),
+                    ('organization', models.ForeignKey(db_constraint=False, help_text='户籍所在村（社区）的党组织，决定所属镇（街道）。', on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所在村（社区）党组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.household')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Pairing',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                    ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pairings', to='members.household', verbose_name='困难家庭')),
+                    ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pairings', to='members.member', verbose_name='党员')),
+                ],
+                options={
+                    'verbose_name': '结对帮扶',
+                    'verbose_name_plural': '结对帮扶',
+                    'ordering': ['-year', 'member__name'],
+                    'indexes': [models.Index(fields=['year', 'household'], name='members_pairing_year_household')],
+                    'constraints': [models.UniqueConstraint(fields=('member', 'household', 'year'), name='members_pairing_unique', violation_error_message='该党员本年度已与这户家庭结对。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pairingevent" ("household_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "year") VALUES (NEW."household_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."year"); RETURN NULL;', hash='3954b625f7551237cc08318b2ac3e68ce8cece6e', operation='INSERT', pgid='pgtrigger_insert_insert_f46fe', table='members_pairing', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_pairingevent" ("household_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "year") VALUES (NEW."household_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."year"); RETURN NULL;', hash='22e8e03071e4c8bb1f5ff9573738369307c4cf58', operation='UPDATE', pgid='pgtrigger_update_update_2a261', table='members_pairing', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pairingevent" ("household_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "year") VALUES (OLD."household_id", OLD."id", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."year"); RETURN NULL;', hash='bba45ad12837f9c578bce5ec9d55cb469bfc41d6', operation='DELETE', pgid='pgtrigger_delete_delete_89d34', table='members_pairing', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='PairingEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                    ('household', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.household', verbose_name='困难家庭')),
+                    ('member', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.pairing')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Pledge',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                    ('pledged_on', models.DateField(verbose_name='承诺日期')),
+                    ('enterprise_need', models.PositiveSmallIntegerField(default=1, verbose_name='承诺发现企业需求（项）')),
+                    ('enterprise_problem', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决实际问题（个）')),
+                    ('enterprise_policy', models.PositiveSmallIntegerField(default=1, verbose_name='承诺争取政策支持（项）')),
+                    ('talent_contact', models.PositiveSmallIntegerField(default=1, verbose_name='承诺联系人才（名）')),
+                    ('talent_difficulty', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决人才困难（个）')),
+                    ('talent_project', models.PositiveSmallIntegerField(default=1, verbose_name='承诺助推项目落地（个）')),
+                    ('households', models.PositiveSmallIntegerField(default=0, help_text='科级以上党员领导干部每年至少 2 户，机关党员至少 1 户。', verbose_name='承诺结对帮扶困难家庭（户）')),
+                    ('content', models.TextField(blank=True, verbose_name='承诺内容')),
+                    ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pledges', to='members.member', verbose_name='党员')),
+                ],
+                options={
+                    'verbose_name': '365承诺',
+                    'verbose_name_plural': '365承诺',
+                    'ordering': ['-year', 'member__organization__path', 'member__name'],
+                    'constraints': [models.UniqueConstraint(fields=('member', 'year'), name='members_pledge_one_per_year', violation_error_message='该党员本年度已有承诺。'), models.CheckConstraint(condition=models.Q(('enterprise_need__gte', 1), ('enterprise_problem__gte', 1), ('enterprise_policy__gte', 1), ('talent_contact__gte', 1), ('talent_difficulty__gte', 1), ('talent_project__gte', 1)), name='members_pledge_minimums', violation_error_message='企业服务和人才服务的每项承诺至少为 1。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pledgeevent" ("content", "enterprise_need", "enterprise_policy", "enterprise_problem", "households", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledged_on", "talent_contact", "talent_difficulty", "talent_project", "year") VALUES (NEW."content", NEW."enterprise_need", NEW."enterprise_policy", NEW."enterprise_problem", NEW."households", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."pledged_on", NEW."talent_contact", NEW."talent_difficulty", NEW."talent_project", NEW."year"); RETURN NULL;', hash='00859bda95907dfeb2cfd62ca395d4ce10c68d00', operation='INSERT', pgid='pgtrigger_insert_insert_83fcc', table='members_pledge', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_pledgeevent" ("content", "enterprise_need", "enterprise_policy", "enterprise_problem", "households", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledged_on", "talent_contact", "talent_difficulty", "talent_project", "year") VALUES (NEW."content", NEW."enterprise_need", NEW."enterprise_policy", NEW."enterprise_problem", NEW."households", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."pledged_on", NEW."talent_contact", NEW."talent_difficulty", NEW."talent_project", NEW."year"); RETURN NULL;', hash='794068c02a85a96fd67cae1d6d8fc212c5506eb7', operation='UPDATE', pgid='pgtrigger_update_update_015f0', table='members_pledge', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pledgeevent" ("content", "enterprise_need", "enterprise_policy", "enterprise_problem", "households", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledged_on", "talent_contact", "talent_difficulty", "talent_project", "year") VALUES (OLD."content", OLD."enterprise_need", OLD."enterprise_policy", OLD."enterprise_problem", OLD."households", OLD."id", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."pledged_on", OLD."talent_contact", OLD."talent_difficulty", OLD."talent_project", OLD."year"); RETURN NULL;', hash='bc2725b9ac833164d7a84f14ceb6ba276d669a9e', operation='DELETE', pgid='pgtrigger_delete_delete_da90a', table='members_pledge', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='Fulfilment',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('kind', models.CharField(choices=[('enterprise_need', '发现企业需求'), ('enterprise_problem', '解决企业实际问题'), ('enterprise_policy', '争取政策支持'), ('talent_contact', '联系人才'), ('talent_difficulty', '解决人才实际困难'), ('talent_project', '助推人才项目落地')], max_length=30, verbose_name='履诺类别')),
+                    ('done_on', models.DateField(verbose_name='日期')),
+                    ('enterprise', models.CharField(blank=True, max_length=200, verbose_name='服务企业')),
+                    ('action', models.TextField(verbose_name='做了什么')),
+                    ('outcome', models.TextField(blank=True, verbose_name='成效')),
+                    ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='talent.talentproject', verbose_name='人才项目')),
+                    ('support_request', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='talent.supportrequest', verbose_name='人才诉求')),
+                    ('talent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='talent.talent', verbose_name='服务人才')),
+                    ('pledge', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fulfilments', to='members.pledge', verbose_name='承诺')),
+                ],
+                options={
+                    'verbose_name': '履诺记录',
+                    'verbose_name_plural': '履诺记录',
+                    'ordering': ['-done_on'],
+                    'indexes': [models.Index(fields=['pledge', 'kind'], name='members_fulfilment_pledge_kind')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_fulfilmentevent" ("action", "done_on", "enterprise", "id", "kind", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledge_id", "project_id", "support_request_id", "talent_id") VALUES (NEW."action", NEW."done_on", NEW."enterprise", NEW."id", NEW."kind", NEW."outcome", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."pledge_id", NEW."project_id", NEW."support_request_id", NEW."talent_id"); RETURN NULL;', hash='077f76950107e1a5c64da58e19a2be8c7722c60c', operation='INSERT', pgid='pgtrigger_insert_insert_d108c', table='members_fulfilment', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_fulfilmentevent" ("action", "done_on", "enterprise", "id", "kind", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledge_id", "project_id", "support_request_id", "talent_id") VALUES (NEW."action", NEW."done_on", NEW."enterprise", NEW."id", NEW."kind", NEW."outcome", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."pledge_id", NEW."project_id", NEW."support_request_id", NEW."talent_id"); RETURN NULL;', hash='a015fda9a0ece804b3aee66454c4409acbf9f72a', operation='UPDATE', pgid='pgtrigger_update_update_c9354', table='members_fulfilment', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_fulfilmentevent" ("action", "done_on", "enterprise", "id", "kind", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledge_id", "project_id", "support_request_id", "talent_id") VALUES (OLD."action", OLD."done_on", OLD."enterprise", OLD."id", OLD."kind", OLD."outcome", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."pledge_id", OLD."project_id", OLD."support_request_id", OLD."talent_id"); RETURN NULL;', hash='25ad72e3e7542aecc58ec1b94cb7e5ff408ffadf', operation='DELETE', pgid='pgtrigger_delete_delete_b4977', table='members_fulfilment', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='FulfilmentEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('kind', models.CharField(choices=[('enterprise_need', '发现企业需求'), ('enterprise_problem', '解决企业实际问题'), ('enterprise_policy', '争取政策支持'), ('talent_contact', '联系人才'), ('talent_difficulty', '解决人才实际困难'), ('talent_project', '助推人才项目落地')], max_length=30, verbose_name='履诺类别')),
+                    ('done_on', models.DateField(verbose_name='日期')),
+                    ('enterprise', models.CharField(blank=True, max_length=200, verbose_name='服务企业')),
+                    ('action', models.TextField(verbose_name='做了什么')),
+                    ('outcome', models.TextField(blank=True, verbose_name='成效')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.fulfilment')),
+                    ('project', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talentproject', verbose_name='人才项目')),
+                    ('support_request', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.supportrequest', verbose_name='人才诉求')),
+                    ('talent', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='服务人才')),
+                    ('pledge', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.pledge', verbose_name='承诺')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='PledgeEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                    ('pledged_on', models.DateField(verbose_name='承诺日期')),
+                    ('enterprise_need', models.PositiveSmallIntegerField(default=1, verbose_name='承诺发现企业需求（项）')),
+                    ('enterprise_problem', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决实际问题（个）')),
+                    ('enterprise_policy', models.PositiveSmallIntegerField(default=1, verbose_name='承诺争取政策支持（项）')),
+                    ('talent_contact', models.PositiveSmallIntegerField(default=1, verbose_name='承诺联系人才（名）')),
+                    ('talent_difficulty', models.PositiveSmallIntegerField(default=1, verbose_name='承诺解决人才困难（个）')),
+                    ('talent_project', models.PositiveSmallIntegerField(default=1, verbose_name='承诺助推项目落地（个）')),
+                    ('households', models.PositiveSmallIntegerField(default=0, help_text='科级以上党员领导干部每年至少 2 户，机关党员至少 1 户。', verbose_name='承诺结对帮扶困难家庭（户）')),
+                    ('content', models.TextField(blank=True, verbose_name='承诺内容')),
+                    ('member', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.pledge')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Visit',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('visited_on', models.DateField(verbose_name='走访日期')),
+                    ('action', models.TextField(help_text='这次做了什么，例如送药、助学、就业推荐。', verbose_name='帮扶内容')),
+                    ('pairing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='members.pairing', verbose_name='结对')),
+                ],
+                options={
+                    'verbose_name': '走访记录',
+                    'verbose_name_plural': '走访记录',
+                    'ordering': ['-visited_on'],
+                    'indexes': [models.Index(fields=['pairing', 'visited_on'], name='members_visit_pairing_date')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_visitevent" ("action", "id", "pairing_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on") VALUES (NEW."action", NEW."id", NEW."pairing_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."visited_on"); RETURN NULL;', hash='446b3033fc9bb3d905d4d56fee1329bc0e880ba0', operation='INSERT', pgid='pgtrigger_insert_insert_03098', table='members_visit', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_visitevent" ("action", "id", "pairing_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on") VALUES (NEW."action", NEW."id", NEW."pairing_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."visited_on"); RETURN NULL;', hash='38ddcf727416141e7c901f38f46e1a0129ff0522', operation='UPDATE', pgid='pgtrigger_update_update_87aa0', table='members_visit', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_visitevent" ("action", "id", "pairing_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on") VALUES (OLD."action", OLD."id", OLD."pairing_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."visited_on"); RETURN NULL;', hash='54e1bfbd4e86bbad1ef256b884323a409e578025', operation='DELETE', pgid='pgtrigger_delete_delete_68fcd', table='members_visit', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='VisitEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('visited_on', models.DateField(verbose_name='走访日期')),
+                    ('action', models.TextField(help_text='这次做了什么，例如送药、助学、就业推荐。', verbose_name='帮扶内容')),
+                    ('pairing', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.pairing', verbose_name='结对')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.visit')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
         pgtrigger.migrations.RemoveTrigger(
             model_name='member',
@@ -314,337 +358,5 @@ class Migration(migrations.Migration):
         pgtrigger.migrations.AddTrigger(
             model_name='member',
             trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_memberevent" ("agency_member_since", "birth_date", "category", "education", "ethnicity", "id", "id_number", "joined_on", "leading_cadre_since", "mobile", "name", "organization_id", "party_post", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sex", "status", "status_on") VALUES (OLD."agency_member_since", OLD."birth_date", OLD."category", OLD."education", OLD."ethnicity", OLD."id", OLD."id_number", OLD."joined_on", OLD."leading_cadre_since", OLD."mobile", OLD."name", OLD."organization_id", OLD."party_post", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sex", OLD."status", OLD."status_on"); RETURN NULL;', hash='392dbc22857552d1b5f5200ca9229ea6c9639772', operation='DELETE', pgid='pgtrigger_delete_delete_925fb', table='members_member', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='checkitem',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_checkitemevent" ("id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='ca19f8d572713d1c3e2338e09ffa2756480d7cd6', operation='INSERT', pgid='pgtrigger_insert_insert_67606', table='members_checkitem', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='checkitem',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_checkitemevent" ("id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='d260d5c1db618b0aae19673c8569b22b60bf96dc', operation='UPDATE', pgid='pgtrigger_update_update_26f52', table='members_checkitem', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='checkitem',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_checkitemevent" ("id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."is_active", OLD."max_score", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='52689a03cfb78158f433b222884f4240302f26a3', operation='DELETE', pgid='pgtrigger_delete_delete_fcb82', table='members_checkitem', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='checkitemevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='checkitemevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.checkitem'),
-        ),
-        migrations.AddField(
-            model_name='fulfilment',
-            name='project',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='talent.talentproject', verbose_name='人才项目'),
-        ),
-        migrations.AddField(
-            model_name='fulfilment',
-            name='support_request',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='talent.supportrequest', verbose_name='人才诉求'),
-        ),
-        migrations.AddField(
-            model_name='fulfilment',
-            name='talent',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='talent.talent', verbose_name='服务人才'),
-        ),
-        migrations.AddField(
-            model_name='fulfilmentevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='fulfilmentevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.fulfilment'),
-        ),
-        migrations.AddField(
-            model_name='fulfilmentevent',
-            name='project',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talentproject', verbose_name='人才项目'),
-        ),
-        migrations.AddField(
-            model_name='fulfilmentevent',
-            name='support_request',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.supportrequest', verbose_name='人才诉求'),
-        ),
-        migrations.AddField(
-            model_name='fulfilmentevent',
-            name='talent',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='服务人才'),
-        ),
-        migrations.AddField(
-            model_name='healthcheck',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='health_checks', to='branches.organization', verbose_name='党组织'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='党组织'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.healthcheck'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckscore',
-            name='health_check',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scores', to='members.healthcheck', verbose_name='党建体检'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckscore',
-            name='item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scores', to='members.checkitem', verbose_name='体检项目'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckscoreevent',
-            name='health_check',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.healthcheck', verbose_name='党建体检'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckscoreevent',
-            name='item',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.checkitem', verbose_name='体检项目'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckscoreevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='healthcheckscoreevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.healthcheckscore'),
-        ),
-        migrations.AddField(
-            model_name='household',
-            name='organization',
-            field=models.ForeignKey(help_text='户籍所在村（社区）的党组织，决定所属镇（街道）。', on_delete=django.db.models.deletion.PROTECT, related_name='households', to='branches.organization', verbose_name='所在村（社区）党组织'),
-        ),
-        migrations.AddField(
-            model_name='householdevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, help_text='户籍所在村（社区）的党组织，决定所属镇（街道）。', on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所在村（社区）党组织'),
-        ),
-        migrations.AddField(
-            model_name='householdevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='householdevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.household'),
-        ),
-        migrations.AddField(
-            model_name='pairing',
-            name='household',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pairings', to='members.household', verbose_name='困难家庭'),
-        ),
-        migrations.AddField(
-            model_name='pairing',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pairings', to='members.member', verbose_name='党员'),
-        ),
-        migrations.AddField(
-            model_name='pairingevent',
-            name='household',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.household', verbose_name='困难家庭'),
-        ),
-        migrations.AddField(
-            model_name='pairingevent',
-            name='member',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员'),
-        ),
-        migrations.AddField(
-            model_name='pairingevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='pairingevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.pairing'),
-        ),
-        migrations.AddField(
-            model_name='pledge',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pledges', to='members.member', verbose_name='党员'),
-        ),
-        migrations.AddField(
-            model_name='fulfilmentevent',
-            name='pledge',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.pledge', verbose_name='承诺'),
-        ),
-        migrations.AddField(
-            model_name='fulfilment',
-            name='pledge',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fulfilments', to='members.pledge', verbose_name='承诺'),
-        ),
-        migrations.AddField(
-            model_name='pledgeevent',
-            name='member',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.member', verbose_name='党员'),
-        ),
-        migrations.AddField(
-            model_name='pledgeevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='pledgeevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.pledge'),
-        ),
-        migrations.AddField(
-            model_name='visit',
-            name='pairing',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='members.pairing', verbose_name='结对'),
-        ),
-        migrations.AddField(
-            model_name='visitevent',
-            name='pairing',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.pairing', verbose_name='结对'),
-        ),
-        migrations.AddField(
-            model_name='visitevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='visitevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.visit'),
-        ),
-        migrations.AddConstraint(
-            model_name='healthcheck',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='members_healthcheck_period', violation_error_message='体检期间的结束日期不能早于开始日期。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='healthcheck',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckevent" ("checked_on", "checker", "id", "organization_id", "period_end", "period_start", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "result") VALUES (NEW."checked_on", NEW."checker", NEW."id", NEW."organization_id", NEW."period_end", NEW."period_start", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."remarks", NEW."result"); RETURN NULL;', hash='ef52c1c3cb091394628a9719e791040a31bec42d', operation='INSERT', pgid='pgtrigger_insert_insert_3d3b2', table='members_healthcheck', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='healthcheck',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_healthcheckevent" ("checked_on", "checker", "id", "organization_id", "period_end", "period_start", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "result") VALUES (NEW."checked_on", NEW."checker", NEW."id", NEW."organization_id", NEW."period_end", NEW."period_start", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."remarks", NEW."result"); RETURN NULL;', hash='c46609672c3ed16d5ee45d2500aca2b1bcaa9d77', operation='UPDATE', pgid='pgtrigger_update_update_7b8dd', table='members_healthcheck', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='healthcheck',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckevent" ("checked_on", "checker", "id", "organization_id", "period_end", "period_start", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "result") VALUES (OLD."checked_on", OLD."checker", OLD."id", OLD."organization_id", OLD."period_end", OLD."period_start", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."remarks", OLD."result"); RETURN NULL;', hash='f27faa82533fadbeb9e9447886e3583cf07d94d6', operation='DELETE', pgid='pgtrigger_delete_delete_59223', table='members_healthcheck', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='healthcheckscore',
-            constraint=models.UniqueConstraint(fields=('health_check', 'item'), name='members_healthcheckscore_unique', violation_error_message='同一次体检中每个项目只能打一次分。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='healthcheckscore',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckscoreevent" ("health_check_id", "id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "score", "verdict") VALUES (NEW."health_check_id", NEW."id", NEW."item_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."score", NEW."verdict"); RETURN NULL;', hash='1b2d9bc1c22f25dc2c6f1882451fc5b58bb245f0', operation='INSERT', pgid='pgtrigger_insert_insert_33251', table='members_healthcheckscore', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='healthcheckscore',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_healthcheckscoreevent" ("health_check_id", "id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "score", "verdict") VALUES (NEW."health_check_id", NEW."id", NEW."item_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."score", NEW."verdict"); RETURN NULL;', hash='822ee6c802337f04c6804ee2087155d208a82ce5', operation='UPDATE', pgid='pgtrigger_update_update_cc483', table='members_healthcheckscore', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='healthcheckscore',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_healthcheckscoreevent" ("health_check_id", "id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "score", "verdict") VALUES (OLD."health_check_id", OLD."id", OLD."item_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."score", OLD."verdict"); RETURN NULL;', hash='99d7617dd15bea54c663ebe2bd7764abb5500328', operation='DELETE', pgid='pgtrigger_delete_delete_248cd', table='members_healthcheckscore', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='household',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'being_helped'), ('status_on__isnull', True)), models.Q(('status', 'lifted_out'), ('status_on__isnull', False)), _connector='OR'), name='members_household_status_dated', violation_error_message='已脱困的家庭须填写脱困日期；帮扶中的不填。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='household',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_householdevent" ("address", "contact", "hardship", "head", "head_id_number", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_on", "size", "status", "status_on", "village") VALUES (NEW."address", NEW."contact", NEW."hardship", NEW."head", NEW."head_id_number", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."registered_on", NEW."size", NEW."status", NEW."status_on", NEW."village"); RETURN NULL;', hash='7a8732de83552b8e4680f66e873282a96e7d16b3', operation='INSERT', pgid='pgtrigger_insert_insert_c0e72', table='members_household', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='household',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_householdevent" ("address", "contact", "hardship", "head", "head_id_number", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_on", "size", "status", "status_on", "village") VALUES (NEW."address", NEW."contact", NEW."hardship", NEW."head", NEW."head_id_number", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."registered_on", NEW."size", NEW."status", NEW."status_on", NEW."village"); RETURN NULL;', hash='3789000f64154bf2f5d43eab53fde4986d83fe30', operation='UPDATE', pgid='pgtrigger_update_update_2b256', table='members_household', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='household',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_householdevent" ("address", "contact", "hardship", "head", "head_id_number", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "registered_on", "size", "status", "status_on", "village") VALUES (OLD."address", OLD."contact", OLD."hardship", OLD."head", OLD."head_id_number", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."registered_on", OLD."size", OLD."status", OLD."status_on", OLD."village"); RETURN NULL;', hash='b152128d1b028610d709c43ca43661be2cfb5112', operation='DELETE', pgid='pgtrigger_delete_delete_5c615', table='members_household', when='AFTER')),
-        ),
-        migrations.AddIndex(
-            model_name='pairing',
-            index=models.Index(fields=['year', 'household'], name='members_pairing_year_household'),
-        ),
-        migrations.AddConstraint(
-            model_name='pairing',
-            constraint=models.UniqueConstraint(fields=('member', 'household', 'year'), name='members_pairing_unique', violation_error_message='该党员本年度已与这户家庭结对。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='pairing',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pairingevent" ("household_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "year") VALUES (NEW."household_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."year"); RETURN NULL;', hash='3954b625f7551237cc08318b2ac3e68ce8cece6e', operation='INSERT', pgid='pgtrigger_insert_insert_f46fe', table='members_pairing', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='pairing',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_pairingevent" ("household_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "year") VALUES (NEW."household_id", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."year"); RETURN NULL;', hash='22e8e03071e4c8bb1f5ff9573738369307c4cf58', operation='UPDATE', pgid='pgtrigger_update_update_2a261', table='members_pairing', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='pairing',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pairingevent" ("household_id", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "year") VALUES (OLD."household_id", OLD."id", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."year"); RETURN NULL;', hash='bba45ad12837f9c578bce5ec9d55cb469bfc41d6', operation='DELETE', pgid='pgtrigger_delete_delete_89d34', table='members_pairing', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.UniqueConstraint(fields=('member', 'year'), name='members_pledge_one_per_year', violation_error_message='该党员本年度已有承诺。'),
-        ),
-        migrations.AddConstraint(
-            model_name='pledge',
-            constraint=models.CheckConstraint(condition=models.Q(('enterprise_need__gte', 1), ('enterprise_problem__gte', 1), ('enterprise_policy__gte', 1), ('talent_contact__gte', 1), ('talent_difficulty__gte', 1), ('talent_project__gte', 1)), name='members_pledge_minimums', violation_error_message='企业服务和人才服务的每项承诺至少为 1。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='pledge',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pledgeevent" ("content", "enterprise_need", "enterprise_policy", "enterprise_problem", "households", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledged_on", "talent_contact", "talent_difficulty", "talent_project", "year") VALUES (NEW."content", NEW."enterprise_need", NEW."enterprise_policy", NEW."enterprise_problem", NEW."households", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."pledged_on", NEW."talent_contact", NEW."talent_difficulty", NEW."talent_project", NEW."year"); RETURN NULL;', hash='00859bda95907dfeb2cfd62ca395d4ce10c68d00', operation='INSERT', pgid='pgtrigger_insert_insert_83fcc', table='members_pledge', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='pledge',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_pledgeevent" ("content", "enterprise_need", "enterprise_policy", "enterprise_problem", "households", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledged_on", "talent_contact", "talent_difficulty", "talent_project", "year") VALUES (NEW."content", NEW."enterprise_need", NEW."enterprise_policy", NEW."enterprise_problem", NEW."households", NEW."id", NEW."member_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."pledged_on", NEW."talent_contact", NEW."talent_difficulty", NEW."talent_project", NEW."year"); RETURN NULL;', hash='794068c02a85a96fd67cae1d6d8fc212c5506eb7', operation='UPDATE', pgid='pgtrigger_update_update_015f0', table='members_pledge', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='pledge',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_pledgeevent" ("content", "enterprise_need", "enterprise_policy", "enterprise_problem", "households", "id", "member_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledged_on", "talent_contact", "talent_difficulty", "talent_project", "year") VALUES (OLD."content", OLD."enterprise_need", OLD."enterprise_policy", OLD."enterprise_problem", OLD."households", OLD."id", OLD."member_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."pledged_on", OLD."talent_contact", OLD."talent_difficulty", OLD."talent_project", OLD."year"); RETURN NULL;', hash='bc2725b9ac833164d7a84f14ceb6ba276d669a9e', operation='DELETE', pgid='pgtrigger_delete_delete_da90a', table='members_pledge', when='AFTER')),
-        ),
-        migrations.AddIndex(
-            model_name='fulfilment',
-            index=models.Index(fields=['pledge', 'kind'], name='members_fulfilment_pledge_kind'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='fulfilment',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_fulfilmentevent" ("action", "done_on", "enterprise", "id", "kind", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledge_id", "project_id", "support_request_id", "talent_id") VALUES (NEW."action", NEW."done_on", NEW."enterprise", NEW."id", NEW."kind", NEW."outcome", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."pledge_id", NEW."project_id", NEW."support_request_id", NEW."talent_id"); RETURN NULL;', hash='077f76950107e1a5c64da58e19a2be8c7722c60c', operation='INSERT', pgid='pgtrigger_insert_insert_d108c', table='members_fulfilment', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='fulfilment',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_fulfilmentevent" ("action", "done_on", "enterprise", "id", "kind", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledge_id", "project_id", "support_request_id", "talent_id") VALUES (NEW."action", NEW."done_on", NEW."enterprise", NEW."id", NEW."kind", NEW."outcome", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."pledge_id", NEW."project_id", NEW."support_request_id", NEW."talent_id"); RETURN NULL;', hash='a015fda9a0ece804b3aee66454c4409acbf9f72a', operation='UPDATE', pgid='pgtrigger_update_update_c9354', table='members_fulfilment', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='fulfilment',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_fulfilmentevent" ("action", "done_on", "enterprise", "id", "kind", "outcome", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "pledge_id", "project_id", "support_request_id", "talent_id") VALUES (OLD."action", OLD."done_on", OLD."enterprise", OLD."id", OLD."kind", OLD."outcome", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."pledge_id", OLD."project_id", OLD."support_request_id", OLD."talent_id"); RETURN NULL;', hash='25ad72e3e7542aecc58ec1b94cb7e5ff408ffadf', operation='DELETE', pgid='pgtrigger_delete_delete_b4977', table='members_fulfilment', when='AFTER')),
-        ),
-        migrations.AddIndex(
-            model_name='visit',
-            index=models.Index(fields=['pairing', 'visited_on'], name='members_visit_pairing_date'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='visit',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_visitevent" ("action", "id", "pairing_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on") VALUES (NEW."action", NEW."id", NEW."pairing_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."visited_on"); RETURN NULL;', hash='446b3033fc9bb3d905d4d56fee1329bc0e880ba0', operation='INSERT', pgid='pgtrigger_insert_insert_03098', table='members_visit', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='visit',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_visitevent" ("action", "id", "pairing_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on") VALUES (NEW."action", NEW."id", NEW."pairing_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."visited_on"); RETURN NULL;', hash='38ddcf727416141e7c901f38f46e1a0129ff0522', operation='UPDATE', pgid='pgtrigger_update_update_87aa0', table='members_visit', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='visit',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_visitevent" ("action", "id", "pairing_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "visited_on") VALUES (OLD."action", OLD."id", OLD."pairing_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."visited_on"); RETURN NULL;', hash='54e1bfbd4e86bbad1ef256b884323a409e578025', operation='DELETE', pgid='pgtrigger_delete_delete_68fcd', table='members_visit', when='AFTER')),
         ),
     ]

@@ -6,821 +6,265 @@ import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
 import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("branches", "0007_list_order_indexes"),
-        ("members", "0006_list_order_indexes"),
-        ("pghistory", "0007_auto_20250421_0444"),
+        ('branches', '0007_list_order_indexes'),
+        ('members', '0006_list_order_indexes'),
+        ('pghistory', '0007_auto_20250421_0444'),
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="Venue",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=100, verbose_name="阵地名称")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("centre", "党群服务中心"), ("station", "党群服务站"), ("point", "党群服务点")],
-                        max_length=20,
-                        verbose_name="阵地类型",
-                    ),
-                ),
-                ("address", models.CharField(max_length=200, verbose_name="地址")),
-                (
-                    "area",
-                    models.PositiveIntegerField(
-                        validators=[django.core.validators.MinValueValidator(1)], verbose_name="使用面积（平方米）"
-                    ),
-                ),
-                (
-                    "opening_hours",
-                    models.CharField(
-                        help_text="例如：周一至周日 8:30—20:00。", max_length=100, verbose_name="开放时间"
-                    ),
-                ),
-                (
-                    "rooms",
-                    models.TextField(
-                        blank=True, help_text="例如：党员活动室、议事协商室、便民服务大厅。", verbose_name="功能室设置"
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "党群服务阵地",
-                "verbose_name_plural": "党群服务阵地",
-                "ordering": ["organization__path", "name"],
-            },
-        ),
-        migrations.CreateModel(
-            name="VenueEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("name", models.CharField(max_length=100, verbose_name="阵地名称")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("centre", "党群服务中心"), ("station", "党群服务站"), ("point", "党群服务点")],
-                        max_length=20,
-                        verbose_name="阵地类型",
-                    ),
-                ),
-                ("address", models.CharField(max_length=200, verbose_name="地址")),
-                (
-                    "area",
-                    models.PositiveIntegerField(
-                        validators=[django.core.validators.MinValueValidator(1)], verbose_name="使用面积（平方米）"
-                    ),
-                ),
-                (
-                    "opening_hours",
-                    models.CharField(
-                        help_text="例如：周一至周日 8:30—20:00。", max_length=100, verbose_name="开放时间"
-                    ),
-                ),
-                (
-                    "rooms",
-                    models.TextField(
-                        blank=True, help_text="例如：党员活动室、议事协商室、便民服务大厅。", verbose_name="功能室设置"
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="VenueInspection",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("inspected_on", models.DateField(default=django.utils.timezone.localdate, verbose_name="检查日期")),
-                ("inspector", models.CharField(max_length=100, verbose_name="检查人")),
-                ("remarks", models.TextField(blank=True, verbose_name="检查意见")),
-            ],
-            options={
-                "verbose_name": "阵地检查",
-                "verbose_name_plural": "阵地检查",
-                "ordering": ["-inspected_on", "-pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="VenueInspectionEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("inspected_on", models.DateField(default=django.utils.timezone.localdate, verbose_name="检查日期")),
-                ("inspector", models.CharField(max_length=100, verbose_name="检查人")),
-                ("remarks", models.TextField(blank=True, verbose_name="检查意见")),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="VenueInspectionItem",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "verdict",
-                    models.CharField(
-                        choices=[("met", "达标"), ("not_met", "不达标")], max_length=10, verbose_name="结果"
-                    ),
-                ),
-                ("finding", models.TextField(blank=True, verbose_name="存在问题")),
-                (
-                    "rectify_by",
-                    models.DateField(blank=True, help_text="不达标的项目须填写。", null=True, verbose_name="整改期限"),
-                ),
-                ("rectified_on", models.DateField(blank=True, null=True, verbose_name="整改完成日期")),
-                ("rectification", models.TextField(blank=True, verbose_name="整改情况")),
-            ],
-            options={
-                "verbose_name": "检查项目结果",
-                "verbose_name_plural": "检查项目结果",
-                "ordering": ["inspection", "item__sort_order", "pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="VenueInspectionItemEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                (
-                    "verdict",
-                    models.CharField(
-                        choices=[("met", "达标"), ("not_met", "不达标")], max_length=10, verbose_name="结果"
-                    ),
-                ),
-                ("finding", models.TextField(blank=True, verbose_name="存在问题")),
-                (
-                    "rectify_by",
-                    models.DateField(blank=True, help_text="不达标的项目须填写。", null=True, verbose_name="整改期限"),
-                ),
-                ("rectified_on", models.DateField(blank=True, null=True, verbose_name="整改完成日期")),
-                ("rectification", models.TextField(blank=True, verbose_name="整改情况")),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="VenuePhoto",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "file",
-                    models.FileField(
-                        help_text="照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。",
-                        max_length=200,
-                        upload_to=branches.models.service_log._attachment_path,
-                        validators=[branches.models.service_log._validate_new_upload],
-                        verbose_name="照片",
-                    ),
-                ),
-                ("caption", models.CharField(blank=True, max_length=100, verbose_name="照片说明")),
-                ("original_name", models.CharField(editable=False, max_length=200, verbose_name="原文件名")),
-                ("content_type", models.CharField(editable=False, max_length=100, verbose_name="文件类型")),
-                ("size", models.PositiveIntegerField(default=0, editable=False, verbose_name="大小（字节）")),
-                (
-                    "uploaded_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="上传时间"),
-                ),
-            ],
-            options={
-                "verbose_name": "阵地照片",
-                "verbose_name_plural": "阵地照片",
-                "ordering": ["pk"],
-            },
-            bases=(branches.models.service_log.PrivateFile, models.Model),
-        ),
-        migrations.CreateModel(
-            name="VenuePhotoEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                (
-                    "file",
-                    models.FileField(
-                        help_text="照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。",
-                        max_length=200,
-                        upload_to=branches.models.service_log._attachment_path,
-                        validators=[branches.models.service_log._validate_new_upload],
-                        verbose_name="照片",
-                    ),
-                ),
-                ("caption", models.CharField(blank=True, max_length=100, verbose_name="照片说明")),
-                ("original_name", models.CharField(editable=False, max_length=200, verbose_name="原文件名")),
-                ("content_type", models.CharField(editable=False, max_length=100, verbose_name="文件类型")),
-                ("size", models.PositiveIntegerField(default=0, editable=False, verbose_name="大小（字节）")),
-                (
-                    "uploaded_at",
-                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="上传时间"),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='Venue',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, verbose_name='阵地名称')),
+                    ('kind', models.CharField(choices=[('centre', '党群服务中心'), ('station', '党群服务站'), ('point', '党群服务点')], max_length=20, verbose_name='阵地类型')),
+                    ('address', models.CharField(max_length=200, verbose_name='地址')),
+                    ('area', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='使用面积（平方米）')),
+                    ('opening_hours', models.CharField(help_text='例如：周一至周日 8:30—20:00。', max_length=100, verbose_name='开放时间')),
+                    ('rooms', models.TextField(blank=True, help_text='例如：党员活动室、议事协商室、便民服务大厅。', verbose_name='功能室设置')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='venues', to='branches.organization', verbose_name='所属党组织')),
+                ],
+                options={
+                    'verbose_name': '党群服务阵地',
+                    'verbose_name_plural': '党群服务阵地',
+                    'ordering': ['organization__path', 'name'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['centre', 'station', 'point'])), name='members_venue_kind_valid', violation_error_message='阵地类型无效。'), models.UniqueConstraint(fields=('organization', 'name'), name='members_venue_unique_name', violation_error_message='该党组织已有同名的阵地。'), models.CheckConstraint(condition=models.Q(('area__gt', 0)), name='members_venue_area_positive', violation_error_message='使用面积须大于 0。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venueevent" ("address", "area", "id", "kind", "name", "opening_hours", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rooms") VALUES (NEW."address", NEW."area", NEW."id", NEW."kind", NEW."name", NEW."opening_hours", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."rooms"); RETURN NULL;', hash='39a277269fbfb5725bb011a76c02343527824032', operation='INSERT', pgid='pgtrigger_insert_insert_5a115', table='members_venue', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_venueevent" ("address", "area", "id", "kind", "name", "opening_hours", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rooms") VALUES (NEW."address", NEW."area", NEW."id", NEW."kind", NEW."name", NEW."opening_hours", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."rooms"); RETURN NULL;', hash='912020fa0096b1f31e2f85d9b937804f8289c45a', operation='UPDATE', pgid='pgtrigger_update_update_850fe', table='members_venue', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venueevent" ("address", "area", "id", "kind", "name", "opening_hours", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rooms") VALUES (OLD."address", OLD."area", OLD."id", OLD."kind", OLD."name", OLD."opening_hours", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."rooms"); RETURN NULL;', hash='892c9c3e61befea621bc957abbf3a00268914a84', operation='DELETE', pgid='pgtrigger_delete_delete_7abfc', table='members_venue', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='VenueEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='阵地名称')),
+                    ('kind', models.CharField(choices=[('centre', '党群服务中心'), ('station', '党群服务站'), ('point', '党群服务点')], max_length=20, verbose_name='阵地类型')),
+                    ('address', models.CharField(max_length=200, verbose_name='地址')),
+                    ('area', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='使用面积（平方米）')),
+                    ('opening_hours', models.CharField(help_text='例如：周一至周日 8:30—20:00。', max_length=100, verbose_name='开放时间')),
+                    ('rooms', models.TextField(blank=True, help_text='例如：党员活动室、议事协商室、便民服务大厅。', verbose_name='功能室设置')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='所属党组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.venue')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='VenueInspection',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('inspected_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='检查日期')),
+                    ('inspector', models.CharField(max_length=100, verbose_name='检查人')),
+                    ('remarks', models.TextField(blank=True, verbose_name='检查意见')),
+                    ('venue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='inspections', to='members.venue', verbose_name='阵地')),
+                ],
+                options={
+                    'verbose_name': '阵地检查',
+                    'verbose_name_plural': '阵地检查',
+                    'ordering': ['-inspected_on', '-pk'],
+                    'constraints': [models.UniqueConstraint(fields=('venue', 'inspected_on'), name='members_venueinspection_one_per_day', violation_error_message='该阵地当天已有检查记录。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venueinspectionevent" ("id", "inspected_on", "inspector", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "venue_id") VALUES (NEW."id", NEW."inspected_on", NEW."inspector", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."remarks", NEW."venue_id"); RETURN NULL;', hash='69e2ee6edb6394a54b2b9ca7b197e30f318d0b14', operation='INSERT', pgid='pgtrigger_insert_insert_df427', table='members_venueinspection', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_venueinspectionevent" ("id", "inspected_on", "inspector", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "venue_id") VALUES (NEW."id", NEW."inspected_on", NEW."inspector", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."remarks", NEW."venue_id"); RETURN NULL;', hash='b0c8e2e23ddbee5b4537ff5e2143017a100fdaad', operation='UPDATE', pgid='pgtrigger_update_update_7a2bb', table='members_venueinspection', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venueinspectionevent" ("id", "inspected_on", "inspector", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "venue_id") VALUES (OLD."id", OLD."inspected_on", OLD."inspector", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."remarks", OLD."venue_id"); RETURN NULL;', hash='ddd4af064ebd77bbc40b0aed120a4d8508b14f16', operation='DELETE', pgid='pgtrigger_delete_delete_700d0', table='members_venueinspection', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='VenueInspectionEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('inspected_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='检查日期')),
+                    ('inspector', models.CharField(max_length=100, verbose_name='检查人')),
+                    ('remarks', models.TextField(blank=True, verbose_name='检查意见')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.venueinspection')),
+                    ('venue', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.venue', verbose_name='阵地')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='VenueInspectionItem',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('verdict', models.CharField(choices=[('met', '达标'), ('not_met', '不达标')], max_length=10, verbose_name='结果')),
+                    ('finding', models.TextField(blank=True, verbose_name='存在问题')),
+                    ('rectify_by', models.DateField(blank=True, help_text='不达标的项目须填写。', null=True, verbose_name='整改期限')),
+                    ('rectified_on', models.DateField(blank=True, null=True, verbose_name='整改完成日期')),
+                    ('rectification', models.TextField(blank=True, verbose_name='整改情况')),
+                    ('inspection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='members.venueinspection', verbose_name='阵地检查')),
+                    ('item', models.ForeignKey(limit_choices_to={'standard': 'venue'}, on_delete=django.db.models.deletion.PROTECT, related_name='venue_verdicts', to='members.checkitem', verbose_name='检查项目')),
+                ],
+                options={
+                    'verbose_name': '检查项目结果',
+                    'verbose_name_plural': '检查项目结果',
+                    'ordering': ['inspection', 'item__sort_order', 'pk'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('verdict__in', ['met', 'not_met'])), name='members_venueinspectionitem_verdict_valid', violation_error_message='结果无效。'), models.UniqueConstraint(fields=('inspection', 'item'), name='members_venueinspectionitem_unique', violation_error_message='同一次检查中每个项目只能评判一次。'), models.CheckConstraint(condition=models.Q(models.Q(('rectified_on__isnull', True), ('rectify_by__isnull', True), ('verdict', 'met')), models.Q(('rectify_by__isnull', False), ('verdict', 'not_met')), _connector='OR'), name='members_venueinspectionitem_rectified_if_failed', violation_error_message='不达标的项目须填写整改期限；达标的项目不填整改期限和整改完成日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venueinspectionitemevent" ("finding", "id", "inspection_id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rectification", "rectified_on", "rectify_by", "verdict") VALUES (NEW."finding", NEW."id", NEW."inspection_id", NEW."item_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."rectification", NEW."rectified_on", NEW."rectify_by", NEW."verdict"); RETURN NULL;', hash='6271dd4c65898be963cf59ece03c2e72ae9cd667', operation='INSERT', pgid='pgtrigger_insert_insert_ee032', table='members_venueinspectionitem', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_venueinspectionitemevent" ("finding", "id", "inspection_id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rectification", "rectified_on", "rectify_by", "verdict") VALUES (NEW."finding", NEW."id", NEW."inspection_id", NEW."item_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."rectification", NEW."rectified_on", NEW."rectify_by", NEW."verdict"); RETURN NULL;', hash='1658a934a4fbd8af4fa9950156ee683ed301b9d3', operation='UPDATE', pgid='pgtrigger_update_update_28c7c', table='members_venueinspectionitem', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venueinspectionitemevent" ("finding", "id", "inspection_id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rectification", "rectified_on", "rectify_by", "verdict") VALUES (OLD."finding", OLD."id", OLD."inspection_id", OLD."item_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."rectification", OLD."rectified_on", OLD."rectify_by", OLD."verdict"); RETURN NULL;', hash='27195eaf8c1853691d21d4c0781877dc34cab9d1', operation='DELETE', pgid='pgtrigger_delete_delete_d297c', table='members_venueinspectionitem', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='VenueInspectionItemEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('verdict', models.CharField(choices=[('met', '达标'), ('not_met', '不达标')], max_length=10, verbose_name='结果')),
+                    ('finding', models.TextField(blank=True, verbose_name='存在问题')),
+                    ('rectify_by', models.DateField(blank=True, help_text='不达标的项目须填写。', null=True, verbose_name='整改期限')),
+                    ('rectified_on', models.DateField(blank=True, null=True, verbose_name='整改完成日期')),
+                    ('rectification', models.TextField(blank=True, verbose_name='整改情况')),
+                    ('inspection', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.venueinspection', verbose_name='阵地检查')),
+                    ('item', models.ForeignKey(db_constraint=False, limit_choices_to={'standard': 'venue'}, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.checkitem', verbose_name='检查项目')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.venueinspectionitem')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='VenuePhoto',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('file', models.FileField(help_text='照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。', max_length=200, upload_to=branches.models.service_log._attachment_path, validators=[branches.models.service_log._validate_new_upload], verbose_name='照片')),
+                    ('caption', models.CharField(blank=True, max_length=100, verbose_name='照片说明')),
+                    ('original_name', models.CharField(editable=False, max_length=200, verbose_name='原文件名')),
+                    ('content_type', models.CharField(editable=False, max_length=100, verbose_name='文件类型')),
+                    ('size', models.PositiveIntegerField(default=0, editable=False, verbose_name='大小（字节）')),
+                    ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='上传时间')),
+                    ('venue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='members.venue', verbose_name='阵地')),
+                ],
+                options={
+                    'verbose_name': '阵地照片',
+                    'verbose_name_plural': '阵地照片',
+                    'ordering': ['pk'],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venuephotoevent" ("caption", "content_type", "file", "id", "original_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "uploaded_at", "venue_id") VALUES (NEW."caption", NEW."content_type", NEW."file", NEW."id", NEW."original_name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."size", NEW."uploaded_at", NEW."venue_id"); RETURN NULL;', hash='518fc0110fcdcfe43552528d725523a3b65b8e73', operation='INSERT', pgid='pgtrigger_insert_insert_b0ecb', table='members_venuephoto', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_venuephotoevent" ("caption", "content_type", "file", "id", "original_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "uploaded_at", "venue_id") VALUES (NEW."caption", NEW."content_type", NEW."file", NEW."id", NEW."original_name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."size", NEW."uploaded_at", NEW."venue_id"); RETURN NULL;', hash='e67c0267710f99c61cad30378a472fa9b421ba04', operation='UPDATE', pgid='pgtrigger_update_update_4728b', table='members_venuephoto', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_venuephotoevent" ("caption", "content_type", "file", "id", "original_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "uploaded_at", "venue_id") VALUES (OLD."caption", OLD."content_type", OLD."file", OLD."id", OLD."original_name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."size", OLD."uploaded_at", OLD."venue_id"); RETURN NULL;', hash='48347975acc44860b71c5417b5ed6d3470f7212e', operation='DELETE', pgid='pgtrigger_delete_delete_75ef6', table='members_venuephoto', when='AFTER'))],
+                },
+                bases=(branches.models.service_log.PrivateFile, models.Model),
+            ), migrations.CreateModel(
+                name='VenuePhotoEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('file', models.FileField(help_text='照片或文档：JPG、PNG、PDF、DOCX、XLSX，每个不超过 10 MB。', max_length=200, upload_to=branches.models.service_log._attachment_path, validators=[branches.models.service_log._validate_new_upload], verbose_name='照片')),
+                    ('caption', models.CharField(blank=True, max_length=100, verbose_name='照片说明')),
+                    ('original_name', models.CharField(editable=False, max_length=200, verbose_name='原文件名')),
+                    ('content_type', models.CharField(editable=False, max_length=100, verbose_name='文件类型')),
+                    ('size', models.PositiveIntegerField(default=0, editable=False, verbose_name='大小（字节）')),
+                    ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='上传时间')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='members.venuephoto')),
+                    ('venue', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='members.venue', verbose_name='阵地')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Rectification',
+                fields=[
+                ],
+                options={
+                    'verbose_name': '整改事项',
+                    'verbose_name_plural': '整改事项',
+                    'ordering': ['rectify_by', 'pk'],
+                    'proxy': True,
+                    'indexes': [],
+                    'constraints': [],
+                },
+                bases=('members.venueinspectionitem',),
+            )],
         ),
         migrations.AlterModelOptions(
-            name="checkitem",
-            options={
-                "ordering": ["standard", "sort_order", "name"],
-                "verbose_name": "检查项目",
-                "verbose_name_plural": "检查项目",
-            },
+            name='checkitem',
+            options={'ordering': ['standard', 'sort_order', 'name'], 'verbose_name': '检查项目', 'verbose_name_plural': '检查项目'},
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="checkitem",
-            name="insert_insert",
+            model_name='checkitem',
+            name='insert_insert',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="checkitem",
-            name="update_update",
+            model_name='checkitem',
+            name='update_update',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="checkitem",
-            name="delete_delete",
+            model_name='checkitem',
+            name='delete_delete',
         ),
         migrations.AddField(
-            model_name="checkitem",
-            name="criterion",
-            field=models.TextField(blank=True, help_text="怎样判定达标：检查时逐项对照。", verbose_name="评判标准"),
+            model_name='checkitem',
+            name='criterion',
+            field=models.TextField(blank=True, help_text='怎样判定达标：检查时逐项对照。', verbose_name='评判标准'),
         ),
         migrations.AddField(
-            model_name="checkitem",
-            name="standard",
-            field=models.CharField(
-                choices=[("health_check", "党建体检"), ("venue", "阵地标准")],
-                default="health_check",
-                max_length=20,
-                verbose_name="所属标准",
-            ),
+            model_name='checkitem',
+            name='standard',
+            field=models.CharField(choices=[('health_check', '党建体检'), ('venue', '阵地标准')], default='health_check', max_length=20, verbose_name='所属标准'),
         ),
         migrations.AddField(
-            model_name="checkitemevent",
-            name="criterion",
-            field=models.TextField(blank=True, help_text="怎样判定达标：检查时逐项对照。", verbose_name="评判标准"),
+            model_name='checkitemevent',
+            name='criterion',
+            field=models.TextField(blank=True, help_text='怎样判定达标：检查时逐项对照。', verbose_name='评判标准'),
         ),
         migrations.AddField(
-            model_name="checkitemevent",
-            name="standard",
-            field=models.CharField(
-                choices=[("health_check", "党建体检"), ("venue", "阵地标准")],
-                default="health_check",
-                max_length=20,
-                verbose_name="所属标准",
-            ),
+            model_name='checkitemevent',
+            name='standard',
+            field=models.CharField(choices=[('health_check', '党建体检'), ('venue', '阵地标准')], default='health_check', max_length=20, verbose_name='所属标准'),
         ),
         migrations.AlterField(
-            model_name="checkitem",
-            name="is_active",
-            field=models.BooleanField(
-                default=True, help_text="停用的项目不再用于新的检查，已有结果保留。", verbose_name="启用"
-            ),
+            model_name='checkitem',
+            name='is_active',
+            field=models.BooleanField(default=True, help_text='停用的项目不再用于新的检查，已有结果保留。', verbose_name='启用'),
         ),
         migrations.AlterField(
-            model_name="checkitem",
-            name="max_score",
-            field=models.PositiveSmallIntegerField(
-                default=10, help_text="党建体检按分评判；阵地标准只判达标与否，不计分。", verbose_name="满分"
-            ),
+            model_name='checkitem',
+            name='max_score',
+            field=models.PositiveSmallIntegerField(default=10, help_text='党建体检按分评判；阵地标准只判达标与否，不计分。', verbose_name='满分'),
         ),
         migrations.AlterField(
-            model_name="checkitem",
-            name="name",
-            field=models.CharField(
-                error_messages={"unique": "已有同名的检查项目，项目名称不能重复。"},
-                max_length=100,
-                unique=True,
-                verbose_name="项目名称",
-            ),
+            model_name='checkitem',
+            name='name',
+            field=models.CharField(error_messages={'unique': '已有同名的检查项目，项目名称不能重复。'}, max_length=100, unique=True, verbose_name='项目名称'),
         ),
         migrations.AlterField(
-            model_name="checkitemevent",
-            name="is_active",
-            field=models.BooleanField(
-                default=True, help_text="停用的项目不再用于新的检查，已有结果保留。", verbose_name="启用"
-            ),
+            model_name='checkitemevent',
+            name='is_active',
+            field=models.BooleanField(default=True, help_text='停用的项目不再用于新的检查，已有结果保留。', verbose_name='启用'),
         ),
         migrations.AlterField(
-            model_name="checkitemevent",
-            name="max_score",
-            field=models.PositiveSmallIntegerField(
-                default=10, help_text="党建体检按分评判；阵地标准只判达标与否，不计分。", verbose_name="满分"
-            ),
+            model_name='checkitemevent',
+            name='max_score',
+            field=models.PositiveSmallIntegerField(default=10, help_text='党建体检按分评判；阵地标准只判达标与否，不计分。', verbose_name='满分'),
         ),
         migrations.AlterField(
-            model_name="checkitemevent",
-            name="name",
-            field=models.CharField(
-                error_messages={"unique": "已有同名的检查项目，项目名称不能重复。"},
-                max_length=100,
-                verbose_name="项目名称",
-            ),
+            model_name='checkitemevent',
+            name='name',
+            field=models.CharField(error_messages={'unique': '已有同名的检查项目，项目名称不能重复。'}, max_length=100, verbose_name='项目名称'),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="checkitem",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_checkitemevent" ("criterion", "id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order", "standard") VALUES (NEW."criterion", NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order", NEW."standard"); RETURN NULL;',
-                    hash="1f7b9bdb608a7ae3a5f9270df25bfa2a34432a56",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_67606",
-                    table="members_checkitem",
-                    when="AFTER",
-                ),
-            ),
+            model_name='checkitem',
+            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_checkitemevent" ("criterion", "id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order", "standard") VALUES (NEW."criterion", NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order", NEW."standard"); RETURN NULL;', hash='1f7b9bdb608a7ae3a5f9270df25bfa2a34432a56', operation='INSERT', pgid='pgtrigger_insert_insert_67606', table='members_checkitem', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="checkitem",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "members_checkitemevent" ("criterion", "id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order", "standard") VALUES (NEW."criterion", NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order", NEW."standard"); RETURN NULL;',
-                    hash="d9a9b722b9ef476a1d55d5b784f94522d5a5069b",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_26f52",
-                    table="members_checkitem",
-                    when="AFTER",
-                ),
-            ),
+            model_name='checkitem',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "members_checkitemevent" ("criterion", "id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order", "standard") VALUES (NEW."criterion", NEW."id", NEW."is_active", NEW."max_score", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order", NEW."standard"); RETURN NULL;', hash='d9a9b722b9ef476a1d55d5b784f94522d5a5069b', operation='UPDATE', pgid='pgtrigger_update_update_26f52', table='members_checkitem', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="checkitem",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_checkitemevent" ("criterion", "id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order", "standard") VALUES (OLD."criterion", OLD."id", OLD."is_active", OLD."max_score", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order", OLD."standard"); RETURN NULL;',
-                    hash="bf7a16cf2b5ccea42b7506768f2e15a9dfee01de",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_fcb82",
-                    table="members_checkitem",
-                    when="AFTER",
-                ),
-            ),
+            model_name='checkitem',
+            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "members_checkitemevent" ("criterion", "id", "is_active", "max_score", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order", "standard") VALUES (OLD."criterion", OLD."id", OLD."is_active", OLD."max_score", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order", OLD."standard"); RETURN NULL;', hash='bf7a16cf2b5ccea42b7506768f2e15a9dfee01de', operation='DELETE', pgid='pgtrigger_delete_delete_fcb82', table='members_checkitem', when='AFTER')),
         ),
         migrations.AddConstraint(
-            model_name="checkitem",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("standard__in", ["health_check", "venue"])),
-                name="members_checkitem_standard_valid",
-                violation_error_message="所属标准无效。",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venue",
-            name="organization",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="venues",
-                to="branches.organization",
-                verbose_name="所属党组织",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueevent",
-            name="organization",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="branches.organization",
-                verbose_name="所属党组织",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="members.venue",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspection",
-            name="venue",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="inspections",
-                to="members.venue",
-                verbose_name="阵地",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="members.venueinspection",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionevent",
-            name="venue",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="members.venue",
-                verbose_name="阵地",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionitem",
-            name="inspection",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="items",
-                to="members.venueinspection",
-                verbose_name="阵地检查",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionitem",
-            name="item",
-            field=models.ForeignKey(
-                limit_choices_to={"standard": "venue"},
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="venue_verdicts",
-                to="members.checkitem",
-                verbose_name="检查项目",
-            ),
-        ),
-        migrations.CreateModel(
-            name="Rectification",
-            fields=[],
-            options={
-                "verbose_name": "整改事项",
-                "verbose_name_plural": "整改事项",
-                "ordering": ["rectify_by", "pk"],
-                "proxy": True,
-                "indexes": [],
-                "constraints": [],
-            },
-            bases=("members.venueinspectionitem",),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionitemevent",
-            name="inspection",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="members.venueinspection",
-                verbose_name="阵地检查",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionitemevent",
-            name="item",
-            field=models.ForeignKey(
-                db_constraint=False,
-                limit_choices_to={"standard": "venue"},
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="members.checkitem",
-                verbose_name="检查项目",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionitemevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venueinspectionitemevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="members.venueinspectionitem",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venuephoto",
-            name="venue",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="photos",
-                to="members.venue",
-                verbose_name="阵地",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venuephotoevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venuephotoevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="members.venuephoto",
-            ),
-        ),
-        migrations.AddField(
-            model_name="venuephotoevent",
-            name="venue",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="members.venue",
-                verbose_name="阵地",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venue",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("kind__in", ["centre", "station", "point"])),
-                name="members_venue_kind_valid",
-                violation_error_message="阵地类型无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venue",
-            constraint=models.UniqueConstraint(
-                fields=("organization", "name"),
-                name="members_venue_unique_name",
-                violation_error_message="该党组织已有同名的阵地。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venue",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("area__gt", 0)),
-                name="members_venue_area_positive",
-                violation_error_message="使用面积须大于 0。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venue",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venueevent" ("address", "area", "id", "kind", "name", "opening_hours", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rooms") VALUES (NEW."address", NEW."area", NEW."id", NEW."kind", NEW."name", NEW."opening_hours", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."rooms"); RETURN NULL;',
-                    hash="39a277269fbfb5725bb011a76c02343527824032",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_5a115",
-                    table="members_venue",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venue",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "members_venueevent" ("address", "area", "id", "kind", "name", "opening_hours", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rooms") VALUES (NEW."address", NEW."area", NEW."id", NEW."kind", NEW."name", NEW."opening_hours", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."rooms"); RETURN NULL;',
-                    hash="912020fa0096b1f31e2f85d9b937804f8289c45a",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_850fe",
-                    table="members_venue",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venue",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venueevent" ("address", "area", "id", "kind", "name", "opening_hours", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rooms") VALUES (OLD."address", OLD."area", OLD."id", OLD."kind", OLD."name", OLD."opening_hours", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."rooms"); RETURN NULL;',
-                    hash="892c9c3e61befea621bc957abbf3a00268914a84",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_7abfc",
-                    table="members_venue",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venueinspection",
-            constraint=models.UniqueConstraint(
-                fields=("venue", "inspected_on"),
-                name="members_venueinspection_one_per_day",
-                violation_error_message="该阵地当天已有检查记录。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venueinspection",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venueinspectionevent" ("id", "inspected_on", "inspector", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "venue_id") VALUES (NEW."id", NEW."inspected_on", NEW."inspector", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."remarks", NEW."venue_id"); RETURN NULL;',
-                    hash="69e2ee6edb6394a54b2b9ca7b197e30f318d0b14",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_df427",
-                    table="members_venueinspection",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venueinspection",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "members_venueinspectionevent" ("id", "inspected_on", "inspector", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "venue_id") VALUES (NEW."id", NEW."inspected_on", NEW."inspector", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."remarks", NEW."venue_id"); RETURN NULL;',
-                    hash="b0c8e2e23ddbee5b4537ff5e2143017a100fdaad",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_7a2bb",
-                    table="members_venueinspection",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venueinspection",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venueinspectionevent" ("id", "inspected_on", "inspector", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "remarks", "venue_id") VALUES (OLD."id", OLD."inspected_on", OLD."inspector", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."remarks", OLD."venue_id"); RETURN NULL;',
-                    hash="ddd4af064ebd77bbc40b0aed120a4d8508b14f16",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_700d0",
-                    table="members_venueinspection",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venueinspectionitem",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("verdict__in", ["met", "not_met"])),
-                name="members_venueinspectionitem_verdict_valid",
-                violation_error_message="结果无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venueinspectionitem",
-            constraint=models.UniqueConstraint(
-                fields=("inspection", "item"),
-                name="members_venueinspectionitem_unique",
-                violation_error_message="同一次检查中每个项目只能评判一次。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="venueinspectionitem",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("rectified_on__isnull", True), ("rectify_by__isnull", True), ("verdict", "met")),
-                    models.Q(("rectify_by__isnull", False), ("verdict", "not_met")),
-                    _connector="OR",
-                ),
-                name="members_venueinspectionitem_rectified_if_failed",
-                violation_error_message="不达标的项目须填写整改期限；达标的项目不填整改期限和整改完成日期。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venueinspectionitem",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venueinspectionitemevent" ("finding", "id", "inspection_id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rectification", "rectified_on", "rectify_by", "verdict") VALUES (NEW."finding", NEW."id", NEW."inspection_id", NEW."item_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."rectification", NEW."rectified_on", NEW."rectify_by", NEW."verdict"); RETURN NULL;',
-                    hash="6271dd4c65898be963cf59ece03c2e72ae9cd667",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_ee032",
-                    table="members_venueinspectionitem",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venueinspectionitem",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "members_venueinspectionitemevent" ("finding", "id", "inspection_id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rectification", "rectified_on", "rectify_by", "verdict") VALUES (NEW."finding", NEW."id", NEW."inspection_id", NEW."item_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."rectification", NEW."rectified_on", NEW."rectify_by", NEW."verdict"); RETURN NULL;',
-                    hash="1658a934a4fbd8af4fa9950156ee683ed301b9d3",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_28c7c",
-                    table="members_venueinspectionitem",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venueinspectionitem",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venueinspectionitemevent" ("finding", "id", "inspection_id", "item_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rectification", "rectified_on", "rectify_by", "verdict") VALUES (OLD."finding", OLD."id", OLD."inspection_id", OLD."item_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."rectification", OLD."rectified_on", OLD."rectify_by", OLD."verdict"); RETURN NULL;',
-                    hash="27195eaf8c1853691d21d4c0781877dc34cab9d1",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_d297c",
-                    table="members_venueinspectionitem",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venuephoto",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venuephotoevent" ("caption", "content_type", "file", "id", "original_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "uploaded_at", "venue_id") VALUES (NEW."caption", NEW."content_type", NEW."file", NEW."id", NEW."original_name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."size", NEW."uploaded_at", NEW."venue_id"); RETURN NULL;',
-                    hash="518fc0110fcdcfe43552528d725523a3b65b8e73",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_b0ecb",
-                    table="members_venuephoto",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venuephoto",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "members_venuephotoevent" ("caption", "content_type", "file", "id", "original_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "uploaded_at", "venue_id") VALUES (NEW."caption", NEW."content_type", NEW."file", NEW."id", NEW."original_name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."size", NEW."uploaded_at", NEW."venue_id"); RETURN NULL;',
-                    hash="e67c0267710f99c61cad30378a472fa9b421ba04",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_4728b",
-                    table="members_venuephoto",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="venuephoto",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "members_venuephotoevent" ("caption", "content_type", "file", "id", "original_name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "uploaded_at", "venue_id") VALUES (OLD."caption", OLD."content_type", OLD."file", OLD."id", OLD."original_name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."size", OLD."uploaded_at", OLD."venue_id"); RETURN NULL;',
-                    hash="48347975acc44860b71c5417b5ed6d3470f7212e",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_75ef6",
-                    table="members_venuephoto",
-                    when="AFTER",
-                ),
-            ),
+            model_name='checkitem',
+            constraint=models.CheckConstraint(condition=models.Q(('standard__in', ['health_check', 'venue'])), name='members_checkitem_standard_valid', violation_error_message='所属标准无效。'),
         ),
     ]

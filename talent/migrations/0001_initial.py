@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.db import migrations, models
 
 
@@ -17,807 +17,421 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='FundingProgramme',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('cap', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='单个项目资助上限（元）')),
-            ],
-            options={
-                'verbose_name': '资助计划',
-                'verbose_name_plural': '资助计划',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='FundingProgrammeEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('cap', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='单个项目资助上限（元）')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Honour',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'verbose_name': '人才称号',
-                'verbose_name_plural': '人才称号',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='HonourEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Industry',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'verbose_name': '产业',
-                'verbose_name_plural': '产业',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='IndustryEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='OverseasPlacement',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host_unit', models.CharField(max_length=200, verbose_name='用人单位')),
-                ('project', models.CharField(max_length=200, verbose_name='重点项目')),
-                ('start', models.DateField(verbose_name='开始日期')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-            ],
-            options={
-                'verbose_name': '海外人才岗位安排',
-                'verbose_name_plural': '海外人才岗位安排',
-            },
-        ),
-        migrations.CreateModel(
-            name='OverseasPlacementEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('host_unit', models.CharField(max_length=200, verbose_name='用人单位')),
-                ('project', models.CharField(max_length=200, verbose_name='重点项目')),
-                ('start', models.DateField(verbose_name='开始日期')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='ProjectStageChange',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('signed', '已签约'), ('landed', '已落地'), ('producing', '已投产')], max_length=20, verbose_name='阶段')),
-                ('changed_on', models.DateField(verbose_name='日期')),
-            ],
-            options={
-                'verbose_name': '项目阶段变化',
-                'verbose_name_plural': '项目阶段变化',
-                'ordering': ['changed_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='ProjectStageChangeEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('stage', models.CharField(choices=[('signed', '已签约'), ('landed', '已落地'), ('producing', '已投产')], max_length=20, verbose_name='阶段')),
-                ('changed_on', models.DateField(verbose_name='日期')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='RecruitmentBrand',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'verbose_name': '招引品牌',
-                'verbose_name_plural': '招引品牌',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='RecruitmentBrandEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='RecruitmentEvent',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='活动名称')),
-                ('held_on', models.DateField(verbose_name='举办日期')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('participants', models.PositiveIntegerField(default=0, verbose_name='参与人数')),
-            ],
-            options={
-                'verbose_name': '招引活动',
-                'verbose_name_plural': '招引活动',
-                'ordering': ['-held_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='RecruitmentEventEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=200, verbose_name='活动名称')),
-                ('held_on', models.DateField(verbose_name='举办日期')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
-                ('participants', models.PositiveIntegerField(default=0, verbose_name='参与人数')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='SupportRequest',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('need', models.CharField(max_length=200, verbose_name='诉求')),
-                ('raised_on', models.DateField(verbose_name='提出日期')),
-                ('solved_on', models.DateField(blank=True, null=True, verbose_name='解决日期')),
-                ('solved_by', models.CharField(blank=True, max_length=100, verbose_name='解决人/单位')),
-            ],
-            options={
-                'verbose_name': '人才服务诉求',
-                'verbose_name_plural': '人才服务诉求',
-            },
-        ),
-        migrations.CreateModel(
-            name='SupportRequestEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('need', models.CharField(max_length=200, verbose_name='诉求')),
-                ('raised_on', models.DateField(verbose_name='提出日期')),
-                ('solved_on', models.DateField(blank=True, null=True, verbose_name='解决日期')),
-                ('solved_by', models.CharField(blank=True, max_length=100, verbose_name='解决人/单位')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Talent',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('sex', models.CharField(choices=[('male', '男'), ('female', '女')], max_length=10, verbose_name='性别')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('region', models.CharField(default='中国', max_length=50, verbose_name='国籍或地区')),
-                ('is_overseas', models.BooleanField(default=False, verbose_name='海外人才')),
-                ('document_type', models.CharField(choices=[('resident_id', '居民身份证'), ('passport', '护照')], default='resident_id', max_length=20, verbose_name='证件类型')),
-                ('id_number', models.CharField(error_messages={'unique': '该证件号码的人才已登记，不能重复计入。'}, max_length=30, unique=True, verbose_name='证件号码')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('degree', models.CharField(blank=True, max_length=20, verbose_name='最高学历')),
-                ('field', models.CharField(blank=True, max_length=100, verbose_name='专业领域')),
-                ('employer', models.CharField(blank=True, max_length=200, verbose_name='工作单位')),
-                ('introduced_on', models.DateField(blank=True, null=True, verbose_name='引进日期')),
-                ('status', models.CharField(choices=[('active', '在相城'), ('left', '已离开')], default='active', max_length=10, verbose_name='状态')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-            ],
-            options={
-                'verbose_name': '人才',
-                'verbose_name_plural': '人才',
-                'ordering': ['-introduced_on', 'name'],
-            },
-        ),
-        migrations.CreateModel(
-            name='TalentEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=50, verbose_name='姓名')),
-                ('sex', models.CharField(choices=[('male', '男'), ('female', '女')], max_length=10, verbose_name='性别')),
-                ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
-                ('region', models.CharField(default='中国', max_length=50, verbose_name='国籍或地区')),
-                ('is_overseas', models.BooleanField(default=False, verbose_name='海外人才')),
-                ('document_type', models.CharField(choices=[('resident_id', '居民身份证'), ('passport', '护照')], default='resident_id', max_length=20, verbose_name='证件类型')),
-                ('id_number', models.CharField(error_messages={'unique': '该证件号码的人才已登记，不能重复计入。'}, max_length=30, verbose_name='证件号码')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('degree', models.CharField(blank=True, max_length=20, verbose_name='最高学历')),
-                ('field', models.CharField(blank=True, max_length=100, verbose_name='专业领域')),
-                ('employer', models.CharField(blank=True, max_length=200, verbose_name='工作单位')),
-                ('introduced_on', models.DateField(blank=True, null=True, verbose_name='引进日期')),
-                ('status', models.CharField(choices=[('active', '在相城'), ('left', '已离开')], default='active', max_length=10, verbose_name='状态')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='TalentHonour',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('awarded_on', models.DateField(verbose_name='获得日期')),
-            ],
-            options={
-                'verbose_name': '人才称号记录',
-                'verbose_name_plural': '人才称号记录',
-            },
-        ),
-        migrations.CreateModel(
-            name='TalentHonourEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('awarded_on', models.DateField(verbose_name='获得日期')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='TalentProject',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('enterprise', models.CharField(max_length=200, verbose_name='企业')),
-                ('requested', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='申请金额（元）')),
-                ('approved', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='批准金额（元）')),
-                ('disbursed', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='已拨付金额（元）')),
-            ],
-            options={
-                'verbose_name': '人才项目',
-                'verbose_name_plural': '人才项目',
-                'ordering': ['title'],
-            },
-        ),
-        migrations.CreateModel(
-            name='TalentProjectEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('title', models.CharField(max_length=200, verbose_name='项目名称')),
-                ('enterprise', models.CharField(max_length=200, verbose_name='企业')),
-                ('requested', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='申请金额（元）')),
-                ('approved', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='批准金额（元）')),
-                ('disbursed', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='已拨付金额（元）')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Zone',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'verbose_name': '功能片区',
-                'verbose_name_plural': '功能片区',
-                'ordering': ['sort_order', 'name'],
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='ZoneEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='fundingprogramme',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_fundingprogrammeevent" ("cap", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."cap", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='fffa55d2ebf746f7ab6bab150e9205e8cf3a727f', operation='INSERT', pgid='pgtrigger_insert_insert_6f288', table='talent_fundingprogramme', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='fundingprogramme',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_fundingprogrammeevent" ("cap", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."cap", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='b0e665c0165868fd2fa469953e2509dee900e86d', operation='UPDATE', pgid='pgtrigger_update_update_acc3f', table='talent_fundingprogramme', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='fundingprogramme',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_fundingprogrammeevent" ("cap", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."cap", OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='63f244f2f38aaa53ff53b3c7f8e9d86acb1e5a2b', operation='DELETE', pgid='pgtrigger_delete_delete_5cd82', table='talent_fundingprogramme', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='fundingprogrammeevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='fundingprogrammeevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.fundingprogramme'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='honour',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_honourevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='9caaa99ac313436439a419a5c21897ea03d1321b', operation='INSERT', pgid='pgtrigger_insert_insert_c43db', table='talent_honour', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='honour',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_honourevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='6c2933a77858bd2028d026f4cd9dbc2b6e1d5acc', operation='UPDATE', pgid='pgtrigger_update_update_5967f', table='talent_honour', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='honour',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_honourevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='14a3066325cbb8d1d19fa379a5c125d4cc730184', operation='DELETE', pgid='pgtrigger_delete_delete_3b53f', table='talent_honour', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='honourevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='honourevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.honour'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='industry',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_industryevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='bfc1e88a54b2545398853dde3e3f46be6cbdcefd', operation='INSERT', pgid='pgtrigger_insert_insert_a6d53', table='talent_industry', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='industry',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_industryevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='aa6f3b5c4d5059f3ec90e27e103de2ec574cb1c9', operation='UPDATE', pgid='pgtrigger_update_update_fc42a', table='talent_industry', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='industry',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_industryevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='d60f6c71fea82a8aaacb99205ecae10fcb016831', operation='DELETE', pgid='pgtrigger_delete_delete_14e48', table='talent_industry', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='industryevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='industryevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.industry'),
-        ),
-        migrations.AddField(
-            model_name='overseasplacementevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='overseasplacementevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.overseasplacement'),
-        ),
-        migrations.AddField(
-            model_name='projectstagechangeevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='projectstagechangeevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.projectstagechange'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='recruitmentbrand',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmentbrandevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='3eebc94207e726a8d49f765bd6cb515bb7b9ce25', operation='INSERT', pgid='pgtrigger_insert_insert_7f562', table='talent_recruitmentbrand', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='recruitmentbrand',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_recruitmentbrandevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='54d0f64d5e422f9748961eb0e1dee96db4a5c9d6', operation='UPDATE', pgid='pgtrigger_update_update_89254', table='talent_recruitmentbrand', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='recruitmentbrand',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmentbrandevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='4521544ccc76baeba00808ed40686a6190ea139e', operation='DELETE', pgid='pgtrigger_delete_delete_e22d0', table='talent_recruitmentbrand', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='recruitmentbrandevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='recruitmentbrandevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.recruitmentbrand'),
-        ),
-        migrations.AddField(
-            model_name='recruitmentevent',
-            name='brand',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recruitment_events', to='talent.recruitmentbrand', verbose_name='招引品牌'),
-        ),
-        migrations.AddField(
-            model_name='recruitmenteventevent',
-            name='brand',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.recruitmentbrand', verbose_name='招引品牌'),
-        ),
-        migrations.AddField(
-            model_name='recruitmenteventevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='recruitmenteventevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.recruitmentevent'),
-        ),
-        migrations.AddField(
-            model_name='supportrequestevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='supportrequestevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.supportrequest'),
-        ),
-        migrations.AddField(
-            model_name='talent',
-            name='industry',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='talent.industry', verbose_name='产业'),
-        ),
-        migrations.AddField(
-            model_name='talent',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='talents', to='branches.organization', verbose_name='责任组织'),
-        ),
-        migrations.AddField(
-            model_name='talent',
-            name='source_event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='talents', to='talent.recruitmentevent', verbose_name='来源活动'),
-        ),
-        migrations.AddField(
-            model_name='supportrequestevent',
-            name='talent',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='supportrequest',
-            name='talent',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='support_requests', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='overseasplacementevent',
-            name='talent',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='overseasplacement',
-            name='talent',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='talentevent',
-            name='industry',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.industry', verbose_name='产业'),
-        ),
-        migrations.AddField(
-            model_name='talentevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='责任组织'),
-        ),
-        migrations.AddField(
-            model_name='talentevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='talentevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.talent'),
-        ),
-        migrations.AddField(
-            model_name='talentevent',
-            name='source_event',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.recruitmentevent', verbose_name='来源活动'),
-        ),
-        migrations.AddField(
-            model_name='talenthonour',
-            name='honour',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='talent.honour', verbose_name='称号'),
-        ),
-        migrations.AddField(
-            model_name='talenthonour',
-            name='talent',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='honours', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='talenthonourevent',
-            name='honour',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.honour', verbose_name='称号'),
-        ),
-        migrations.AddField(
-            model_name='talenthonourevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='talenthonourevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.talenthonour'),
-        ),
-        migrations.AddField(
-            model_name='talenthonourevent',
-            name='talent',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='talentproject',
-            name='organization',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='talent_projects', to='branches.organization', verbose_name='责任组织'),
-        ),
-        migrations.AddField(
-            model_name='talentproject',
-            name='programme',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='talent.fundingprogramme', verbose_name='资助计划'),
-        ),
-        migrations.AddField(
-            model_name='talentproject',
-            name='source_event',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='projects', to='talent.recruitmentevent', verbose_name='来源活动'),
-        ),
-        migrations.AddField(
-            model_name='talentproject',
-            name='talents',
-            field=models.ManyToManyField(related_name='projects', to='talent.talent', verbose_name='人才'),
-        ),
-        migrations.AddField(
-            model_name='projectstagechangeevent',
-            name='project',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talentproject', verbose_name='人才项目'),
-        ),
-        migrations.AddField(
-            model_name='projectstagechange',
-            name='project',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='talent.talentproject', verbose_name='人才项目'),
-        ),
-        migrations.AddField(
-            model_name='talentprojectevent',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='责任组织'),
-        ),
-        migrations.AddField(
-            model_name='talentprojectevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='talentprojectevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.talentproject'),
-        ),
-        migrations.AddField(
-            model_name='talentprojectevent',
-            name='programme',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.fundingprogramme', verbose_name='资助计划'),
-        ),
-        migrations.AddField(
-            model_name='talentprojectevent',
-            name='source_event',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.recruitmentevent', verbose_name='来源活动'),
-        ),
-        migrations.AddField(
-            model_name='talentevent',
-            name='zone',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.zone', verbose_name='功能片区'),
-        ),
-        migrations.AddField(
-            model_name='talent',
-            name='zone',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='talent.zone', verbose_name='功能片区'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='zone',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_zoneevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='ed8515515958cc3da38c1b89ab5596f7c1e43ba2', operation='INSERT', pgid='pgtrigger_insert_insert_9ae66', table='talent_zone', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='zone',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_zoneevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='5fb08552f10b53e613b65fa86c9921b93dfd14b0', operation='UPDATE', pgid='pgtrigger_update_update_6f9fa', table='talent_zone', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='zone',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_zoneevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='e6127533fc381fe2842ce1c595ce9ec02d89e498', operation='DELETE', pgid='pgtrigger_delete_delete_0a978', table='talent_zone', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='zoneevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='zoneevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.zone'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='recruitmentevent',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmenteventevent" ("brand_id", "held_on", "id", "name", "participants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place") VALUES (NEW."brand_id", NEW."held_on", NEW."id", NEW."name", NEW."participants", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."place"); RETURN NULL;', hash='53be8778923c2d525104e13fb4e31ff4678395c8', operation='INSERT', pgid='pgtrigger_insert_insert_27c63', table='talent_recruitmentevent', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='recruitmentevent',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_recruitmenteventevent" ("brand_id", "held_on", "id", "name", "participants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place") VALUES (NEW."brand_id", NEW."held_on", NEW."id", NEW."name", NEW."participants", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."place"); RETURN NULL;', hash='71350e76f482d619fd4a5e7a410d7711c4a9ee44', operation='UPDATE', pgid='pgtrigger_update_update_3ec7e', table='talent_recruitmentevent', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='recruitmentevent',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmenteventevent" ("brand_id", "held_on", "id", "name", "participants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place") VALUES (OLD."brand_id", OLD."held_on", OLD."id", OLD."name", OLD."participants", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."place"); RETURN NULL;', hash='c409c39da4e30b08356c9e645d233e1755057907', operation='DELETE', pgid='pgtrigger_delete_delete_18b76', table='talent_recruitmentevent', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='supportrequest',
-            constraint=models.CheckConstraint(condition=models.Q(('solved_on__isnull', True), ('solved_on__gte', models.F('raised_on')), _connector='OR'), name='talent_supportrequest_solved_after_raised', violation_error_message='解决日期不能早于提出日期。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='supportrequest',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_supportrequestevent" ("id", "need", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_on", "solved_by", "solved_on", "talent_id") VALUES (NEW."id", NEW."need", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."raised_on", NEW."solved_by", NEW."solved_on", NEW."talent_id"); RETURN NULL;', hash='c8bbbdc3ff90227fa945acdad8b7d41a9347f12a', operation='INSERT', pgid='pgtrigger_insert_insert_15ce2', table='talent_supportrequest', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='supportrequest',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_supportrequestevent" ("id", "need", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_on", "solved_by", "solved_on", "talent_id") VALUES (NEW."id", NEW."need", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."raised_on", NEW."solved_by", NEW."solved_on", NEW."talent_id"); RETURN NULL;', hash='eb039c50030ff97221e24992bf5cc43b8fe240aa', operation='UPDATE', pgid='pgtrigger_update_update_37eee', table='talent_supportrequest', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='supportrequest',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_supportrequestevent" ("id", "need", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_on", "solved_by", "solved_on", "talent_id") VALUES (OLD."id", OLD."need", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."raised_on", OLD."solved_by", OLD."solved_on", OLD."talent_id"); RETURN NULL;', hash='8252d8bba1de1bb4de119a5bef825c89f3b22957', operation='DELETE', pgid='pgtrigger_delete_delete_ddf0f', table='talent_supportrequest', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='overseasplacement',
-            constraint=models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='talent_overseasplacement_end_after_start', violation_error_message='结束日期不能早于开始日期。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='overseasplacement',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_overseasplacementevent" ("end", "host_unit", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project", "start", "talent_id") VALUES (NEW."end", NEW."host_unit", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project", NEW."start", NEW."talent_id"); RETURN NULL;', hash='7d75f2410e149ba0d0b5a2757017d11ca36db3a8', operation='INSERT', pgid='pgtrigger_insert_insert_f497d', table='talent_overseasplacement', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='overseasplacement',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_overseasplacementevent" ("end", "host_unit", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project", "start", "talent_id") VALUES (NEW."end", NEW."host_unit", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project", NEW."start", NEW."talent_id"); RETURN NULL;', hash='39de8d2d15c5df0b51307f8b755e6be2ead153d7', operation='UPDATE', pgid='pgtrigger_update_update_444fa', table='talent_overseasplacement', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='overseasplacement',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_overseasplacementevent" ("end", "host_unit", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project", "start", "talent_id") VALUES (OLD."end", OLD."host_unit", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project", OLD."start", OLD."talent_id"); RETURN NULL;', hash='967d0b405023bb60c7972a3aaa10bf0e0e0368a9', operation='DELETE', pgid='pgtrigger_delete_delete_5a103', table='talent_overseasplacement', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='talenthonour',
-            constraint=models.UniqueConstraint(fields=('talent', 'honour'), name='talent_talenthonour_unique', violation_error_message='该人才已有这个称号。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talenthonour',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talenthonourevent" ("awarded_on", "honour_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "talent_id") VALUES (NEW."awarded_on", NEW."honour_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."talent_id"); RETURN NULL;', hash='40b8b70326f003fab7193dd5032285477dd2886f', operation='INSERT', pgid='pgtrigger_insert_insert_aeb49', table='talent_talenthonour', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talenthonour',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_talenthonourevent" ("awarded_on", "honour_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "talent_id") VALUES (NEW."awarded_on", NEW."honour_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."talent_id"); RETURN NULL;', hash='7ec1862d73acfd0775d81d4f881632e30d6662e5', operation='UPDATE', pgid='pgtrigger_update_update_c0309', table='talent_talenthonour', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talenthonour',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talenthonourevent" ("awarded_on", "honour_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "talent_id") VALUES (OLD."awarded_on", OLD."honour_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."talent_id"); RETURN NULL;', hash='76d2f2f3e57b80a14f620439fc284bc3c3a445bf', operation='DELETE', pgid='pgtrigger_delete_delete_f0862', table='talent_talenthonour', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='talentproject',
-            constraint=models.CheckConstraint(condition=models.Q(('disbursed__lte', models.F('approved'))), name='talent_talentproject_disbursed_within_approved', violation_error_message='已拨付金额不能超过批准金额。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talentproject',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentprojectevent" ("approved", "disbursed", "enterprise", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "programme_id", "requested", "source_event_id", "title") VALUES (NEW."approved", NEW."disbursed", NEW."enterprise", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."programme_id", NEW."requested", NEW."source_event_id", NEW."title"); RETURN NULL;', hash='6722fbffea3b04fc661644a748ffddda244b2bab', operation='INSERT', pgid='pgtrigger_insert_insert_7466b', table='talent_talentproject', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talentproject',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_talentprojectevent" ("approved", "disbursed", "enterprise", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "programme_id", "requested", "source_event_id", "title") VALUES (NEW."approved", NEW."disbursed", NEW."enterprise", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."programme_id", NEW."requested", NEW."source_event_id", NEW."title"); RETURN NULL;', hash='84c27a8bb9c5b3c52eacde793c1aa899afb9ed2a', operation='UPDATE', pgid='pgtrigger_update_update_14a29', table='talent_talentproject', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talentproject',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentprojectevent" ("approved", "disbursed", "enterprise", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "programme_id", "requested", "source_event_id", "title") VALUES (OLD."approved", OLD."disbursed", OLD."enterprise", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."programme_id", OLD."requested", OLD."source_event_id", OLD."title"); RETURN NULL;', hash='8dcb263741e49a81c6789a9bce1ef7da8957cf47', operation='DELETE', pgid='pgtrigger_delete_delete_92d9a', table='talent_talentproject', when='AFTER')),
-        ),
-        migrations.AddConstraint(
-            model_name='projectstagechange',
-            constraint=models.CheckConstraint(condition=models.Q(('stage__in', ['signed', 'landed', 'producing'])), name='talent_projectstagechange_stage_valid', violation_error_message='项目阶段无效。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='projectstagechange',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_projectstagechangeevent" ("changed_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "stage") VALUES (NEW."changed_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project_id", NEW."stage"); RETURN NULL;', hash='cf14e8923a4d9d1a836a7d23529150232aa4a88c', operation='INSERT', pgid='pgtrigger_insert_insert_624f7', table='talent_projectstagechange', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='projectstagechange',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_projectstagechangeevent" ("changed_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "stage") VALUES (NEW."changed_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project_id", NEW."stage"); RETURN NULL;', hash='4a053325085d62fe040b1fdcf64eb0587c092305', operation='UPDATE', pgid='pgtrigger_update_update_052f8', table='talent_projectstagechange', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='projectstagechange',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_projectstagechangeevent" ("changed_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "stage") VALUES (OLD."changed_on", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project_id", OLD."stage"); RETURN NULL;', hash='24e505b02752ba2d388a0de733a07815c1b9b792', operation='DELETE', pgid='pgtrigger_delete_delete_c5dbb', table='talent_projectstagechange', when='AFTER')),
-        ),
-        migrations.AddIndex(
-            model_name='talent',
-            index=models.Index(fields=['introduced_on'], name='talent_talent_introduced'),
-        ),
-        migrations.AddConstraint(
-            model_name='talent',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['male', 'female'])), name='talent_talent_sex_valid', violation_error_message='性别无效。'),
-        ),
-        migrations.AddConstraint(
-            model_name='talent',
-            constraint=models.CheckConstraint(condition=models.Q(('document_type__in', ['resident_id', 'passport'])), name='talent_talent_document_type_valid', violation_error_message='证件类型无效。'),
-        ),
-        migrations.AddConstraint(
-            model_name='talent',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['active', 'left'])), name='talent_talent_status_valid', violation_error_message='状态无效。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talent',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentevent" ("birth_date", "degree", "document_type", "employer", "field", "id", "id_number", "industry_id", "introduced_on", "is_overseas", "mobile", "name", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region", "sex", "source_event_id", "status", "zone_id") VALUES (NEW."birth_date", NEW."degree", NEW."document_type", NEW."employer", NEW."field", NEW."id", NEW."id_number", NEW."industry_id", NEW."introduced_on", NEW."is_overseas", NEW."mobile", NEW."name", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."region", NEW."sex", NEW."source_event_id", NEW."status", NEW."zone_id"); RETURN NULL;', hash='8254a4ac7f56ae2f5c7affa8559eece707cf3c2f', operation='INSERT', pgid='pgtrigger_insert_insert_03538', table='talent_talent', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talent',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_talentevent" ("birth_date", "degree", "document_type", "employer", "field", "id", "id_number", "industry_id", "introduced_on", "is_overseas", "mobile", "name", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region", "sex", "source_event_id", "status", "zone_id") VALUES (NEW."birth_date", NEW."degree", NEW."document_type", NEW."employer", NEW."field", NEW."id", NEW."id_number", NEW."industry_id", NEW."introduced_on", NEW."is_overseas", NEW."mobile", NEW."name", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."region", NEW."sex", NEW."source_event_id", NEW."status", NEW."zone_id"); RETURN NULL;', hash='94a332717d3590643d41292e2688c6a736caa0e9', operation='UPDATE', pgid='pgtrigger_update_update_2a714', table='talent_talent', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='talent',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentevent" ("birth_date", "degree", "document_type", "employer", "field", "id", "id_number", "industry_id", "introduced_on", "is_overseas", "mobile", "name", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region", "sex", "source_event_id", "status", "zone_id") VALUES (OLD."birth_date", OLD."degree", OLD."document_type", OLD."employer", OLD."field", OLD."id", OLD."id_number", OLD."industry_id", OLD."introduced_on", OLD."is_overseas", OLD."mobile", OLD."name", OLD."notes", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."region", OLD."sex", OLD."source_event_id", OLD."status", OLD."zone_id"); RETURN NULL;', hash='05ef90b3d2f98b1b7015671aa978d8dccbbbe565', operation='DELETE', pgid='pgtrigger_delete_delete_3cbcd', table='talent_talent', when='AFTER')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='FundingProgramme',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('cap', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='单个项目资助上限（元）')),
+                ],
+                options={
+                    'verbose_name': '资助计划',
+                    'verbose_name_plural': '资助计划',
+                    'ordering': ['sort_order', 'name'],
+                    'abstract': False,
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_fundingprogrammeevent" ("cap", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."cap", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='fffa55d2ebf746f7ab6bab150e9205e8cf3a727f', operation='INSERT', pgid='pgtrigger_insert_insert_6f288', table='talent_fundingprogramme', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_fundingprogrammeevent" ("cap", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."cap", NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='b0e665c0165868fd2fa469953e2509dee900e86d', operation='UPDATE', pgid='pgtrigger_update_update_acc3f', table='talent_fundingprogramme', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_fundingprogrammeevent" ("cap", "id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."cap", OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='63f244f2f38aaa53ff53b3c7f8e9d86acb1e5a2b', operation='DELETE', pgid='pgtrigger_delete_delete_5cd82', table='talent_fundingprogramme', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='FundingProgrammeEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('cap', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='单个项目资助上限（元）')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.fundingprogramme')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Honour',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                ],
+                options={
+                    'verbose_name': '人才称号',
+                    'verbose_name_plural': '人才称号',
+                    'ordering': ['sort_order', 'name'],
+                    'abstract': False,
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_honourevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='9caaa99ac313436439a419a5c21897ea03d1321b', operation='INSERT', pgid='pgtrigger_insert_insert_c43db', table='talent_honour', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_honourevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='6c2933a77858bd2028d026f4cd9dbc2b6e1d5acc', operation='UPDATE', pgid='pgtrigger_update_update_5967f', table='talent_honour', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_honourevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='14a3066325cbb8d1d19fa379a5c125d4cc730184', operation='DELETE', pgid='pgtrigger_delete_delete_3b53f', table='talent_honour', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='HonourEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.honour')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Industry',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                ],
+                options={
+                    'verbose_name': '产业',
+                    'verbose_name_plural': '产业',
+                    'ordering': ['sort_order', 'name'],
+                    'abstract': False,
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_industryevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='bfc1e88a54b2545398853dde3e3f46be6cbdcefd', operation='INSERT', pgid='pgtrigger_insert_insert_a6d53', table='talent_industry', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_industryevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='aa6f3b5c4d5059f3ec90e27e103de2ec574cb1c9', operation='UPDATE', pgid='pgtrigger_update_update_fc42a', table='talent_industry', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_industryevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='d60f6c71fea82a8aaacb99205ecae10fcb016831', operation='DELETE', pgid='pgtrigger_delete_delete_14e48', table='talent_industry', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='IndustryEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.industry')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='RecruitmentBrand',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                ],
+                options={
+                    'verbose_name': '招引品牌',
+                    'verbose_name_plural': '招引品牌',
+                    'ordering': ['sort_order', 'name'],
+                    'abstract': False,
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmentbrandevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='3eebc94207e726a8d49f765bd6cb515bb7b9ce25', operation='INSERT', pgid='pgtrigger_insert_insert_7f562', table='talent_recruitmentbrand', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_recruitmentbrandevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='54d0f64d5e422f9748961eb0e1dee96db4a5c9d6', operation='UPDATE', pgid='pgtrigger_update_update_89254', table='talent_recruitmentbrand', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmentbrandevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='4521544ccc76baeba00808ed40686a6190ea139e', operation='DELETE', pgid='pgtrigger_delete_delete_e22d0', table='talent_recruitmentbrand', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='RecruitmentBrandEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.recruitmentbrand')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='RecruitmentEvent',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=200, verbose_name='活动名称')),
+                    ('held_on', models.DateField(verbose_name='举办日期')),
+                    ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
+                    ('participants', models.PositiveIntegerField(default=0, verbose_name='参与人数')),
+                    ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='recruitment_events', to='talent.recruitmentbrand', verbose_name='招引品牌')),
+                ],
+                options={
+                    'verbose_name': '招引活动',
+                    'verbose_name_plural': '招引活动',
+                    'ordering': ['-held_on'],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmenteventevent" ("brand_id", "held_on", "id", "name", "participants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place") VALUES (NEW."brand_id", NEW."held_on", NEW."id", NEW."name", NEW."participants", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."place"); RETURN NULL;', hash='53be8778923c2d525104e13fb4e31ff4678395c8', operation='INSERT', pgid='pgtrigger_insert_insert_27c63', table='talent_recruitmentevent', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_recruitmenteventevent" ("brand_id", "held_on", "id", "name", "participants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place") VALUES (NEW."brand_id", NEW."held_on", NEW."id", NEW."name", NEW."participants", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."place"); RETURN NULL;', hash='71350e76f482d619fd4a5e7a410d7711c4a9ee44', operation='UPDATE', pgid='pgtrigger_update_update_3ec7e', table='talent_recruitmentevent', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_recruitmenteventevent" ("brand_id", "held_on", "id", "name", "participants", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "place") VALUES (OLD."brand_id", OLD."held_on", OLD."id", OLD."name", OLD."participants", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."place"); RETURN NULL;', hash='c409c39da4e30b08356c9e645d233e1755057907', operation='DELETE', pgid='pgtrigger_delete_delete_18b76', table='talent_recruitmentevent', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='RecruitmentEventEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=200, verbose_name='活动名称')),
+                    ('held_on', models.DateField(verbose_name='举办日期')),
+                    ('place', models.CharField(blank=True, max_length=200, verbose_name='地点')),
+                    ('participants', models.PositiveIntegerField(default=0, verbose_name='参与人数')),
+                    ('brand', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.recruitmentbrand', verbose_name='招引品牌')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.recruitmentevent')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Zone',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, unique=True, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                ],
+                options={
+                    'verbose_name': '功能片区',
+                    'verbose_name_plural': '功能片区',
+                    'ordering': ['sort_order', 'name'],
+                    'abstract': False,
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_zoneevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='ed8515515958cc3da38c1b89ab5596f7c1e43ba2', operation='INSERT', pgid='pgtrigger_insert_insert_9ae66', table='talent_zone', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_zoneevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (NEW."id", NEW."name", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."sort_order"); RETURN NULL;', hash='5fb08552f10b53e613b65fa86c9921b93dfd14b0', operation='UPDATE', pgid='pgtrigger_update_update_6f9fa', table='talent_zone', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_zoneevent" ("id", "name", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "sort_order") VALUES (OLD."id", OLD."name", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."sort_order"); RETURN NULL;', hash='e6127533fc381fe2842ce1c595ce9ec02d89e498', operation='DELETE', pgid='pgtrigger_delete_delete_0a978', table='talent_zone', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='Talent',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('sex', models.CharField(choices=[('male', '男'), ('female', '女')], max_length=10, verbose_name='性别')),
+                    ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
+                    ('region', models.CharField(default='中国', max_length=50, verbose_name='国籍或地区')),
+                    ('is_overseas', models.BooleanField(default=False, verbose_name='海外人才')),
+                    ('document_type', models.CharField(choices=[('resident_id', '居民身份证'), ('passport', '护照')], default='resident_id', max_length=20, verbose_name='证件类型')),
+                    ('id_number', models.CharField(error_messages={'unique': '该证件号码的人才已登记，不能重复计入。'}, max_length=30, unique=True, verbose_name='证件号码')),
+                    ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
+                    ('degree', models.CharField(blank=True, max_length=20, verbose_name='最高学历')),
+                    ('field', models.CharField(blank=True, max_length=100, verbose_name='专业领域')),
+                    ('employer', models.CharField(blank=True, max_length=200, verbose_name='工作单位')),
+                    ('introduced_on', models.DateField(blank=True, null=True, verbose_name='引进日期')),
+                    ('status', models.CharField(choices=[('active', '在相城'), ('left', '已离开')], default='active', max_length=10, verbose_name='状态')),
+                    ('notes', models.TextField(blank=True, verbose_name='备注')),
+                    ('industry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='talent.industry', verbose_name='产业')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='talents', to='branches.organization', verbose_name='责任组织')),
+                    ('source_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='talents', to='talent.recruitmentevent', verbose_name='来源活动')),
+                    ('zone', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='talent.zone', verbose_name='功能片区')),
+                ],
+                options={
+                    'verbose_name': '人才',
+                    'verbose_name_plural': '人才',
+                    'ordering': ['-introduced_on', 'name'],
+                    'indexes': [models.Index(fields=['introduced_on'], name='talent_talent_introduced')],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('sex__in', ['male', 'female'])), name='talent_talent_sex_valid', violation_error_message='性别无效。'), models.CheckConstraint(condition=models.Q(('document_type__in', ['resident_id', 'passport'])), name='talent_talent_document_type_valid', violation_error_message='证件类型无效。'), models.CheckConstraint(condition=models.Q(('status__in', ['active', 'left'])), name='talent_talent_status_valid', violation_error_message='状态无效。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentevent" ("birth_date", "degree", "document_type", "employer", "field", "id", "id_number", "industry_id", "introduced_on", "is_overseas", "mobile", "name", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region", "sex", "source_event_id", "status", "zone_id") VALUES (NEW."birth_date", NEW."degree", NEW."document_type", NEW."employer", NEW."field", NEW."id", NEW."id_number", NEW."industry_id", NEW."introduced_on", NEW."is_overseas", NEW."mobile", NEW."name", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."region", NEW."sex", NEW."source_event_id", NEW."status", NEW."zone_id"); RETURN NULL;', hash='8254a4ac7f56ae2f5c7affa8559eece707cf3c2f', operation='INSERT', pgid='pgtrigger_insert_insert_03538', table='talent_talent', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_talentevent" ("birth_date", "degree", "document_type", "employer", "field", "id", "id_number", "industry_id", "introduced_on", "is_overseas", "mobile", "name", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region", "sex", "source_event_id", "status", "zone_id") VALUES (NEW."birth_date", NEW."degree", NEW."document_type", NEW."employer", NEW."field", NEW."id", NEW."id_number", NEW."industry_id", NEW."introduced_on", NEW."is_overseas", NEW."mobile", NEW."name", NEW."notes", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."region", NEW."sex", NEW."source_event_id", NEW."status", NEW."zone_id"); RETURN NULL;', hash='94a332717d3590643d41292e2688c6a736caa0e9', operation='UPDATE', pgid='pgtrigger_update_update_2a714', table='talent_talent', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentevent" ("birth_date", "degree", "document_type", "employer", "field", "id", "id_number", "industry_id", "introduced_on", "is_overseas", "mobile", "name", "notes", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "region", "sex", "source_event_id", "status", "zone_id") VALUES (OLD."birth_date", OLD."degree", OLD."document_type", OLD."employer", OLD."field", OLD."id", OLD."id_number", OLD."industry_id", OLD."introduced_on", OLD."is_overseas", OLD."mobile", OLD."name", OLD."notes", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."region", OLD."sex", OLD."source_event_id", OLD."status", OLD."zone_id"); RETURN NULL;', hash='05ef90b3d2f98b1b7015671aa978d8dccbbbe565', operation='DELETE', pgid='pgtrigger_delete_delete_3cbcd', table='talent_talent', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='OverseasPlacement',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('host_unit', models.CharField(max_length=200, verbose_name='用人单位')),
+                    ('project', models.CharField(max_length=200, verbose_name='重点项目')),
+                    ('start', models.DateField(verbose_name='开始日期')),
+                    ('end', models.DateField(blank=True, null=True, verbose_name='结束日期')),
+                    ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'verbose_name': '海外人才岗位安排',
+                    'verbose_name_plural': '海外人才岗位安排',
+                    'constraints': [models.CheckConstraint(condition=models.Q(('end__isnull', True), ('end__gte', models.F('start')), _connector='OR'), name='talent_overseasplacement_end_after_start', violation_error_message='结束日期不能早于开始日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_overseasplacementevent" ("end", "host_unit", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project", "start", "talent_id") VALUES (NEW."end", NEW."host_unit", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project", NEW."start", NEW."talent_id"); RETURN NULL;', hash='7d75f2410e149ba0d0b5a2757017d11ca36db3a8', operation='INSERT', pgid='pgtrigger_insert_insert_f497d', table='talent_overseasplacement', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_overseasplacementevent" ("end", "host_unit", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project", "start", "talent_id") VALUES (NEW."end", NEW."host_unit", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project", NEW."start", NEW."talent_id"); RETURN NULL;', hash='39de8d2d15c5df0b51307f8b755e6be2ead153d7', operation='UPDATE', pgid='pgtrigger_update_update_444fa', table='talent_overseasplacement', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_overseasplacementevent" ("end", "host_unit", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project", "start", "talent_id") VALUES (OLD."end", OLD."host_unit", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project", OLD."start", OLD."talent_id"); RETURN NULL;', hash='967d0b405023bb60c7972a3aaa10bf0e0e0368a9', operation='DELETE', pgid='pgtrigger_delete_delete_5a103', table='talent_overseasplacement', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='OverseasPlacementEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('host_unit', models.CharField(max_length=200, verbose_name='用人单位')),
+                    ('project', models.CharField(max_length=200, verbose_name='重点项目')),
+                    ('start', models.DateField(verbose_name='开始日期')),
+                    ('end', models.DateField(blank=True, null=True, verbose_name='结束日期')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.overseasplacement')),
+                    ('talent', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='SupportRequest',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('need', models.CharField(max_length=200, verbose_name='诉求')),
+                    ('raised_on', models.DateField(verbose_name='提出日期')),
+                    ('solved_on', models.DateField(blank=True, null=True, verbose_name='解决日期')),
+                    ('solved_by', models.CharField(blank=True, max_length=100, verbose_name='解决人/单位')),
+                    ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='support_requests', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'verbose_name': '人才服务诉求',
+                    'verbose_name_plural': '人才服务诉求',
+                    'constraints': [models.CheckConstraint(condition=models.Q(('solved_on__isnull', True), ('solved_on__gte', models.F('raised_on')), _connector='OR'), name='talent_supportrequest_solved_after_raised', violation_error_message='解决日期不能早于提出日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_supportrequestevent" ("id", "need", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_on", "solved_by", "solved_on", "talent_id") VALUES (NEW."id", NEW."need", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."raised_on", NEW."solved_by", NEW."solved_on", NEW."talent_id"); RETURN NULL;', hash='c8bbbdc3ff90227fa945acdad8b7d41a9347f12a', operation='INSERT', pgid='pgtrigger_insert_insert_15ce2', table='talent_supportrequest', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_supportrequestevent" ("id", "need", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_on", "solved_by", "solved_on", "talent_id") VALUES (NEW."id", NEW."need", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."raised_on", NEW."solved_by", NEW."solved_on", NEW."talent_id"); RETURN NULL;', hash='eb039c50030ff97221e24992bf5cc43b8fe240aa', operation='UPDATE', pgid='pgtrigger_update_update_37eee', table='talent_supportrequest', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_supportrequestevent" ("id", "need", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "raised_on", "solved_by", "solved_on", "talent_id") VALUES (OLD."id", OLD."need", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."raised_on", OLD."solved_by", OLD."solved_on", OLD."talent_id"); RETURN NULL;', hash='8252d8bba1de1bb4de119a5bef825c89f3b22957', operation='DELETE', pgid='pgtrigger_delete_delete_ddf0f', table='talent_supportrequest', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='SupportRequestEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('need', models.CharField(max_length=200, verbose_name='诉求')),
+                    ('raised_on', models.DateField(verbose_name='提出日期')),
+                    ('solved_on', models.DateField(blank=True, null=True, verbose_name='解决日期')),
+                    ('solved_by', models.CharField(blank=True, max_length=100, verbose_name='解决人/单位')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.supportrequest')),
+                    ('talent', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='TalentEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=50, verbose_name='姓名')),
+                    ('sex', models.CharField(choices=[('male', '男'), ('female', '女')], max_length=10, verbose_name='性别')),
+                    ('birth_date', models.DateField(blank=True, null=True, verbose_name='出生日期')),
+                    ('region', models.CharField(default='中国', max_length=50, verbose_name='国籍或地区')),
+                    ('is_overseas', models.BooleanField(default=False, verbose_name='海外人才')),
+                    ('document_type', models.CharField(choices=[('resident_id', '居民身份证'), ('passport', '护照')], default='resident_id', max_length=20, verbose_name='证件类型')),
+                    ('id_number', models.CharField(error_messages={'unique': '该证件号码的人才已登记，不能重复计入。'}, max_length=30, verbose_name='证件号码')),
+                    ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
+                    ('degree', models.CharField(blank=True, max_length=20, verbose_name='最高学历')),
+                    ('field', models.CharField(blank=True, max_length=100, verbose_name='专业领域')),
+                    ('employer', models.CharField(blank=True, max_length=200, verbose_name='工作单位')),
+                    ('introduced_on', models.DateField(blank=True, null=True, verbose_name='引进日期')),
+                    ('status', models.CharField(choices=[('active', '在相城'), ('left', '已离开')], default='active', max_length=10, verbose_name='状态')),
+                    ('notes', models.TextField(blank=True, verbose_name='备注')),
+                    ('industry', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.industry', verbose_name='产业')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='责任组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.talent')),
+                    ('source_event', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.recruitmentevent', verbose_name='来源活动')),
+                    ('zone', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.zone', verbose_name='功能片区')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='TalentHonour',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('awarded_on', models.DateField(verbose_name='获得日期')),
+                    ('honour', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='awards', to='talent.honour', verbose_name='称号')),
+                    ('talent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='honours', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'verbose_name': '人才称号记录',
+                    'verbose_name_plural': '人才称号记录',
+                    'constraints': [models.UniqueConstraint(fields=('talent', 'honour'), name='talent_talenthonour_unique', violation_error_message='该人才已有这个称号。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talenthonourevent" ("awarded_on", "honour_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "talent_id") VALUES (NEW."awarded_on", NEW."honour_id", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."talent_id"); RETURN NULL;', hash='40b8b70326f003fab7193dd5032285477dd2886f', operation='INSERT', pgid='pgtrigger_insert_insert_aeb49', table='talent_talenthonour', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_talenthonourevent" ("awarded_on", "honour_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "talent_id") VALUES (NEW."awarded_on", NEW."honour_id", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."talent_id"); RETURN NULL;', hash='7ec1862d73acfd0775d81d4f881632e30d6662e5', operation='UPDATE', pgid='pgtrigger_update_update_c0309', table='talent_talenthonour', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talenthonourevent" ("awarded_on", "honour_id", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "talent_id") VALUES (OLD."awarded_on", OLD."honour_id", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."talent_id"); RETURN NULL;', hash='76d2f2f3e57b80a14f620439fc284bc3c3a445bf', operation='DELETE', pgid='pgtrigger_delete_delete_f0862', table='talent_talenthonour', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='TalentHonourEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('awarded_on', models.DateField(verbose_name='获得日期')),
+                    ('honour', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.honour', verbose_name='称号')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.talenthonour')),
+                    ('talent', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='TalentProject',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('title', models.CharField(max_length=200, verbose_name='项目名称')),
+                    ('enterprise', models.CharField(max_length=200, verbose_name='企业')),
+                    ('requested', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='申请金额（元）')),
+                    ('approved', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='批准金额（元）')),
+                    ('disbursed', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='已拨付金额（元）')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='talent_projects', to='branches.organization', verbose_name='责任组织')),
+                    ('programme', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='talent.fundingprogramme', verbose_name='资助计划')),
+                    ('source_event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='projects', to='talent.recruitmentevent', verbose_name='来源活动')),
+                    ('talents', models.ManyToManyField(related_name='projects', to='talent.talent', verbose_name='人才')),
+                ],
+                options={
+                    'verbose_name': '人才项目',
+                    'verbose_name_plural': '人才项目',
+                    'ordering': ['title'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('disbursed__lte', models.F('approved'))), name='talent_talentproject_disbursed_within_approved', violation_error_message='已拨付金额不能超过批准金额。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentprojectevent" ("approved", "disbursed", "enterprise", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "programme_id", "requested", "source_event_id", "title") VALUES (NEW."approved", NEW."disbursed", NEW."enterprise", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."programme_id", NEW."requested", NEW."source_event_id", NEW."title"); RETURN NULL;', hash='6722fbffea3b04fc661644a748ffddda244b2bab', operation='INSERT', pgid='pgtrigger_insert_insert_7466b', table='talent_talentproject', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_talentprojectevent" ("approved", "disbursed", "enterprise", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "programme_id", "requested", "source_event_id", "title") VALUES (NEW."approved", NEW."disbursed", NEW."enterprise", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."programme_id", NEW."requested", NEW."source_event_id", NEW."title"); RETURN NULL;', hash='84c27a8bb9c5b3c52eacde793c1aa899afb9ed2a', operation='UPDATE', pgid='pgtrigger_update_update_14a29', table='talent_talentproject', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_talentprojectevent" ("approved", "disbursed", "enterprise", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "programme_id", "requested", "source_event_id", "title") VALUES (OLD."approved", OLD."disbursed", OLD."enterprise", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."programme_id", OLD."requested", OLD."source_event_id", OLD."title"); RETURN NULL;', hash='8dcb263741e49a81c6789a9bce1ef7da8957cf47', operation='DELETE', pgid='pgtrigger_delete_delete_92d9a', table='talent_talentproject', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='ProjectStageChange',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('stage', models.CharField(choices=[('signed', '已签约'), ('landed', '已落地'), ('producing', '已投产')], max_length=20, verbose_name='阶段')),
+                    ('changed_on', models.DateField(verbose_name='日期')),
+                    ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stage_changes', to='talent.talentproject', verbose_name='人才项目')),
+                ],
+                options={
+                    'verbose_name': '项目阶段变化',
+                    'verbose_name_plural': '项目阶段变化',
+                    'ordering': ['changed_on'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('stage__in', ['signed', 'landed', 'producing'])), name='talent_projectstagechange_stage_valid', violation_error_message='项目阶段无效。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_projectstagechangeevent" ("changed_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "stage") VALUES (NEW."changed_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project_id", NEW."stage"); RETURN NULL;', hash='cf14e8923a4d9d1a836a7d23529150232aa4a88c', operation='INSERT', pgid='pgtrigger_insert_insert_624f7', table='talent_projectstagechange', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_projectstagechangeevent" ("changed_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "stage") VALUES (NEW."changed_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project_id", NEW."stage"); RETURN NULL;', hash='4a053325085d62fe040b1fdcf64eb0587c092305', operation='UPDATE', pgid='pgtrigger_update_update_052f8', table='talent_projectstagechange', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_projectstagechangeevent" ("changed_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "stage") VALUES (OLD."changed_on", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project_id", OLD."stage"); RETURN NULL;', hash='24e505b02752ba2d388a0de733a07815c1b9b792', operation='DELETE', pgid='pgtrigger_delete_delete_c5dbb', table='talent_projectstagechange', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='ProjectStageChangeEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('stage', models.CharField(choices=[('signed', '已签约'), ('landed', '已落地'), ('producing', '已投产')], max_length=20, verbose_name='阶段')),
+                    ('changed_on', models.DateField(verbose_name='日期')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.projectstagechange')),
+                    ('project', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talentproject', verbose_name='人才项目')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='TalentProjectEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('title', models.CharField(max_length=200, verbose_name='项目名称')),
+                    ('enterprise', models.CharField(max_length=200, verbose_name='企业')),
+                    ('requested', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='申请金额（元）')),
+                    ('approved', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='批准金额（元）')),
+                    ('disbursed', models.DecimalField(decimal_places=2, default=0, max_digits=14, validators=[django.core.validators.MinValueValidator(0)], verbose_name='已拨付金额（元）')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='责任组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.talentproject')),
+                    ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.fundingprogramme', verbose_name='资助计划')),
+                    ('source_event', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.recruitmentevent', verbose_name='来源活动')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='ZoneEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.zone')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

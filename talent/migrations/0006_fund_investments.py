@@ -2,359 +2,97 @@
 
 import django.db.models.deletion
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("pghistory", "0007_auto_20250421_0444"),
-        ("talent", "0005_date_order_constraints"),
+        ('pghistory', '0007_auto_20250421_0444'),
+        ('talent', '0005_date_order_constraints'),
     ]
 
     operations = [
-        migrations.CreateModel(
-            name="FundEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("name", models.CharField(max_length=200, verbose_name="基金名称")),
-                ("size", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="基金规模（万元）")),
-                ("manager", models.CharField(max_length=200, verbose_name="基金管理人")),
-                ("established_on", models.DateField(verbose_name="成立日期")),
-                ("term_ends_on", models.DateField(blank=True, null=True, verbose_name="存续期至")),
-                ("note", models.TextField(blank=True, verbose_name="备注")),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="Investment",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("invested_on", models.DateField(verbose_name="投资日期")),
-                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="投资金额（万元）")),
-                ("share", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="持股比例（%）")),
-                (
-                    "stage",
-                    models.CharField(
-                        choices=[
-                            ("seed", "种子轮"),
-                            ("angel", "天使轮"),
-                            ("series_a", "A轮"),
-                            ("series_b", "B轮"),
-                            ("series_c", "C轮"),
-                            ("later", "后续轮次"),
-                        ],
-                        max_length=20,
-                        verbose_name="投资轮次",
-                    ),
-                ),
-                ("exited_on", models.DateField(blank=True, null=True, verbose_name="退出日期")),
-                (
-                    "exit_amount",
-                    models.DecimalField(
-                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="退出金额（万元）"
-                    ),
-                ),
-            ],
-            options={
-                "verbose_name": "基金投资",
-                "verbose_name_plural": "基金投资",
-                "ordering": ["-invested_on", "pk"],
-            },
-        ),
-        migrations.CreateModel(
-            name="InvestmentEvent",
-            fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("invested_on", models.DateField(verbose_name="投资日期")),
-                ("amount", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="投资金额（万元）")),
-                ("share", models.DecimalField(decimal_places=2, max_digits=5, verbose_name="持股比例（%）")),
-                (
-                    "stage",
-                    models.CharField(
-                        choices=[
-                            ("seed", "种子轮"),
-                            ("angel", "天使轮"),
-                            ("series_a", "A轮"),
-                            ("series_b", "B轮"),
-                            ("series_c", "C轮"),
-                            ("later", "后续轮次"),
-                        ],
-                        max_length=20,
-                        verbose_name="投资轮次",
-                    ),
-                ),
-                ("exited_on", models.DateField(blank=True, null=True, verbose_name="退出日期")),
-                (
-                    "exit_amount",
-                    models.DecimalField(
-                        blank=True, decimal_places=2, max_digits=14, null=True, verbose_name="退出金额（万元）"
-                    ),
-                ),
-            ],
-            options={
-                "abstract": False,
-            },
-        ),
-        migrations.CreateModel(
-            name="Fund",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=200, unique=True, verbose_name="基金名称")),
-                ("size", models.DecimalField(decimal_places=2, max_digits=14, verbose_name="基金规模（万元）")),
-                ("manager", models.CharField(max_length=200, verbose_name="基金管理人")),
-                ("established_on", models.DateField(verbose_name="成立日期")),
-                ("term_ends_on", models.DateField(blank=True, null=True, verbose_name="存续期至")),
-                ("note", models.TextField(blank=True, verbose_name="备注")),
-            ],
-            options={
-                "verbose_name": "人才创新企业基金",
-                "verbose_name_plural": "人才创新企业基金",
-                "ordering": ["name"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("size__gt", 0)),
-                        name="talent_fund_size_positive",
-                        violation_error_message="基金规模应大于 0。",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("term_ends_on__gte", models.F("established_on"))),
-                        name="talent_fund_term_ends_on_not_before_established_on",
-                        violation_error_message="存续期截止日期不能早于成立日期。",
-                    ),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='Fund',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=200, unique=True, verbose_name='基金名称')),
+                    ('size', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='基金规模（万元）')),
+                    ('manager', models.CharField(max_length=200, verbose_name='基金管理人')),
+                    ('established_on', models.DateField(verbose_name='成立日期')),
+                    ('term_ends_on', models.DateField(blank=True, null=True, verbose_name='存续期至')),
+                    ('note', models.TextField(blank=True, verbose_name='备注')),
                 ],
-            },
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="fund",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "talent_fundevent" ("established_on", "id", "manager", "name", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "term_ends_on") VALUES (NEW."established_on", NEW."id", NEW."manager", NEW."name", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."size", NEW."term_ends_on"); RETURN NULL;',
-                    hash="863a5bf804e0f8446c11dcd8a057af1e1d4a0e93",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_45423",
-                    table="talent_fund",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="fund",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "talent_fundevent" ("established_on", "id", "manager", "name", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "term_ends_on") VALUES (NEW."established_on", NEW."id", NEW."manager", NEW."name", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."size", NEW."term_ends_on"); RETURN NULL;',
-                    hash="252917a99e33db4cacafd762a4af2a9f52e567dd",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_9692e",
-                    table="talent_fund",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="fund",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "talent_fundevent" ("established_on", "id", "manager", "name", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "term_ends_on") VALUES (OLD."established_on", OLD."id", OLD."manager", OLD."name", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."size", OLD."term_ends_on"); RETURN NULL;',
-                    hash="822a91ec44f70027871ac91803fd69ca60011179",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_a0b3f",
-                    table="talent_fund",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        migrations.AddField(
-            model_name="fundevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="fundevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="talent.fund",
-            ),
-        ),
-        migrations.AddField(
-            model_name="investment",
-            name="fund",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="investments",
-                to="talent.fund",
-                verbose_name="基金",
-            ),
-        ),
-        migrations.AddField(
-            model_name="investment",
-            name="project",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="investments",
-                to="talent.talentproject",
-                verbose_name="人才项目",
-            ),
-        ),
-        migrations.AddField(
-            model_name="investmentevent",
-            name="fund",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="talent.fund",
-                verbose_name="基金",
-            ),
-        ),
-        migrations.AddField(
-            model_name="investmentevent",
-            name="pgh_context",
-            field=models.ForeignKey(
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="pghistory.context",
-            ),
-        ),
-        migrations.AddField(
-            model_name="investmentevent",
-            name="pgh_obj",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="events",
-                to="talent.investment",
-            ),
-        ),
-        migrations.AddField(
-            model_name="investmentevent",
-            name="project",
-            field=models.ForeignKey(
-                db_constraint=False,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="talent.talentproject",
-                verbose_name="人才项目",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="investment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("stage__in", ["seed", "angel", "series_a", "series_b", "series_c", "later"])),
-                name="talent_investment_stage_valid",
-                violation_error_message="投资轮次无效。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="investment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("amount__gt", 0)),
-                name="talent_investment_amount_positive",
-                violation_error_message="投资金额应大于 0。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="investment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("share__gt", 0), ("share__lte", 100)),
-                name="talent_investment_share_range",
-                violation_error_message="持股比例应大于 0，且不超过 100。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="investment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("exited_on__gte", models.F("invested_on"))),
-                name="talent_investment_exited_on_not_before_invested_on",
-                violation_error_message="退出日期不能早于投资日期。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="investment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("exit_amount__isnull", True),
-                    models.Q(("exit_amount__gte", 0), ("exited_on__isnull", False)),
-                    _connector="OR",
-                ),
-                name="talent_investment_exit_amount_with_exit",
-                violation_error_message="退出金额须与退出日期一并填写，且不能为负数。",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="investment",
-            constraint=models.UniqueConstraint(
-                fields=("fund", "project", "invested_on"),
-                name="talent_investment_unique",
-                violation_error_message="该基金在同一天对该项目已记录一笔投资。",
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="investment",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "talent_investmentevent" ("amount", "exit_amount", "exited_on", "fund_id", "id", "invested_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "share", "stage") VALUES (NEW."amount", NEW."exit_amount", NEW."exited_on", NEW."fund_id", NEW."id", NEW."invested_on", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project_id", NEW."share", NEW."stage"); RETURN NULL;',
-                    hash="df714cdd48d7474b0c7e7d845847129708bc0ff0",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_4e8b5",
-                    table="talent_investment",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="investment",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "talent_investmentevent" ("amount", "exit_amount", "exited_on", "fund_id", "id", "invested_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "share", "stage") VALUES (NEW."amount", NEW."exit_amount", NEW."exited_on", NEW."fund_id", NEW."id", NEW."invested_on", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project_id", NEW."share", NEW."stage"); RETURN NULL;',
-                    hash="ed67fffe2a2c6be7b12ec14c69824e82ca1ce2a4",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_76afb",
-                    table="talent_investment",
-                    when="AFTER",
-                ),
-            ),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name="investment",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "talent_investmentevent" ("amount", "exit_amount", "exited_on", "fund_id", "id", "invested_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "share", "stage") VALUES (OLD."amount", OLD."exit_amount", OLD."exited_on", OLD."fund_id", OLD."id", OLD."invested_on", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project_id", OLD."share", OLD."stage"); RETURN NULL;',
-                    hash="df0ce6a1195ba3ce19960217d5c9a41f8d252542",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_a648e",
-                    table="talent_investment",
-                    when="AFTER",
-                ),
-            ),
+                options={
+                    'verbose_name': '人才创新企业基金',
+                    'verbose_name_plural': '人才创新企业基金',
+                    'ordering': ['name'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='talent_fund_size_positive', violation_error_message='基金规模应大于 0。'), models.CheckConstraint(condition=models.Q(('term_ends_on__gte', models.F('established_on'))), name='talent_fund_term_ends_on_not_before_established_on', violation_error_message='存续期截止日期不能早于成立日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_fundevent" ("established_on", "id", "manager", "name", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "term_ends_on") VALUES (NEW."established_on", NEW."id", NEW."manager", NEW."name", NEW."note", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."size", NEW."term_ends_on"); RETURN NULL;', hash='863a5bf804e0f8446c11dcd8a057af1e1d4a0e93', operation='INSERT', pgid='pgtrigger_insert_insert_45423', table='talent_fund', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_fundevent" ("established_on", "id", "manager", "name", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "term_ends_on") VALUES (NEW."established_on", NEW."id", NEW."manager", NEW."name", NEW."note", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."size", NEW."term_ends_on"); RETURN NULL;', hash='252917a99e33db4cacafd762a4af2a9f52e567dd', operation='UPDATE', pgid='pgtrigger_update_update_9692e', table='talent_fund', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_fundevent" ("established_on", "id", "manager", "name", "note", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "size", "term_ends_on") VALUES (OLD."established_on", OLD."id", OLD."manager", OLD."name", OLD."note", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."size", OLD."term_ends_on"); RETURN NULL;', hash='822a91ec44f70027871ac91803fd69ca60011179', operation='DELETE', pgid='pgtrigger_delete_delete_a0b3f', table='talent_fund', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='FundEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=200, verbose_name='基金名称')),
+                    ('size', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='基金规模（万元）')),
+                    ('manager', models.CharField(max_length=200, verbose_name='基金管理人')),
+                    ('established_on', models.DateField(verbose_name='成立日期')),
+                    ('term_ends_on', models.DateField(blank=True, null=True, verbose_name='存续期至')),
+                    ('note', models.TextField(blank=True, verbose_name='备注')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.fund')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='Investment',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('invested_on', models.DateField(verbose_name='投资日期')),
+                    ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='投资金额（万元）')),
+                    ('share', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='持股比例（%）')),
+                    ('stage', models.CharField(choices=[('seed', '种子轮'), ('angel', '天使轮'), ('series_a', 'A轮'), ('series_b', 'B轮'), ('series_c', 'C轮'), ('later', '后续轮次')], max_length=20, verbose_name='投资轮次')),
+                    ('exited_on', models.DateField(blank=True, null=True, verbose_name='退出日期')),
+                    ('exit_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='退出金额（万元）')),
+                    ('fund', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='investments', to='talent.fund', verbose_name='基金')),
+                    ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='investments', to='talent.talentproject', verbose_name='人才项目')),
+                ],
+                options={
+                    'verbose_name': '基金投资',
+                    'verbose_name_plural': '基金投资',
+                    'ordering': ['-invested_on', 'pk'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('stage__in', ['seed', 'angel', 'series_a', 'series_b', 'series_c', 'later'])), name='talent_investment_stage_valid', violation_error_message='投资轮次无效。'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='talent_investment_amount_positive', violation_error_message='投资金额应大于 0。'), models.CheckConstraint(condition=models.Q(('share__gt', 0), ('share__lte', 100)), name='talent_investment_share_range', violation_error_message='持股比例应大于 0，且不超过 100。'), models.CheckConstraint(condition=models.Q(('exited_on__gte', models.F('invested_on'))), name='talent_investment_exited_on_not_before_invested_on', violation_error_message='退出日期不能早于投资日期。'), models.CheckConstraint(condition=models.Q(('exit_amount__isnull', True), models.Q(('exit_amount__gte', 0), ('exited_on__isnull', False)), _connector='OR'), name='talent_investment_exit_amount_with_exit', violation_error_message='退出金额须与退出日期一并填写，且不能为负数。'), models.UniqueConstraint(fields=('fund', 'project', 'invested_on'), name='talent_investment_unique', violation_error_message='该基金在同一天对该项目已记录一笔投资。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_investmentevent" ("amount", "exit_amount", "exited_on", "fund_id", "id", "invested_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "share", "stage") VALUES (NEW."amount", NEW."exit_amount", NEW."exited_on", NEW."fund_id", NEW."id", NEW."invested_on", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."project_id", NEW."share", NEW."stage"); RETURN NULL;', hash='df714cdd48d7474b0c7e7d845847129708bc0ff0', operation='INSERT', pgid='pgtrigger_insert_insert_4e8b5', table='talent_investment', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "talent_investmentevent" ("amount", "exit_amount", "exited_on", "fund_id", "id", "invested_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "share", "stage") VALUES (NEW."amount", NEW."exit_amount", NEW."exited_on", NEW."fund_id", NEW."id", NEW."invested_on", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."project_id", NEW."share", NEW."stage"); RETURN NULL;', hash='ed67fffe2a2c6be7b12ec14c69824e82ca1ce2a4', operation='UPDATE', pgid='pgtrigger_update_update_76afb', table='talent_investment', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "talent_investmentevent" ("amount", "exit_amount", "exited_on", "fund_id", "id", "invested_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "project_id", "share", "stage") VALUES (OLD."amount", OLD."exit_amount", OLD."exited_on", OLD."fund_id", OLD."id", OLD."invested_on", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."project_id", OLD."share", OLD."stage"); RETURN NULL;', hash='df0ce6a1195ba3ce19960217d5c9a41f8d252542', operation='DELETE', pgid='pgtrigger_delete_delete_a648e', table='talent_investment', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='InvestmentEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('invested_on', models.DateField(verbose_name='投资日期')),
+                    ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='投资金额（万元）')),
+                    ('share', models.DecimalField(decimal_places=2, max_digits=5, verbose_name='持股比例（%）')),
+                    ('stage', models.CharField(choices=[('seed', '种子轮'), ('angel', '天使轮'), ('series_a', 'A轮'), ('series_b', 'B轮'), ('series_c', 'C轮'), ('later', '后续轮次')], max_length=20, verbose_name='投资轮次')),
+                    ('exited_on', models.DateField(blank=True, null=True, verbose_name='退出日期')),
+                    ('exit_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='退出金额（万元）')),
+                    ('fund', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.fund', verbose_name='基金')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='talent.investment')),
+                    ('project', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='talent.talentproject', verbose_name='人才项目')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

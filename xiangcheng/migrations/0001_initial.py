@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.conf import settings
 from django.db import migrations, models
 
@@ -17,39 +17,37 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='ImportUpload',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True, verbose_name='名称')),
-                ('data', models.BinaryField(verbose_name='内容')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='上传时间')),
-            ],
-            options={
-                'verbose_name': '待确认导入文件',
-                'verbose_name_plural': '待确认导入文件',
-            },
-        ),
-        migrations.CreateModel(
-            name='AccessLog',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
-                ('action', models.CharField(choices=[('export', '导出'), ('view_full_number', '查看完整证件号/手机号')], max_length=20, verbose_name='操作')),
-                ('what', models.CharField(max_length=200, verbose_name='对象')),
-                ('rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
-            ],
-            options={
-                'verbose_name': '访问日志',
-                'verbose_name_plural': '访问日志',
-                'ordering': ['-at'],
-                'permissions': [('view_full_numbers', '查看完整身份证号和手机号'), ('import_data', '导入数据'), ('export_data', '导出数据')],
-                'default_permissions': ['view'],
-            },
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='accesslog',
-            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='ee5ea3c79e7a6d4ddcb24caa0c2ddc3c973fb454', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_ec030', table='xiangcheng_accesslog', when='BEFORE')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='ImportUpload',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=64, unique=True, verbose_name='名称')),
+                    ('data', models.BinaryField(verbose_name='内容')),
+                    ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='上传时间')),
+                ],
+                options={
+                    'verbose_name': '待确认导入文件',
+                    'verbose_name_plural': '待确认导入文件',
+                },
+            ), migrations.CreateModel(
+                name='AccessLog',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
+                    ('action', models.CharField(choices=[('export', '导出'), ('view_full_number', '查看完整证件号/手机号')], max_length=20, verbose_name='操作')),
+                    ('what', models.CharField(max_length=200, verbose_name='对象')),
+                    ('rows', models.PositiveIntegerField(default=0, verbose_name='行数')),
+                    ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='账号')),
+                ],
+                options={
+                    'verbose_name': '访问日志',
+                    'verbose_name_plural': '访问日志',
+                    'ordering': ['-at'],
+                    'permissions': [('view_full_numbers', '查看完整身份证号和手机号'), ('import_data', '导入数据'), ('export_data', '导出数据')],
+                    'default_permissions': ['view'],
+                    'triggers': [pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='ee5ea3c79e7a6d4ddcb24caa0c2ddc3c973fb454', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_ec030', table='xiangcheng_accesslog', when='BEFORE'))],
+                },
+            )],
         ),
     ]

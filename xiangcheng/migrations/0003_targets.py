@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.db import migrations, models
 
 
@@ -14,127 +14,77 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='TargetEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('rule', models.CharField(help_text='由哪条规则统计完成数量。', max_length=50, verbose_name='统计规则')),
-                ('parameter', models.CharField(blank=True, help_text='部分规则可据此筛选，例如荣誉名称；不需要时留空。', max_length=100, verbose_name='规则参数')),
-                ('start', models.DateField(verbose_name='开始日期')),
-                ('end', models.DateField(verbose_name='截止日期')),
-                ('value', models.PositiveIntegerField(verbose_name='目标值')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='TargetMilestone',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_on', models.DateField(verbose_name='节点日期')),
-                ('value', models.PositiveIntegerField(help_text='截至节点日期应累计完成的数量。', verbose_name='累计应完成')),
-            ],
-            options={
-                'verbose_name': '年度节点',
-                'verbose_name_plural': '年度节点',
-                'ordering': ['target', 'due_on'],
-            },
-        ),
-        migrations.CreateModel(
-            name='TargetMilestoneEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('due_on', models.DateField(verbose_name='节点日期')),
-                ('value', models.PositiveIntegerField(help_text='截至节点日期应累计完成的数量。', verbose_name='累计应完成')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.CreateModel(
-            name='Target',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('rule', models.CharField(help_text='由哪条规则统计完成数量。', max_length=50, verbose_name='统计规则')),
-                ('parameter', models.CharField(blank=True, help_text='部分规则可据此筛选，例如荣誉名称；不需要时留空。', max_length=100, verbose_name='规则参数')),
-                ('start', models.DateField(verbose_name='开始日期')),
-                ('end', models.DateField(verbose_name='截止日期')),
-                ('value', models.PositiveIntegerField(verbose_name='目标值')),
-                ('notes', models.TextField(blank=True, verbose_name='备注')),
-            ],
-            options={
-                'verbose_name': '计划目标',
-                'verbose_name_plural': '计划目标',
-                'ordering': ['start', 'name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='xiangcheng_target_end_not_before_start', violation_error_message='截止日期不能早于开始日期。')],
-            },
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='target',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetevent" ("end", "id", "name", "notes", "parameter", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rule", "start", "value") VALUES (NEW."end", NEW."id", NEW."name", NEW."notes", NEW."parameter", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."rule", NEW."start", NEW."value"); RETURN NULL;', hash='12dade78fc77c2c5858e4801e6c0a498f5b618f9', operation='INSERT', pgid='pgtrigger_insert_insert_646b6', table='xiangcheng_target', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='target',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "xiangcheng_targetevent" ("end", "id", "name", "notes", "parameter", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rule", "start", "value") VALUES (NEW."end", NEW."id", NEW."name", NEW."notes", NEW."parameter", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."rule", NEW."start", NEW."value"); RETURN NULL;', hash='2c80b9c145f1d3f0e0b41f63e5f54dc7d69f6965', operation='UPDATE', pgid='pgtrigger_update_update_44a10', table='xiangcheng_target', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='target',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetevent" ("end", "id", "name", "notes", "parameter", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rule", "start", "value") VALUES (OLD."end", OLD."id", OLD."name", OLD."notes", OLD."parameter", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."rule", OLD."start", OLD."value"); RETURN NULL;', hash='637ae82f9f1c7905e373467f5c124b007f00b47f', operation='DELETE', pgid='pgtrigger_delete_delete_ade6d', table='xiangcheng_target', when='AFTER')),
-        ),
-        migrations.AddField(
-            model_name='targetevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='targetevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.target'),
-        ),
-        migrations.AddField(
-            model_name='targetmilestone',
-            name='target',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='xiangcheng.target', verbose_name='计划目标'),
-        ),
-        migrations.AddField(
-            model_name='targetmilestoneevent',
-            name='pgh_context',
-            field=models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context'),
-        ),
-        migrations.AddField(
-            model_name='targetmilestoneevent',
-            name='pgh_obj',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.targetmilestone'),
-        ),
-        migrations.AddField(
-            model_name='targetmilestoneevent',
-            name='target',
-            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='xiangcheng.target', verbose_name='计划目标'),
-        ),
-        migrations.AddConstraint(
-            model_name='targetmilestone',
-            constraint=models.UniqueConstraint(fields=('target', 'due_on'), name='xiangcheng_targetmilestone_unique_due_on', violation_error_message='同一计划目标的节点日期不能重复。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='targetmilestone',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetmilestoneevent" ("due_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "target_id", "value") VALUES (NEW."due_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."target_id", NEW."value"); RETURN NULL;', hash='77a32cba9763719f984df2e32b7e22953d638b76', operation='INSERT', pgid='pgtrigger_insert_insert_9b8be', table='xiangcheng_targetmilestone', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='targetmilestone',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "xiangcheng_targetmilestoneevent" ("due_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "target_id", "value") VALUES (NEW."due_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."target_id", NEW."value"); RETURN NULL;', hash='436dc30a65c15dcbce3cc4696c6aecefc4cc7eb5', operation='UPDATE', pgid='pgtrigger_update_update_2ba95', table='xiangcheng_targetmilestone', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='targetmilestone',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetmilestoneevent" ("due_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "target_id", "value") VALUES (OLD."due_on", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."target_id", OLD."value"); RETURN NULL;', hash='ec5b50376cd9013b8b72340991e01f7bbf5fce14', operation='DELETE', pgid='pgtrigger_delete_delete_d1319', table='xiangcheng_targetmilestone', when='AFTER')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='Target',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('rule', models.CharField(help_text='由哪条规则统计完成数量。', max_length=50, verbose_name='统计规则')),
+                    ('parameter', models.CharField(blank=True, help_text='部分规则可据此筛选，例如荣誉名称；不需要时留空。', max_length=100, verbose_name='规则参数')),
+                    ('start', models.DateField(verbose_name='开始日期')),
+                    ('end', models.DateField(verbose_name='截止日期')),
+                    ('value', models.PositiveIntegerField(verbose_name='目标值')),
+                    ('notes', models.TextField(blank=True, verbose_name='备注')),
+                ],
+                options={
+                    'verbose_name': '计划目标',
+                    'verbose_name_plural': '计划目标',
+                    'ordering': ['start', 'name'],
+                    'constraints': [models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='xiangcheng_target_end_not_before_start', violation_error_message='截止日期不能早于开始日期。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetevent" ("end", "id", "name", "notes", "parameter", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rule", "start", "value") VALUES (NEW."end", NEW."id", NEW."name", NEW."notes", NEW."parameter", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."rule", NEW."start", NEW."value"); RETURN NULL;', hash='12dade78fc77c2c5858e4801e6c0a498f5b618f9', operation='INSERT', pgid='pgtrigger_insert_insert_646b6', table='xiangcheng_target', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "xiangcheng_targetevent" ("end", "id", "name", "notes", "parameter", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rule", "start", "value") VALUES (NEW."end", NEW."id", NEW."name", NEW."notes", NEW."parameter", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."rule", NEW."start", NEW."value"); RETURN NULL;', hash='2c80b9c145f1d3f0e0b41f63e5f54dc7d69f6965', operation='UPDATE', pgid='pgtrigger_update_update_44a10', table='xiangcheng_target', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetevent" ("end", "id", "name", "notes", "parameter", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "rule", "start", "value") VALUES (OLD."end", OLD."id", OLD."name", OLD."notes", OLD."parameter", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."rule", OLD."start", OLD."value"); RETURN NULL;', hash='637ae82f9f1c7905e373467f5c124b007f00b47f', operation='DELETE', pgid='pgtrigger_delete_delete_ade6d', table='xiangcheng_target', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='TargetEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('name', models.CharField(max_length=100, verbose_name='名称')),
+                    ('rule', models.CharField(help_text='由哪条规则统计完成数量。', max_length=50, verbose_name='统计规则')),
+                    ('parameter', models.CharField(blank=True, help_text='部分规则可据此筛选，例如荣誉名称；不需要时留空。', max_length=100, verbose_name='规则参数')),
+                    ('start', models.DateField(verbose_name='开始日期')),
+                    ('end', models.DateField(verbose_name='截止日期')),
+                    ('value', models.PositiveIntegerField(verbose_name='目标值')),
+                    ('notes', models.TextField(blank=True, verbose_name='备注')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.target')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            ), migrations.CreateModel(
+                name='TargetMilestone',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('due_on', models.DateField(verbose_name='节点日期')),
+                    ('value', models.PositiveIntegerField(help_text='截至节点日期应累计完成的数量。', verbose_name='累计应完成')),
+                    ('target', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='milestones', to='xiangcheng.target', verbose_name='计划目标')),
+                ],
+                options={
+                    'verbose_name': '年度节点',
+                    'verbose_name_plural': '年度节点',
+                    'ordering': ['target', 'due_on'],
+                    'constraints': [models.UniqueConstraint(fields=('target', 'due_on'), name='xiangcheng_targetmilestone_unique_due_on', violation_error_message='同一计划目标的节点日期不能重复。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetmilestoneevent" ("due_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "target_id", "value") VALUES (NEW."due_on", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."target_id", NEW."value"); RETURN NULL;', hash='77a32cba9763719f984df2e32b7e22953d638b76', operation='INSERT', pgid='pgtrigger_insert_insert_9b8be', table='xiangcheng_targetmilestone', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "xiangcheng_targetmilestoneevent" ("due_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "target_id", "value") VALUES (NEW."due_on", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."target_id", NEW."value"); RETURN NULL;', hash='436dc30a65c15dcbce3cc4696c6aecefc4cc7eb5', operation='UPDATE', pgid='pgtrigger_update_update_2ba95', table='xiangcheng_targetmilestone', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_targetmilestoneevent" ("due_on", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "target_id", "value") VALUES (OLD."due_on", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."target_id", OLD."value"); RETURN NULL;', hash='ec5b50376cd9013b8b72340991e01f7bbf5fce14', operation='DELETE', pgid='pgtrigger_delete_delete_d1319', table='xiangcheng_targetmilestone', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='TargetMilestoneEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('due_on', models.DateField(verbose_name='节点日期')),
+                    ('value', models.PositiveIntegerField(help_text='截至节点日期应累计完成的数量。', verbose_name='累计应完成')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.targetmilestone')),
+                    ('target', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='xiangcheng.target', verbose_name='计划目标')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.conf import settings
 from django.db import migrations, models
 
@@ -18,81 +18,52 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='ClosedReport',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('quarter', models.PositiveSmallIntegerField(choices=[(1, '第一季度'), (2, '第二季度'), (3, '第三季度'), (4, '第四季度')], verbose_name='季度')),
-                ('closed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='关闭时间')),
-                ('data', models.JSONField(verbose_name='报表数据')),
-                ('xlsx', models.BinaryField(verbose_name='XLSX 文件')),
-                ('csv_zip', models.BinaryField(verbose_name='CSV 压缩包')),
-                ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重新开放时间')),
-                ('reopen_reason', models.CharField(blank=True, max_length=200, verbose_name='重新开放原因')),
-                ('closed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='关闭人')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='closed_reports', to='branches.organization', verbose_name='组织')),
-                ('reopened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='重新开放人')),
-            ],
-            options={
-                'verbose_name': '已关闭的季度报表',
-                'verbose_name_plural': '已关闭的季度报表',
-                'ordering': ['-year', '-quarter', 'organization__path'],
-                'permissions': [('close_report', '关闭和重新开放季度报表')],
-            },
-        ),
-        migrations.CreateModel(
-            name='ClosedReportEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('quarter', models.PositiveSmallIntegerField(choices=[(1, '第一季度'), (2, '第二季度'), (3, '第三季度'), (4, '第四季度')], verbose_name='季度')),
-                ('closed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='关闭时间')),
-                ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重新开放时间')),
-                ('reopen_reason', models.CharField(blank=True, max_length=200, verbose_name='重新开放原因')),
-                ('closed_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='关闭人')),
-                ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='组织')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.closedreport')),
-                ('reopened_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='重新开放人')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.AddConstraint(
-            model_name='closedreport',
-            constraint=models.UniqueConstraint(condition=models.Q(('reopened_at__isnull', True)), fields=('year', 'quarter', 'organization'), name='xiangcheng_closedreport_one_closed', violation_error_message='该组织的这个季度已经关闭。'),
-        ),
-        migrations.AddConstraint(
-            model_name='closedreport',
-            constraint=models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='xiangcheng_closedreport_quarter_valid', violation_error_message='季度应为 1 至 4。'),
-        ),
-        migrations.AddConstraint(
-            model_name='closedreport',
-            constraint=models.CheckConstraint(condition=models.Q(('reopened_at__isnull', True), ('reopened_by__isnull', False), _connector='OR'), name='xiangcheng_closedreport_reopened_by_someone', violation_error_message='重新开放须记录重新开放人。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='closedreport',
-            trigger=pgtrigger.compiler.Trigger(name='frozen', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."year" IS DISTINCT FROM (NEW."year") OR OLD."quarter" IS DISTINCT FROM (NEW."quarter") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."closed_by_id" IS DISTINCT FROM (NEW."closed_by_id") OR OLD."closed_at" IS DISTINCT FROM (NEW."closed_at") OR OLD."data" IS DISTINCT FROM (NEW."data") OR OLD."xlsx" IS DISTINCT FROM (NEW."xlsx") OR OLD."csv_zip" IS DISTINCT FROM (NEW."csv_zip"))', func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;", hash='5e3009d3e087692db9b685512e53b0ebe0844549', operation='UPDATE', pgid='pgtrigger_frozen_3ec8a', table='xiangcheng_closedreport', when='BEFORE')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='closedreport',
-            trigger=pgtrigger.compiler.Trigger(name='kept', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='cc6e74a5148c6a3dfc66179976c3db844bf2581f', operation='DELETE', pgid='pgtrigger_kept_c890c', table='xiangcheng_closedreport', when='BEFORE')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='closedreport',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_closedreportevent" ("closed_at", "closed_by_id", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quarter", "reopen_reason", "reopened_at", "reopened_by_id", "year") VALUES (NEW."closed_at", NEW."closed_by_id", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."quarter", NEW."reopen_reason", NEW."reopened_at", NEW."reopened_by_id", NEW."year"); RETURN NULL;', hash='0fae162e96eecf66a28a2d3711c6388e16252c05', operation='INSERT', pgid='pgtrigger_insert_insert_d4854', table='xiangcheng_closedreport', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='closedreport',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."closed_at" IS DISTINCT FROM (NEW."closed_at") OR OLD."closed_by_id" IS DISTINCT FROM (NEW."closed_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."quarter" IS DISTINCT FROM (NEW."quarter") OR OLD."reopen_reason" IS DISTINCT FROM (NEW."reopen_reason") OR OLD."reopened_at" IS DISTINCT FROM (NEW."reopened_at") OR OLD."reopened_by_id" IS DISTINCT FROM (NEW."reopened_by_id") OR OLD."year" IS DISTINCT FROM (NEW."year"))', func='INSERT INTO "xiangcheng_closedreportevent" ("closed_at", "closed_by_id", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quarter", "reopen_reason", "reopened_at", "reopened_by_id", "year") VALUES (NEW."closed_at", NEW."closed_by_id", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."quarter", NEW."reopen_reason", NEW."reopened_at", NEW."reopened_by_id", NEW."year"); RETURN NULL;', hash='13aae6e3e06a82c22f49a35a76f92b9050ca4813', operation='UPDATE', pgid='pgtrigger_update_update_eae70', table='xiangcheng_closedreport', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='closedreport',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_closedreportevent" ("closed_at", "closed_by_id", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quarter", "reopen_reason", "reopened_at", "reopened_by_id", "year") VALUES (OLD."closed_at", OLD."closed_by_id", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."quarter", OLD."reopen_reason", OLD."reopened_at", OLD."reopened_by_id", OLD."year"); RETURN NULL;', hash='b160837f2dd9f22ff771052ee2607bc8db7a5ec6', operation='DELETE', pgid='pgtrigger_delete_delete_378c1', table='xiangcheng_closedreport', when='AFTER')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='ClosedReport',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                    ('quarter', models.PositiveSmallIntegerField(choices=[(1, '第一季度'), (2, '第二季度'), (3, '第三季度'), (4, '第四季度')], verbose_name='季度')),
+                    ('closed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='关闭时间')),
+                    ('data', models.JSONField(verbose_name='报表数据')),
+                    ('xlsx', models.BinaryField(verbose_name='XLSX 文件')),
+                    ('csv_zip', models.BinaryField(verbose_name='CSV 压缩包')),
+                    ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重新开放时间')),
+                    ('reopen_reason', models.CharField(blank=True, max_length=200, verbose_name='重新开放原因')),
+                    ('closed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='关闭人')),
+                    ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='closed_reports', to='branches.organization', verbose_name='组织')),
+                    ('reopened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='重新开放人')),
+                ],
+                options={
+                    'verbose_name': '已关闭的季度报表',
+                    'verbose_name_plural': '已关闭的季度报表',
+                    'ordering': ['-year', '-quarter', 'organization__path'],
+                    'permissions': [('close_report', '关闭和重新开放季度报表')],
+                    'constraints': [models.UniqueConstraint(condition=models.Q(('reopened_at__isnull', True)), fields=('year', 'quarter', 'organization'), name='xiangcheng_closedreport_one_closed', violation_error_message='该组织的这个季度已经关闭。'), models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='xiangcheng_closedreport_quarter_valid', violation_error_message='季度应为 1 至 4。'), models.CheckConstraint(condition=models.Q(('reopened_at__isnull', True), ('reopened_by__isnull', False), _connector='OR'), name='xiangcheng_closedreport_reopened_by_someone', violation_error_message='重新开放须记录重新开放人。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='frozen', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."year" IS DISTINCT FROM (NEW."year") OR OLD."quarter" IS DISTINCT FROM (NEW."quarter") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."closed_by_id" IS DISTINCT FROM (NEW."closed_by_id") OR OLD."closed_at" IS DISTINCT FROM (NEW."closed_at") OR OLD."data" IS DISTINCT FROM (NEW."data") OR OLD."xlsx" IS DISTINCT FROM (NEW."xlsx") OR OLD."csv_zip" IS DISTINCT FROM (NEW."csv_zip"))', func="RAISE EXCEPTION 'pgtrigger: Cannot update rows from % table', TG_TABLE_NAME;", hash='5e3009d3e087692db9b685512e53b0ebe0844549', operation='UPDATE', pgid='pgtrigger_frozen_3ec8a', table='xiangcheng_closedreport', when='BEFORE')), pgtrigger.compiler.Trigger(name='kept', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot delete rows from % table', TG_TABLE_NAME;", hash='cc6e74a5148c6a3dfc66179976c3db844bf2581f', operation='DELETE', pgid='pgtrigger_kept_c890c', table='xiangcheng_closedreport', when='BEFORE')), pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_closedreportevent" ("closed_at", "closed_by_id", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quarter", "reopen_reason", "reopened_at", "reopened_by_id", "year") VALUES (NEW."closed_at", NEW."closed_by_id", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."quarter", NEW."reopen_reason", NEW."reopened_at", NEW."reopened_by_id", NEW."year"); RETURN NULL;', hash='0fae162e96eecf66a28a2d3711c6388e16252c05', operation='INSERT', pgid='pgtrigger_insert_insert_d4854', table='xiangcheng_closedreport', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."closed_at" IS DISTINCT FROM (NEW."closed_at") OR OLD."closed_by_id" IS DISTINCT FROM (NEW."closed_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."organization_id" IS DISTINCT FROM (NEW."organization_id") OR OLD."quarter" IS DISTINCT FROM (NEW."quarter") OR OLD."reopen_reason" IS DISTINCT FROM (NEW."reopen_reason") OR OLD."reopened_at" IS DISTINCT FROM (NEW."reopened_at") OR OLD."reopened_by_id" IS DISTINCT FROM (NEW."reopened_by_id") OR OLD."year" IS DISTINCT FROM (NEW."year"))', func='INSERT INTO "xiangcheng_closedreportevent" ("closed_at", "closed_by_id", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quarter", "reopen_reason", "reopened_at", "reopened_by_id", "year") VALUES (NEW."closed_at", NEW."closed_by_id", NEW."id", NEW."organization_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."quarter", NEW."reopen_reason", NEW."reopened_at", NEW."reopened_by_id", NEW."year"); RETURN NULL;', hash='13aae6e3e06a82c22f49a35a76f92b9050ca4813', operation='UPDATE', pgid='pgtrigger_update_update_eae70', table='xiangcheng_closedreport', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_closedreportevent" ("closed_at", "closed_by_id", "id", "organization_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "quarter", "reopen_reason", "reopened_at", "reopened_by_id", "year") VALUES (OLD."closed_at", OLD."closed_by_id", OLD."id", OLD."organization_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."quarter", OLD."reopen_reason", OLD."reopened_at", OLD."reopened_by_id", OLD."year"); RETURN NULL;', hash='b160837f2dd9f22ff771052ee2607bc8db7a5ec6', operation='DELETE', pgid='pgtrigger_delete_delete_378c1', table='xiangcheng_closedreport', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='ClosedReportEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
+                    ('quarter', models.PositiveSmallIntegerField(choices=[(1, '第一季度'), (2, '第二季度'), (3, '第三季度'), (4, '第四季度')], verbose_name='季度')),
+                    ('closed_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='关闭时间')),
+                    ('reopened_at', models.DateTimeField(blank=True, null=True, verbose_name='重新开放时间')),
+                    ('reopen_reason', models.CharField(blank=True, max_length=200, verbose_name='重新开放原因')),
+                    ('closed_by', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='关闭人')),
+                    ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='branches.organization', verbose_name='组织')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.closedreport')),
+                    ('reopened_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='重新开放人')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]

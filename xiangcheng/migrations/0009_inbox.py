@@ -3,7 +3,7 @@
 import django.db.models.deletion
 import django.utils.timezone
 import pgtrigger.compiler
-import pgtrigger.migrations
+import xiangcheng.migrationops
 from django.conf import settings
 from django.db import migrations, models
 
@@ -17,65 +17,49 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.CreateModel(
-            name='Message',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='日期')),
-                ('subject', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(verbose_name='内容')),
-                ('items', models.JSONField(blank=True, default=list, verbose_name='待办事项')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='生成时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='阅读时间')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='邮件发送时间')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to=settings.AUTH_USER_MODEL, verbose_name='收件人')),
-            ],
-            options={
-                'verbose_name': '消息',
-                'verbose_name_plural': '消息',
-                'ordering': ['-day', '-pk'],
-                'default_permissions': [],
-            },
-        ),
-        migrations.CreateModel(
-            name='MessageEvent',
-            fields=[
-                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
-                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
-                ('pgh_label', models.TextField(help_text='The event label.')),
-                ('id', models.BigIntegerField()),
-                ('day', models.DateField(verbose_name='日期')),
-                ('subject', models.CharField(max_length=200, verbose_name='标题')),
-                ('body', models.TextField(verbose_name='内容')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='生成时间')),
-                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='阅读时间')),
-                ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='邮件发送时间')),
-                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
-                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.message')),
-                ('recipient', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='收件人')),
-            ],
-            options={
-                'abstract': False,
-            },
-        ),
-        migrations.AddIndex(
-            model_name='message',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='xiangcheng_message_unread'),
-        ),
-        migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(fields=('recipient', 'day'), name='xiangcheng_message_one_per_day', violation_error_message='该账号这一天的消息已生成。'),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='message',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_messageevent" ("body", "created_at", "day", "emailed_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "read_at", "recipient_id", "subject") VALUES (NEW."body", NEW."created_at", NEW."day", NEW."emailed_at", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."read_at", NEW."recipient_id", NEW."subject"); RETURN NULL;', hash='2a5bbb2a8a74ce12a82a00d967a415e1cb4b77d1', operation='INSERT', pgid='pgtrigger_insert_insert_ab0f4', table='xiangcheng_message', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='message',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."body" IS DISTINCT FROM (NEW."body") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."day" IS DISTINCT FROM (NEW."day") OR OLD."emailed_at" IS DISTINCT FROM (NEW."emailed_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."read_at" IS DISTINCT FROM (NEW."read_at") OR OLD."recipient_id" IS DISTINCT FROM (NEW."recipient_id") OR OLD."subject" IS DISTINCT FROM (NEW."subject"))', func='INSERT INTO "xiangcheng_messageevent" ("body", "created_at", "day", "emailed_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "read_at", "recipient_id", "subject") VALUES (NEW."body", NEW."created_at", NEW."day", NEW."emailed_at", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."read_at", NEW."recipient_id", NEW."subject"); RETURN NULL;', hash='b65e7d3aeddf065bf2a81216bfd91c9855882368', operation='UPDATE', pgid='pgtrigger_update_update_0b92e', table='xiangcheng_message', when='AFTER')),
-        ),
-        pgtrigger.migrations.AddTrigger(
-            model_name='message',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_messageevent" ("body", "created_at", "day", "emailed_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "read_at", "recipient_id", "subject") VALUES (OLD."body", OLD."created_at", OLD."day", OLD."emailed_at", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."read_at", OLD."recipient_id", OLD."subject"); RETURN NULL;', hash='758a6bd1d41ffd8033f402ef65d6b9f20dfdfea4', operation='DELETE', pgid='pgtrigger_delete_delete_046b2', table='xiangcheng_message', when='AFTER')),
+        xiangcheng.migrationops.CreateModels(
+            operations=[migrations.CreateModel(
+                name='Message',
+                fields=[
+                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                    ('day', models.DateField(verbose_name='日期')),
+                    ('subject', models.CharField(max_length=200, verbose_name='标题')),
+                    ('body', models.TextField(verbose_name='内容')),
+                    ('items', models.JSONField(blank=True, default=list, verbose_name='待办事项')),
+                    ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='生成时间')),
+                    ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='阅读时间')),
+                    ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='邮件发送时间')),
+                    ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to=settings.AUTH_USER_MODEL, verbose_name='收件人')),
+                ],
+                options={
+                    'verbose_name': '消息',
+                    'verbose_name_plural': '消息',
+                    'ordering': ['-day', '-pk'],
+                    'default_permissions': [],
+                    'indexes': [models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='xiangcheng_message_unread')],
+                    'constraints': [models.UniqueConstraint(fields=('recipient', 'day'), name='xiangcheng_message_one_per_day', violation_error_message='该账号这一天的消息已生成。')],
+                    'triggers': [pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_messageevent" ("body", "created_at", "day", "emailed_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "read_at", "recipient_id", "subject") VALUES (NEW."body", NEW."created_at", NEW."day", NEW."emailed_at", NEW."id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."read_at", NEW."recipient_id", NEW."subject"); RETURN NULL;', hash='2a5bbb2a8a74ce12a82a00d967a415e1cb4b77d1', operation='INSERT', pgid='pgtrigger_insert_insert_ab0f4', table='xiangcheng_message', when='AFTER')), pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."body" IS DISTINCT FROM (NEW."body") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."day" IS DISTINCT FROM (NEW."day") OR OLD."emailed_at" IS DISTINCT FROM (NEW."emailed_at") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."read_at" IS DISTINCT FROM (NEW."read_at") OR OLD."recipient_id" IS DISTINCT FROM (NEW."recipient_id") OR OLD."subject" IS DISTINCT FROM (NEW."subject"))', func='INSERT INTO "xiangcheng_messageevent" ("body", "created_at", "day", "emailed_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "read_at", "recipient_id", "subject") VALUES (NEW."body", NEW."created_at", NEW."day", NEW."emailed_at", NEW."id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."read_at", NEW."recipient_id", NEW."subject"); RETURN NULL;', hash='b65e7d3aeddf065bf2a81216bfd91c9855882368', operation='UPDATE', pgid='pgtrigger_update_update_0b92e', table='xiangcheng_message', when='AFTER')), pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "xiangcheng_messageevent" ("body", "created_at", "day", "emailed_at", "id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "read_at", "recipient_id", "subject") VALUES (OLD."body", OLD."created_at", OLD."day", OLD."emailed_at", OLD."id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."read_at", OLD."recipient_id", OLD."subject"); RETURN NULL;', hash='758a6bd1d41ffd8033f402ef65d6b9f20dfdfea4', operation='DELETE', pgid='pgtrigger_delete_delete_046b2', table='xiangcheng_message', when='AFTER'))],
+                },
+            ), migrations.CreateModel(
+                name='MessageEvent',
+                fields=[
+                    ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                    ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                    ('pgh_label', models.TextField(help_text='The event label.')),
+                    ('id', models.BigIntegerField()),
+                    ('day', models.DateField(verbose_name='日期')),
+                    ('subject', models.CharField(max_length=200, verbose_name='标题')),
+                    ('body', models.TextField(verbose_name='内容')),
+                    ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='生成时间')),
+                    ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='阅读时间')),
+                    ('emailed_at', models.DateTimeField(blank=True, null=True, verbose_name='邮件发送时间')),
+                    ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                    ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='xiangcheng.message')),
+                    ('recipient', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to=settings.AUTH_USER_MODEL, verbose_name='收件人')),
+                ],
+                options={
+                    'abstract': False,
+                },
+            )],
         ),
     ]
