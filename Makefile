@@ -24,7 +24,7 @@ setup: $(BIN)/.installed .env
 
 # Starts the project-local PostgreSQL first when DATABASE_URL is unset; a no-op when up to date.
 migrate: setup
-	@echo "创建或更新数据库…（首次约一分钟）"
+	@echo "创建或更新数据库…（首次约半分钟）"
 	$(BIN)/python manage.py migrate --no-input
 
 # Skipped when the database already holds an organization tree.
