@@ -110,7 +110,7 @@ def test_staff_pick_an_organization_by_typing_part_of_its_name(login, demo, live
 
 
 def test_after_a_change_the_dashboard_shows_its_figures_as_they_stood_then_reloads_itself(
-    login, demo, live_server, settings
+    login, demo, live_server, settings, monkeypatch
 ):
     from django.contrib.auth import get_user_model
     from playwright.sync_api import expect
@@ -120,6 +120,8 @@ def test_after_a_change_the_dashboard_shows_its_figures_as_they_stood_then_reloa
     from xiangcheng import snapshots
 
     settings.FIGURES_BACKGROUND_MS = 0  # every figure counts as slow to compute
+    # The page reloads itself after two seconds instead of five, so the waits below are short.
+    monkeypatch.setattr(snapshots, "REFRESH_PAGE_SECONDS", 2)
     secretary = get_user_model().objects.get(username="secretary")
     town = Organization.objects.visible_to(secretary).towns().order_by("path").first()
     page = login("secretary", viewport={"width": 390, "height": 844})
