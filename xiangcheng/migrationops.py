@@ -11,13 +11,15 @@ table is then created exactly as its `CreateModel` creates it, with its indexes,
 triggers (pgtrigger's schema editor installs a model's `triggers` with its table)."""
 
 from django.db import migrations
-from django.db.migrations.operations.base import Operation
-from pgtrigger.migrations import AddTrigger
+from django.db.migrations.operations.base import Operation, OperationCategory
+from pgtrigger.migrations import AddTrigger, RemoveTrigger
 
 
 class CreateModels(Operation):
     """`CreateModel` operations of one migration, their models rendered once, in their order
     (a model's relations point at models created before it, or in earlier migrations)."""
+
+    category = OperationCategory.ADDITION
 
     def __init__(self, operations: list[migrations.CreateModel]):
         self.operations = operations
@@ -29,10 +31,13 @@ class CreateModels(Operation):
     def state_forwards(self, app_label, state):
         # Without rendered apps, a state only records the new models; they are rendered below.
         rendered = state.__dict__.pop("apps", None)
-        for operation in self.operations:
-            operation.state_forwards(app_label, state)
+        try:
+            for operation in self.operations:
+                operation.state_forwards(app_label, state)
+        finally:
+            if rendered is not None:
+                state.__dict__["apps"] = rendered
         if rendered is not None:
-            state.__dict__["apps"] = rendered
             state.reload_models([(app_label, operation.name_lower) for operation in self.operations], delay=False)
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
@@ -62,30 +67,54 @@ _FOLDED = {
 }
 
 
+class CannotFold(ValueError):
+    """A migration `fold` would change the meaning of; the message says why, in Chinese."""
+
+
 def fold(app_label: str, operations: list) -> list:
     """`operations` of a migration with the relations, indexes, constraints and triggers of the
     models it creates moved into their `CreateModel`s, and those in one `CreateModels`, each
-    after the models it points at. Operations on models of earlier migrations follow, in their
-    order; a relation between two new models that point at each other stays an `AddField`
-    after the models. Extensions and other operations before the first `CreateModel` stay first."""
+    after the models it points at. Operations before the first `CreateModel` stay first; the
+    others follow the models, in their order. A model that points at a new model which points
+    back at it gets those relations as `AddField`s after the models, followed by its indexes,
+    constraints and triggers. A proxy model's operations are not folded (its triggers are
+    installed by their own operation, as it has no table to create them with).
+
+    Raises `CannotFold` where moving an operation after the models could change what it does:
+    it names or is named by a new model, or it is an `AddField` that does not keep its default."""
     first = next((i for i, op in enumerate(operations) if isinstance(op, migrations.CreateModel)), len(operations))
-    creations = {op.name_lower: op for op in operations if isinstance(op, migrations.CreateModel)}
+    creations = {
+        op.name_lower: op for op in operations if isinstance(op, migrations.CreateModel) and not op.options.get("proxy")
+    }
     fields = {name: list(op.fields) for name, op in creations.items()}
-    options = {name: dict(op.options) for name, op in creations.items()}
-    rest = []
+    added = {name: [] for name in creations}  # the folded index, constraint and trigger operations
+    rest, moved = [], []
     for op in operations[first:]:
-        if isinstance(op, migrations.CreateModel):
-            continue
         name = getattr(op, "model_name_lower", None)
-        if name in creations and isinstance(op, migrations.AddField):
+        if isinstance(op, migrations.CreateModel) and op.name_lower in creations:
+            moved.append(op)
+        elif name in creations and isinstance(op, migrations.AddField):
+            if not op.preserve_default:
+                raise CannotFold(f"{op.describe()}：该字段不保留默认值，请手工处理。")
             fields[name].append((op.name, op.field))
+            moved.append(op)
         elif name in creations and type(op) in _FOLDED:
-            option, attribute = _FOLDED[type(op)]
-            options[name][option] = [*options[name].get(option, []), getattr(op, attribute)]
+            added[name].append(op)
+            moved.append(op)
         else:
             rest.append(op)
+    # An operation that stays is run after every model now: it must not touch them. Triggers
+    # only name tables, and a proxy of a new model only needs the model made.
+    moved_ids = {id(op) for op in moved}
+    last = max((i for i, op in enumerate(operations) if id(op) in moved_ids), default=first)
+    for op in operations[first:last]:
+        harmless = isinstance(op, (AddTrigger, RemoveTrigger)) or (
+            isinstance(op, migrations.CreateModel) and op.options.get("proxy")
+        )
+        if id(op) not in moved_ids and not harmless and _touches(app_label, op, creations.values()):
+            raise CannotFold(f"{op.describe()}：位于新模型之间且与之相关，合并会改变执行顺序，请手工处理。")
 
-    ordered, made, cyclic = [], set(), []
+    ordered, made, after = [], set(), []
     while len(ordered) < len(creations):
         ready = [
             name
@@ -93,23 +122,36 @@ def fold(app_label: str, operations: list) -> list:
             if name not in made and _points_at(app_label, fields[name]) & set(creations) <= made | {name}
         ]
         name = ready[0] if ready else next(name for name in creations if name not in made)
-        if not ready:
-            # Two new models point at each other: this one's relations to models not made yet
-            # are added after all the models.
+        options = dict(creations[name].options)
+        if ready:
+            for op in added[name]:
+                option, attribute = _FOLDED[type(op)]
+                options[option] = [*options.get(option, []), getattr(op, attribute)]
+        else:
+            # New models point at each other: this one's relations to models not made yet are
+            # added after all the models, and its indexes, constraints and triggers after them.
             waiting = [
                 (field_name, field)
                 for field_name, field in fields[name]
                 if _points_at(app_label, [(field_name, field)]) & set(creations) - made - {name}
             ]
             fields[name] = [pair for pair in fields[name] if pair not in waiting]
-            cyclic += [migrations.AddField(creations[name].name, field_name, field) for field_name, field in waiting]
+            after += [migrations.AddField(creations[name].name, field_name, field) for field_name, field in waiting]
+            after += added[name]
         creation = creations[name]
-        ordered.append(
-            migrations.CreateModel(creation.name, fields[name], options[name], creation.bases, creation.managers)
-        )
+        ordered.append(migrations.CreateModel(creation.name, fields[name], options, creation.bases, creation.managers))
         made.add(name)
     created = [CreateModels(ordered)] if len(ordered) > 1 else ordered
-    return [*operations[:first], *created, *cyclic, *rest]
+    return [*operations[:first], *created, *after, *rest]
+
+
+def _touches(app_label: str, op, creations) -> bool:
+    """Whether `op` names one of the `creations`, or one of them names the model `op` changes."""
+    name = getattr(op, "model_name_lower", None) or getattr(op, "name_lower", None)
+    return any(
+        op.references_model(creation.name, app_label) or (name and creation.references_model(name, app_label))
+        for creation in creations
+    )
 
 
 def _points_at(app_label: str, fields) -> set[str]:

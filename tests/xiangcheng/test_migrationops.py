@@ -3,12 +3,13 @@ made as its own CreateModel makes it; `fold` writes one from what makemigrations
 same migration state."""
 
 import pgtrigger
+import pytest
 from django.db import connection, migrations, models
 from django.db.migrations.state import ProjectState
 from pgtrigger.migrations import AddTrigger
 
 from xiangcheng.dbroles import as_owner
-from xiangcheng.migrationops import CreateModels, fold
+from xiangcheng.migrationops import CannotFold, CreateModels, fold
 
 
 def creations():
@@ -111,13 +112,50 @@ def test_fold_makes_one_creation_of_the_models_each_after_what_it_points_at():
 
 
 def test_fold_leaves_a_relation_between_two_new_models_that_point_at_each_other_for_after_them():
+    hen_index = models.Index(fields=["hen"], name="test_ops_egg_hen")
     written = [
         migrations.CreateModel("Egg", [("id", models.BigAutoField(primary_key=True))]),
         migrations.CreateModel("Hen", [("id", models.BigAutoField(primary_key=True))]),
-        migrations.AddField("Egg", "hen", models.ForeignKey("xiangcheng.Hen", on_delete=models.CASCADE)),
-        migrations.AddField("Hen", "egg", models.ForeignKey("xiangcheng.Egg", on_delete=models.CASCADE)),
+        migrations.AddField("egg", "hen", models.ForeignKey("xiangcheng.Hen", on_delete=models.CASCADE)),
+        migrations.AddField("hen", "egg", models.ForeignKey("xiangcheng.Egg", on_delete=models.CASCADE)),
+        migrations.AddIndex("egg", hen_index),
     ]
     folded = fold("xiangcheng", written)
 
-    assert [type(operation) for operation in folded] == [CreateModels, migrations.AddField]
+    # The egg's relation to the hen, and the index over it, come once the hen is made.
+    assert [type(operation) for operation in folded] == [CreateModels, migrations.AddField, migrations.AddIndex]
+    assert (folded[1].model_name_lower, folded[1].name, folded[2].index) == ("egg", "hen", hen_index)
     assert _state_after(folded).models == _state_after(written).models
+
+
+def test_fold_leaves_the_triggers_of_a_new_proxy_as_their_own_operations():
+    trigger = pgtrigger.Protect(name="keep", operation=pgtrigger.Delete)
+    written = [
+        *creations(),
+        migrations.CreateModel("ShelfView", [], {"proxy": True}, bases=("xiangcheng.shelf",)),
+        AddTrigger("shelfview", trigger),
+    ]
+    folded = fold("xiangcheng", written)
+
+    # A proxy has no table to create its triggers with: AddTrigger installs them.
+    assert [type(operation) for operation in folded] == [CreateModels, migrations.CreateModel, AddTrigger]
+    assert "triggers" not in folded[1].options
+
+
+@pytest.mark.parametrize(
+    "between",
+    [
+        # A change to a model a new model points at, written between the new models.
+        migrations.RemoveField("organization", "name"),
+        migrations.AddField("book", "title", models.CharField(default="", max_length=20), preserve_default=False),
+    ],
+    ids=["touches-a-new-model", "does-not-keep-its-default"],
+)
+def test_fold_refuses_what_it_cannot_move_safely(between):
+    shelf, book = creations()
+    book.fields.append(("organization", models.ForeignKey("xiangcheng.Organization", on_delete=models.CASCADE)))
+    # The organization is a model of an earlier migration.
+    written = [book, between, shelf]
+
+    with pytest.raises(CannotFold, match="请手工处理"):
+        fold("xiangcheng", written)

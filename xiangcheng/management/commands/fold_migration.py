@@ -1,13 +1,17 @@
 """`manage.py fold_migration <app> <migration>`: rewrite a migration `makemigrations` just wrote
 so its models are created in one `CreateModels` (xiangcheng/migrationops.py). Run it on a new
-migration before it is applied anywhere; comments in the file are not kept."""
+migration before it is applied anywhere. The file is written anew, so comments in it are not
+kept; a migration the writer cannot write back whole (`RunPython`, `run_before`, `atomic =
+False`) or that `fold` cannot reorder safely is refused and left as it is."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import migrations
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.migration import SwappableTuple
 from django.db.migrations.writer import MigrationWriter
 
-from xiangcheng.migrationops import fold
+from xiangcheng.migrationops import CannotFold, fold
 
 
 class Command(BaseCommand):
@@ -23,13 +27,24 @@ class Command(BaseCommand):
             migration = loader.get_migration_by_prefix(app_label, migration_name)
         except (KeyError, ValueError) as error:
             raise CommandError(f"找不到迁移 {app_label} {migration_name}：{error}") from None
+        if migration.run_before or not migration.atomic:
+            raise CommandError("该迁移设置了 run_before 或 atomic = False，改写后会丢失，请手工处理。")
+        if any(isinstance(operation, migrations.RunPython) for operation in migration.operations):
+            raise CommandError("该迁移含 RunPython，改写后其函数会丢失，请手工处理。")
         before = len(migration.operations)
-        migration.operations = fold(app_label, migration.operations)
+        try:
+            migration.operations = fold(app_label, migration.operations)
+        except CannotFold as error:
+            raise CommandError(str(error)) from None
         # The writer spells a swappable dependency only in the autodetector's form.
-        migration.dependencies = [
-            ("__setting__", "AUTH_USER_MODEL") if isinstance(dependency, SwappableTuple) else dependency
-            for dependency in migration.dependencies
-        ]
+        dependencies = []
+        for dependency in migration.dependencies:
+            if isinstance(dependency, SwappableTuple):
+                if dependency.setting != settings.AUTH_USER_MODEL:
+                    raise CommandError(f"不认识的可替换依赖 {dependency.setting}，请手工处理。")
+                dependency = ("__setting__", "AUTH_USER_MODEL")
+            dependencies.append(dependency)
+        migration.dependencies = dependencies
         writer = MigrationWriter(migration)
         with open(writer.path, encoding="utf-8") as file:
             header = file.readline()
