@@ -12,6 +12,7 @@ triggers (pgtrigger's schema editor installs a model's `triggers` with its table
 
 from django.db import migrations
 from django.db.migrations.operations.base import Operation, OperationCategory
+from django.db.migrations.utils import field_references
 from pgtrigger.migrations import AddTrigger, RemoveTrigger
 
 
@@ -88,53 +89,54 @@ def fold(app_label: str, operations: list) -> list:
     }
     fields = {name: list(op.fields) for name, op in creations.items()}
     added = {name: [] for name in creations}  # the folded index, constraint and trigger operations
-    rest, moved = [], []
+    moved, rest = set(), []  # ids of the operations folded away; the others after `first`
     for op in operations[first:]:
         name = getattr(op, "model_name_lower", None)
         if isinstance(op, migrations.CreateModel) and op.name_lower in creations:
-            moved.append(op)
+            moved.add(id(op))
         elif name in creations and isinstance(op, migrations.AddField):
             if not op.preserve_default:
                 raise CannotFold(f"{op.describe()}：该字段不保留默认值，请手工处理。")
             fields[name].append((op.name, op.field))
-            moved.append(op)
+            moved.add(id(op))
         elif name in creations and type(op) in _FOLDED:
             added[name].append(op)
-            moved.append(op)
+            moved.add(id(op))
         else:
             rest.append(op)
     # An operation that stays is run after every model now: it must not touch them. Triggers
     # only name tables, and a proxy of a new model only needs the model made.
-    moved_ids = {id(op) for op in moved}
-    last = max((i for i, op in enumerate(operations) if id(op) in moved_ids), default=first)
+    last = max((i for i, op in enumerate(operations) if id(op) in moved), default=first)
     for op in operations[first:last]:
         harmless = isinstance(op, (AddTrigger, RemoveTrigger)) or (
             isinstance(op, migrations.CreateModel) and op.options.get("proxy")
         )
-        if id(op) not in moved_ids and not harmless and _touches(app_label, op, creations.values()):
+        if id(op) not in moved and not harmless and _touches(app_label, op, creations.values()):
             raise CannotFold(f"{op.describe()}：位于新模型之间且与之相关，合并会改变执行顺序，请手工处理。")
+
+    def waits(name, field) -> bool:
+        """Whether `field` of new model `name` points at another new model not made yet."""
+        return any(
+            field_references((app_label, name), field, (app_label, other))
+            for other in creations
+            if other not in made and other != name
+        )
 
     ordered, made, after = [], set(), []
     while len(ordered) < len(creations):
-        ready = [
-            name
-            for name in creations
-            if name not in made and _points_at(app_label, fields[name]) & set(creations) <= made | {name}
-        ]
-        name = ready[0] if ready else next(name for name in creations if name not in made)
+        unmade = [name for name in creations if name not in made]
+        name = next((name for name in unmade if not any(waits(name, field) for _, field in fields[name])), None)
+        cyclic = name is None
+        name = unmade[0] if cyclic else name
         options = dict(creations[name].options)
-        if ready:
+        if not cyclic:
             for op in added[name]:
                 option, attribute = _FOLDED[type(op)]
                 options[option] = [*options.get(option, []), getattr(op, attribute)]
         else:
             # New models point at each other: this one's relations to models not made yet are
             # added after all the models, and its indexes, constraints and triggers after them.
-            waiting = [
-                (field_name, field)
-                for field_name, field in fields[name]
-                if _points_at(app_label, [(field_name, field)]) & set(creations) - made - {name}
-            ]
+            waiting = [(field_name, field) for field_name, field in fields[name] if waits(name, field)]
             fields[name] = [pair for pair in fields[name] if pair not in waiting]
             after += [migrations.AddField(creations[name].name, field_name, field) for field_name, field in waiting]
             after += added[name]
@@ -152,16 +154,3 @@ def _touches(app_label: str, op, creations) -> bool:
         op.references_model(creation.name, app_label) or (name and creation.references_model(name, app_label))
         for creation in creations
     )
-
-
-def _points_at(app_label: str, fields) -> set[str]:
-    """The models of `app_label` that `fields` point at (their related and through models)."""
-    names = set()
-    for _, field in fields:
-        remote = field.remote_field
-        for target in (remote.model, getattr(remote, "through", None)) if remote else ():
-            if isinstance(target, str):
-                label, _, model = target.lower().rpartition(".")
-                if label in ("", app_label):
-                    names.add(model)
-    return names
