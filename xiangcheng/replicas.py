@@ -2,8 +2,7 @@
 
 With `DATABASE_REPLICA_URLS` set, settings.py adds one database alias per replica
 (`DATABASE_REPLICAS`) and this router. Without it there is no second alias and no router;
-`ReplicaMiddleware` still records who wrote, as stored figures are computed in the request for
-them (`sees_own_writes`, xiangcheng/snapshots.py).
+`ReplicaMiddleware` still records who wrote (harmless: every read is from the primary).
 
 - A view marked `@reads_from_replica` (the dashboard, the quarterly report, the completion page,
   the data-quality page, exports) reads the portal's own tables from a replica: the middleware
@@ -38,7 +37,6 @@ PINNED_UNTIL = "replica_pinned_until"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 _reading = contextvars.ContextVar("xiangcheng_replica_reading", default=None)
-_own_writes = contextvars.ContextVar("xiangcheng_sees_own_writes", default=False)
 
 
 def reads_from_replica(view):
@@ -57,11 +55,6 @@ def writes_accounts_only(view):
 def reading_alias() -> str | None:
     """The replica this request reads from, or None (the primary)."""
     return _reading.get()
-
-
-def sees_own_writes() -> bool:
-    """Whether this request's user wrote in the last DATABASE_REPLICA_PIN_SECONDS (`pinned`)."""
-    return _own_writes.get()
 
 
 def read_from(alias: str) -> None:
@@ -132,11 +125,9 @@ class ReplicaMiddleware:
         request._replica_token = None
         # A post to a view not resolved (a 404) pins too.
         request._pins_to_primary = True
-        own_writes = _own_writes.set(False)
         try:
             response = self.get_response(request)
         finally:
-            _own_writes.reset(own_writes)
             if request._replica_token is not None:
                 _reading.reset(request._replica_token)
                 request._replica_token = None
@@ -150,10 +141,7 @@ class ReplicaMiddleware:
         reads_from_replica = getattr(view_func, "reads_from_replica", False)
         # A marked view's posts (an export's form) only read.
         request._pins_to_primary = getattr(view_func, "pins_to_primary", True) and not reads_from_replica
-        if pinned(request):
-            _own_writes.set(True)
-            return None
-        if not reads_from_replica:
+        if pinned(request) or not reads_from_replica:
             return None
         alias = replica_for(request)
         if alias is not None:

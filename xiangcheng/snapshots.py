@@ -21,11 +21,16 @@ the thread has stored by then is shown, the rest as it stood, with its time ("ไป
 left the last time are not waited for (the thread stores them all at once). So a view right
 after a change runs the same statements and waits at most as long whatever the district's size:
 figures quick to compute are ready within the wait, the others are shown as they stood at once
-and follow a moment later. A user who wrote in the last
-DATABASE_REPLICA_PIN_SECONDS sees their own write: their figures are computed in the request
-(`replicas.sees_own_writes`), and so are files sent upward (`may_lag=False`) and figures not yet
-stored today. A refresh that fails drops its figures, so the next page computes them in the
-request and the error reaches a page and the log once.
+and follow a moment later. The same holds for everyone:
+- a user who wrote a moment ago: their page reads the primary (xiangcheng/replicas.py), and so
+  does the thread, so the page it reloads to counts their write;
+- the first view of a day: figures judged on an earlier day, up to SHOWN_FROM_EARLIER_DAYS
+  days back, are shown as they stood, the notice giving their date.
+Computed in the request are only figures never stored (a new scope or choice, or the first view
+after `migrate`), files sent upward (`may_lag=False`), and everything with FIGURES_BACKGROUND_MS
+off. So no page waits for a computation over the whole scope, which grows with the district.
+A refresh that fails drops its figures, so the next page computes them in the request and the
+error reaches a page and the log once.
 """
 
 import contextvars
@@ -34,7 +39,7 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.conf import settings
@@ -60,6 +65,9 @@ COMPACT_ABOVE = 1000
 # A page showing figures as last computed reloads itself after this many seconds, once a minute at
 # most (xiangcheng/static/xiangcheng/figures.js), so an open page does not keep the server busy.
 REFRESH_PAGE_SECONDS = 5
+# Figures judged on an earlier day are shown as they stood (while computed again) up to this many
+# days back: a Monday morning still finds Friday's; older ones are computed in the request.
+SHOWN_FROM_EARLIER_DAYS = 3
 # A refresh claimed and not stored (its server stopped) is claimed again after three times the
 # figure's last computing time, and no sooner than this.
 MIN_CLAIM_SECONDS = 30
@@ -144,7 +152,11 @@ def compact() -> None:
             f"WITH gone AS (DELETE FROM {table} RETURNING weight) "
             f"INSERT INTO {table} (weight) SELECT SUM(weight) FROM gone HAVING COUNT(*) > 0"
         )
-    _models("Snapshot").objects.filter(day__lt=timezone.localdate()).delete()
+    _models("Snapshot").objects.filter(day__lt=_earliest_day_shown()).delete()
+
+
+def _earliest_day_shown():
+    return timezone.localdate() - timedelta(days=SHOWN_FROM_EARLIER_DAYS)
 
 
 def scope_key(user) -> str:
@@ -172,15 +184,15 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     day = timezone.localdate()
     version, changes = data_version()
     stored = {
-        key: (stored_version, data, computed_at, compute_ms)
-        for key, stored_version, data, computed_at, compute_ms in Snapshot.objects.filter(
-            key__in=list(computations), day=day
-        ).values_list("key", "version", "data", "computed_at", "compute_ms")
+        key: (stored_version, stored_day, data, computed_at, compute_ms)
+        for key, stored_version, stored_day, data, computed_at, compute_ms in Snapshot.objects.filter(
+            key__in=list(computations), day__gte=_earliest_day_shown()
+        ).values_list("key", "version", "day", "data", "computed_at", "compute_ms")
     }
     result, out_of_date, took, missing = {}, {}, {}, []
     for key in computations:
-        stored_version, data, computed_at, took[key] = stored.get(key, (None, None, None, None))
-        if stored_version == version:
+        stored_version, stored_day, data, computed_at, took[key] = stored.get(key, (None,) * 5)
+        if stored_version == version and stored_day == day:
             result[key] = data
         elif stored_version is None:
             missing.append(key)
@@ -190,12 +202,11 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
         may_lag
         and settings.FIGURES_BACKGROUND_MS is not None
         and _waiting.get() is not None  # in a request: a command computes what it reads
-        and not replicas.sees_own_writes()
         # Claimed inside a transaction, the rows would stay locked against the thread storing them.
         and not connection.in_atomic_block
     )
     if out_of_date and in_background:
-        fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version, took)
+        fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version, day, took)
         lagging = {}
         for key, (data, computed_at) in out_of_date.items():
             if key in fresh:
@@ -259,12 +270,19 @@ def end_request(**kwargs) -> None:
 
 
 def lagging_context(request) -> dict:
-    """Template context: `figures_lagging_since` for the page's notice (templates/admin/base_site.html)."""
-    return {"figures_lagging_since": lagging_since(), "figures_refresh_seconds": REFRESH_PAGE_SECONDS}
+    """Template context for the page's notice (templates/admin/base_site.html): `figures_lagging_since`,
+    and whether that was on an earlier day (the notice then gives the date too)."""
+    since = lagging_since()
+    return {
+        "figures_lagging_since": since,
+        "figures_lagging_earlier_day": since is not None and timezone.localdate(since) < timezone.localdate(),
+        "figures_refresh_seconds": REFRESH_PAGE_SECONDS,
+    }
 
 
-def _refresh_and_wait(computations: dict, version: int, took: dict) -> dict:
-    """Claim the figures no server is computing yet and still older than `version`, compute them
+def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict:
+    """Claim the figures no server is computing yet and still older than `version` or judged
+    before `day`, compute them
     in a thread and wait for it until the request's wait (FIGURES_BACKGROUND_MS from its first
     wait) is over: {name: data} of the figures stored by then, none once a figure of the page
     was shown as it stood. When the claimed figures' last computing times (`took`, ms) add up to
@@ -275,10 +293,11 @@ def _refresh_and_wait(computations: dict, version: int, took: dict) -> dict:
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
-            f"UPDATE {_table('Snapshot')} SET refreshing_since = now() WHERE key = ANY(%s) AND version < %s"
+            f"UPDATE {_table('Snapshot')} SET refreshing_since = now() WHERE key = ANY(%s)"
+            " AND (version < %s OR day < %s)"
             " AND (refreshing_since IS NULL OR refreshing_since < now() - make_interval(secs =>"
             " GREATEST(%s, compute_ms * 3 / 1000.0))) RETURNING key",
-            [list(computations), version, MIN_CLAIM_SECONDS],
+            [list(computations), version, day, MIN_CLAIM_SECONDS],
         )
         claimed = [key for (key,) in cursor.fetchall()]
     if not claimed:

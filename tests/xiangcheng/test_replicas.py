@@ -19,7 +19,7 @@ from django.utils import timezone
 from branches.models import Organization
 from tests import clock
 from tests.factories import ActionBranchFactory, ServiceActionFactory, TalentFactory
-from xiangcheng import replicas, sqlexport
+from xiangcheng import replicas, snapshots, sqlexport
 from xiangcheng.models import AccessLog, ClosedReport, Snapshot
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -151,6 +151,26 @@ def test_a_user_who_wrote_reads_from_the_primary_until_the_pin_expires(cast, as_
         with Queries() as later:
             assert writer.get(REPORT, Q1).status_code == 200
     assert '"xiangcheng_closedreport"' in later.replica
+
+
+@pytest.mark.django_db(transaction=True)
+def test_figures_computed_again_for_a_user_who_wrote_are_read_from_the_primary(
+    cast, as_user, tree, replica, monkeypatch, settings
+):
+    settings.FIGURES_BACKGROUND_MS = 0
+    read_from = []
+    # The thread is not started: only the database it would read from is noted (its claims stay).
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into: read_from.append(alias))
+    client = as_user(cast["staff"])
+    assert client.get(DASHBOARD).status_code == 200
+    TalentFactory(organization=tree["A0101"], introduced_on=date(2020, 2, 1))
+    assert client.get(DASHBOARD).status_code == 200
+    assert read_from and set(read_from) == {REPLICA}
+    read_from.clear()
+    Snapshot.objects.update(refreshing_since=None)
+    assert client.post("/admin/reports/quarterly/close/", Q1).status_code == 302
+    assert client.get(DASHBOARD).status_code == 200
+    assert read_from and set(read_from) == {None}
 
 
 @pytest.mark.django_db(transaction=True)
