@@ -45,7 +45,9 @@ DATABASES = {"small": "xiangcheng_bench_small", "large": "xiangcheng_bench_large
 USERS = {"admin": "组织部", "secretary": "街道书记"}
 # A surname, so staff find a full page of people in both districts (a full name found nobody in
 # the small one, and an empty page against a full one measured the rendering of a hundred rows);
-# a secretary's town in the small district has fewer (the rows shown are printed).
+# a secretary's town in the small district has fewer (the rows shown are printed). The other
+# search is a person looked up by full name, as a secretary does (`person_to_look_up`): a few
+# rows in both districts, so the two compare the search and not the rows shown.
 SEARCH = "王"
 
 # (key, title, path and query); {year}, {quarter} and {town} are filled in by the worker.
@@ -72,7 +74,7 @@ CHANGELISTS = [
     ("members.Pledge", "org={town}&year__exact={year}&unfulfilled=any"),
     ("members.Visit", "org={town}&visited_on__year={year}"),
 ]
-VARIANTS = [("first", "首页"), ("filtered", "筛选"), ("search", "搜索")]
+VARIANTS = [("first", "首页"), ("filtered", "筛选"), ("search", "搜索"), ("name", "搜姓名")]
 
 
 # --- The worker: one process per database, answering requests on stdin ------------------------
@@ -92,6 +94,7 @@ def worker_pages() -> list[dict]:
     secretary = get_user_model().objects.get(username="secretary")
     town = Organization.objects.visible_to(secretary).towns().order_by("path").first()
     fill = {"year": today.year, "quarter": (today.month - 1) // 3 + 1, "town": town.code}
+    person = person_to_look_up(secretary, today.year)
     pages = []
     for key, title, url in PAGES:
         pages.append({"key": key, "title": title, "url": url.format(**fill)})
@@ -109,7 +112,12 @@ def worker_pages() -> list[dict]:
     for label, filters in CHANGELISTS:
         model = apps.get_model(label)
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        queries = {"first": "", "filtered": filters.format(**fill), "search": urlencode({"q": SEARCH})}
+        queries = {
+            "first": "",
+            "filtered": filters.format(**fill),
+            "search": urlencode({"q": SEARCH}),
+            "name": urlencode({"q": person}),
+        }
         for variant, name in VARIANTS:
             query = queries[variant]
             pages.append(
@@ -121,6 +129,28 @@ def worker_pages() -> list[dict]:
                 }
             )
     return pages
+
+
+def person_to_look_up(secretary, year: int) -> str:
+    """The full name of a member in `secretary`'s town that no one else in the district bears,
+    with fulfilments and visits in `year`: every list has a few rows of theirs. Of those, the one
+    with the fewest fulfilments and visits in all (then by id), so that both databases' lists
+    show about as many rows."""
+    from django.db.models import Count
+
+    from members.models import Member
+
+    borne_once = Member.objects.order_by().values("name").annotate(n=Count("pk")).filter(n=1).values("name")
+    candidates = Member.objects.visible_to(secretary).filter(
+        name__in=borne_once,
+        pledges__year=year,
+        pledges__fulfilments__done_on__year=year,
+        pairings__year=year,
+        pairings__visits__visited_on__year=year,
+    )
+    rows = Count("pledges__fulfilments", distinct=True) + Count("pairings__visits", distinct=True)
+    chosen = Member.objects.filter(pk__in=candidates.values("pk")).annotate(rows=rows).order_by("rows", "pk")
+    return chosen.values_list("name", flat=True)[0]
 
 
 def worker_counts() -> dict:
