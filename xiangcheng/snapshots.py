@@ -18,7 +18,8 @@ Figures a page finds out of date are computed again in a thread (once across all
 stored rows are claimed), and the page waits for it FIGURES_BACKGROUND_MS at most, in all: what
 the thread has stored by then is shown, the rest as it stood, with its time ("以下数字截至 …",
 `lagging_since`), and the page reloads itself. Figures that together took longer than the wait
-left the last time are not waited for (the thread stores them all at once). So a view right
+left the last time, with the thread's own cost, are not waited for (the thread stores them all
+at once). So a view right
 after a change runs the same statements and waits at most as long whatever the district's size:
 figures quick to compute are ready within the wait, the others are shown as they stood at once
 and follow a moment later. The same holds for everyone:
@@ -79,6 +80,10 @@ _lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
 _waiting = contextvars.ContextVar("xiangcheng_waiting_for_figures", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
 _refreshes: set[threading.Thread] = set()
+# What the last refresh thread of this process took besides computing its figures (its database
+# connection, the data version, the store): a page waits only for figures that, with this, the
+# thread can store within the wait left.
+_thread_overhead_ms = 0.0
 
 
 def _models(name):
@@ -222,11 +227,11 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     return result
 
 
-def _store(computations: dict, read: tuple[int, int], day, into: dict) -> None:
+def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
     """Compute each figure, timing it, and store it under the data version `read` (with the
     number of change rows it was read from: more than COMPACT_ABOVE, they are folded) in one
     statement, unless a figure of a later version is stored already; its claim is released
-    either way."""
+    either way. Returns the milliseconds the figures took to compute, in all."""
     version, changes = read
     rows = []
     for key, compute in computations.items():
@@ -246,6 +251,7 @@ def _store(computations: dict, read: tuple[int, int], day, into: dict) -> None:
         )
     if changes > COMPACT_ABOVE:
         compact()
+    return sum(row[-1] for row in rows)
 
 
 def _note_lagging(computed_at: datetime) -> None:
@@ -282,11 +288,11 @@ def lagging_context(request) -> dict:
 
 def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict:
     """Claim the figures no server is computing yet and still older than `version` or judged
-    before `day`, compute them
-    in a thread and wait for it until the request's wait (FIGURES_BACKGROUND_MS from its first
-    wait) is over: {name: data} of the figures stored by then, none once a figure of the page
-    was shown as it stood. When the claimed figures' last computing times (`took`, ms) add up to
-    more than the wait left, the page does not wait (the thread stores them all at once): it
+    before `day`, compute them in a thread and wait for it until the request's wait
+    (FIGURES_BACKGROUND_MS from its first wait) is over: {name: data} of the figures stored by
+    then, none once a figure of the page was shown as it stood. When the claimed figures' last
+    computing times (`took`, ms) and the last thread's own cost (`_thread_overhead_ms`) add up
+    to more than the wait left, the page does not wait (the thread stores them all at once): it
     shows them as they stood at once, rather than after a wait they would not finish in. A claim
     not released (its server stopped) is taken over after three times the figure's last
     computing time, and at least 30 seconds."""
@@ -313,7 +319,7 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
     if waiting[0] is None:
         waiting[0] = time.monotonic() + settings.FIGURES_BACKGROUND_MS / 1000
     left = waiting[0] - time.monotonic()
-    if sum(took.get(key) or 0 for key in claimed) / 1000 > left:
+    if (sum(took.get(key) or 0 for key in claimed) + _thread_overhead_ms) / 1000 > left:
         return {}
     thread.join(max(0.0, left))
     return {} if thread.is_alive() else into
@@ -334,12 +340,14 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> 
     (also `into`, for the request waiting), and the claim released. Figures that failed are
     dropped from the store, so the next request that shows them computes them (the error
     reaches a page and the log once, not every view)."""
+    global _thread_overhead_ms
+    started, computing_ms = time.perf_counter(), None
     if alias is not None:
         replicas.read_from(alias)
     set_script_prefix(prefix)
     try:
         computed: dict = {}
-        _store(computations, data_version(), timezone.localdate(), computed)
+        computing_ms = _store(computations, data_version(), timezone.localdate(), computed)
         into.update(computed)
     except Exception:
         logger.exception("后台重算统计数字失败")
@@ -349,6 +357,8 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> 
             logger.exception("后台重算失败后未能释放")
     finally:
         connections.close_all()
+        if computing_ms is not None:
+            _thread_overhead_ms = max(0.0, (time.perf_counter() - started) * 1000 - computing_ms)
         _refreshes.discard(threading.current_thread())
 
 

@@ -5,6 +5,7 @@ never lag.
 The rows are committed (transactional tests), as the thread reads them on its own connection."""
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -151,6 +152,30 @@ def test_figures_that_took_longer_than_the_wait_last_time_are_not_waited_for(set
     Snapshot.objects.update(compute_ms=5, refreshing_since=None)
     staff.get(DASHBOARD, Q1)
     assert len(refresh.waited) == 1 and 50 < refresh.waited[0] <= 60
+
+    # Quick, but the last thread took longer besides (its connection, the store): not waited for.
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 10))
+    Snapshot.objects.update(compute_ms=5, refreshing_since=None)
+    monkeypatch.setattr(snapshots, "_thread_overhead_ms", 120_000.0)
+    response = staff.get(DASHBOARD, Q1)
+    assert len(refresh.waited) == 1 and LAGGING in response.content.decode()
+
+
+def test_a_refresh_notes_what_its_thread_took_besides_the_figures(slow, staff, tree, monkeypatch):
+    monkeypatch.setattr(snapshots, "_thread_overhead_ms", 0.0)
+    store = snapshots._store
+
+    def slow_to_store(*args, **kwargs):
+        computing_ms = store(*args, **kwargs)
+        time.sleep(0.2)  # as a slow connection or store would
+        return computing_ms
+
+    monkeypatch.setattr(snapshots, "_store", slow_to_store)
+    staff.get(DASHBOARD, Q1)
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    staff.get(DASHBOARD, Q1)
+    snapshots.wait_for_refreshes()
+    assert snapshots._thread_overhead_ms >= 200
 
 
 def test_files_sent_upward_never_lag(slow, staff, tree):
