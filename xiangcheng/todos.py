@@ -138,8 +138,10 @@ def _compute(user, today: date) -> list[dict]:
 
 def stored_todos(user, today: date) -> tuple[str, Callable[[], list[dict]]]:
     """(key, computation) of `user`'s to-dos on `today` for `snapshots.figures`, so a page that
-    stores other figures too reads them all back at once; `todo_items` turns the data into items."""
-    return snapshot_key(user, "todos", today), lambda: _compute(user, today)
+    stores other figures too reads them all back at once; `todo_items` turns the data into items.
+    The key leaves the day to the store (a figure of an earlier day is shown, dated, while it is
+    computed again)."""
+    return snapshot_key(user, "todos"), lambda: _compute(user, today)
 
 
 def todo_items(data: list[dict]) -> list[Item]:

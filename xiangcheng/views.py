@@ -149,7 +149,7 @@ def dashboard_context(request) -> dict:
     today = timezone.localdate()
     # The targets are read each time; their counts are stored with the figures (xiangcheng/snapshots.py).
     targets = list(visible(Target.objects.all(), user))
-    key = snapshot_key(user, "target_actuals", today)
+    key = snapshot_key(user, "target_actuals")
     # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
     todos_key, todos_compute = stored_todos(user, today)
     # Bound now: a figure may be computed in another thread (xiangcheng/snapshots.py).

@@ -5,10 +5,11 @@ never lag.
 The rows are committed (transactional tests), as the thread reads them on its own connection."""
 
 import threading
-import time
-from datetime import date, timedelta
+import time as clock_time
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -167,7 +168,7 @@ def test_a_refresh_notes_what_its_thread_took_besides_the_figures(slow, staff, t
 
     def slow_to_store(*args, **kwargs):
         computing_ms = store(*args, **kwargs)
-        time.sleep(0.2)  # as a slow connection or store would
+        clock_time.sleep(0.2)  # as a slow connection or store would
         return computing_ms
 
     monkeypatch.setattr(snapshots, "_store", slow_to_store)
@@ -185,20 +186,32 @@ def test_files_sent_upward_never_lag(slow, staff, tree):
     assert ["本期引进人才", 2] in sheet_rows(download(staff).content, "人才招引")
 
 
-def test_figures_of_an_earlier_day_are_shown_with_their_date_while_computed_again(slow, staff, tree):
-    staff.get(DASHBOARD, Q1)
-    # Computed yesterday at 18:05 (the first view of a day finds them so), and a talent since.
-    yesterday = timezone.localtime().replace(hour=18, minute=5, second=0) - timedelta(days=1)
-    Snapshot.objects.update(day=yesterday.date(), computed_at=yesterday)
+def test_the_first_view_of_a_day_shows_the_day_befores_figures_dated_while_computed_again(
+    slow, staff, tree, cast, as_user
+):
+    # Late in the evening, and again twenty minutes later, after midnight (one session).
+    evening = timezone.make_aware(datetime.combine(clock.TODAY, time(23, 45)))
+    with time_machine.travel(evening, tick=True):
+        # Signed in then: a session lapses after half an hour without a page.
+        viewer = as_user(cast["staff"])
+        viewer.get(DASHBOARD, Q1)
+        evening = timezone.localtime()
+        Snapshot.objects.update(computed_at=evening)  # the database's clock does not travel
+        stored = set(Snapshot.objects.values_list("key", flat=True))
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
 
-    response = staff.get(DASHBOARD, Q1)
-    assert introduced(response) == 1
-    assert f"以下数字截至 {yesterday.month}月{yesterday.day}日 18:05:00，{LAGGING}" in response.content.decode()
-    snapshots.wait_for_refreshes()
-    assert set(Snapshot.objects.values_list("day", flat=True)) == {timezone.localdate()}
-    response = staff.get(DASHBOARD, Q1)
-    assert introduced(response) == 2 and LAGGING not in response.content.decode()
+    with time_machine.travel(evening + timedelta(minutes=20), tick=True):
+        response = viewer.get(DASHBOARD, Q1)
+        assert introduced(response) == 1
+        notice = f"以下数字截至 {evening.month}月{evening.day}日 {evening:%H:%M:%S}，{LAGGING}"
+        assert notice in response.content.decode()
+        # Nothing was computed in the request: no figure stored but the day before's (to-dos,
+        # targets and sections alike).
+        assert set(Snapshot.objects.values_list("key", flat=True)) == stored
+        snapshots.wait_for_refreshes()
+        assert set(Snapshot.objects.values_list("day", flat=True)) == {timezone.localdate()}
+        response = viewer.get(DASHBOARD, Q1)
+        assert introduced(response) == 2 and LAGGING not in response.content.decode()
 
 
 def test_figures_judged_before_the_days_shown_are_computed_in_the_request(slow, staff, tree):
