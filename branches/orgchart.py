@@ -141,9 +141,11 @@ def organization_chart(user, today) -> dict:
     def compute():
         return chart_tree(user, numbers)
 
-    # The day and the user's scope and permissions are part of what the store keys by.
-    key = snapshot_key(user, "organization_chart")
-    tree = figures({key: compute})[key]
+    # Keyed by the user's scope and permissions and by what the numbers are (their labels and
+    # list filters name the year and quarter): counts stored on an earlier day of the same
+    # quarter are shown as they stood, dated, while they are counted again (xiangcheng/snapshots.py).
+    key = snapshot_key(user, "organization_chart", *(f"{number.label}:{number.filters}" for number in numbers))
+    tree = figures({key: compute}, day=today)[key]
     slot = SimpleNamespace(code=CODE_SLOT)
     return {
         "numbers": [

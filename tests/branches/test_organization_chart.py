@@ -5,11 +5,13 @@ parameter answers 500."""
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
+from django.utils import timezone
 
 from branches.models import AccountScope, Organization
 from branches.orgchart import SCOPE_ROOT
@@ -272,3 +274,23 @@ def test_a_repeated_view_reads_the_chart_back_until_the_data_changes(cast, tree,
     MemberFactory(organization=tree["A0102"])
     changed = chart_of(client.get(CHART))
     assert figures_of(changed, nodes(changed["tree"])["A0102"])["members"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_quarter_counts_its_own_numbers_not_the_last_quarters_as_they_stood(cast, as_user, tree, work, settings):
+    """Counts stored on an earlier day are shown as they stood while counted again, but only
+    under the same labels and links: on a new quarter's first day the chart counts that quarter."""
+    settings.FIGURES_BACKGROUND_MS = 0
+    new_year = timezone.make_aware(datetime.combine(date(clock.TODAY.year + 1, 1, 1), time(0, 5)))
+    with time_machine.travel(new_year - timedelta(minutes=10), tick=True):
+        client = as_user(cast["staff"])
+        chart = chart_of(client.get(CHART))
+        assert figures_of(chart, nodes(chart["tree"])["A0101"])["unvisited"] == 1
+    with time_machine.travel(new_year, tick=True):
+        response = client.get(CHART)
+        chart = chart_of(response)
+        # Nobody is paired for the new year yet: nothing is due a visit in its first quarter.
+        assert figures_of(chart, nodes(chart["tree"])["A0101"])["unvisited"] == 0
+        assert "新近的变更正在计入" not in response.content.decode()
+        assert f"unvisited={clock.TODAY.year + 1}-1" in link(chart, "unvisited", nodes(chart["tree"])["A0101"])
+    snapshots.wait_for_refreshes()
