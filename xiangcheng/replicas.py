@@ -13,7 +13,8 @@ With `DATABASE_REPLICA_URLS` set, settings.py adds one database alias per replic
 - Sessions, users, groups and permissions are always read from the primary: a session begun a
   moment ago may not have reached a replica yet.
 - A user who wrote (any POST, PUT, PATCH or DELETE outside the marked views) reads from the
-  primary for `DATABASE_REPLICA_PIN_SECONDS` afterwards, so they see their own writes; the time is
+  primary for `DATABASE_REPLICA_PIN_SECONDS` afterwards, so they see their own writes (stored
+  figures once computed again: xiangcheng/snapshots.py); the time is
   kept in their session (in the database, so every app server sees it). The sign-in pages
   (`@writes_accounts_only`) write only sessions and accounts, which are read from the primary
   anyway, so the dashboard after signing in still reads from a replica.

@@ -106,7 +106,11 @@ def message_email(*, message: Message) -> bool:
         )
         if locked is None or not locked.recipient.email:
             return False
-        items = [Item.from_dict({key: value for key, value in item.items() if key != "when"}) for item in locked.items]
+        # Days left as on the message's day, which the mail says it is written for.
+        items = [
+            Item.from_dict({key: value for key, value in item.items() if key != "when"}, locked.day)
+            for item in locked.items
+        ]
         body = "\n\n".join(
             [
                 f"{locked.recipient.get_short_name() or locked.recipient.get_username()}，您好：",

@@ -145,14 +145,14 @@ for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), st
     DATABASES[f"replica{_number}"] = {**_replica, "TEST": {"MIRROR": "default"}}
     DATABASE_REPLICAS.append(f"replica{_number}")
 # A user who wrote reads from the primary for this many seconds, so they see their own writes (and
-# their pages compute out-of-date figures in the request: xiangcheng/snapshots.py).
+# the figures their pages find out of date are computed again from it: xiangcheng/snapshots.py).
 DATABASE_REPLICA_PIN_SECONDS = env.int("DATABASE_REPLICA_PIN_SECONDS", default=10)
 if DATABASE_REPLICAS:
     DATABASE_ROUTERS = ["xiangcheng.replicas.ReplicaRouter"]
-# After a change, a page's figures are computed again in a thread and the page waits for them this
-# many milliseconds at most, in all (not at all for figures that together took longer the last time), then
-# shows the rest as last computed, with their time (xiangcheng/snapshots.py); unset: 100, about
-# as long as an answer still feels immediate.
+# After a change (or on a new day), a page's figures are computed again in a thread and the page
+# waits for them this many milliseconds at most, in all (not at all for figures that, with the
+# thread's own cost, took longer the last time), then shows the rest as last computed, with their
+# time (xiangcheng/snapshots.py); unset: 100, about as long as an answer still feels immediate.
 # FIGURES_BACKGROUND_MS=off computes every figure in the request.
 _background_ms = env.str("FIGURES_BACKGROUND_MS", default="100").strip().lower()
 if _background_ms != "off" and not _background_ms.isdigit():

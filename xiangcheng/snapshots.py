@@ -24,12 +24,14 @@ after a change runs the same statements and waits at most as long whatever the d
 figures quick to compute are ready within the wait, the others are shown as they stood at once
 and follow a moment later. The same holds for everyone:
 - a user who wrote a moment ago: their page reads the primary (xiangcheng/replicas.py), and so
-  does the thread, so the page it reloads to counts their write;
+  does the thread it starts, so their write is in the figures once a thread has computed them
+  since (the page says so and reloads itself);
 - the first view of a day: figures judged on an earlier day, up to SHOWN_FROM_EARLIER_DAYS
   days back, are shown as they stood, the notice giving their date.
 Computed in the request are only figures never stored (a new scope or choice, or the first view
 after `migrate`), files sent upward (`may_lag=False`), and everything with FIGURES_BACKGROUND_MS
-off. So no page waits for a computation over the whole scope, which grows with the district.
+off. So no page that has shown its figures before waits for a computation over the whole scope,
+which grows with the district.
 A refresh that fails drops its figures, so the next page computes them in the request and the
 error reaches a page and the log once.
 """
@@ -77,6 +79,8 @@ MIN_CLAIM_SECONDS = 30
 # and until when (time.monotonic) it waits for refreshes (None: not waited yet); set anew for
 # every request (`begin_request`), `_waiting` None outside one.
 _lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
+# The earliest day those figures were judged on (an earlier day than today: the notice dates them).
+_lagging_day = contextvars.ContextVar("xiangcheng_lagging_day", default=None)
 _waiting = contextvars.ContextVar("xiangcheng_waiting_for_figures", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
 _refreshes: set[threading.Thread] = set()
@@ -178,15 +182,16 @@ def snapshot_key(user, *parts) -> str:
     return json.dumps([scope_key(user), *(str(part) for part in parts)], ensure_ascii=False)
 
 
-def figures(computations: dict, *, may_lag: bool = True) -> dict:
+def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
     """{name: the JSON data `computations[name]()` returns}, each read from the store when it was
     computed at the current data version, the rest computed and stored. `name` is a
     `snapshot_key` (the user's scope and the page's choices). Two queries when every figure is
     stored. With `may_lag`, figures out of date are computed again in a thread the request waits
     for a while (the module's docstring): so a computation must carry its own values, never read
-    a name its caller rebinds afterwards."""
+    a name its caller rebinds afterwards. `day`: the day the computations judge (today), when
+    they were given it, so a figure is stored under the day it was computed for."""
     Snapshot = _models("Snapshot")
-    day = timezone.localdate()
+    day = day or timezone.localdate()
     version, changes = data_version()
     stored = {
         key: (stored_version, stored_day, data, computed_at, compute_ms)
@@ -202,7 +207,7 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
         elif stored_version is None:
             missing.append(key)
         else:
-            out_of_date[key] = (data, computed_at)
+            out_of_date[key] = (data, computed_at, stored_day)
     in_background = (
         may_lag
         and settings.FIGURES_BACKGROUND_MS is not None
@@ -212,14 +217,15 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
     )
     if out_of_date and in_background:
         fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version, day, took)
-        lagging = {}
-        for key, (data, computed_at) in out_of_date.items():
+        lagging = []
+        for key, (data, computed_at, stored_day) in out_of_date.items():
             if key in fresh:
                 result[key] = fresh[key]
             else:
-                result[key], lagging[key] = data, computed_at
+                result[key] = data
+                lagging.append((computed_at, stored_day))
         if lagging:
-            _note_lagging(min(lagging.values()))
+            _note_lagging(min(at for at, _ in lagging), min(judged for _, judged in lagging))
     else:
         missing.extend(out_of_date)
     if missing:
@@ -230,8 +236,8 @@ def figures(computations: dict, *, may_lag: bool = True) -> dict:
 def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
     """Compute each figure, timing it, and store it under the data version `read` (with the
     number of change rows it was read from: more than COMPACT_ABOVE, they are folded) in one
-    statement, unless a figure of a later version is stored already; its claim is released
-    either way. Returns the milliseconds the figures took to compute, in all."""
+    statement, unless a figure of a later day, or of the same day and a later version, is stored
+    already (whose store released the claim). Returns the milliseconds the figures took to compute, in all."""
     version, changes = read
     rows = []
     for key, compute in computations.items():
@@ -246,7 +252,7 @@ def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
             f"VALUES {', '.join(['(%s, %s, %s, %s, %s, now(), NULL)'] * len(rows))} "
             "ON CONFLICT (key) DO UPDATE SET version = EXCLUDED.version, day = EXCLUDED.day, data = EXCLUDED.data, "
             "compute_ms = EXCLUDED.compute_ms, computed_at = EXCLUDED.computed_at, refreshing_since = NULL "
-            "WHERE stored.version <= EXCLUDED.version OR stored.day < EXCLUDED.day",
+            "WHERE (stored.day, stored.version) <= (EXCLUDED.day, EXCLUDED.version)",
             [value for row in rows for value in row],
         )
     if changes > COMPACT_ABOVE:
@@ -254,9 +260,10 @@ def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
     return sum(row[-1] for row in rows)
 
 
-def _note_lagging(computed_at: datetime) -> None:
-    since = _lagging.get()
+def _note_lagging(computed_at: datetime, judged_on) -> None:
+    since, day = _lagging.get(), _lagging_day.get()
     _lagging.set(computed_at if since is None else min(since, computed_at))
+    _lagging_day.set(judged_on if day is None else min(day, judged_on))
 
 
 def lagging_since() -> datetime | None:
@@ -267,6 +274,7 @@ def lagging_since() -> datetime | None:
 def begin_request(**kwargs) -> None:
     """At the start of each request (`request_started`): no figure shown yet, none waited for."""
     _lagging.set(None)
+    _lagging_day.set(None)
     _waiting.set([None])
 
 
@@ -278,10 +286,10 @@ def end_request(**kwargs) -> None:
 def lagging_context(request) -> dict:
     """Template context for the page's notice (templates/admin/base_site.html): `figures_lagging_since`,
     and whether that was on an earlier day (the notice then gives the date too)."""
-    since = lagging_since()
+    since, judged_on = lagging_since(), _lagging_day.get()
     return {
         "figures_lagging_since": since,
-        "figures_lagging_earlier_day": since is not None and timezone.localdate(since) < timezone.localdate(),
+        "figures_lagging_earlier_day": judged_on is not None and judged_on < timezone.localdate(),
         "figures_refresh_seconds": REFRESH_PAGE_SECONDS,
     }
 
@@ -310,7 +318,7 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
         return {}
     into: dict = {}
     thread = _start_refresh(
-        {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into
+        {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into, day
     )
     waiting = _waiting.get()
     # No thread: a test's stand-in for one that never finishes.
@@ -325,19 +333,19 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
     return {} if thread.is_alive() else into
 
 
-def _start_refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> threading.Thread:
+def _start_refresh(computations: dict, alias: str | None, prefix: str, into: dict, day) -> threading.Thread:
     thread = threading.Thread(
-        target=_refresh, args=(computations, alias, prefix, into), name="figures-refresh", daemon=True
+        target=_refresh, args=(computations, alias, prefix, into, day), name="figures-refresh", daemon=True
     )
     _refreshes.add(thread)
     thread.start()
     return thread
 
 
-def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> None:
+def _refresh(computations: dict, alias: str | None, prefix: str, into: dict, day) -> None:
     """The thread: the figures computed at the data version of now, from the database the
     request read (its replica, if any), with the request's URL prefix (their links), stored
-    (also `into`, for the request waiting), and the claim released. Figures that failed are
+    under the request's `day` (also `into`, for the request waiting), and the claim released. Figures that failed are
     dropped from the store, so the next request that shows them computes them (the error
     reaches a page and the log once, not every view)."""
     global _thread_overhead_ms
@@ -347,7 +355,7 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict) -> 
     set_script_prefix(prefix)
     try:
         computed: dict = {}
-        computing_ms = _store(computations, data_version(), timezone.localdate(), computed)
+        computing_ms = _store(computations, data_version(), day, computed)
         into.update(computed)
     except Exception:
         logger.exception("后台重算统计数字失败")

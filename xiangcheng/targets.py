@@ -136,7 +136,8 @@ def progress_list(
 
     At most three queries whatever the number of targets: the targets, if a queryset is given;
     their milestones, unless already prefetched; and one for all their counts, unless `actuals`
-    (`target_actuals` of these targets on `on`, as stored by the dashboard) holds them.
+    (`target_actuals(...)["actuals"]` of these targets on `on`, as stored by the dashboard)
+    holds them.
     """
     targets = list(targets)
     models.prefetch_related_objects([target for target in targets if target.pk is not None], "milestones")
@@ -153,11 +154,13 @@ def progress_list(
     ]
 
 
-def target_actuals(targets: Iterable[Target], on: date) -> dict[str, int]:
-    """{target key: the rows its rule counts on `on`} for the saved targets with a registered
-    rule, in one query: what `progress_list` needs besides the targets themselves."""
+def target_actuals(targets: Iterable[Target], on: date) -> dict:
+    """{"on": `on`, "actuals": {target key: the rows its rule counts on `on`}} for the saved
+    targets with a registered rule, in one query: what `progress_list` needs besides the targets
+    themselves, with the day it holds for (the dashboard stores it, and may show it a day later)."""
     registered = [target for target in targets if target.rule in rules and target.pk is not None]
-    return dict(zip([str(target.pk) for target in registered], _counts(registered, on), strict=True))
+    actuals = dict(zip([str(target.pk) for target in registered], _counts(registered, on), strict=True))
+    return {"on": on.isoformat(), "actuals": actuals}
 
 
 def _counts(targets: list[Target], on: date) -> list[int]:

@@ -85,9 +85,11 @@ class Item:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Item":
+    def from_dict(cls, data: dict, today: date) -> "Item":
+        """The item stored as `data`, its days left counted to `today` (it may have been stored
+        on an earlier day: snapshots.py)."""
         deadline = date.fromisoformat(data["deadline"]) if data["deadline"] else None
-        return cls(**{**data, "deadline": deadline})
+        return cls(**{**data, "deadline": deadline, "days_left": (deadline - today).days if deadline else None})
 
 
 todos: Registry[Todo] = Registry("to-do")
@@ -144,11 +146,11 @@ def stored_todos(user, today: date) -> tuple[str, Callable[[], list[dict]]]:
     return snapshot_key(user, "todos"), lambda: _compute(user, today)
 
 
-def todo_items(data: list[dict]) -> list[Item]:
-    return [Item.from_dict(item) for item in data]
+def todo_items(data: list[dict], today: date) -> list[Item]:
+    return [Item.from_dict(item, today) for item in data]
 
 
 def todo_list(user, today: date) -> list[Item]:
     """The to-dos due in `user`'s scope on `today` with at least one row, soonest first, counted
     now (the dashboard reads them stored, with its other figures: `stored_todos`). One query."""
-    return todo_items(_compute(user, today))
+    return todo_items(_compute(user, today), today)

@@ -1,4 +1,5 @@
 import functools
+from datetime import date
 
 from django.apps import apps
 from django.contrib import admin, messages
@@ -153,10 +154,12 @@ def dashboard_context(request) -> dict:
     # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
     todos_key, todos_compute = stored_todos(user, today)
     # Bound now: a figure may be computed in another thread (xiangcheng/snapshots.py).
-    stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute})
+    stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute}, day=today)
+    # Counted on an earlier day (shown as they stood, dated): their pace and lists are that day's.
+    judged_on = date.fromisoformat(stored[key]["on"])
     target_rows = [
-        (target, found, actual_url(target, today) if found else "")
-        for target, found in progress_list(targets, today, stored[key])
+        (target, found, actual_url(target, judged_on) if found else "")
+        for target, found in progress_list(targets, judged_on, stored[key]["actuals"])
     ]
     return {
         "dashboard": True,
@@ -166,7 +169,7 @@ def dashboard_context(request) -> dict:
         "charts": charts,
         "shortfalls": [figure for section in report.sections for figure in section.figures if figure.shortfall],
         "quick_actions": quick_actions(user),
-        "todos": todo_items(stored[todos_key]),
+        "todos": todo_items(stored[todos_key], today),
         "targets": target_rows,
         "report_query": _query(period),
     }

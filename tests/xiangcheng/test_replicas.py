@@ -160,7 +160,9 @@ def test_figures_computed_again_for_a_user_who_wrote_are_read_from_the_primary(
     settings.FIGURES_BACKGROUND_MS = 0
     read_from = []
     # The thread is not started: only the database it would read from is noted (its claims stay).
-    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into: read_from.append(alias))
+    monkeypatch.setattr(
+        snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: read_from.append(alias)
+    )
     client = as_user(cast["staff"])
     assert client.get(DASHBOARD).status_code == 200
     TalentFactory(organization=tree["A0101"], introduced_on=date(2020, 2, 1))

@@ -33,6 +33,13 @@ def _on_today():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _no_thread_overhead_yet(monkeypatch):
+    """What the last refresh thread took besides its figures is kept per process: not carried
+    from one test into the next."""
+    monkeypatch.setattr(snapshots, "_thread_overhead_ms", 0.0)
+
+
 @pytest.fixture
 def slow(settings):
     """No page waits for a figure computed again."""
@@ -123,7 +130,7 @@ class HeldRefresh:
     def __init__(self):
         self.waited = []
 
-    def __call__(self, computations, alias, prefix, into):
+    def __call__(self, computations, alias, prefix, into, day):
         return self
 
     def join(self, timeout=None):
@@ -189,6 +196,9 @@ def test_files_sent_upward_never_lag(slow, staff, tree):
 def test_the_first_view_of_a_day_shows_the_day_befores_figures_dated_while_computed_again(
     slow, staff, tree, cast, as_user
 ):
+    Target.objects.create(
+        name="引进人才", rule="talents_introduced", value=10, start=date(2020, 1, 1), end=date(2030, 12, 31)
+    )
     # Late in the evening, and again twenty minutes later, after midnight (one session).
     evening = timezone.make_aware(datetime.combine(clock.TODAY, time(23, 45)))
     with time_machine.travel(evening, tick=True):
@@ -202,7 +212,10 @@ def test_the_first_view_of_a_day_shows_the_day_befores_figures_dated_while_compu
 
     with time_machine.travel(evening + timedelta(minutes=20), tick=True):
         response = viewer.get(DASHBOARD, Q1)
-        assert introduced(response) == 1
+        assert introduced(response) == 1 and target_actual(response) == 1
+        # The target's count is the day before's: so are its pace and the list it links to.
+        [(_, found, url)] = response.context["targets"]
+        assert evening.date().isoformat() in url and timezone.localdate().isoformat() not in url
         notice = f"以下数字截至 {evening.month}月{evening.day}日 {evening:%H:%M:%S}，{LAGGING}"
         assert notice in response.content.decode()
         # Nothing was computed in the request: no figure stored but the day before's (to-dos,
@@ -211,21 +224,57 @@ def test_the_first_view_of_a_day_shows_the_day_befores_figures_dated_while_compu
         snapshots.wait_for_refreshes()
         assert set(Snapshot.objects.values_list("day", flat=True)) == {timezone.localdate()}
         response = viewer.get(DASHBOARD, Q1)
-        assert introduced(response) == 2 and LAGGING not in response.content.decode()
+        assert introduced(response) == 2 and target_actual(response) == 2
+        assert LAGGING not in response.content.decode()
+        [(_, found, url)] = response.context["targets"]
+        assert timezone.localdate().isoformat() in url
+
+
+def test_figures_a_thread_computes_after_midnight_are_stored_under_the_day_they_judged(
+    staff, tree, cast, as_user, settings, monkeypatch
+):
+    """A page just before midnight starts a thread that runs just after it: what it computes for
+    the day before is stored as that day's, so the next page shows it as it stood, dated, and
+    has it counted again (not served as the new day's)."""
+    settings.FIGURES_BACKGROUND_MS = 0
+    started = []
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda *args: started.append(args))
+    before_midnight = timezone.make_aware(datetime.combine(clock.TODAY, time(23, 59, 58)))
+    with time_machine.travel(before_midnight, tick=False):
+        viewer = as_user(cast["staff"])
+        viewer.get(DASHBOARD, Q1)
+        TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+        assert LAGGING in viewer.get(DASHBOARD, Q1).content.decode()
+    with time_machine.travel(before_midnight + timedelta(seconds=3), tick=False):
+        for args in started:
+            snapshots._refresh(*args)
+        assert set(Snapshot.objects.values_list("day", flat=True)) == {clock.TODAY}
+        monkeypatch.undo()
+        settings.FIGURES_BACKGROUND_MS = 0
+        response = viewer.get(DASHBOARD, Q1)
+        assert introduced(response) == 2 and LAGGING in response.content.decode()
+        snapshots.wait_for_refreshes()
+        assert set(Snapshot.objects.values_list("day", flat=True)) == {clock.TODAY + timedelta(days=1)}
 
 
 def test_figures_judged_before_the_days_shown_are_computed_in_the_request(slow, staff, tree):
     staff.get(DASHBOARD, Q1)
+    # The earliest day still shown as it stood.
+    Snapshot.objects.update(day=timezone.localdate() - timedelta(days=snapshots.SHOWN_FROM_EARLIER_DAYS))
+    TalentFactory(organization=tree["B0102"], introduced_on=date(2020, 1, 9))
+    response = staff.get(DASHBOARD, Q1)
+    assert introduced(response) == 1 and LAGGING in response.content.decode()
+    snapshots.wait_for_refreshes()
     Snapshot.objects.update(day=timezone.localdate() - timedelta(days=snapshots.SHOWN_FROM_EARLIER_DAYS + 1))
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     response = staff.get(DASHBOARD, Q1)
-    assert introduced(response) == 2 and LAGGING not in response.content.decode()
+    assert introduced(response) == 3 and LAGGING not in response.content.decode()
 
 
 def test_one_server_computes_a_figure_again_however_many_pages_show_it(slow, staff, tree, monkeypatch):
     started = []
     monkeypatch.setattr(
-        snapshots, "_start_refresh", lambda computations, alias, prefix, into: started.extend(computations)
+        snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: started.extend(computations)
     )
     staff.get(DASHBOARD, Q1)
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
@@ -282,7 +331,7 @@ def test_a_user_who_wrote_a_moment_ago_finds_their_write_once_the_page_reloads(s
 def test_a_page_that_shows_some_figures_as_they_stood_shows_all_its_out_of_date_ones_so(
     slow, staff, tree, settings, monkeypatch
 ):
-    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into: None)  # claims stay
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: None)  # claims stay
     staff.get(DASHBOARD, Q1)
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     # The dashboard's sections are not ready within the wait (nothing computes them here); its
