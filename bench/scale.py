@@ -155,7 +155,10 @@ def person_to_look_up(secretary, year: int) -> str:
     )
     rows = Count("pledges__fulfilments", distinct=True) + Count("pairings__visits", distinct=True)
     chosen = Member.objects.filter(pk__in=candidates.values("pk")).annotate(rows=rows).order_by("rows", "pk")
-    return chosen.values_list("name", flat=True)[0]
+    name = chosen.values_list("name", flat=True).first()
+    if name is None:
+        sys.exit(f"基准库中找不到可按姓名搜索的党员（{year}年有履诺和走访记录、全区无重名）：请重新生成演示数据。")
+    return name
 
 
 def worker_counts() -> dict:
@@ -172,9 +175,9 @@ def serve(protocol) -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.db import connection
+    from django.db.models import F
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
 
     from xiangcheng.models import Snapshot
     from xiangcheng.secondfactor import complete_test_sign_in
@@ -185,6 +188,8 @@ def serve(protocol) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Figures stored by an earlier run, perhaps by other code (a release's `migrate` empties them).
+    Snapshot.objects.all().delete()
     pages = {page["key"]: page for page in worker_pages()}
     background_ms = settings.FIGURES_BACKGROUND_MS
     clients = {}
@@ -207,7 +212,7 @@ def serve(protocol) -> None:
             mark_changed()
         if page.get("new_day"):
             # The figures stored as computed the day before (and nothing written since).
-            Snapshot.objects.update(day=timezone.localdate() - timedelta(days=1))
+            Snapshot.objects.update(day=F("day") - timedelta(days=1), computed_at=F("computed_at") - timedelta(days=1))
         settings.FIGURES_BACKGROUND_MS = None if page.get("in_request") else background_ms
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
