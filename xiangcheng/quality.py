@@ -20,6 +20,8 @@ function returning one when they depend on the day. `{"quality": <value>}` is th
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from django.utils import timezone
+
 from xiangcheng.counting import count_each
 from xiangcheng.registry import Registry
 from xiangcheng.reports import changelist_url
@@ -67,8 +69,13 @@ def run_checks(user) -> list[Result]:
     """Every check on a model `user` may view, counted within what `user` may see: one query,
     stored until the data changes (xiangcheng/snapshots.py)."""
     shown = [check for check in checks if has_model_permission(user, check.model)]
-    key = snapshot_key(user, "quality")
-    counts = figures({key: lambda: count_each(visible(check.rows(user), user, counting=True) for check in shown)})[key]
+    today = timezone.localdate()
+    # Keyed by the year as well: some checks count the current year's rows, and the lists they
+    # link to judge the year when opened (counts of an earlier day are shown only within it).
+    key = snapshot_key(user, "quality", today.year)
+    counts = figures(
+        {key: lambda: count_each(visible(check.rows(user), user, counting=True) for check in shown)}, day=today
+    )[key]
     return [Result(check.key, check.label, count, check.url()) for check, count in zip(shown, counts, strict=True)]
 
 

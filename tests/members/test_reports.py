@@ -1,11 +1,13 @@
 """The pledge, relief, action-branch and cadre sections of the report and dashboard: numbers,
 scoping, links, the data-quality checks, and a dashboard whose cost does not grow with the data."""
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from branches.models import ActionBranch
 from members.models import Household, Pairing, Pledge, Visit
@@ -133,3 +135,28 @@ def test_data_quality_finds_cadres_missing_last_years_evaluation(cast, as_user, 
     results = {result.key: result for result in client.get("/admin/reports/quality/").context["results"]}
     assert results["cadres_missing_evaluation"].count == 1
     assert list(client.get(results["cadres_missing_evaluation"].url).context["cl"].result_list) == [missing]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_data_quality_on_a_new_years_first_view_counts_the_year_its_lists_judge(cast, as_user, tree, settings):
+    """Counts stored on an earlier day are shown as they stood only within their year: on New
+    Year's Day the page counts the cadres missing the year just ended, as its link lists them."""
+    from cadres.models import AnnualEvaluation, RankChange
+
+    settings.FIGURES_BACKGROUND_MS = 0
+    evaluated, missing = CadreFactory(organization=tree["A0101"]), CadreFactory(organization=tree["A0101"])
+    for cadre in (evaluated, missing):
+        RankChange.objects.create(cadre=cadre, rank="staff_member", changed_on=date(2015, 7, 1))
+    AnnualEvaluation.objects.create(cadre=evaluated, year=TODAY.year - 1, grade="competent")
+    new_year = timezone.make_aware(datetime.combine(date(TODAY.year + 1, 1, 1), time(0, 5)))
+    with time_machine.travel(new_year - timedelta(minutes=10), tick=True):
+        client = as_user(cast["staff"])
+        results = {result.key: result for result in client.get("/admin/reports/quality/").context["results"]}
+        assert results["cadres_missing_evaluation"].count == 1
+    with time_machine.travel(new_year, tick=True):
+        page = client.get("/admin/reports/quality/")
+        results = {result.key: result for result in page.context["results"]}
+        assert results["cadres_missing_evaluation"].count == 2 and "新近的变更正在计入" not in page.content.decode()
+        listed = client.get(results["cadres_missing_evaluation"].url).context["cl"].result_list
+        assert set(listed) == {evaluated, missing}
+    snapshots.wait_for_refreshes()
