@@ -327,8 +327,8 @@ def _month_end(month: date) -> date:
     return date.fromordinal(following.toordinal() - 1)
 
 
-# To-dos: what falls due in the organizations' work, each judged on the day it is shown, as the
-# list filter it links to judges it.
+# To-dos: what falls due in the organizations' work, each judged on the day it is counted, as the
+# list filter it links to judges it (see members/reports.py).
 
 
 @register_todo("projects_milestones_overdue", model=SecretaryProject, order=30)

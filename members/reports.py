@@ -363,8 +363,9 @@ def pairings_visited_before_start(user):
     return Pairing.objects.filter(Exists(early))
 
 
-# To-dos: what falls due for the members' work, each judged on the day it is shown, as the list
-# filter it links to judges it.
+# To-dos: what falls due for the members' work, each judged on the day it is counted, as the list
+# filter it links to judges it (the dashboard may show a day's to-dos, dated, the next morning
+# while it counts them again).
 
 # Unfulfilled pledges become a to-do as the year ends: in its last quarter.
 PLEDGE_REMINDER_QUARTER = 4

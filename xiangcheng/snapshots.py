@@ -28,10 +28,11 @@ and follow a moment later. The same holds for everyone:
   since (the page says so and reloads itself);
 - the first view of a day: figures judged on an earlier day, up to SHOWN_FROM_EARLIER_DAYS
   days back, are shown as they stood, the notice giving their date.
-Computed in the request are only figures never stored (a new scope or choice, or the first view
-after `migrate`), files sent upward (`may_lag=False`), and everything with FIGURES_BACKGROUND_MS
-off. So no page that has shown its figures before waits for a computation over the whole scope,
-which grows with the district.
+Computed in the request are only figures never stored (a new scope or choice, the first view of
+a new period, which the dashboard and the report show by default, or the first view after
+`migrate`), files sent upward (`may_lag=False`), and everything with FIGURES_BACKGROUND_MS off.
+So no page whose figures were stored before waits for a computation over the whole scope, which
+grows with the district.
 A refresh that fails drops its figures, so the next page computes them in the request and the
 error reaches a page and the log once.
 """
@@ -281,6 +282,8 @@ def begin_request(**kwargs) -> None:
 def end_request(**kwargs) -> None:
     """Once the response is sent (`request_finished`): outside a request again."""
     _waiting.set(None)
+    _lagging.set(None)
+    _lagging_day.set(None)
 
 
 def lagging_context(request) -> dict:

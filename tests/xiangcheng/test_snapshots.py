@@ -233,9 +233,10 @@ def test_the_first_view_of_a_day_shows_the_day_befores_figures_dated_while_compu
 def test_figures_a_thread_computes_after_midnight_are_stored_under_the_day_they_judged(
     staff, tree, cast, as_user, settings, monkeypatch
 ):
-    """A page just before midnight starts a thread that runs just after it: what it computes for
-    the day before is stored as that day's, so the next page shows it as it stood, dated, and
-    has it counted again (not served as the new day's)."""
+    """A page just before midnight starts a thread that runs just after it: the figures are
+    stored under the day the page judged, so the next page shows them as they stood, dated, and
+    has them counted again (the to-dos and targets, judged on the day before, are not served as
+    the new day's)."""
     settings.FIGURES_BACKGROUND_MS = 0
     started = []
     monkeypatch.setattr(snapshots, "_start_refresh", lambda *args: started.append(args))
@@ -255,6 +256,17 @@ def test_figures_a_thread_computes_after_midnight_are_stored_under_the_day_they_
         assert introduced(response) == 2 and LAGGING in response.content.decode()
         snapshots.wait_for_refreshes()
         assert set(Snapshot.objects.values_list("day", flat=True)) == {clock.TODAY + timedelta(days=1)}
+
+
+def test_a_figure_of_a_later_day_is_never_replaced_by_one_of_an_earlier_day():
+    today = timezone.localdate()
+    snapshots._store({"key": lambda: "今天"}, (5, 1), today, {})
+    # Computed for the day before (a request that ran past midnight), at a later data version.
+    snapshots._store({"key": lambda: "昨天"}, (6, 1), today - timedelta(days=1), {})
+    assert Snapshot.objects.get(key="key").data == "今天"
+    snapshots._store({"key": lambda: "今天，较新"}, (6, 1), today, {})
+    snapshots._store({"key": lambda: "今天，较旧"}, (4, 1), today, {})
+    assert Snapshot.objects.get(key="key").data == "今天，较新"
 
 
 def test_figures_judged_before_the_days_shown_are_computed_in_the_request(slow, staff, tree):
