@@ -107,10 +107,7 @@ def message_email(*, message: Message) -> bool:
         if locked is None or not locked.recipient.email:
             return False
         # Days left as on the message's day, which the mail says it is written for.
-        items = [
-            Item.from_dict({key: value for key, value in item.items() if key != "when"}, locked.day)
-            for item in locked.items
-        ]
+        items = [Item.from_dict(item, locked.day) for item in locked.items]
         body = "\n\n".join(
             [
                 f"{locked.recipient.get_short_name() or locked.recipient.get_username()}，您好：",

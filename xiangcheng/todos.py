@@ -58,15 +58,19 @@ class Todo(NamedTuple):
 
 @dataclass(frozen=True)
 class Item:
-    """A to-do as a page or a digest shows it: `days_left` is negative once the deadline has
-    passed, None without a deadline."""
+    """A to-do as a page or a digest shows it on the day `on`: `days_left` is negative once the
+    deadline has passed, None without a deadline."""
 
     key: str
     label: str
     count: int
     deadline: date | None
-    days_left: int | None
     url: str
+    on: date
+
+    @property
+    def days_left(self) -> int | None:
+        return (self.deadline - self.on).days if self.deadline else None
 
     @property
     def when(self) -> str:
@@ -80,16 +84,18 @@ class Item:
         return f"{self.deadline:%Y-%m-%d}（已逾期 {-self.days_left} 天）"
 
     def to_dict(self) -> dict:
+        """What is stored of it: not the day it is shown on (snapshots.py may show it later)."""
         data = asdict(self)
+        del data["on"]
         data["deadline"] = self.deadline.isoformat() if self.deadline else None
         return data
 
     @classmethod
     def from_dict(cls, data: dict, today: date) -> "Item":
-        """The item stored as `data`, its days left counted to `today` (it may have been stored
-        on an earlier day: snapshots.py)."""
+        """The item stored as `data` (other keys, as a digest's "when", are left), shown on `today`."""
+        kept = {name: data[name] for name in ("key", "label", "count", "url")}
         deadline = date.fromisoformat(data["deadline"]) if data["deadline"] else None
-        return cls(**{**data, "deadline": deadline, "days_left": (deadline - today).days if deadline else None})
+        return cls(**kept, deadline=deadline, on=today)
 
 
 todos: Registry[Todo] = Registry("to-do")
@@ -129,8 +135,8 @@ def _compute(user, today: date) -> list[dict]:
                 label=due.label,
                 count=count,
                 deadline=deadline,
-                days_left=(deadline - today).days if deadline else None,
                 url=changelist_url(todo.model, **due.filters),
+                on=today,
             )
         )
     # Soonest first (overdue ones before all), those without a deadline last.

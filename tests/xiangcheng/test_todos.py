@@ -304,6 +304,8 @@ def test_dashboard_says_when_nothing_is_due(client, cast, tree):
 def test_a_to_do_stored_on_one_day_and_shown_on_a_later_one_counts_its_days_to_that_day():
     """The dashboard may show the to-dos as an earlier day stored them (xiangcheng/snapshots.py):
     their deadline is kept, their days left are counted when shown."""
-    stored = Item("households_unvisited", "第四季度尚未走访的结对家庭", 3, date(2026, 12, 31), 1, "/list/").to_dict()
+    stored = Item(
+        "households_unvisited", "第四季度尚未走访的结对家庭", 3, date(2026, 12, 31), "/list/", date(2026, 12, 30)
+    ).to_dict()
     shown = Item.from_dict(stored, date(2027, 1, 1))
     assert (shown.days_left, shown.when) == (-1, "2026-12-31（已逾期 1 天）")
