@@ -62,9 +62,10 @@ PAGES = [
 # repeated view finds them; right after a change ("刚变更"), as a user gets them (a thread computes
 # them again, the page waits for it FIGURES_BACKGROUND_MS at most and shows the rest as they
 # stood); the first view of a day ("次日首次"), which finds the figures of the day before and
-# gets them the same way; and right after a change with every figure computed in the request
-# ("刚变更·全部重算"), which is what that thread costs (and the first view of figures never
-# stored).
+# gets them the same way; the first view of figures never stored ("首次计算": a new quarter, scope
+# or choice, or after a release), which waits as long and otherwise answers with a notice that
+# reloads itself; and right after a change with every figure computed in the request
+# ("刚变更·全部重算"), which is what that thread costs: how long until such figures are shown.
 STORED = ("dashboard", "quarterly", "completion")
 LAGGING = "新近的变更正在计入"
 # The lists with the most rows at scale 1 (about 108,000 fulfilments, 25,000 members, 24,000
@@ -104,6 +105,9 @@ def worker_pages() -> list[dict]:
             pages.append({"key": f"{key}_fresh", "title": f"{title}·刚变更", "url": url.format(**fill), "fresh": True})
             pages.append(
                 {"key": f"{key}_new_day", "title": f"{title}·次日首次", "url": url.format(**fill), "new_day": True}
+            )
+            pages.append(
+                {"key": f"{key}_never", "title": f"{title}·首次计算", "url": url.format(**fill), "never_stored": True}
             )
             pages.append(
                 {
@@ -213,13 +217,17 @@ def serve(protocol) -> None:
         if page.get("new_day"):
             # The figures stored as computed the day before (and nothing written since).
             Snapshot.objects.update(day=F("day") - timedelta(days=1), computed_at=F("computed_at") - timedelta(days=1))
+        if page.get("never_stored"):
+            # A new quarter, scope or choice, or the first view after a release: nothing stored.
+            Snapshot.objects.all().delete()
         settings.FIGURES_BACKGROUND_MS = None if page.get("in_request") else background_ms
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             # Over HTTPS, as production serves it (DEBUG off redirects plain HTTP).
             response = clients[request["user"]].get(url, secure=True)
             elapsed = time.perf_counter() - started
-        if response.status_code != 200:
+        # 202: the notice of figures computed for the first time, reloading itself until they are.
+        if response.status_code not in (200, 202):
             sys.exit(f"{request['user']} {url}: HTTP {response.status_code}")
         # The next measurement starts when the figures are computed again (not timed here: the
         # "全部重算" pages time that computation).
@@ -231,7 +239,7 @@ def serve(protocol) -> None:
                 "ms": elapsed * 1000,
                 "queries": len(queries),
                 "sql_ms": sum(float(query["time"]) for query in queries.captured_queries) * 1000,
-                "lagging": LAGGING in content,
+                "lagging": LAGGING in content or response.status_code == 202,
             }
         )
 
@@ -384,13 +392,14 @@ def table(results: list[dict], scales: dict) -> str:
     lines.insert(1, "  ".join("-" * size for size in sizes))
     if any(result["large"]["lagging_runs"] or result["small"]["lagging_runs"] for result in results):
         lines.append(
-            "* 页面先显示已存的数字并注明时间，后台重算后自动刷新一次（后台计算耗时见“全部重算”，页面不等它）。"
+            "* 页面先显示已存的数字并注明时间（首次计算时显示“正在计算”），后台算好后自动刷新"
+            "（后台计算耗时见“全部重算”，页面不等它）。"
         )
         for result in results:
             small, large = result["small"], result["large"]
             if small["lagging_runs"] or large["lagging_runs"]:
                 lines.append(
-                    f"  {result['title']} {USERS[result['user']]}：显示旧数字 小库 {small['lagging_runs']}/"
+                    f"  {result['title']} {USERS[result['user']]}：显示旧数字或“正在计算” 小库 {small['lagging_runs']}/"
                     f"{len(small['runs_ms'])} 次，大库 {large['lagging_runs']}/{len(large['runs_ms'])} 次"
                 )
     return "\n".join(lines)

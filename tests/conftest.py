@@ -12,6 +12,7 @@ from tests.factories import OrganizationFactory
 from xiangcheng import localdb
 from xiangcheng.dbroles import as_owner
 from xiangcheng.secondfactor import APP_DEVICE, complete_test_sign_in
+from xiangcheng.snapshots import wait_for_refreshes
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # A statement running this long fails its test with the database's own error, well before the
@@ -325,3 +326,21 @@ def opened(obj) -> dict:
     from xiangcheng.edits import VERSION_FIELD, edit_version
 
     return {VERSION_FIELD: edit_version(obj)}
+
+
+PENDING = "本页的统计数字是首次计算"
+
+
+def shown(client, url, data=None):
+    """A page as its user gets it: while its figures are computed for the first time, the notice
+    that reloads itself (202), then the page once they are stored (the dashboard asks for its
+    sections, then for its to-dos and targets: two rounds)."""
+    response = client.get(url, data)
+    for _ in range(3):
+        if response.status_code != 202:
+            break
+        assert PENDING in response.content.decode()
+        wait_for_refreshes()
+        response = client.get(url, data)
+    assert response.status_code == 200
+    return response

@@ -1,6 +1,7 @@
 """Middleware of the portal's own."""
 
-from xiangcheng.views import healthz
+from xiangcheng.snapshots import FiguresPending
+from xiangcheng.views import figures_pending, healthz
 
 
 class HealthCheckMiddleware:
@@ -15,3 +16,19 @@ class HealthCheckMiddleware:
         if request.path == "/healthz":
             return healthz(request)
         return self.get_response(request)
+
+
+class FiguresPendingMiddleware:
+    """A page whose figures are computed for the first time, and not ready within its wait
+    (`FiguresPending`, xiangcheng/snapshots.py), is answered with a notice that reloads itself."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, FiguresPending):
+            return figures_pending(request)
+        return None

@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "pghistory.middleware.HistoryMiddleware",
     # Which requests read from a replica (DATABASE_REPLICA_URLS, below), and who wrote a moment ago.
     "xiangcheng.replicas.ReplicaMiddleware",
+    # Figures computed for the first time answer with a notice instead of a wait (xiangcheng/snapshots.py).
+    "xiangcheng.middleware.FiguresPendingMiddleware",
     # Last, as django-axes asks.
     "axes.middleware.AxesMiddleware",
 ]

@@ -69,6 +69,9 @@ COMPACT_ABOVE = 1000
 # A page showing figures as last computed reloads itself after this many seconds, once a minute at
 # most (xiangcheng/static/xiangcheng/figures.js), so an open page does not keep the server busy.
 REFRESH_PAGE_SECONDS = 5
+# A page whose figures are computed for the first time (`FiguresPending`) reloads itself after this
+# many seconds until they are.
+PENDING_RELOAD_SECONDS = 2
 # Figures judged on an earlier day are shown as they stood (while computed again) up to this many
 # days back: a Monday morning still finds Friday's; older ones are computed in the request.
 SHOWN_FROM_EARLIER_DAYS = 3
@@ -195,18 +198,23 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
     day = day or timezone.localdate()
     version, changes = data_version()
     stored = {
-        key: (stored_version, stored_day, data, computed_at, compute_ms)
-        for key, stored_version, stored_day, data, computed_at, compute_ms in Snapshot.objects.filter(
+        key: (stored_version, stored_day, data, computed_at, compute_ms, refreshing_since)
+        for key, stored_version, stored_day, data, computed_at, compute_ms, refreshing_since in Snapshot.objects.filter(
             key__in=list(computations), day__gte=_earliest_day_shown()
-        ).values_list("key", "version", "day", "data", "computed_at", "compute_ms")
+        ).values_list("key", "version", "day", "data", "computed_at", "compute_ms", "refreshing_since")
     }
-    result, out_of_date, took, missing = {}, {}, {}, []
+    result, out_of_date, took, missing, first = {}, {}, {}, [], []
     for key in computations:
-        stored_version, stored_day, data, computed_at, took[key] = stored.get(key, (None,) * 5)
-        if stored_version == version and stored_day == day:
+        if key not in stored:
+            first.append(key)
+            continue
+        stored_version, stored_day, data, computed_at, took[key], refreshing_since = stored[key]
+        if data is None:
+            # Computed for the first time (claimed), or that failed (the claim released): then
+            # computed in the request, so the error reaches a page.
+            (first if refreshing_since is not None else missing).append(key)
+        elif stored_version == version and stored_day == day:
             result[key] = data
-        elif stored_version is None:
-            missing.append(key)
         else:
             out_of_date[key] = (data, computed_at, stored_day)
     in_background = (
@@ -229,9 +237,73 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
             _note_lagging(min(at for at, _ in lagging), min(judged for _, judged in lagging))
     else:
         missing.extend(out_of_date)
+    if first and in_background:
+        fresh = _first_and_wait({key: computations[key] for key in first}, day)
+        result.update(fresh)
+        if len(fresh) < len(first):
+            raise FiguresPending
+    else:
+        missing.extend(first)
     if missing:
         _store({key: computations[key] for key in missing}, (version, changes), day, result)
     return result
+
+
+class FiguresPending(Exception):
+    """Figures never stored are computed in a thread, and not ready within the page's wait: the
+    page is answered with a notice that reloads itself until they are (`pending_response`)."""
+
+
+# A figure computed for the first time, claimed, while it is computed (`_first_and_wait`).
+PLACEHOLDER_ROW = "(%s, -1, %s, 'null'::jsonb, 0, now(), now())"
+
+
+def _first_and_wait(computations: dict, day) -> dict:
+    """Claim the figures never stored (an empty row, `data` JSON null, claimed, stands for each
+    while it is computed: every other server and request finds it so and starts no computation of
+    its own), compute them in a thread and wait for it until the request's wait is over: {name:
+    data} of the figures stored by then. A first computation whose server stopped is claimed
+    again after MIN_CLAIM_SECONDS; a figure stored on a day no longer shown is claimed too."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table('Snapshot')} AS stored "
+            "(key, version, day, data, compute_ms, computed_at, refreshing_since) "
+            f"VALUES {', '.join([PLACEHOLDER_ROW] * len(computations))} "
+            "ON CONFLICT (key) DO UPDATE SET version = -1, day = EXCLUDED.day, data = EXCLUDED.data, "
+            "compute_ms = 0, computed_at = now(), refreshing_since = now() "
+            "WHERE stored.day < %s OR (stored.data = 'null'::jsonb AND stored.refreshing_since IS NOT NULL "
+            "AND stored.refreshing_since < now() - make_interval(secs => %s)) RETURNING key",
+            [
+                *(value for key in computations for value in (key, day)),
+                _earliest_day_shown(),
+                MIN_CLAIM_SECONDS,
+            ],
+        )
+        claimed = [key for (key,) in cursor.fetchall()]
+    if not claimed:
+        return {}
+    into: dict = {}
+    thread = _start_refresh(
+        {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into, day
+    )
+    return _wait(thread, 0, into)
+
+
+def _wait(thread: threading.Thread | None, took_ms: float, into: dict) -> dict:
+    """Wait for the refresh `thread` until the request's wait (FIGURES_BACKGROUND_MS from its
+    first wait) is over, unless its figures (`took_ms`, with the thread's own cost) would not be
+    ready by then: `into` once the thread is done, else nothing."""
+    # No thread: a test's stand-in for one that never finishes.
+    if thread is None:
+        return {}
+    waiting = _waiting.get()
+    if waiting[0] is None:
+        waiting[0] = time.monotonic() + settings.FIGURES_BACKGROUND_MS / 1000
+    left = waiting[0] - time.monotonic()
+    if (took_ms + _thread_overhead_ms) / 1000 > left:
+        return {}
+    thread.join(max(0.0, left))
+    return {} if thread.is_alive() else into
 
 
 def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
@@ -323,17 +395,9 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
     thread = _start_refresh(
         {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into, day
     )
-    waiting = _waiting.get()
-    # No thread: a test's stand-in for one that never finishes.
-    if thread is None or _lagging.get() is not None:
+    if _lagging.get() is not None:
         return {}
-    if waiting[0] is None:
-        waiting[0] = time.monotonic() + settings.FIGURES_BACKGROUND_MS / 1000
-    left = waiting[0] - time.monotonic()
-    if (sum(took.get(key) or 0 for key in claimed) + _thread_overhead_ms) / 1000 > left:
-        return {}
-    thread.join(max(0.0, left))
-    return {} if thread.is_alive() else into
+    return _wait(thread, sum(took.get(key) or 0 for key in claimed), into)
 
 
 def _start_refresh(computations: dict, alias: str | None, prefix: str, into: dict, day) -> threading.Thread:
@@ -363,7 +427,13 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict, day
     except Exception:
         logger.exception("后台重算统计数字失败")
         try:
-            _models("Snapshot").objects.filter(key__in=list(computations)).delete()
+            # Emptied and released: the next page computes them in the request (`figures`).
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {_table('Snapshot')} SET data = 'null'::jsonb, version = -1, refreshing_since = NULL "
+                    "WHERE key = ANY(%s)",
+                    [list(computations)],
+                )
         except Exception:
             logger.exception("后台重算失败后未能释放")
     finally:

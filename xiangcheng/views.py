@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -25,7 +26,7 @@ from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import chart_data, load_report
 from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
-from xiangcheng.snapshots import figures, snapshot_key
+from xiangcheng.snapshots import PENDING_RELOAD_SECONDS, figures, snapshot_key
 from xiangcheng.targets import actual_url, progress_list, target_actuals
 from xiangcheng.todos import stored_todos, todo_items
 
@@ -120,6 +121,21 @@ def _query(period) -> str:
 
 def _context(request, title, **context):
     return {**admin.site.each_context(request), "title": title, "subtitle": None, **context}
+
+
+def figures_pending(request) -> TemplateResponse:
+    """The page asked for, while figures it shows are computed for the first time in a thread
+    (xiangcheng/snapshots.py, `FiguresPending`): a notice that reloads itself until they are,
+    202 and never cached, so no server waits for a computation over the whole scope."""
+    response = TemplateResponse(
+        request,
+        "admin/figures_pending.html",
+        _context(request, "正在计算统计数字", reload_after=PENDING_RELOAD_SECONDS),
+        status=202,
+    )
+    response["Retry-After"] = str(PENDING_RELOAD_SECONDS)
+    add_never_cache_headers(response)
+    return response.render()
 
 
 def dashboard_context(request) -> dict:

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import clock
+from tests.conftest import PENDING, shown
 from tests.factories import TalentFactory
 from tests.xiangcheng.test_reports import download, sheet_rows, talent_figures
 from xiangcheng import snapshots
@@ -68,7 +69,7 @@ def test_a_figure_not_ready_within_the_wait_is_shown_as_it_stood_and_computed_ag
     Target.objects.create(
         name="引进人才", rule="talents_introduced", value=10, start=date(2020, 1, 1), end=date(2020, 12, 31)
     )
-    first = staff.get(DASHBOARD, Q1)
+    first = shown(staff, DASHBOARD, Q1)
     assert introduced(first) == 1 and target_actual(first) == 1
     computed_at = Snapshot.objects.filter(key__contains='"talent"').values_list("computed_at", flat=True)[0]
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
@@ -89,7 +90,7 @@ def test_a_figure_not_ready_within_the_wait_is_shown_as_it_stood_and_computed_ag
 
 def test_a_figure_ready_within_the_wait_is_shown_at_once(settings, staff, tree):
     settings.FIGURES_BACKGROUND_MS = 60_000
-    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    assert introduced(shown(staff, DASHBOARD, Q1)) == 1
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     with CaptureQueriesContext(connection) as queries:
         response = staff.get(DASHBOARD, Q1)
@@ -103,7 +104,7 @@ def test_a_page_waits_for_its_figures_no_longer_than_the_wait(settings, staff, t
     """However long the figures take (here: until the test lets them go), the page is answered
     once the wait is over, with the figures as they stood; they follow once computed."""
     settings.FIGURES_BACKGROUND_MS = 50
-    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    assert introduced(shown(staff, DASHBOARD, Q1)) == 1
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     # Quick the last time, so the page does wait (figures slower than the wait are not waited for).
     Snapshot.objects.update(compute_ms=0)
@@ -145,7 +146,7 @@ def test_figures_that_took_longer_than_the_wait_last_time_are_not_waited_for(set
     as they stood at once: the page does not wait for a result it would not get in time (the
     thread stores the figures it claimed together, so their times add up)."""
     settings.FIGURES_BACKGROUND_MS = 60_000
-    staff.get(DASHBOARD, Q1)
+    shown(staff, DASHBOARD, Q1)
     refresh = HeldRefresh()
     monkeypatch.setattr(snapshots, "_start_refresh", refresh)
 
@@ -179,7 +180,7 @@ def test_a_refresh_notes_what_its_thread_took_besides_the_figures(slow, staff, t
         return computing_ms
 
     monkeypatch.setattr(snapshots, "_store", slow_to_store)
-    staff.get(DASHBOARD, Q1)
+    shown(staff, DASHBOARD, Q1)
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     staff.get(DASHBOARD, Q1)
     snapshots.wait_for_refreshes()
@@ -188,7 +189,7 @@ def test_a_refresh_notes_what_its_thread_took_besides_the_figures(slow, staff, t
 
 def test_files_sent_upward_never_lag(slow, staff, tree):
     assert ["本期引进人才", 1] in sheet_rows(download(staff).content, "人才招引")
-    staff.get(DASHBOARD, Q1)
+    shown(staff, DASHBOARD, Q1)
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     assert ["本期引进人才", 2] in sheet_rows(download(staff).content, "人才招引")
 
@@ -204,7 +205,7 @@ def test_the_first_view_of_a_day_shows_the_day_befores_figures_dated_while_compu
     with time_machine.travel(evening, tick=True):
         # Signed in then: a session lapses after half an hour without a page.
         viewer = as_user(cast["staff"])
-        viewer.get(DASHBOARD, Q1)
+        shown(viewer, DASHBOARD, Q1)
         evening = timezone.localtime()
         Snapshot.objects.update(computed_at=evening)  # the database's clock does not travel
         stored = set(Snapshot.objects.values_list("key", flat=True))
@@ -237,13 +238,13 @@ def test_figures_a_thread_computes_after_midnight_are_stored_under_the_day_they_
     stored under the day the page judged, so the next page shows them as they stood, dated, and
     has them counted again (the to-dos and targets, judged on the day before, are not served as
     the new day's)."""
-    settings.FIGURES_BACKGROUND_MS = 0
     started = []
-    monkeypatch.setattr(snapshots, "_start_refresh", lambda *args: started.append(args))
     before_midnight = timezone.make_aware(datetime.combine(clock.TODAY, time(23, 59, 58)))
     with time_machine.travel(before_midnight, tick=False):
         viewer = as_user(cast["staff"])
-        viewer.get(DASHBOARD, Q1)
+        viewer.get(DASHBOARD, Q1)  # computed in the request: FIGURES_BACKGROUND_MS off
+        settings.FIGURES_BACKGROUND_MS = 0
+        monkeypatch.setattr(snapshots, "_start_refresh", lambda *args: started.append(args))
         TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
         assert LAGGING in viewer.get(DASHBOARD, Q1).content.decode()
     with time_machine.travel(before_midnight + timedelta(seconds=3), tick=False):
@@ -269,8 +270,8 @@ def test_a_figure_of_a_later_day_is_never_replaced_by_one_of_an_earlier_day():
     assert Snapshot.objects.get(key="key").data == "今天，较新"
 
 
-def test_figures_judged_before_the_days_shown_are_computed_in_the_request(slow, staff, tree):
-    staff.get(DASHBOARD, Q1)
+def test_figures_judged_before_the_days_shown_are_computed_afresh_as_never_stored(slow, staff, tree):
+    shown(staff, DASHBOARD, Q1)
     # The earliest day still shown as it stood.
     Snapshot.objects.update(day=timezone.localdate() - timedelta(days=snapshots.SHOWN_FROM_EARLIER_DAYS))
     TalentFactory(organization=tree["B0102"], introduced_on=date(2020, 1, 9))
@@ -279,16 +280,17 @@ def test_figures_judged_before_the_days_shown_are_computed_in_the_request(slow, 
     snapshots.wait_for_refreshes()
     Snapshot.objects.update(day=timezone.localdate() - timedelta(days=snapshots.SHOWN_FROM_EARLIER_DAYS + 1))
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
-    response = staff.get(DASHBOARD, Q1)
+    assert PENDING in staff.get(DASHBOARD, Q1).content.decode()
+    response = shown(staff, DASHBOARD, Q1)
     assert introduced(response) == 3 and LAGGING not in response.content.decode()
 
 
 def test_one_server_computes_a_figure_again_however_many_pages_show_it(slow, staff, tree, monkeypatch):
     started = []
+    shown(staff, DASHBOARD, Q1)
     monkeypatch.setattr(
         snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: started.extend(computations)
     )
-    staff.get(DASHBOARD, Q1)
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
 
     assert LAGGING in staff.get(DASHBOARD, Q1).content.decode()
@@ -307,7 +309,7 @@ def test_one_server_computes_a_figure_again_however_many_pages_show_it(slow, sta
 def test_a_failed_refresh_drops_its_figures_and_the_next_page_computes_them_in_the_request(
     slow, staff, tree, monkeypatch, settings
 ):
-    staff.get(DASHBOARD, Q1)
+    shown(staff, DASHBOARD, Q1)
     settings.FIGURES_BACKGROUND_MS = 1_000
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
 
@@ -317,7 +319,8 @@ def test_a_failed_refresh_drops_its_figures_and_the_next_page_computes_them_in_t
     monkeypatch.setattr(snapshots, "_store", broken)
     assert introduced(staff.get(DASHBOARD, Q1)) == 1
     snapshots.wait_for_refreshes()
-    assert not Snapshot.objects.filter(key__contains='"talent"').exists()
+    # Emptied and released, so not shown again as it stood (nor waited for as a first computation).
+    assert Snapshot.objects.get(key__contains='"talent"').data is None
     assert not Snapshot.objects.filter(refreshing_since__isnull=False).exists()
     monkeypatch.undo()
     response = staff.get(DASHBOARD, Q1)
@@ -327,7 +330,7 @@ def test_a_failed_refresh_drops_its_figures_and_the_next_page_computes_them_in_t
 def test_a_user_who_wrote_a_moment_ago_finds_their_write_once_the_page_reloads(slow, staff, tree):
     """Their figures are computed again as everyone's (from the primary, test_replicas.py), not
     in their request: a whole district's computation is not theirs to wait for."""
-    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+    assert introduced(shown(staff, DASHBOARD, Q1)) == 1
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     # A write of the user's own (closing another quarter) a moment ago.
     assert staff.post("/admin/reports/quarterly/close/", {"year": "2020", "quarter": "2"}).status_code == 302
@@ -343,8 +346,8 @@ def test_a_user_who_wrote_a_moment_ago_finds_their_write_once_the_page_reloads(s
 def test_a_page_that_shows_some_figures_as_they_stood_shows_all_its_out_of_date_ones_so(
     slow, staff, tree, settings, monkeypatch
 ):
+    shown(staff, DASHBOARD, Q1)
     monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: None)  # claims stay
-    staff.get(DASHBOARD, Q1)
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     # The dashboard's sections are not ready within the wait (nothing computes them here); its
     # to-dos and targets, asked apart after them, are not waited for.
@@ -359,7 +362,7 @@ def test_a_refresh_folds_the_change_rows_into_one(slow, staff, tree, monkeypatch
     thread that computes figures again folds them, as a request that computes them does."""
     from xiangcheng.models import DataChange
 
-    staff.get(DASHBOARD, Q1)
+    shown(staff, DASHBOARD, Q1)
     for day in (9, 10, 11):
         TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, day))
     monkeypatch.setattr(snapshots, "COMPACT_ABOVE", 2)
@@ -369,3 +372,69 @@ def test_a_refresh_folds_the_change_rows_into_one(slow, staff, tree, monkeypatch
     snapshots.wait_for_refreshes()
     assert DataChange.objects.count() == 1 and snapshots.data_version()[0] == version
     assert introduced(staff.get(DASHBOARD, Q1)) == 4
+
+
+def test_figures_never_stored_and_not_ready_within_the_wait_answer_with_a_notice_that_reloads(
+    slow, staff, tree, monkeypatch
+):
+    """A new quarter, scope or choice, or the first view after a release: the page does not wait
+    for a computation over the whole scope. It answers at once with a notice, and the figures
+    are computed once, in a thread, however many pages ask for them meanwhile."""
+    started = []
+    start = snapshots._start_refresh
+    monkeypatch.setattr(
+        snapshots,
+        "_start_refresh",
+        lambda computations, *args: started.append(computations) or start(computations, *args),
+    )
+    go = threading.Event()
+    store = snapshots._store
+
+    def held(*args, **kwargs):
+        assert go.wait(60)
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(snapshots, "_store", held)
+    with CaptureQueriesContext(connection) as queries:
+        response = staff.get(DASHBOARD, Q1)
+    assert response.status_code == 202 and response["Retry-After"] == str(snapshots.PENDING_RELOAD_SECONDS)
+    assert "no-store" in response["Cache-Control"]
+    page = response.content.decode()
+    assert PENDING in page and "xiangcheng/figures.js" in page
+    assert f'data-reload-after="{snapshots.PENDING_RELOAD_SECONDS}"' in page
+    # Nothing counted in the request.
+    assert not [query for query in queries.captured_queries if "talent_talent" in query["sql"]]
+    # A second page meanwhile finds the figures claimed: the same notice, no second computation.
+    assert len(started) == 1 and staff.get(DASHBOARD, Q1).status_code == 202 and len(started) == 1
+    go.set()
+    snapshots.wait_for_refreshes()
+    monkeypatch.undo()
+    assert introduced(shown(staff, DASHBOARD, Q1)) == 1
+
+
+def test_figures_never_stored_and_ready_within_the_wait_are_shown_at_once(settings, staff, tree):
+    settings.FIGURES_BACKGROUND_MS = 60_000
+    response = staff.get(DASHBOARD, Q1)
+    assert response.status_code == 200 and introduced(response) == 1
+    assert PENDING not in response.content.decode() and LAGGING not in response.content.decode()
+
+
+def test_a_first_computation_whose_server_stopped_is_taken_over(slow, staff, tree, monkeypatch):
+    started = []
+    monkeypatch.setattr(
+        snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: started.extend(computations)
+    )
+    assert staff.get(DASHBOARD, Q1).status_code == 202
+    claimed = set(started)
+    assert claimed and staff.get(DASHBOARD, Q1).status_code == 202 and len(started) == len(claimed)
+    Snapshot.objects.update(refreshing_since=timezone.now() - timedelta(seconds=snapshots.MIN_CLAIM_SECONDS + 1))
+    assert staff.get(DASHBOARD, Q1).status_code == 202
+    assert len(started) == 2 * len(claimed) and set(started) == claimed
+
+
+def test_files_are_computed_in_the_request_while_a_page_waits_for_their_first_computation(
+    slow, staff, tree, monkeypatch
+):
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: None)
+    assert staff.get(DASHBOARD, Q1).status_code == 202
+    assert ["本期引进人才", 1] in sheet_rows(download(staff).content, "人才招引")
