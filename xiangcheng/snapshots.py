@@ -28,13 +28,16 @@ and follow a moment later. The same holds for everyone:
   since (the page says so and reloads itself);
 - the first view of a day: figures judged on an earlier day, up to SHOWN_FROM_EARLIER_DAYS
   days back, are shown as they stood, the notice giving their date.
-Computed in the request are only figures never stored (a new scope or choice, the first view of
-a new period, which the dashboard and the report show by default, or the first view after
-`migrate`), files sent upward (`may_lag=False`), and everything with FIGURES_BACKGROUND_MS off.
-So no page whose figures were stored before waits for a computation over the whole scope, which
-grows with the district.
-A refresh that fails drops its figures, so the next page computes them in the request and the
-error reaches a page and the log once.
+Figures never stored (a new scope or choice, the first view of a new period, which the dashboard
+and the report show by default, or the first view after `migrate`) are computed the same way: a
+claimed empty row stands for each while a thread computes it, so however many pages ask, one
+server computes it once; the page waits as long, and what is not ready by then answers with a
+notice that reloads itself until it is (`FiguresPending`, 202, xiangcheng/middleware.py).
+Computed in the request are only files sent upward (`may_lag=False`), figures a command reads,
+and everything with FIGURES_BACKGROUND_MS off. So no page waits for a computation over the
+whole scope, which grows with the district: it waits FIGURES_BACKGROUND_MS at most.
+A refresh that fails empties its figures and releases them, so the next page computes them in
+the request and the error reaches a page and the log once.
 """
 
 import contextvars
@@ -71,7 +74,7 @@ COMPACT_ABOVE = 1000
 REFRESH_PAGE_SECONDS = 5
 # A page whose figures are computed for the first time (`FiguresPending`) reloads itself after this
 # many seconds until they are.
-PENDING_RELOAD_SECONDS = 2
+PENDING_RELOAD_SECONDS = 1
 # Figures judged on an earlier day are shown as they stood (while computed again) up to this many
 # days back: a Monday morning still finds Friday's; older ones are computed in the request.
 SHOWN_FROM_EARLIER_DAYS = 3
@@ -413,7 +416,7 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict, day
     """The thread: the figures computed at the data version of now, from the database the
     request read (its replica, if any), with the request's URL prefix (their links), stored
     under the request's `day` (also `into`, for the request waiting), and the claim released. Figures that failed are
-    dropped from the store, so the next request that shows them computes them (the error
+    emptied and released, so the next request that shows them computes them (the error
     reaches a page and the log once, not every view)."""
     global _thread_overhead_ms
     started, computing_ms = time.perf_counter(), None

@@ -26,7 +26,7 @@ from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import chart_data, load_report
 from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
-from xiangcheng.snapshots import PENDING_RELOAD_SECONDS, figures, snapshot_key
+from xiangcheng.snapshots import PENDING_RELOAD_SECONDS, FiguresPending, figures, snapshot_key
 from xiangcheng.targets import actual_url, progress_list, target_actuals
 from xiangcheng.todos import stored_todos, todo_items
 
@@ -150,6 +150,20 @@ def dashboard_context(request) -> dict:
     if period is None:
         return {"dashboard_message": NO_SCOPE}
     data = period.cleaned_data
+    today = timezone.localdate()
+    # The targets are read each time; their counts are stored with the figures (xiangcheng/snapshots.py).
+    targets = list(visible(Target.objects.all(), user))
+    key = snapshot_key(user, "target_actuals")
+    # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
+    todos_key, todos_compute = stored_todos(user, today)
+    try:
+        # Bound now: a figure may be computed in another thread (xiangcheng/snapshots.py).
+        stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute}, day=today)
+    except FiguresPending:
+        # Computed for the first time: the sections are asked for too, so one thread computes all
+        # the page's figures and the notice reloads once into the whole page.
+        load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True, screen=True)
+        raise
     report = load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True, screen=True)
     charts, panels = [], []
     for section in report.sections:
@@ -163,14 +177,6 @@ def dashboard_context(request) -> dict:
                 charts.append(chart)
             tables.append((table, chart and chart["id"]))
         panels.append({"section": section, "tables": tables})
-    today = timezone.localdate()
-    # The targets are read each time; their counts are stored with the figures (xiangcheng/snapshots.py).
-    targets = list(visible(Target.objects.all(), user))
-    key = snapshot_key(user, "target_actuals")
-    # The to-dos (xiangcheng/todos.py) are stored beside them: both read back in one go.
-    todos_key, todos_compute = stored_todos(user, today)
-    # Bound now: a figure may be computed in another thread (xiangcheng/snapshots.py).
-    stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute}, day=today)
     # Counted on an earlier day (shown as they stood, dated): their pace and lists are that day's.
     judged_on = date.fromisoformat(stored[key]["on"])
     target_rows = [

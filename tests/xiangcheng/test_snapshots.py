@@ -404,8 +404,12 @@ def test_figures_never_stored_and_not_ready_within_the_wait_answer_with_a_notice
     assert f'data-reload-after="{snapshots.PENDING_RELOAD_SECONDS}"' in page
     # Nothing counted in the request.
     assert not [query for query in queries.captured_queries if "talent_talent" in query["sql"]]
+    # Its sections and its to-dos and targets, all claimed in that one request (one reload).
+    claimed = {key for computations in started for key in computations}
+    assert any('"talent"' in key for key in claimed) and any('"target_actuals"' in key for key in claimed)
     # A second page meanwhile finds the figures claimed: the same notice, no second computation.
-    assert len(started) == 1 and staff.get(DASHBOARD, Q1).status_code == 202 and len(started) == 1
+    count = len(started)
+    assert staff.get(DASHBOARD, Q1).status_code == 202 and len(started) == count
     go.set()
     snapshots.wait_for_refreshes()
     monkeypatch.undo()
