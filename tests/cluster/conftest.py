@@ -110,7 +110,14 @@ class Browser:
         return response
 
     def get(self, server: str, path: str) -> Response:
-        return self.request(server, "GET", path)
+        """The page, as the browser shows it in the end: a notice of figures computed for the first
+        time (202, xiangcheng/snapshots.py) reloads itself until they are there."""
+        deadline = time.monotonic() + 60
+        response = self.request(server, "GET", path)
+        while response.status == 202 and time.monotonic() < deadline:
+            time.sleep(float(response.headers["Retry-After"]))
+            response = self.request(server, "GET", path)
+        return response
 
     def post(self, server: str, path: str, data: dict) -> Response:
         return self.request(server, "POST", path, data)

@@ -20,6 +20,10 @@ client.force_login(user)
 from xiangcheng.secondfactor import complete_test_sign_in
 complete_test_sign_in(client, user)
 page = client.get("/admin/", secure=True)
+if page.status_code == 202:  # figures computed for the first time: the page reloads itself
+    from xiangcheng.snapshots import wait_for_refreshes
+    wait_for_refreshes()
+    page = client.get("/admin/", secure=True)
 html = page.content.decode()
 found = {"page": page.status_code, "scripts": re.findall(r'<script src="([^"]+)"', html)}
 for src in found["scripts"]:
