@@ -33,9 +33,11 @@ and the report show by default, or the first view after `migrate`) are computed 
 claimed empty row stands for each while a thread computes it, so however many pages ask, one
 server computes it once; the page waits as long, and what is not ready by then answers with a
 notice that reloads itself until it is (`FiguresPending`, 202, xiangcheng/middleware.py).
-Computed in the request are only files sent upward (`may_lag=False`), figures a command reads,
-and everything with FIGURES_BACKGROUND_MS off. So no page waits for a computation over the
-whole scope, which grows with the district: it waits FIGURES_BACKGROUND_MS at most.
+Computed in the request are only files sent upward (`may_lag=False`), figures read inside a
+transaction or by a command, and everything with FIGURES_BACKGROUND_MS off. So no page waits
+for a computation over the whole scope, which grows with the district: it waits
+FIGURES_BACKGROUND_MS at most. One process computes REFRESHES_AT_ONCE sets of figures at a time
+(after a release every scope's first view starts one).
 A refresh that fails empties its figures and releases them, so the next page computes them in
 the request and the error reaches a page and the log once.
 """
@@ -81,6 +83,12 @@ SHOWN_FROM_EARLIER_DAYS = 3
 # A refresh claimed and not stored (its server stopped) is claimed again after three times the
 # figure's last computing time, and no sooner than this.
 MIN_CLAIM_SECONDS = 30
+# A first computation (no time known yet) is claimed again after this many seconds: longer than a
+# province-wide one takes, so a slow one is not started twice.
+FIRST_CLAIM_SECONDS = 300
+# Refresh threads computing at once in one process (the others queue): after a release every
+# scope's first view starts one, and each holds a database connection while it computes.
+REFRESHES_AT_ONCE = 2
 
 # When the oldest figure this request shows as last computed was computed (None: all current),
 # and until when (time.monotonic) it waits for refreshes (None: not waited yet); set anew for
@@ -91,6 +99,7 @@ _lagging_day = contextvars.ContextVar("xiangcheng_lagging_day", default=None)
 _waiting = contextvars.ContextVar("xiangcheng_waiting_for_figures", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
 _refreshes: set[threading.Thread] = set()
+_computing = threading.BoundedSemaphore(REFRESHES_AT_ONCE)
 # What the last refresh thread of this process took besides computing its figures (its database
 # connection, the data version, the store): a page waits only for figures that, with this, the
 # thread can store within the wait left.
@@ -254,7 +263,8 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
 
 class FiguresPending(Exception):
     """Figures never stored are computed in a thread, and not ready within the page's wait: the
-    page is answered with a notice that reloads itself until they are (`pending_response`)."""
+    page is answered with a notice that reloads itself until they are (xiangcheng/middleware.py,
+    `FiguresPendingMiddleware`)."""
 
 
 # A figure computed for the first time, claimed, while it is computed (`_first_and_wait`).
@@ -265,8 +275,10 @@ def _first_and_wait(computations: dict, day) -> dict:
     """Claim the figures never stored (an empty row, `data` JSON null, claimed, stands for each
     while it is computed: every other server and request finds it so and starts no computation of
     its own), compute them in a thread and wait for it until the request's wait is over: {name:
-    data} of the figures stored by then. A first computation whose server stopped is claimed
-    again after MIN_CLAIM_SECONDS; a figure stored on a day no longer shown is claimed too."""
+    data} of the figures stored by then, or stored already (a replica that has not replayed them
+    yet shows them missing: they are read from the primary, where the claim is made). A first
+    computation whose server stopped is claimed again after FIRST_CLAIM_SECONDS; a figure stored
+    on a day no longer shown is claimed too."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {_table('Snapshot')} AS stored "
@@ -279,17 +291,24 @@ def _first_and_wait(computations: dict, day) -> dict:
             [
                 *(value for key in computations for value in (key, day)),
                 _earliest_day_shown(),
-                MIN_CLAIM_SECONDS,
+                FIRST_CLAIM_SECONDS,
             ],
         )
         claimed = [key for (key,) in cursor.fetchall()]
+    found = dict(
+        _models("Snapshot")
+        .objects.using(connection.alias)
+        .filter(key__in=[key for key in computations if key not in claimed], day=day)
+        .exclude(data=None)
+        .values_list("key", "data")
+    )
     if not claimed:
-        return {}
+        return found
     into: dict = {}
     thread = _start_refresh(
         {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into, day
     )
-    return _wait(thread, 0, into)
+    return {**found, **_wait(thread, 0, into)}
 
 
 def _wait(thread: threading.Thread | None, took_ms: float, into: dict) -> dict:
@@ -425,7 +444,8 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict, day
     set_script_prefix(prefix)
     try:
         computed: dict = {}
-        computing_ms = _store(computations, data_version(), day, computed)
+        with _computing:
+            computing_ms = _store(computations, data_version(), day, computed)
         into.update(computed)
     except Exception:
         logger.exception("后台重算统计数字失败")

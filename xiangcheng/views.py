@@ -130,7 +130,8 @@ def figures_pending(request) -> TemplateResponse:
     response = TemplateResponse(
         request,
         "admin/figures_pending.html",
-        _context(request, "正在计算统计数字", reload_after=PENDING_RELOAD_SECONDS),
+        # Only this notice: none of figures shown as they stood (nothing of the page is shown).
+        _context(request, "正在计算统计数字", reload_after=PENDING_RELOAD_SECONDS, figures_lagging_since=None),
         status=202,
     )
     response["Retry-After"] = str(PENDING_RELOAD_SECONDS)

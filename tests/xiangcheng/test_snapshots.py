@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import DateTimeField, ExpressionWrapper
+from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -57,6 +59,11 @@ def staff(cast, as_user, tree):
 
 def introduced(response) -> int:
     return talent_figures(response)["本期引进人才"]
+
+
+def database_now(seconds: int):
+    """The database's clock (which does not travel with the tests'), `seconds` on."""
+    return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
 def target_actual(response) -> int:
@@ -300,8 +307,7 @@ def test_one_server_computes_a_figure_again_however_many_pages_show_it(slow, sta
     assert LAGGING in staff.get(DASHBOARD, Q1).content.decode()
     assert set(started) == claimed and len(started) == len(claimed)
     # A claim whose server stopped before storing is taken over after a while.
-    old = timezone.now() - timedelta(seconds=snapshots.MIN_CLAIM_SECONDS + 1)
-    Snapshot.objects.update(refreshing_since=old, compute_ms=0)
+    Snapshot.objects.update(refreshing_since=database_now(-snapshots.MIN_CLAIM_SECONDS - 1), compute_ms=0)
     staff.get(DASHBOARD, Q1)
     assert len(started) == 2 * len(claimed) and set(started) == claimed
 
@@ -431,14 +437,48 @@ def test_a_first_computation_whose_server_stopped_is_taken_over(slow, staff, tre
     assert staff.get(DASHBOARD, Q1).status_code == 202
     claimed = set(started)
     assert claimed and staff.get(DASHBOARD, Q1).status_code == 202 and len(started) == len(claimed)
-    Snapshot.objects.update(refreshing_since=timezone.now() - timedelta(seconds=snapshots.MIN_CLAIM_SECONDS + 1))
+    # Not before FIRST_CLAIM_SECONDS: a first computation has no time of its own to judge by.
+    Snapshot.objects.update(refreshing_since=database_now(-snapshots.FIRST_CLAIM_SECONDS + 5))
+    assert staff.get(DASHBOARD, Q1).status_code == 202 and len(started) == len(claimed)
+    Snapshot.objects.update(refreshing_since=database_now(-snapshots.FIRST_CLAIM_SECONDS - 1))
     assert staff.get(DASHBOARD, Q1).status_code == 202
     assert len(started) == 2 * len(claimed) and set(started) == claimed
 
 
-def test_files_are_computed_in_the_request_while_a_page_waits_for_their_first_computation(
-    slow, staff, tree, monkeypatch
+def test_a_file_is_computed_in_the_request_where_a_page_finds_its_figures_computed_for_the_first_time(
+    slow, monkeypatch
 ):
     monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: None)
-    assert staff.get(DASHBOARD, Q1).status_code == 202
-    assert ["本期引进人才", 1] in sheet_rows(download(staff).content, "人才招引")
+    snapshots.begin_request()
+    try:
+        with pytest.raises(snapshots.FiguresPending):
+            snapshots.figures({"key": lambda: "页面"})
+        assert Snapshot.objects.get(key="key").data is None
+        assert snapshots.figures({"key": lambda: "文件"}, may_lag=False) == {"key": "文件"}
+    finally:
+        snapshots.end_request()
+
+
+def test_figures_stored_already_but_not_yet_seen_where_the_page_reads_are_read_from_the_primary(slow, monkeypatch):
+    """A replica that has not replayed the thread's store shows the figures still missing: the
+    claim, made on the primary, finds them stored there, and the page shows them."""
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, alias, prefix, into, day: None)
+    today = timezone.localdate()
+    snapshots._store({"key": lambda: "已算好"}, (1, 1), today, {})
+    snapshots.begin_request()
+    try:
+        assert snapshots._first_and_wait({"key": lambda: "不该再算"}, today) == {"key": "已算好"}
+    finally:
+        snapshots.end_request()
+    assert Snapshot.objects.get(key="key").refreshing_since is None
+
+
+def test_a_message_is_left_for_the_page_that_follows_the_notice(slow, staff, tree):
+    """The notice shows only itself: a message ("已关闭…的季度报表") is not used up on it but shown on the
+    page it reloads into."""
+    assert staff.post("/admin/reports/quarterly/close/", {"year": "2020", "quarter": "2"}).status_code == 302
+    pending = staff.get(DASHBOARD, Q1)
+    said = "此后对数据的修改不会改变该报表"
+    assert pending.status_code == 202 and said not in pending.content.decode()
+    assert LAGGING not in pending.content.decode()
+    assert said in shown(staff, DASHBOARD, Q1).content.decode()
