@@ -66,6 +66,19 @@ def database_now(seconds: int):
     return ExpressionWrapper(Now() + timedelta(seconds=seconds), output_field=DateTimeField())
 
 
+def hold_store(monkeypatch) -> threading.Event:
+    """From now on a refresh thread stores its figures only once the test sets the event."""
+    go = threading.Event()
+    store = snapshots._store
+
+    def held(*args, **kwargs):
+        assert go.wait(60)
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(snapshots, "_store", held)
+    return go
+
+
 def target_actual(response) -> int:
     [(_, found, _)] = response.context["targets"]
     return found.actual
@@ -115,14 +128,7 @@ def test_a_page_waits_for_its_figures_no_longer_than_the_wait(settings, staff, t
     TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
     # Quick the last time, so the page does wait (figures slower than the wait are not waited for).
     Snapshot.objects.update(compute_ms=0)
-    go = threading.Event()
-    store = snapshots._store
-
-    def held(*args, **kwargs):
-        assert go.wait(60)
-        return store(*args, **kwargs)
-
-    monkeypatch.setattr(snapshots, "_store", held)
+    go = hold_store(monkeypatch)
     response = staff.get(DASHBOARD, Q1)
     assert introduced(response) == 1 and LAGGING in response.content.decode()
     go.set()
@@ -393,14 +399,7 @@ def test_figures_never_stored_and_not_ready_within_the_wait_answer_with_a_notice
         "_start_refresh",
         lambda computations, *args: started.append(computations) or start(computations, *args),
     )
-    go = threading.Event()
-    store = snapshots._store
-
-    def held(*args, **kwargs):
-        assert go.wait(60)
-        return store(*args, **kwargs)
-
-    monkeypatch.setattr(snapshots, "_store", held)
+    go = hold_store(monkeypatch)
     with CaptureQueriesContext(connection) as queries:
         response = staff.get(DASHBOARD, Q1)
     assert response.status_code == 202 and response["Retry-After"] == str(snapshots.PENDING_RELOAD_SECONDS)
