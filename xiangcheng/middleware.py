@@ -30,5 +30,5 @@ class FiguresPendingMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, FiguresPending):
-            return figures_pending(request)
+            return figures_pending(request, exception)
         return None

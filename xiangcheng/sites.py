@@ -42,5 +42,6 @@ class PortalAdminSite(admin.AdminSite):
             path("reports/closed/<int:pk>/reopen/", self.admin_view(views.reopen_report), name="reopen_report"),
             path("reports/quality/", self.admin_view(views.data_quality), name="data_quality"),
             path("organizations/choices/", self.admin_view(views.organization_choices), name="organization_choices"),
+            path("figures/ready/", self.admin_view(views.figures_ready), name="figures_ready"),
             *super().get_urls(),
         ]

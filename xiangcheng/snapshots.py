@@ -53,6 +53,8 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections, router
+from django.db.models import DateTimeField, ExpressionWrapper
+from django.db.models.functions import Now
 from django.urls import get_script_prefix, set_script_prefix
 from django.utils import timezone
 from psycopg2.extras import Json
@@ -253,7 +255,7 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
         fresh = _first_and_wait({key: computations[key] for key in first}, day)
         result.update(fresh)
         if len(fresh) < len(first):
-            raise FiguresPending
+            raise FiguresPending([key for key in first if key not in fresh])
     else:
         missing.extend(first)
     if missing:
@@ -262,9 +264,31 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
 
 
 class FiguresPending(Exception):
-    """Figures never stored are computed in a thread, and not ready within the page's wait: the
-    page is answered with a notice that reloads itself until they are (xiangcheng/middleware.py,
-    `FiguresPendingMiddleware`)."""
+    """Figures never stored (`keys`) are computed in a thread, and not ready within the page's
+    wait: the page is answered with a notice that reloads itself once they are
+    (xiangcheng/middleware.py, `FiguresPendingMiddleware`)."""
+
+    def __init__(self, keys: list[str]):
+        super().__init__(keys)
+        self.keys = list(keys)
+
+
+def first_computations(keys: list[str]) -> list[int]:
+    """The stored rows standing for `keys` while they are computed for the first time: what the
+    notice asks `computing` about (their ids, which tell nothing of a scope)."""
+    return list(_models("Snapshot").objects.using(connection.alias).filter(key__in=keys).values_list("id", flat=True))
+
+
+def computing(ids: list[int]) -> bool:
+    """Whether any of the rows `ids` is still being computed for the first time (claimed, its
+    claim not lapsed): read from the primary, where the thread stores."""
+    lapsed = ExpressionWrapper(Now() - timedelta(seconds=FIRST_CLAIM_SECONDS), output_field=DateTimeField())
+    return (
+        _models("Snapshot")
+        .objects.using(connection.alias)
+        .filter(id__in=ids, data=None, refreshing_since__gt=lapsed)
+        .exists()
+    )
 
 
 # A figure computed for the first time, claimed, while it is computed (`_first_and_wait`).

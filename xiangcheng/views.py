@@ -17,7 +17,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from xiangcheng import progress
+from xiangcheng import progress, snapshots
 from xiangcheng.downloads import download
 from xiangcheng.forms import ReportForm
 from xiangcheng.models import ClosedReport, Target
@@ -26,7 +26,13 @@ from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import chart_data, load_report
 from xiangcheng.scoping import has_scope, visible
 from xiangcheng.services import report_close, report_reopen
-from xiangcheng.snapshots import PENDING_RELOAD_SECONDS, FiguresPending, figures, snapshot_key
+from xiangcheng.snapshots import (
+    FiguresPending,
+    computing,
+    figures,
+    first_computations,
+    snapshot_key,
+)
 from xiangcheng.targets import actual_url, progress_list, target_actuals
 from xiangcheng.todos import stored_todos, todo_items
 
@@ -123,20 +129,43 @@ def _context(request, title, **context):
     return {**admin.site.each_context(request), "title": title, "subtitle": None, **context}
 
 
-def figures_pending(request) -> TemplateResponse:
+def figures_pending(request, pending: FiguresPending) -> TemplateResponse:
     """The page asked for, while figures it shows are computed for the first time in a thread
-    (xiangcheng/snapshots.py, `FiguresPending`): a notice that reloads itself until they are,
-    202 and never cached, so no server waits for a computation over the whole scope."""
+    (xiangcheng/snapshots.py, `FiguresPending`): a notice whose script asks `figures_ready` until
+    they are, then reloads the page; 202 and never cached, so no server waits for a computation
+    over the whole scope."""
+    ready = [("id", pk) for pk in first_computations(pending.keys)]
     response = TemplateResponse(
         request,
         "admin/figures_pending.html",
-        # Only this notice: none of figures shown as they stood (nothing of the page is shown).
-        _context(request, "正在计算统计数字", reload_after=PENDING_RELOAD_SECONDS, figures_lagging_since=None),
+        _context(
+            request,
+            "正在计算统计数字",
+            reload_after=snapshots.PENDING_RELOAD_SECONDS,
+            ready_url=f"{reverse('admin:figures_ready')}?{urlencode(ready)}",
+            # Only this notice: none of figures shown as they stood (nothing of the page is shown).
+            figures_lagging_since=None,
+        ),
         status=202,
     )
-    response["Retry-After"] = str(PENDING_RELOAD_SECONDS)
+    response["Retry-After"] = str(snapshots.PENDING_RELOAD_SECONDS)
     add_never_cache_headers(response)
     return response.render()
+
+
+# Figures a notice asks about at most (a dashboard's sections, to-dos and targets are fewer).
+READY_IDS_AT_MOST = 50
+
+
+@never_cache
+@require_GET
+def figures_ready(request):
+    """{"ready": whether the figures a notice waits for (?id=, `figures_pending`) are computed},
+    polled by its script (figures.js); 400 for ids that are not numbers."""
+    ids = request.GET.getlist("id")
+    if not ids or len(ids) > READY_IDS_AT_MOST or not all(pk.isascii() and pk.isdigit() for pk in ids):
+        return JsonResponse({"error": "参数有误。"}, status=400)
+    return JsonResponse({"ready": not computing([int(pk) for pk in ids])})
 
 
 def dashboard_context(request) -> dict:
@@ -160,10 +189,13 @@ def dashboard_context(request) -> dict:
     try:
         # Bound now: a figure may be computed in another thread (xiangcheng/snapshots.py).
         stored = figures({key: functools.partial(target_actuals, targets, today), todos_key: todos_compute}, day=today)
-    except FiguresPending:
+    except FiguresPending as pending:
         # Computed for the first time: the sections are asked for too, so one thread computes all
         # the page's figures and the notice reloads once into the whole page.
-        load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True, screen=True)
+        try:
+            load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True, screen=True)
+        except FiguresPending as more:
+            raise FiguresPending([*pending.keys, *more.keys]) from None
         raise
     report = load_report(data["year"], data["quarter"], data["organization"], user, dashboard=True, screen=True)
     charts, panels = [], []

@@ -4,6 +4,8 @@ never lag.
 
 The rows are committed (transactional tests), as the thread reads them on its own connection."""
 
+import html
+import re
 import threading
 import time as clock_time
 from datetime import date, datetime, time, timedelta
@@ -481,3 +483,22 @@ def test_a_message_is_left_for_the_page_that_follows_the_notice(slow, staff, tre
     assert pending.status_code == 202 and said not in pending.content.decode()
     assert LAGGING not in pending.content.decode()
     assert said in shown(staff, DASHBOARD, Q1).content.decode()
+
+
+def test_the_notice_asks_whether_its_figures_are_ready_and_nothing_else(slow, staff, tree, monkeypatch):
+    go = hold_store(monkeypatch)
+    page = staff.get(DASHBOARD, Q1).content.decode()
+    ready = html.unescape(re.search(r'data-ready-url="([^"]+)"', page).group(1))
+    # Row numbers only: nothing of the user's scope or the figures' names.
+    assert re.fullmatch(r"/admin/figures/ready/\?id=\d+(&id=\d+)+", ready)
+    assert staff.get(ready).json() == {"ready": False}
+    go.set()
+    snapshots.wait_for_refreshes()
+    assert staff.get(ready).json() == {"ready": True}
+    assert introduced(staff.get(DASHBOARD, Q1)) == 1
+
+
+@pytest.mark.parametrize("query", ["", "?id=abc", "?id=1&id=-2", "?id=" + "&id=".join(["1"] * 51)])
+def test_asking_about_figures_with_a_bad_query_gets_a_clear_answer(staff, query):
+    answer = staff.get(f"/admin/figures/ready/{query}")
+    assert answer.status_code == 400 and answer.json() == {"error": "参数有误。"}
