@@ -333,6 +333,8 @@ CUSTOM_PAGES = [
     Page("reopen_report", "reopen_report", obj="xiangcheng.ClosedReport"),
     Page("data_quality", "data_quality"),
     Page("organization_choices", "organization_choices"),
+    # What the figures notice's script asks (whether figures computed for the first time are there).
+    Page("figures_ready", "figures_ready", query="id=1&id=2"),
     # The organization tree's children of one organization (the fragment its script fetches).
     Page("branches_organization_changelist?parent=A01", "branches_organization_changelist", query="parent=A01"),
     Page("branches_organization_changelist?parent=B01", "branches_organization_changelist", query="parent=B01"),

@@ -151,6 +151,8 @@ BASELINE = {
     ("data_quality", "secretary_a"): 13,  # 200
     ("organization_choices", "staff"): 9,  # 200
     ("organization_choices", "secretary_a"): 9,  # 200
+    ("figures_ready", "staff"): 7,  # 200
+    ("figures_ready", "secretary_a"): 8,  # 200
     ("branches_organization_changelist?parent=A01", "staff"): 10,  # 200
     ("branches_organization_changelist?parent=A01", "secretary_a"): 10,  # 200
     ("branches_organization_changelist?parent=B01", "staff"): 10,  # 200
