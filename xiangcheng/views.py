@@ -163,7 +163,11 @@ def figures_ready(request):
     """{"ready": whether the figures a notice waits for (?id=, `figures_pending`) are computed},
     polled by its script (figures.js); 400 for ids that are not numbers."""
     ids = request.GET.getlist("id")
-    if not ids or len(ids) > READY_IDS_AT_MOST or not all(pk.isascii() and pk.isdigit() for pk in ids):
+    if (
+        not ids
+        or len(ids) > READY_IDS_AT_MOST
+        or not all(pk.isascii() and pk.isdigit() and len(pk) <= 18 for pk in ids)
+    ):
         return JsonResponse({"error": "参数有误。"}, status=400)
     return JsonResponse({"ready": not computing([int(pk) for pk in ids])})
 

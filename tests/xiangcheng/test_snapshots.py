@@ -499,7 +499,9 @@ def test_the_notice_asks_whether_its_figures_are_ready_and_nothing_else(slow, st
     assert introduced(staff.get(DASHBOARD, Q1)) == 1
 
 
-@pytest.mark.parametrize("query", ["", "?id=abc", "?id=1&id=-2", "?id=" + "&id=".join(["1"] * 51)])
+@pytest.mark.parametrize(
+    "query", ["", "?id=abc", "?id=1&id=-2", "?id=" + "&id=".join(["1"] * 51), "?id=" + "9" * 5000, "?id=١٢"]
+)
 def test_asking_about_figures_with_a_bad_query_gets_a_clear_answer(staff, query):
     answer = staff.get(f"/admin/figures/ready/{query}")
     assert answer.status_code == 400 and answer.json() == {"error": "参数有误。"}

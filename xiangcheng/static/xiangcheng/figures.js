@@ -4,12 +4,15 @@
 //   the same address, so a page left open while others keep writing does not keep reloading, nor
 //   keep the server computing.
 // - A page waiting for figures computed for the first time (.figures-pending,
-//   admin/figures_pending.html) asks data-ready-url whether they are there, every POLL_MS, and
-//   reloads once they are (or when the answer fails, after data-reload-after seconds); asking
-//   starts no computation.
+//   admin/figures_pending.html) asks data-ready-url whether they are there and reloads once they
+//   are; asking starts no computation. It asks after FIRST_MS, then ever less often (up to
+//   LONGEST_MS, spread a little, so the tabs of many people opened after a release do not ask
+//   together), and not while the tab is hidden. An answer that fails reloads the page after
+//   data-reload-after seconds, or LONGEST_MS at least.
 (function () {
   "use strict";
-  var POLL_MS = 400;
+  var FIRST_MS = 400;
+  var LONGEST_MS = 5000;
   var pending = document.querySelector(".figures-pending[data-reload-after]");
   var notice = pending || document.querySelector(".figures-lagging[data-reload-after]");
   if (!notice) {
@@ -18,7 +21,16 @@
   var reloadAfter = Number(notice.getAttribute("data-reload-after")) * 1000;
   if (pending) {
     var url = pending.getAttribute("data-ready-url");
+    var delay = FIRST_MS;
+    var later = function () {
+      window.setTimeout(ask, delay * (0.8 + 0.4 * Math.random()));
+      delay = Math.min(LONGEST_MS, delay * 1.5);
+    };
     var ask = function () {
+      if (document.hidden) {
+        document.addEventListener("visibilitychange", ask, { once: true });
+        return;
+      }
       window
         .fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) {
@@ -31,16 +43,16 @@
           if (answer.ready) {
             window.location.reload();
           } else {
-            window.setTimeout(ask, POLL_MS);
+            later();
           }
         })
         .catch(function () {
           window.setTimeout(function () {
             window.location.reload();
-          }, reloadAfter);
+          }, Math.max(reloadAfter, LONGEST_MS));
         });
     };
-    window.setTimeout(ask, POLL_MS);
+    later();
     return;
   }
   var key = "figures-reloaded:" + location.pathname + location.search;
