@@ -102,6 +102,8 @@ CUSTOM_PAGES = {
     "data_quality": ("302", "403", "403", "200", "200"),
     # The picker's drop-down: answers anyone signed in, with the organizations they may see.
     "organization_choices": ("302", "200", "200", "200", "200"),
+    # What the figures notice's script asks: whether rows are still computed (nothing of their figures).
+    "figures_ready": ("302", "200", "200", "200", "200"),
     # The organization tree's children of a general branch of town A, and of town B.
     "branches_organization_changelist?parent=A01": ("302", "403", "404", "200", "200"),
     "branches_organization_changelist?parent=B01": ("302", "403", "404", "404", "200"),
