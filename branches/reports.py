@@ -151,7 +151,7 @@ def action_branch_section(organization, user, start: date, end: date) -> Section
                 chart=Chart("bar", columns=(2, 3)),
             ),
             Table("服务人次（按月份、类别）", ["月份", *CATEGORIES.labels], month_rows, chart=Chart("bar")),
-            Table("书记项目进度", ["项目", "责任组织", "应完成", "已完成", "进度"], project_rows),
+            Table("书记项目进度", ["项目", "责任组织", "应完成", "已完成", "进度"], project_rows, labels=2),
         ],
         note="服务按服务日期计入；行动支部为期末运行中的支部。书记项目的进度取期末前最近一次进展报告，"
         "与按计划完成日期折算的应完成比例比较；已完成的项目计为按计划推进。",
@@ -308,6 +308,7 @@ def grid_section(organization, user, start: date, end: date) -> Section:
                 ["全科社工", "所属组织", "在任网格角色", "本期承办", "本期解决", "超期未解决"],
                 worker_rows,
                 dashboard=False,
+                labels=3,
             ),
         ],
         note=f"网格、人员和问题按 {on:%Y-%m-%d} 的情况计：无党员参与指当天没有党员担任该网格的任何角色，"

@@ -373,12 +373,13 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
     return Section(
         title="365承诺完成与走访覆盖情况",
         tables=[
-            Table("按镇（街道）", headers, [cells(row) for row in result["towns"]]),
+            Table("按镇（街道）", headers, [cells(row) for row in result["towns"]], labels=3),
             Table(
                 "按党组织",
                 headers,
                 [cells(row) for row in (on_screen(branches) if screen else branches)],
                 row_count=len(branches) if screen else None,
+                labels=3,
             ),
         ],
         note=f"党员按 {result['on']:%Y-%m-%d} 所在党组织计；承诺完成数计至该日；"

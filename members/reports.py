@@ -101,6 +101,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
                 ["党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成/应完成"],
                 [[row["organization"].name, row["secretary"] or "—", *counts(row)] for row in branches],
                 dashboard=False,
+                labels=2,
             ),
         ],
         note=f"党员按 {on:%Y-%m-%d} 所在党组织计，承诺兑现记录计至该日。"

@@ -97,6 +97,9 @@ class Table:
     dashboard: bool = True
     # The rows of the whole table when `rows` holds only those a page shows (`screen_cut`).
     row_count: int | None = None
+    # How many leading columns name a row (an organization, its secretary): shown as text, the
+    # columns after them as numbers.
+    labels: int = 1
 
     def __post_init__(self):
         self.rows = [[as_cell(value) for value in row] for row in self.rows]
@@ -165,6 +168,7 @@ class Section:
                     else {"kind": table.chart.kind, "columns": [*table.chart.columns]},
                     "dashboard": table.dashboard,
                     "row_count": table.row_count,
+                    "labels": table.labels,
                 }
                 for table in self.tables
             ],
@@ -186,6 +190,7 @@ class Section:
                     chart=table["chart"],
                     dashboard=table.get("dashboard", True),
                     row_count=table.get("row_count"),
+                    labels=table.get("labels", 1),
                 )
                 for table in data["tables"]
             ],

@@ -122,6 +122,13 @@ def test_completion_shares_read_as_the_report_sections_write_them(cast, as_user,
     assert row["结对帮扶完成"] == "—"
 
 
+def test_a_branch_its_town_and_its_secretary_read_as_names_beside_the_numbers(cast, as_user, work):
+    page = as_user(cast["staff"]).get(COMPLETION, BOOKMARK).content.decode()
+    # Text, not a number right-aligned under a left-aligned header.
+    assert "<td>甲书记</td>" in page
+    assert '<th scope="col">书记</th><th scope="col" class="number">在册党员</th>' in page
+
+
 def test_a_bookmarked_year_quarter_and_organization_keeps_working(cast, as_user, work):
     response = as_user(cast["staff"]).get(COMPLETION, BOOKMARK)
     rows = page_rows(response)

@@ -270,6 +270,20 @@ def test_a_table_shows_labels_numbers_links_and_its_total_escaped():
     assert '<tr><td colspan="2">本期无数据。</td></tr>' in empty
 
 
+def test_a_table_named_by_several_columns_shows_them_as_text_beside_its_numbers():
+    # A branch, its secretary and a code read as names: left as written, not as numbers (1234 is
+    # not 1,234), and only the columns of numbers are aligned as numbers, headers included.
+    rows = [["甲支部", "李书记", "1234", Cell(26, "/admin/m/?org=A")]]
+    table = Table("按党组织", ["党组织", "书记", "编号", "在册党员"], rows, total=["合计", "—", "", 26], labels=3)
+    html = render_to_string("admin/reports/table.html", {"table": table})
+    assert '<th scope="row">甲支部</th><td>李书记</td><td>1234</td><td class="number"><a href="/admin/m/?org=A">26</a>' in html
+    assert '<th scope="col">编号</th><th scope="col" class="number">在册党员</th>' in html
+    assert '<tr class="total"><th scope="row">合计</th><td>—</td><td></td><td class="number">26</td>' in html
+    # Stored and read back (a figure, a closed report) it keeps its name columns.
+    assert Section(tables=[table]).to_dict()["tables"][0]["labels"] == 3
+    assert Section.from_dict(Section(tables=[table]).to_dict()).tables[0].labels == 3
+
+
 # --- The quarterly report --------------------------------------------------------------------
 
 

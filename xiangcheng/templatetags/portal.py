@@ -1,7 +1,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django import template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from xiangcheng import reports
@@ -39,22 +39,41 @@ def report_cell(cell, label=False) -> str:
     return f'<a href="{conditional_escape(cell.url)}">{text}</a>' if cell.url else text
 
 
-def report_row(row, css: str = "") -> str:
-    """A table row as HTML: its first cell labels it, the others are numbers."""
+def report_row(row, labels: int = 1, css: str = "") -> str:
+    """A table row as HTML: its first cell names it, as do the next `labels` - 1 (text); the
+    others are numbers."""
     first, *rest = row
-    numbers = "".join(f'<td class="number">{report_cell(cell)}</td>' for cell in rest)
-    return f'<tr{css}><th scope="row">{report_cell(first, label=True)}</th>{numbers}</tr>'
+    cells = "".join(
+        f"<td>{report_cell(cell, label=True)}</td>"
+        if column < labels - 1
+        else f'<td class="number">{report_cell(cell)}</td>'
+        for column, cell in enumerate(rest)
+    )
+    return f'<tr{css}><th scope="row">{report_cell(first, label=True)}</th>{cells}</tr>'
+
+
+@register.simple_tag
+def report_headers(table):
+    """The header row of a report table: the columns of numbers marked so, to align with them."""
+    return format_html_join(
+        "",
+        '<th scope="col"{}>{}</th>',
+        (
+            (mark_safe(' class="number"') if column >= table.labels else "", header)
+            for column, header in enumerate(table.headers)
+        ),
+    )
 
 
 @register.simple_tag
 def report_rows(table):
     """The rows of a report table the page shows, and its total, as HTML: written here rather
     than as a loop over cells in the template, which took most of a long table's page."""
-    rows = [report_row(row) for row in reports.on_screen(table.rows)]
+    rows = [report_row(row, table.labels) for row in reports.on_screen(table.rows)]
     if not rows:
         rows = [format_html('<tr><td colspan="{}">本期无数据。</td></tr>', len(table.headers))]
     if table.total:
-        rows.append(report_row(table.total, ' class="total"'))
+        rows.append(report_row(table.total, table.labels, ' class="total"'))
     return mark_safe("\n".join(rows))
 
 
