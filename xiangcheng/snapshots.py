@@ -17,7 +17,8 @@ user's scope and permissions; `migrate` empties the store, as a release may coun
 Figures a page finds out of date are computed again in a thread (once across all servers: the
 stored rows are claimed), and the page waits for it FIGURES_BACKGROUND_MS at most, in all: what
 the thread has stored by then is shown, the rest as it stood, with its time ("以下数字截至 …",
-`lagging_since`), and the page reloads itself. Figures that together took longer than the wait
+`lagging_since`), and the page asks whether they are computed and reloads itself once they are
+(`ready_url`). Figures that together took longer than the wait
 left the last time, with the thread's own cost, are not waited for (the thread stores them all
 at once). So a view right
 after a change runs the same statements and waits at most as long whatever the district's size:
@@ -53,10 +54,9 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, connections, router
-from django.db.models import DateTimeField, ExpressionWrapper
-from django.db.models.functions import Now
-from django.urls import get_script_prefix, set_script_prefix
+from django.urls import get_script_prefix, reverse, set_script_prefix
 from django.utils import timezone
+from django.utils.http import urlencode
 from psycopg2.extras import Json
 
 from xiangcheng import replicas
@@ -73,8 +73,9 @@ NOT_COUNTED = ("ImportUpload", "DataChange", "Snapshot", "Message")
 # Above this many change rows the next figures computed (in a request or a refresh) fold them
 # into one.
 COMPACT_ABOVE = 1000
-# A page showing figures as last computed reloads itself after this many seconds, once a minute at
-# most (xiangcheng/static/xiangcheng/figures.js), so an open page does not keep the server busy.
+# A page showing figures as last computed asks whether they are computed again and reloads itself
+# once they are, or after this many seconds if it cannot ask; once a minute at most
+# (xiangcheng/static/xiangcheng/figures.js), so an open page does not keep the server busy.
 REFRESH_PAGE_SECONDS = 5
 # A page whose figures are computed for the first time (`FiguresPending`) reloads itself after this
 # many seconds until they are.
@@ -98,6 +99,8 @@ REFRESHES_AT_ONCE = 2
 _lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
 # The earliest day those figures were judged on (an earlier day than today: the notice dates them).
 _lagging_day = contextvars.ContextVar("xiangcheng_lagging_day", default=None)
+# The keys of those figures (what the page's notice asks about: `ready_url`).
+_lagging_keys = contextvars.ContextVar("xiangcheng_lagging_keys", default=None)
 _waiting = contextvars.ContextVar("xiangcheng_waiting_for_figures", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
 _refreshes: set[threading.Thread] = set()
@@ -240,15 +243,15 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
     )
     if out_of_date and in_background:
         fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version, day, took)
-        lagging = []
+        lagging = {}
         for key, (data, computed_at, stored_day) in out_of_date.items():
             if key in fresh:
                 result[key] = fresh[key]
             else:
                 result[key] = data
-                lagging.append((computed_at, stored_day))
+                lagging[key] = (computed_at, stored_day)
         if lagging:
-            _note_lagging(min(at for at, _ in lagging), min(judged for _, judged in lagging))
+            _note_lagging(lagging)
     else:
         missing.extend(out_of_date)
     if first and in_background:
@@ -273,22 +276,34 @@ class FiguresPending(Exception):
         self.keys = list(keys)
 
 
-def first_computations(keys: list[str]) -> list[int]:
-    """The stored rows standing for `keys` while they are computed for the first time: what the
-    notice asks `computing` about (their ids, which tell nothing of a scope)."""
-    return list(_models("Snapshot").objects.using(connection.alias).filter(key__in=keys).values_list("id", flat=True))
+def ready_url(keys: list[str]) -> str:
+    """Where a notice asks whether the figures `keys` are computed (`computing`, through
+    xiangcheng/views.py figures_ready): by the ids of their stored rows, which tell nothing of a
+    scope. Read from the primary, where the claims are made."""
+    ids = _models("Snapshot").objects.using(connection.alias).filter(key__in=keys).values_list("id", flat=True)
+    return f"{reverse('admin:figures_ready')}?{urlencode([('id', pk) for pk in sorted(ids)])}"
+
+
+def _claim_lapse(row: str) -> str:
+    """SQL: how long a claim on the stored row `row` (its alias) holds before another server takes
+    it over: a first computation FIRST_CLAIM_SECONDS (no time of its own to judge by), a refresh
+    three times the figure's last computing time and MIN_CLAIM_SECONDS at least."""
+    return (
+        f"make_interval(secs => CASE WHEN {row}.data = 'null'::jsonb THEN {int(FIRST_CLAIM_SECONDS)} "
+        f"ELSE GREATEST({int(MIN_CLAIM_SECONDS)}, {row}.compute_ms * 3 / 1000.0) END)"
+    )
 
 
 def computing(ids: list[int]) -> bool:
-    """Whether any of the rows `ids` is still being computed for the first time (claimed, its
-    claim not lapsed): read from the primary, where the thread stores."""
-    lapsed = ExpressionWrapper(Now() - timedelta(seconds=FIRST_CLAIM_SECONDS), output_field=DateTimeField())
-    return (
-        _models("Snapshot")
-        .objects.using(connection.alias)
-        .filter(id__in=ids, data=None, refreshing_since__gt=lapsed)
-        .exists()
-    )
+    """Whether any of the rows `ids` is still being computed, for the first time or again
+    (claimed, its claim not lapsed): read from the primary, where the thread stores."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT FROM {_table('Snapshot')} AS stored WHERE stored.id = ANY(%s) "
+            f"AND stored.refreshing_since > now() - {_claim_lapse('stored')})",
+            [list(ids)],
+        )
+        return cursor.fetchone()[0]
 
 
 # A figure computed for the first time, claimed, while it is computed (`_first_and_wait`).
@@ -311,12 +326,8 @@ def _first_and_wait(computations: dict, day) -> dict:
             "ON CONFLICT (key) DO UPDATE SET version = -1, day = EXCLUDED.day, data = EXCLUDED.data, "
             "compute_ms = 0, computed_at = now(), refreshing_since = now() "
             "WHERE stored.day < %s OR (stored.data = 'null'::jsonb AND stored.refreshing_since IS NOT NULL "
-            "AND stored.refreshing_since < now() - make_interval(secs => %s)) RETURNING key",
-            [
-                *(value for key in computations for value in (key, day)),
-                _earliest_day_shown(),
-                FIRST_CLAIM_SECONDS,
-            ],
+            f"AND stored.refreshing_since < now() - {_claim_lapse('stored')}) RETURNING key",
+            [*(value for key in computations for value in (key, day)), _earliest_day_shown()],
         )
         claimed = [key for (key,) in cursor.fetchall()]
     found = dict(
@@ -379,10 +390,14 @@ def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
     return sum(row[-1] for row in rows)
 
 
-def _note_lagging(computed_at: datetime, judged_on) -> None:
+def _note_lagging(lagging: dict) -> None:
+    """Figures shown as they stood: {key: (when computed, the day judged)}."""
+    computed_at = min(at for at, _ in lagging.values())
+    judged_on = min(judged for _, judged in lagging.values())
     since, day = _lagging.get(), _lagging_day.get()
     _lagging.set(computed_at if since is None else min(since, computed_at))
     _lagging_day.set(judged_on if day is None else min(day, judged_on))
+    _lagging_keys.set([*(_lagging_keys.get() or []), *lagging])
 
 
 def lagging_since() -> datetime | None:
@@ -394,6 +409,7 @@ def begin_request(**kwargs) -> None:
     """At the start of each request (`request_started`): no figure shown yet, none waited for."""
     _lagging.set(None)
     _lagging_day.set(None)
+    _lagging_keys.set(None)
     _waiting.set([None])
 
 
@@ -402,16 +418,19 @@ def end_request(**kwargs) -> None:
     _waiting.set(None)
     _lagging.set(None)
     _lagging_day.set(None)
+    _lagging_keys.set(None)
 
 
 def lagging_context(request) -> dict:
     """Template context for the page's notice (templates/admin/base_site.html): `figures_lagging_since`,
-    and whether that was on an earlier day (the notice then gives the date too)."""
-    since, judged_on = lagging_since(), _lagging_day.get()
+    whether that was on an earlier day (the notice then gives the date too), and where it asks
+    whether those figures are computed again (`ready_url`)."""
+    since, judged_on, keys = lagging_since(), _lagging_day.get(), _lagging_keys.get()
     return {
         "figures_lagging_since": since,
         "figures_lagging_earlier_day": judged_on is not None and judged_on < timezone.localdate(),
         "figures_refresh_seconds": REFRESH_PAGE_SECONDS,
+        "figures_ready_url": ready_url(keys) if since is not None and keys else "",
     }
 
 
@@ -428,11 +447,11 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
-            f"UPDATE {_table('Snapshot')} SET refreshing_since = now() WHERE key = ANY(%s)"
-            " AND (version < %s OR day < %s)"
-            " AND (refreshing_since IS NULL OR refreshing_since < now() - make_interval(secs =>"
-            " GREATEST(%s, compute_ms * 3 / 1000.0))) RETURNING key",
-            [list(computations), version, day, MIN_CLAIM_SECONDS],
+            f"UPDATE {_table('Snapshot')} AS stored SET refreshing_since = now() WHERE stored.key = ANY(%s)"
+            " AND (stored.version < %s OR stored.day < %s)"
+            f" AND (stored.refreshing_since IS NULL OR stored.refreshing_since < now() - {_claim_lapse('stored')})"
+            " RETURNING stored.key",
+            [list(computations), version, day],
         )
         claimed = [key for (key,) in cursor.fetchall()]
     if not claimed:

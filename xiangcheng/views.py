@@ -30,7 +30,7 @@ from xiangcheng.snapshots import (
     FiguresPending,
     computing,
     figures,
-    first_computations,
+    ready_url,
     snapshot_key,
 )
 from xiangcheng.targets import actual_url, progress_list, target_actuals
@@ -134,7 +134,6 @@ def figures_pending(request, pending: FiguresPending) -> TemplateResponse:
     (xiangcheng/snapshots.py, `FiguresPending`): a notice whose script asks `figures_ready` until
     they are, then reloads the page; 202 and never cached, so no server waits for a computation
     over the whole scope."""
-    ready = [("id", pk) for pk in first_computations(pending.keys)]
     response = TemplateResponse(
         request,
         "admin/figures_pending.html",
@@ -142,7 +141,7 @@ def figures_pending(request, pending: FiguresPending) -> TemplateResponse:
             request,
             "正在计算统计数字",
             reload_after=snapshots.PENDING_RELOAD_SECONDS,
-            ready_url=f"{reverse('admin:figures_ready')}?{urlencode(ready)}",
+            ready_url=ready_url(pending.keys),
             # Only this notice: none of figures shown as they stood (nothing of the page is shown).
             figures_lagging_since=None,
         ),
@@ -160,8 +159,9 @@ READY_IDS_AT_MOST = 50
 @never_cache
 @require_GET
 def figures_ready(request):
-    """{"ready": whether the figures a notice waits for (?id=, `figures_pending`) are computed},
-    polled by its script (figures.js); 400 for ids that are not numbers."""
+    """{"ready": whether the figures a notice waits for (?id=, `snapshots.ready_url`) are computed:
+    for the first time (`figures_pending`) or again (figures shown as they stood)}, polled by its
+    script (figures.js); 400 for ids that are not numbers."""
     ids = request.GET.getlist("id")
     if (
         not ids

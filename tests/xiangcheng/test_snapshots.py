@@ -103,6 +103,7 @@ def test_a_figure_not_ready_within_the_wait_is_shown_as_it_stood_and_computed_ag
     local = timezone.localtime(computed_at)
     assert f"以下数字截至 {local:%H:%M:%S}，{LAGGING}，稍后刷新本页即可看到。" in page
     assert f'data-reload-after="{snapshots.REFRESH_PAGE_SECONDS}"' in page and "xiangcheng/figures.js" in page
+    assert re.search(r'class="warning figures-lagging"[^>]* data-ready-url="/admin/figures/ready/\?id=', page)
 
     snapshots.wait_for_refreshes()
     current = staff.get(DASHBOARD, Q1)
@@ -497,6 +498,33 @@ def test_the_notice_asks_whether_its_figures_are_ready_and_nothing_else(slow, st
     snapshots.wait_for_refreshes()
     assert staff.get(ready).json() == {"ready": True}
     assert introduced(staff.get(DASHBOARD, Q1)) == 1
+
+
+def test_a_page_showing_figures_as_they_stood_asks_whether_they_are_computed_again(slow, staff, tree, monkeypatch):
+    """Its notice reloads the page as soon as the figures are stored again, not after a fixed
+    while; a refresh whose server stopped counts as over once its claim lapses (the page then
+    computes the figures itself)."""
+    assert introduced(shown(staff, DASHBOARD, Q1)) == 1
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    go = hold_store(monkeypatch)
+    page = staff.get(DASHBOARD, Q1).content.decode()
+    assert LAGGING in page
+    notice = re.search(r'class="warning figures-lagging"[^>]* data-ready-url="([^"]+)"', page)
+    ready = html.unescape(notice.group(1))
+    assert re.fullmatch(r"/admin/figures/ready/\?id=\d+(&id=\d+)*", ready)
+    assert staff.get(ready).json() == {"ready": False}
+    claimed = Snapshot.objects.exclude(refreshing_since=None)
+    held = list(claimed.values_list("pk", "refreshing_since"))
+    claimed.update(refreshing_since=database_now(-snapshots.MIN_CLAIM_SECONDS - 1))
+    assert staff.get(ready).json() == {"ready": True}
+    for pk, since in held:
+        Snapshot.objects.filter(pk=pk).update(refreshing_since=since)
+    assert staff.get(ready).json() == {"ready": False}
+    go.set()
+    snapshots.wait_for_refreshes()
+    assert staff.get(ready).json() == {"ready": True}
+    current = staff.get(DASHBOARD, Q1)
+    assert introduced(current) == 2 and LAGGING not in current.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -1,14 +1,13 @@
-// Figures being computed (xiangcheng/snapshots.py).
-// - A page showing them as they stood while the server computes them again (the notice
-//   .figures-lagging) reloads itself after data-reload-after seconds: once a minute at most for
-//   the same address, so a page left open while others keep writing does not keep reloading, nor
-//   keep the server computing.
-// - A page waiting for figures computed for the first time (.figures-pending,
-//   admin/figures_pending.html) asks data-ready-url whether they are there and reloads once they
-//   are; asking starts no computation. It asks after FIRST_MS, then ever less often (up to
-//   LONGEST_MS, spread a little, so the tabs of many people opened after a release do not ask
-//   together), and not while the tab is hidden. An answer that fails reloads the page after
-//   data-reload-after seconds, or LONGEST_MS at least.
+// Figures being computed (xiangcheng/snapshots.py). The notice asks data-ready-url whether they
+// are there and reloads the page once they are; asking starts no computation. It asks after
+// FIRST_MS, then ever less often (up to LONGEST_MS, spread a little, so the tabs of many people
+// opened after a release or a change do not ask together), and not while the tab is hidden.
+// - Figures computed for the first time (.figures-pending, admin/figures_pending.html): an answer
+//   that fails reloads the page after data-reload-after seconds, or LONGEST_MS at least.
+// - Figures shown as they stood while the server computes them again (.figures-lagging): once a
+//   minute at most for the same address, so a page left open while others keep writing does not
+//   keep reloading, nor keep the server computing; without an answer (or without data-ready-url)
+//   the page reloads after data-reload-after seconds.
 (function () {
   "use strict";
   var FIRST_MS = 400;
@@ -19,8 +18,9 @@
     return;
   }
   var reloadAfter = Number(notice.getAttribute("data-reload-after")) * 1000;
-  if (pending) {
-    var url = pending.getAttribute("data-ready-url");
+  var url = notice.getAttribute("data-ready-url");
+
+  function askUntilReady(then, failed) {
     var delay = FIRST_MS;
     var later = function () {
       window.setTimeout(ask, delay * (0.8 + 0.4 * Math.random()));
@@ -41,18 +41,27 @@
         })
         .then(function (answer) {
           if (answer.ready) {
-            window.location.reload();
+            then();
           } else {
             later();
           }
         })
-        .catch(function () {
-          window.setTimeout(function () {
-            window.location.reload();
-          }, Math.max(reloadAfter, LONGEST_MS));
-        });
+        .catch(failed);
     };
     later();
+  }
+
+  if (pending) {
+    askUntilReady(
+      function () {
+        window.location.reload();
+      },
+      function () {
+        window.setTimeout(function () {
+          window.location.reload();
+        }, Math.max(reloadAfter, LONGEST_MS));
+      }
+    );
     return;
   }
   var key = "figures-reloaded:" + location.pathname + location.search;
@@ -60,8 +69,16 @@
   if (Date.now() - last < 60000) {
     return;
   }
-  window.setTimeout(function () {
+  var reload = function () {
     window.sessionStorage.setItem(key, String(Date.now()));
     window.location.reload();
-  }, reloadAfter);
+  };
+  var reloadLater = function () {
+    window.setTimeout(reload, reloadAfter);
+  };
+  if (url) {
+    askUntilReady(reload, reloadLater);
+  } else {
+    reloadLater();
+  }
 })();
