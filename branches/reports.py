@@ -308,7 +308,7 @@ def grid_section(organization, user, start: date, end: date) -> Section:
                 ["全科社工", "所属组织", "在任网格角色", "本期承办", "本期解决", "超期未解决"],
                 worker_rows,
                 dashboard=False,
-                labels=3,
+                labels=2,
             ),
         ],
         note=f"网格、人员和问题按 {on:%Y-%m-%d} 的情况计：无党员参与指当天没有党员担任该网格的任何角色，"

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 
 from branches.models import Grid, GridLogEntry, GridRole, Organization, SocialWorker, SocialWorkerAssignment
 from branches.reports import grid_section
@@ -328,6 +329,9 @@ def test_the_section_counts_coverage_on_today_for_the_running_quarter(grids, cas
     assert towns == {"甲街道党工委": [2, 1, 1, 1, 1, 3, 2, "8.0", 1], "乙镇党委": [1, 1, 1, 0, 1, 1, 0, "—", 0]}
     workers = {row[0].value: [cell.value for cell in row[2:]] for row in section.tables[1].rows}
     assert workers == {"甲社工": [1, 2, 1, 1], "乙社工": [0, 0, 0, 0]}
+    # A worker and their organization name the row; the roles they hold are counted, as a number.
+    shown = render_to_string("admin/reports/table.html", {"table": section.tables[1]})
+    assert '<th scope="col">所属组织</th><th scope="col" class="number">在任网格角色</th>' in shown
     assert_each_number_opens_its_rows(as_user(cast["staff"]), section)
 
 
