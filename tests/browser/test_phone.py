@@ -158,7 +158,7 @@ LINES = """(cell) => {
     ("path", "column"),
     [
         ("/admin/branches/serviceaction/", "td.field-category"),
-        ("/admin/branches/serviceaction/", "td.field-title"),
+        ("/admin/branches/serviceaction/", "td.field-action_branch"),
         ("/admin/members/fulfilment/", "td.field-member"),
         ("/admin/members/fulfilment/", "td.field-kind"),
     ],
@@ -172,3 +172,19 @@ def test_a_list_on_a_phone_keeps_each_name_and_category_on_one_line(login, demo,
     assert cells.count() > 0
     assert max(cells.nth(n).evaluate(LINES) for n in range(min(cells.count(), 10))) == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+
+
+def test_a_list_on_a_phone_wraps_free_text_at_a_readable_width(login, demo, live_server):
+    # What was done on a visit: a sentence wraps, in a column neither one character nor the
+    # whole sentence wide.
+    from members.models import Visit
+
+    action = "为困难家庭送去米油等生活物资并了解近期就医情况" * 2
+    Visit.objects.update(action=action)
+    page = login("secretary", **PHONE)
+    page.goto(f"{live_server.url}/admin/members/visit/")
+    cell = page.locator("#result_list td.field-action").first
+    assert cell.inner_text() == action
+    width = cell.evaluate("(cell) => cell.getBoundingClientRect().width")
+    size = cell.evaluate("(cell) => parseFloat(getComputedStyle(cell).fontSize)")
+    assert 12 * size <= width < 20 * size and cell.evaluate(LINES) > 1

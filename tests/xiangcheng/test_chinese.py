@@ -42,3 +42,28 @@ def test_a_missing_page_leads_back_to_the_dashboard(cast, as_user, tree):
     page = response.content.decode()
     assert response.status_code == 404
     assert "页面不存在" in page and 'href="/admin/">返回工作台</a>' in page and "Not Found" not in page
+
+
+def test_every_text_field_a_list_shows_wraps_at_a_readable_width():
+    """A list keeps names and categories on one line (portal.css, `word-break: keep-all`), which
+    would also keep a sentence on one line as wide as the text: the columns of text fields are
+    let wrap instead."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib import admin
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db import models
+
+    css = (Path(settings.BASE_DIR) / "xiangcheng" / "static" / "xiangcheng" / "portal.css").read_text()
+    wrapping = set(re.findall(r"\.field-(\w+)", css.partition("word-break: normal")[0].rpartition("#result_list")[2]))
+    text = set()
+    for model, model_admin in admin.site._registry.items():
+        for name in model_admin.list_display:
+            try:
+                field = model._meta.get_field(name) if isinstance(name, str) else None
+            except FieldDoesNotExist:
+                continue
+            if isinstance(field, models.TextField):
+                text.add(name)
+    assert text and text <= wrapping, sorted(text - wrapping)
