@@ -443,7 +443,9 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
     to more than the wait left, the page does not wait (the thread stores them all at once): it
     shows them as they stood at once, rather than after a wait they would not finish in. A claim
     not released (its server stopped) is taken over after three times the figure's last
-    computing time, and at least 30 seconds."""
+    computing time, and at least 30 seconds. Figures not claimed because the primary holds them
+    at `version` or later already (a replica that has not replayed the thread's store) are read
+    from there, as `_first_and_wait` does: the page that reloads once they are stored shows them."""
     with connection.cursor() as cursor:
         # A row is claimed by whoever updates it first; the others' updates find it claimed.
         cursor.execute(
@@ -454,15 +456,24 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
             [list(computations), version, day],
         )
         claimed = [key for (key,) in cursor.fetchall()]
+    found = {}
+    if len(claimed) < len(computations):
+        found = dict(
+            _models("Snapshot")
+            .objects.using(connection.alias)
+            .filter(key__in=[key for key in computations if key not in claimed], version__gte=version, day=day)
+            .exclude(data=None)
+            .values_list("key", "data")
+        )
     if not claimed:
-        return {}
+        return found
     into: dict = {}
     thread = _start_refresh(
         {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into, day
     )
     if _lagging.get() is not None:
-        return {}
-    return _wait(thread, sum(took.get(key) or 0 for key in claimed), into)
+        return found
+    return {**found, **_wait(thread, sum(took.get(key) or 0 for key in claimed), into)}
 
 
 def _start_refresh(computations: dict, alias: str | None, prefix: str, into: dict, day) -> threading.Thread:
@@ -488,8 +499,12 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict, day
     try:
         computed: dict = {}
         with _computing:
-            # Waiting for another set of figures is not this thread's own cost.
+            # Waiting for another set of figures is not this thread's own cost, nor does it
+            # count against the claims: they run from now (`_claim_lapse`), so neither another
+            # server nor a page asking whether they are ready takes them for a stopped server's.
             queued_ms = (time.perf_counter() - started) * 1000
+            if queued_ms > 1000:
+                _renew_claims(list(computations))
             computing_ms = _store(computations, data_version(), day, computed)
         into.update(computed)
     except Exception:
@@ -509,6 +524,15 @@ def _refresh(computations: dict, alias: str | None, prefix: str, into: dict, day
         if computing_ms is not None:
             _thread_overhead_ms = max(0.0, (time.perf_counter() - started) * 1000 - queued_ms - computing_ms)
         _refreshes.discard(threading.current_thread())
+
+
+def _renew_claims(keys: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_table('Snapshot')} SET refreshing_since = now() "
+            "WHERE key = ANY(%s) AND refreshing_since IS NOT NULL",
+            [keys],
+        )
 
 
 def wait_for_refreshes(timeout: float = 60) -> None:

@@ -476,6 +476,22 @@ def test_figures_stored_already_but_not_yet_seen_where_the_page_reads_are_read_f
     assert Snapshot.objects.get(key="key").refreshing_since is None
 
 
+def test_figures_computed_again_but_not_yet_seen_where_the_page_reads_are_read_from_the_primary(slow, monkeypatch):
+    """The page that reloads once its figures are stored again may read a replica that has not
+    replayed the store: they look out of date there, the claim finds them current on the primary,
+    and the page shows them from there instead of as they stood."""
+    started = []
+    monkeypatch.setattr(snapshots, "_start_refresh", lambda computations, *args: started.append(computations))
+    today = timezone.localdate()
+    snapshots._store({"key": lambda: "已重算"}, (5, 1), today, {})
+    snapshots.begin_request()
+    try:
+        assert snapshots._refresh_and_wait({"key": lambda: "不该再算"}, 3, today, {}) == {"key": "已重算"}
+    finally:
+        snapshots.end_request()
+    assert started == [] and Snapshot.objects.get(key="key").refreshing_since is None
+
+
 def test_a_message_is_left_for_the_page_that_follows_the_notice(slow, staff, tree):
     """The notice shows only itself: a message ("已关闭…的季度报表") is not used up on it but shown on the
     page it reloads into."""
@@ -546,3 +562,25 @@ def test_a_refresh_queued_behind_others_does_not_count_the_queue_as_its_own_cost
     snapshots._refresh({"key": lambda: 1}, None, "/", {}, timezone.localdate())
     assert Snapshot.objects.get(key="key").data == 1
     assert snapshots._thread_overhead_ms < 300
+
+
+def test_a_refresh_that_waited_for_its_turn_renews_its_claims_when_it_starts(monkeypatch):
+    """Its claims run from when it computes: after a queue longer than a claim lasts, neither
+    another server nor a page asking whether the figures are ready takes them for a stopped
+    server's."""
+    today = timezone.localdate()
+    snapshots._store({"key": lambda: 1}, (0, 1), today, {})
+    Snapshot.objects.filter(key="key").update(refreshing_since=database_now(-snapshots.MIN_CLAIM_SECONDS - 10))
+    busy = threading.BoundedSemaphore(1)
+    busy.acquire()
+    monkeypatch.setattr(snapshots, "_computing", busy)
+    threading.Timer(1.2, busy.release).start()
+    seen = []
+
+    def compute():
+        claimed = Snapshot.objects.filter(key="key", refreshing_since__gt=database_now(-5))
+        seen.append(claimed.exists())
+        return 2
+
+    snapshots._refresh({"key": compute}, None, "/", {}, today)
+    assert seen == [True] and Snapshot.objects.get(key="key").data == 2

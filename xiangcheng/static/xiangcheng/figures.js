@@ -7,11 +7,13 @@
 // - Figures shown as they stood while the server computes them again (.figures-lagging): once a
 //   minute at most for the same address, so a page left open while others keep writing does not
 //   keep reloading, nor keep the server computing; without an answer (or without data-ready-url)
-//   the page reloads after data-reload-after seconds.
+//   the page reloads after data-reload-after seconds, and while others keep the figures being
+//   computed again it reloads after LAGGING_ASK_MS of asking.
 (function () {
   "use strict";
   var FIRST_MS = 400;
   var LONGEST_MS = 5000;
+  var LAGGING_ASK_MS = 20000;
   var pending = document.querySelector(".figures-pending[data-reload-after]");
   var notice = pending || document.querySelector(".figures-lagging[data-reload-after]");
   if (!notice) {
@@ -20,9 +22,14 @@
   var reloadAfter = Number(notice.getAttribute("data-reload-after")) * 1000;
   var url = notice.getAttribute("data-ready-url");
 
-  function askUntilReady(then, failed) {
+  function askUntilReady(then, failed, atMost) {
     var delay = FIRST_MS;
+    var started = Date.now();
     var later = function () {
+      if (atMost && Date.now() - started > atMost) {
+        then();
+        return;
+      }
       window.setTimeout(ask, delay * (0.8 + 0.4 * Math.random()));
       delay = Math.min(LONGEST_MS, delay * 1.5);
     };
@@ -77,7 +84,7 @@
     window.setTimeout(reload, reloadAfter);
   };
   if (url) {
-    askUntilReady(reload, reloadLater);
+    askUntilReady(reload, reloadLater, LAGGING_ASK_MS);
   } else {
     reloadLater();
   }
