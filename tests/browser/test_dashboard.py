@@ -155,3 +155,39 @@ def test_after_a_change_the_dashboard_shows_its_figures_as_they_stood_then_reloa
     page.wait_for_timeout(6000)
     expect(notice).to_have_count(1)
     assert card(page, "本期引进人才") == f"{before + 1:,}"
+
+
+def test_a_page_showing_figures_as_they_stood_does_not_reload_under_someone_filling_in_its_form(
+    login, demo, live_server, settings, monkeypatch
+):
+    import threading
+
+    from django.contrib.auth import get_user_model
+    from playwright.sync_api import expect
+
+    from branches.models import Organization
+    from tests.factories import TalentFactory
+    from xiangcheng import snapshots
+
+    settings.FIGURES_BACKGROUND_MS = 0
+    monkeypatch.setattr(snapshots, "REFRESH_PAGE_SECONDS", 600)
+    monkeypatch.setattr(snapshots, "PENDING_RELOAD_SECONDS", 600)
+    secretary = get_user_model().objects.get(username="secretary")
+    town = Organization.objects.visible_to(secretary).towns().order_by("path").first()
+    page = login("secretary", viewport={"width": 1366, "height": 900})
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    expect(page.locator(".card", has_text="本期引进人才").first).to_be_visible(timeout=20_000)
+    snapshots.wait_for_refreshes()
+    TalentFactory(organization=town, introduced_on=Q2_2019[0])
+    # The live server's thread stores the figures only once the page is being filled in.
+    go, store = threading.Event(), snapshots._store
+    monkeypatch.setattr(snapshots, "_store", lambda *args, **kwargs: go.wait(60) and store(*args, **kwargs))
+    page.goto(f"{live_server.url}/admin/?{PERIOD}")
+    expect(page.locator(".figures-lagging")).to_have_count(1)
+    page.locator("#id_year").fill("2018")
+    go.set()
+    snapshots.wait_for_refreshes()
+    # Asking from 0.4 s on, it would have found them ready and reloaded by now.
+    page.wait_for_timeout(4000)
+    assert page.locator("#id_year").input_value() == "2018"
+    expect(page.locator(".figures-lagging")).to_have_count(1)

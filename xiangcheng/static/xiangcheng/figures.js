@@ -8,7 +8,8 @@
 //   minute at most for the same address, so a page left open while others keep writing does not
 //   keep reloading, nor keep the server computing; without an answer (or without data-ready-url)
 //   the page reloads after data-reload-after seconds, and while others keep the figures being
-//   computed again it reloads after LAGGING_ASK_MS of asking.
+//   computed again it reloads after LAGGING_ASK_MS of asking. Once the user types or chooses
+//   anything on the page (the period form), it does not reload under them.
 (function () {
   "use strict";
   var FIRST_MS = 400;
@@ -76,7 +77,19 @@
   if (Date.now() - last < 60000) {
     return;
   }
+  var busy = false;
+  var interacting = function (event) {
+    if (event.type === "keydown" || (event.target.closest && event.target.closest("form, .select2-container"))) {
+      busy = true;
+    }
+  };
+  ["pointerdown", "keydown", "input", "change"].forEach(function (type) {
+    document.addEventListener(type, interacting, true);
+  });
   var reload = function () {
+    if (busy) {
+      return;
+    }
     window.sessionStorage.setItem(key, String(Date.now()));
     window.location.reload();
   };
