@@ -405,20 +405,24 @@ def lagging_since() -> datetime | None:
     return _lagging.get()
 
 
-def begin_request(**kwargs) -> None:
-    """At the start of each request (`request_started`): no figure shown yet, none waited for."""
+def forget_lagging() -> None:
+    """The request shows none of the figures it read as they stood (the first-computation notice
+    answers instead of the page): no notice of them, and nothing to ask about."""
     _lagging.set(None)
     _lagging_day.set(None)
     _lagging_keys.set(None)
+
+
+def begin_request(**kwargs) -> None:
+    """At the start of each request (`request_started`): no figure shown yet, none waited for."""
+    forget_lagging()
     _waiting.set([None])
 
 
 def end_request(**kwargs) -> None:
     """Once the response is sent (`request_finished`): outside a request again."""
     _waiting.set(None)
-    _lagging.set(None)
-    _lagging_day.set(None)
-    _lagging_keys.set(None)
+    forget_lagging()
 
 
 def lagging_context(request) -> dict:

@@ -134,6 +134,8 @@ def figures_pending(request, pending: FiguresPending) -> TemplateResponse:
     (xiangcheng/snapshots.py, `FiguresPending`): a notice whose script asks `figures_ready` until
     they are, then reloads the page; 202 and never cached, so no server waits for a computation
     over the whole scope."""
+    # Only this notice: none of figures shown as they stood (nothing of the page is shown).
+    snapshots.forget_lagging()
     response = TemplateResponse(
         request,
         "admin/figures_pending.html",
@@ -142,8 +144,6 @@ def figures_pending(request, pending: FiguresPending) -> TemplateResponse:
             "正在计算统计数字",
             reload_after=snapshots.PENDING_RELOAD_SECONDS,
             ready_url=ready_url(pending.keys),
-            # Only this notice: none of figures shown as they stood (nothing of the page is shown).
-            figures_lagging_since=None,
         ),
         status=202,
     )

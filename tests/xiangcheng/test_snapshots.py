@@ -584,3 +584,20 @@ def test_a_refresh_that_waited_for_its_turn_renews_its_claims_when_it_starts(mon
 
     snapshots._refresh({"key": compute}, None, "/", {}, today)
     assert seen == [True] and Snapshot.objects.get(key="key").data == 2
+
+
+def test_the_notice_of_a_first_computation_shows_nothing_of_figures_read_as_they_stood(slow, staff, tree):
+    """A dashboard whose to-dos and targets are behind a change and whose sections of another
+    quarter were never counted answers with the notice alone: no "以下数字截至", nothing looked up
+    for it."""
+    shown(staff, DASHBOARD, Q1)
+    TalentFactory(organization=tree["B0101"], introduced_on=date(2020, 1, 9))
+    with CaptureQueriesContext(connection) as queries:
+        response = staff.get(DASHBOARD, {"year": "2020", "quarter": "2"})
+    page = response.content.decode()
+    assert response.status_code == 202 and PENDING in page and LAGGING not in page
+    assert page.count("data-ready-url=") == 1
+    looked_up = [
+        query for query in queries.captured_queries if query["sql"].startswith('SELECT "xiangcheng_snapshot"."id"')
+    ]
+    assert len(looked_up) == 1
