@@ -99,8 +99,8 @@ REFRESHES_AT_ONCE = 2
 _lagging = contextvars.ContextVar("xiangcheng_lagging_figures", default=None)
 # The earliest day those figures were judged on (an earlier day than today: the notice dates them).
 _lagging_day = contextvars.ContextVar("xiangcheng_lagging_day", default=None)
-# The keys of those figures (what the page's notice asks about: `ready_url`).
-_lagging_keys = contextvars.ContextVar("xiangcheng_lagging_keys", default=None)
+# The ids of those figures' stored rows (what the page's notice asks about: `ready_url`).
+_lagging_ids = contextvars.ContextVar("xiangcheng_lagging_ids", default=None)
 _waiting = contextvars.ContextVar("xiangcheng_waiting_for_figures", default=None)
 # The refresh threads of this process not yet finished (`wait_for_refreshes`).
 _refreshes: set[threading.Thread] = set()
@@ -214,18 +214,17 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
     Snapshot = _models("Snapshot")
     day = day or timezone.localdate()
     version, changes = data_version()
-    stored = {
-        key: (stored_version, stored_day, data, computed_at, compute_ms, refreshing_since)
-        for key, stored_version, stored_day, data, computed_at, compute_ms, refreshing_since in Snapshot.objects.filter(
-            key__in=list(computations), day__gte=_earliest_day_shown()
-        ).values_list("key", "version", "day", "data", "computed_at", "compute_ms", "refreshing_since")
-    }
+    rows = Snapshot.objects.filter(key__in=list(computations), day__gte=_earliest_day_shown()).values_list(
+        "key", "id", "version", "day", "data", "computed_at", "compute_ms", "refreshing_since"
+    )
+    # {key: (id, version, day, data, computed_at, compute_ms, refreshing_since)}
+    stored = {key: rest for key, *rest in rows}
     result, out_of_date, took, missing, first = {}, {}, {}, [], []
     for key in computations:
         if key not in stored:
             first.append(key)
             continue
-        stored_version, stored_day, data, computed_at, took[key], refreshing_since = stored[key]
+        pk, stored_version, stored_day, data, computed_at, took[key], refreshing_since = stored[key]
         if data is None:
             # Computed for the first time (claimed), or that failed (the claim released): then
             # computed in the request, so the error reaches a page.
@@ -233,7 +232,7 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
         elif stored_version == version and stored_day == day:
             result[key] = data
         else:
-            out_of_date[key] = (data, computed_at, stored_day)
+            out_of_date[key] = (pk, data, computed_at, stored_day)
     in_background = (
         may_lag
         and settings.FIGURES_BACKGROUND_MS is not None
@@ -244,12 +243,12 @@ def figures(computations: dict, *, may_lag: bool = True, day=None) -> dict:
     if out_of_date and in_background:
         fresh = _refresh_and_wait({key: computations[key] for key in out_of_date}, version, day, took)
         lagging = {}
-        for key, (data, computed_at, stored_day) in out_of_date.items():
+        for key, (pk, data, computed_at, stored_day) in out_of_date.items():
             if key in fresh:
                 result[key] = fresh[key]
             else:
                 result[key] = data
-                lagging[key] = (computed_at, stored_day)
+                lagging[pk] = (computed_at, stored_day)
         if lagging:
             _note_lagging(lagging)
     else:
@@ -276,12 +275,16 @@ class FiguresPending(Exception):
         self.keys = list(keys)
 
 
-def ready_url(keys: list[str]) -> str:
-    """Where a notice asks whether the figures `keys` are computed (`computing`, through
-    xiangcheng/views.py figures_ready): by the ids of their stored rows, which tell nothing of a
-    scope. Read from the primary, where the claims are made."""
-    ids = _models("Snapshot").objects.using(connection.alias).filter(key__in=keys).values_list("id", flat=True)
+def ready_url(ids) -> str:
+    """Where a notice asks whether the figures of the stored rows `ids` are computed (`computing`,
+    through xiangcheng/views.py figures_ready): by row ids, which tell nothing of a scope."""
     return f"{reverse('admin:figures_ready')}?{urlencode([('id', pk) for pk in sorted(ids)])}"
+
+
+def stored_ids(keys: list[str]) -> list[int]:
+    """The ids of the stored rows of `keys` (a first computation's claimed rows): read from the
+    primary, where the claims are made."""
+    return list(_models("Snapshot").objects.using(connection.alias).filter(key__in=keys).values_list("id", flat=True))
 
 
 def _claim_lapse(row: str) -> str:
@@ -330,13 +333,7 @@ def _first_and_wait(computations: dict, day) -> dict:
             [*(value for key in computations for value in (key, day)), _earliest_day_shown()],
         )
         claimed = [key for (key,) in cursor.fetchall()]
-    found = dict(
-        _models("Snapshot")
-        .objects.using(connection.alias)
-        .filter(key__in=[key for key in computations if key not in claimed], day=day)
-        .exclude(data=None)
-        .values_list("key", "data")
-    )
+    found = _stored_on_primary([key for key in computations if key not in claimed], day)
     if not claimed:
         return found
     into: dict = {}
@@ -344,6 +341,20 @@ def _first_and_wait(computations: dict, day) -> dict:
         {key: computations[key] for key in claimed}, replicas.reading_alias(), get_script_prefix(), into, day
     )
     return {**found, **_wait(thread, 0, into)}
+
+
+def _stored_on_primary(keys: list[str], day, version: int = 0) -> dict:
+    """{key: data} of the figures of `keys` the primary holds for `day` at `version` or later:
+    what a claim found already stored there that the page's replica may not show yet."""
+    if not keys:
+        return {}
+    return dict(
+        _models("Snapshot")
+        .objects.using(connection.alias)
+        .filter(key__in=keys, day=day, version__gte=version)
+        .exclude(data=None)
+        .values_list("key", "data")
+    )
 
 
 def _wait(thread: threading.Thread | None, took_ms: float, into: dict) -> dict:
@@ -391,13 +402,13 @@ def _store(computations: dict, read: tuple[int, int], day, into: dict) -> int:
 
 
 def _note_lagging(lagging: dict) -> None:
-    """Figures shown as they stood: {key: (when computed, the day judged)}."""
+    """Figures shown as they stood: {stored row id: (when computed, the day judged)}."""
     computed_at = min(at for at, _ in lagging.values())
     judged_on = min(judged for _, judged in lagging.values())
     since, day = _lagging.get(), _lagging_day.get()
     _lagging.set(computed_at if since is None else min(since, computed_at))
     _lagging_day.set(judged_on if day is None else min(day, judged_on))
-    _lagging_keys.set([*(_lagging_keys.get() or []), *lagging])
+    _lagging_ids.set([*(_lagging_ids.get() or []), *lagging])
 
 
 def lagging_since() -> datetime | None:
@@ -410,7 +421,7 @@ def forget_lagging() -> None:
     answers instead of the page): no notice of them, and nothing to ask about."""
     _lagging.set(None)
     _lagging_day.set(None)
-    _lagging_keys.set(None)
+    _lagging_ids.set(None)
 
 
 def begin_request(**kwargs) -> None:
@@ -429,12 +440,12 @@ def lagging_context(request) -> dict:
     """Template context for the page's notice (templates/admin/base_site.html): `figures_lagging_since`,
     whether that was on an earlier day (the notice then gives the date too), and where it asks
     whether those figures are computed again (`ready_url`)."""
-    since, judged_on, keys = lagging_since(), _lagging_day.get(), _lagging_keys.get()
+    since, judged_on, ids = lagging_since(), _lagging_day.get(), _lagging_ids.get()
     return {
         "figures_lagging_since": since,
         "figures_lagging_earlier_day": judged_on is not None and judged_on < timezone.localdate(),
         "figures_refresh_seconds": REFRESH_PAGE_SECONDS,
-        "figures_ready_url": ready_url(keys) if since is not None and keys else "",
+        "figures_ready_url": ready_url(ids) if since is not None else "",
     }
 
 
@@ -460,15 +471,7 @@ def _refresh_and_wait(computations: dict, version: int, day, took: dict) -> dict
             [list(computations), version, day],
         )
         claimed = [key for (key,) in cursor.fetchall()]
-    found = {}
-    if len(claimed) < len(computations):
-        found = dict(
-            _models("Snapshot")
-            .objects.using(connection.alias)
-            .filter(key__in=[key for key in computations if key not in claimed], version__gte=version, day=day)
-            .exclude(data=None)
-            .values_list("key", "data")
-        )
+    found = _stored_on_primary([key for key in computations if key not in claimed], day, version)
     if not claimed:
         return found
     into: dict = {}

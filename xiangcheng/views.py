@@ -30,7 +30,6 @@ from xiangcheng.snapshots import (
     FiguresPending,
     computing,
     figures,
-    ready_url,
     snapshot_key,
 )
 from xiangcheng.targets import actual_url, progress_list, target_actuals
@@ -143,7 +142,7 @@ def figures_pending(request, pending: FiguresPending) -> TemplateResponse:
             request,
             "正在计算统计数字",
             reload_after=snapshots.PENDING_RELOAD_SECONDS,
-            ready_url=ready_url(pending.keys),
+            ready_url=snapshots.ready_url(snapshots.stored_ids(pending.keys)),
         ),
         status=202,
     )

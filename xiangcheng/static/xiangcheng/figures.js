@@ -6,8 +6,8 @@
 //   that fails reloads the page after data-reload-after seconds, or LONGEST_MS at least.
 // - Figures shown as they stood while the server computes them again (.figures-lagging): once a
 //   minute at most for the same address, so a page left open while others keep writing does not
-//   keep reloading, nor keep the server computing; without an answer (or without data-ready-url)
-//   the page reloads after data-reload-after seconds, and while others keep the figures being
+//   keep reloading, nor keep the server computing; without an answer the page reloads after
+//   data-reload-after seconds, and while others keep the figures being
 //   computed again it reloads after LAGGING_ASK_MS of asking. Once the user types or chooses
 //   anything on the page (the period form), it does not reload under them.
 (function () {
@@ -93,12 +93,11 @@
     window.sessionStorage.setItem(key, String(Date.now()));
     window.location.reload();
   };
-  var reloadLater = function () {
-    window.setTimeout(reload, reloadAfter);
-  };
-  if (url) {
-    askUntilReady(reload, reloadLater, LAGGING_ASK_MS);
-  } else {
-    reloadLater();
-  }
+  askUntilReady(
+    reload,
+    function () {
+      window.setTimeout(reload, reloadAfter);
+    },
+    LAGGING_ASK_MS
+  );
 })();
