@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from import_export import forms as import_forms
 
 from xiangcheng.imex import ImportRefused, check_size
-from xiangcheng.periods import Period, quarter_of, quarter_period, year_period
+from xiangcheng.periods import Period, period_of, quarter_of, quarter_period, year_period
 from xiangcheng.progress import new_token
 from xiangcheng.reports import QUARTERS
 
@@ -55,6 +55,9 @@ class OrganizationPicker(AutocompleteSelect):
         return [(None, options, 0)]
 
 
+NOT_BEGUN = "所选期间尚未开始，请选择本季度或以前的期间。"
+
+
 class ReportForm(forms.Form):
     """A quarter and an organization within the user's scope, read from the query string."""
 
@@ -79,6 +82,17 @@ class ReportForm(forms.Form):
     def defaults(self, today: date) -> dict:
         """What an absent or empty year and quarter mean: today's."""
         return {"year": today.year, "quarter": quarter_of(today)}
+
+    def clean(self):
+        """A period that has not begun has nothing to count: refused on the field that makes it
+        so (a page then shows the default in its place, `xiangcheng.views._period_form`)."""
+        data = super().clean()
+        year, quarter, today = data.get("year"), data.get("quarter"), timezone.localdate()
+        if year is not None and year > today.year:
+            self.add_error("year", NOT_BEGUN)
+        elif year is not None and quarter and period_of(year, quarter).start > today:
+            self.add_error("quarter", NOT_BEGUN)
+        return data
 
     def query(self) -> str:
         """The valid choice as a query string, for links to the same page (a download)."""

@@ -155,6 +155,9 @@ def test_without_a_quarter_the_page_shows_the_whole_year_for_the_whole_scope(cas
         ({"quarter": "7"}, "季度："),
         ({"quarter": "全年"}, "季度："),
         ({"year": "10000"}, "年度："),
+        # A period not begun: the whole of next year once failed in counting its quarters (500).
+        ({"year": str(YEAR + 1), "quarter": ""}, "年度：所选期间尚未开始"),
+        ({"year": str(YEAR + 1), "quarter": "1"}, "年度：所选期间尚未开始"),
         ({"organization": "B"}, "该组织不存在，或不在您的权限范围内。"),
         ({"organization": "%00"}, "该组织不存在，或不在您的权限范围内。"),
         ({"organization": "\x00"}, "组织："),
@@ -169,6 +172,14 @@ def test_a_bad_parameter_shows_the_form_error_never_a_500_nor_a_file(cast, as_us
     body = response.content.decode()
     assert error in body and "乙党员" not in body and "乙镇党委" not in body
     assert not AccessLog.objects.exists()
+
+
+def test_a_quarter_not_begun_is_refused_on_the_quarter(cast, as_user, work):
+    with clock.travel(date(YEAR, 5, 1)):
+        response = as_user(cast["secretary_a"]).get(COMPLETION, {**BOOKMARK, "quarter": "3"})
+    assert response.status_code == 200
+    assert "季度：所选期间尚未开始" in response.content.decode()
+    assert response.context["section"] is None
 
 
 def test_secretary_chooses_only_organizations_of_their_subtree(cast, as_user, work):

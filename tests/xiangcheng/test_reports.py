@@ -100,6 +100,14 @@ def test_dashboard_defaults_to_this_quarter_and_the_top_of_the_scope(cast, as_us
     assert (report.year, report.quarter, report.organization) == (year, quarter, tree["A"])
 
 
+def test_a_year_not_begun_is_refused_and_the_dashboard_shows_this_quarter(cast, as_user, tree):
+    today = timezone.localdate()
+    response = as_user(cast["secretary_a"]).get(DASHBOARD, {"year": today.year + 1, "quarter": ""})
+    assert "年度：所选期间尚未开始" in response.content.decode()
+    report = response.context["report"]
+    assert (report.year, report.quarter) == (today.year, quarter_of(today))
+
+
 def test_secretary_dashboard_holds_only_their_subtree(cast, as_user, talents):
     response = as_user(cast["secretary_a"]).get(DASHBOARD, Q1)
     assert talent_figures(response)["本期引进人才"] == 1
