@@ -86,6 +86,7 @@ class RecruitmentEventAdmin(YieldColumns, ImportExportAdmin):
 
     def get_queryset(self, request):
         # Two independent counts: distinct keeps the join of talents and projects from multiplying.
+        # A grouped query drops Meta.ordering, so it is given again: a picker pages through these.
         return (
             super()
             .get_queryset(request)
@@ -93,6 +94,7 @@ class RecruitmentEventAdmin(YieldColumns, ImportExportAdmin):
                 talent_total=Count("talents", distinct=True),
                 project_total=Count("projects", distinct=True),
             )
+            .order_by("-held_on", "-pk")
         )
 
 

@@ -1,6 +1,7 @@
 """The portal's admin site: the dashboard is its first page, and the reports live under it."""
 
 from django.contrib import admin
+from django.http import JsonResponse
 from django.urls import path, reverse
 
 from xiangcheng.replicas import reads_from_replica, writes_accounts_only
@@ -32,6 +33,12 @@ class PortalAdminSite(admin.AdminSite):
         from xiangcheng.views import dashboard_context
 
         return super().index(request, {**dashboard_context(request), **(extra_context or {})})
+
+    def autocomplete_view(self, request):
+        # A NUL byte cannot travel to PostgreSQL: such a term simply finds nothing.
+        if "\x00" in request.GET.get("term", ""):
+            return JsonResponse({"results": [], "pagination": {"more": False}})
+        return super().autocomplete_view(request)
 
     def get_urls(self):
         from xiangcheng import views

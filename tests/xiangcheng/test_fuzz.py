@@ -127,3 +127,30 @@ def test_no_input_of_a_change_form_makes_a_500(staff, rows, label):
     shown = change_form_data(page)
     fields = page.context["adminform"].form.fields
     fuzz(lambda url, changed: staff.post(url, {**shown, **changed}), url, inputs(fields))
+
+
+def autocomplete_fields() -> list[tuple[str, str, str]]:
+    """(app label, model name, field) of every picker on every form, inlines' too."""
+    found = set()
+    for model, model_admin in admin.site._registry.items():
+        for owner, fields in [(model, model_admin.autocomplete_fields)] + [
+            (inline.model, inline.autocomplete_fields) for inline in model_admin.inlines
+        ]:
+            found |= {(owner._meta.app_label, owner._meta.model_name, field) for field in fields}
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("app_label", "model_name", "field_name"), autocomplete_fields())
+def test_no_term_of_a_picker_makes_a_500(staff, app_label, model_name, field_name):
+    # A NUL byte once reached PostgreSQL from every picker and answered 500.
+    url = reverse("admin:autocomplete")
+    for term in ["\x00", "王\x00", "1\x00"]:
+        response = staff.get(url, {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term})
+        assert response.status_code == 200 and response.json()["results"] == [], (field_name, term)
+    fuzz(
+        lambda url, term: staff.get(
+            url, {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term}
+        ),
+        url,
+        TEXT,
+    )

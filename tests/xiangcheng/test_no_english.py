@@ -345,3 +345,21 @@ def test_the_scripts_of_a_list_speak_chinese_too(people):
     catalogue = client.get(reverse("admin:jsi18n")).content.decode()
     assert json.dumps("请点击“执行”按钮")[1:-1] in catalogue
     assert "'Go'" not in catalogue
+
+
+def test_the_calendar_heads_its_columns_with_chinese_days(people):
+    """The date picker's columns were headed M T W T F S S: Django's Chinese has no letters for them."""
+    client = Client()
+    client.force_login(people["staff"])
+    catalogue = client.get(reverse("admin:jsi18n")).content.decode()
+    days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    letters = {day: re.search(rf'"one letter {day}\\u0004.": "([^"]*)"', catalogue) for day in days}
+    assert {day: json.loads(f'"{found.group(1)}"') if found else None for day, found in letters.items()} == dict(
+        zip(days, "日一二三四五六")
+    )
+
+
+def test_a_nul_character_is_named_as_one(cast, as_user):
+    """Django's Chinese called a NUL character in a field "an empty string"."""
+    response = as_user(cast["secretary_a"]).get("/admin/members/pledge/completion/", {"organization": "\x00"})
+    assert "不能含有空字符（NUL）。" in response.content.decode()
