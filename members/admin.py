@@ -27,12 +27,29 @@ from members.querysets import completion_by_organization
 from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS, PAIRING_CHECKS, PLEDGE_CHECKS
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
-from xiangcheng.admin import EditConflictAdminMixin, ImportExportAdmin, QualityFilter, ScopedAdminMixin, YearFilter
+from xiangcheng.admin import (
+    EditConflictAdminMixin,
+    ImportExportAdmin,
+    JudgedFilter,
+    QualityFilter,
+    ScopedAdminMixin,
+    YearFilter,
+)
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 from xiangcheng.periods import period_of, reference_day, year_period
 from xiangcheng.replicas import reads_from_replica
-from xiangcheng.reports import Cell, Section, Table, changelist_url, on_screen, percent, report_xlsx, section_csv
+from xiangcheng.reports import (
+    Cell,
+    Section,
+    Table,
+    changelist_url,
+    judged_value,
+    on_screen,
+    percent,
+    report_xlsx,
+    section_csv,
+)
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
@@ -46,6 +63,29 @@ class ExportOnly:
 
     def has_import_permission(self, request):
         return False
+
+
+class OnRollFilter(JudgedFilter):
+    """Members on the roll on a day (`MemberQuerySet.on_roll`), as the reports count them: the
+    status column alone would keep a member whose transfer out is dated later, or one joining later."""
+
+    title = "在册党员（按日）"
+    parameter_name = "on_roll"
+    states = [("yes", "在册")]
+
+    def judged(self, queryset, state, on):
+        return queryset.on_roll(on)
+
+
+class HelpedFilter(JudgedFilter):
+    """Households being helped on a day (`HouseholdQuerySet.helped_on`), as the reports count them."""
+
+    title = "帮扶中（按日）"
+    parameter_name = "helped"
+    states = [("yes", "帮扶中")]
+
+    def judged(self, queryset, state, on):
+        return queryset.helped_on(on)
 
 
 class ShortfallFilter(admin.SimpleListFilter):
@@ -145,6 +185,7 @@ class MemberAdmin(ImportExportAdmin):
     list_filter = [
         TownFilter,
         "status",
+        OnRollFilter,
         "category",
         "party_post",
         RoleFilter,
@@ -194,32 +235,22 @@ class FulfilmentInline(ScopedAdminMixin, admin.StackedInline):
     fields = [("kind", "done_on"), "enterprise", ("talent", "support_request", "project"), "action", "outcome"]
 
 
-class UnfulfilledFilter(admin.SimpleListFilter):
+class UnfulfilledFilter(JudgedFilter):
     title = "未完成的承诺"
     parameter_name = "unfulfilled"
+    states = [("any", "任一方面未完成"), *((line, f"{label}未完成") for line, (label, _) in Pledge.LINES.items())]
 
-    def lookups(self, request, model_admin):
-        return [("any", "任一方面未完成"), *((line, f"{label}未完成") for line, (label, _) in Pledge.LINES.items())]
-
-    def queryset(self, request, queryset):
-        if self.value() == "any":
-            return queryset.unfulfilled()
-        if self.value() in Pledge.LINES:
-            return queryset.unfulfilled(self.value())
-        return queryset
+    def judged(self, queryset, state, on):
+        return queryset.unfulfilled(None if state == "any" else state, until=on)
 
 
-class FulfilledFilter(admin.SimpleListFilter):
+class FulfilledFilter(JudgedFilter):
     title = "已完成的承诺"
     parameter_name = "fulfilled"
+    states = [(line, f"{label}已完成") for line, (label, _) in Pledge.LINES.items()]
 
-    def lookups(self, request, model_admin):
-        return [(line, f"{label}已完成") for line, (label, _) in Pledge.LINES.items()]
-
-    def queryset(self, request, queryset):
-        if self.value() in Pledge.LINES:
-            return queryset.fulfilled(self.value())
-        return queryset
+    def judged(self, queryset, state, on):
+        return queryset.fulfilled(state, until=on)
 
 
 class DueFilter(admin.SimpleListFilter):
@@ -346,6 +377,9 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
     headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
+    # Members where they belonged on the reference day, records up to then: so are the lists.
+    on, today = result["on"], _today()
+
     def cells(row):
         if row.get("is_total", False):
             town = row["town"]
@@ -354,18 +388,19 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
         else:
             where = {"organization": row["organization"], "subtree": False}
 
-        def pledges(**filters):
-            return changelist_url(Pledge, **where, year__exact=year, **filters)
+        def pledges(fulfilled=None):
+            done = {"fulfilled": judged_value(fulfilled, on, today)} if fulfilled else {}
+            return changelist_url(Pledge, **where, on=on, year__exact=year, **done)
 
         return [
             row["town"].name,
             "全镇（街道）合计" if row.get("is_total", False) else row["organization"].name,
             row["secretary"] or "—",
-            Cell(row["members"], changelist_url(Member, **where, status__exact="on_roll")),
+            Cell(row["members"], changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on, today))),
             Cell(row["pledges"], pledges()),
-            Cell(_share(row["enterprise"], row["pledges"]), pledges(fulfilled="enterprise")),
-            Cell(_share(row["talent"], row["pledges"]), pledges(fulfilled="talent")),
-            Cell(_share(row["relief"], row["relief_due"]), pledges(fulfilled="relief")),
+            Cell(_share(row["enterprise"], row["pledges"]), pledges("enterprise")),
+            Cell(_share(row["talent"], row["pledges"]), pledges("talent")),
+            Cell(_share(row["relief"], row["relief_due"]), pledges("relief")),
             *(_share(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
         ]
 
@@ -437,7 +472,15 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
         "status",
         "pairing_count",
     ]
-    list_filter = [TownFilter, "status", "hardship", PairedYearFilter, UnvisitedFilter, HouseholdQualityFilter]
+    list_filter = [
+        TownFilter,
+        "status",
+        HelpedFilter,
+        "hardship",
+        PairedYearFilter,
+        UnvisitedFilter,
+        HouseholdQualityFilter,
+    ]
     list_select_related = ["organization"]
     search_fields = ["head", "village", "address"]
     autocomplete_fields = ["organization"]

@@ -1,11 +1,9 @@
-from datetime import date
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from members.models import ROSTER_FIELDS, CheckItem, Member, Rectification, Visit
-from xiangcheng.forms import ReportForm, year_parameter
+from xiangcheng.forms import ReportForm
 from xiangcheng.reports import QUARTERS
 
 
@@ -63,29 +61,6 @@ class CompletionForm(ReportForm):
 
     def defaults(self, today):
         return {**super().defaults(today), "quarter": ""}
-
-
-# The venue and rectification lists' state filters take a state ("not_met"), judged today, or a
-# state and the day it is judged on ("not_met@2026-06-30"): how a report of a quarter already
-# over links its numbers, judged on the quarter's last day.
-
-
-def judged_value(state: str, on: date, today: date) -> str:
-    """A state filter's value for the rows in `state` on `on`."""
-    return state if on == today else f"{state}@{on.isoformat()}"
-
-
-def judged_parameter(value, today: date) -> tuple[str, date] | None:
-    """(state, day) a state filter's value names, or None for a value with no valid day (a year
-    the report form refuses, a malformed date)."""
-    state, separator, day = str(value or "").partition("@")
-    if not separator:
-        return state, today
-    try:
-        on = date.fromisoformat(day)
-    except ValueError:
-        return None
-    return (state, on) if year_parameter(on.year) is not None else None
 
 
 class VenueInspectionItemFormSet(forms.BaseInlineFormSet):

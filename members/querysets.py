@@ -11,7 +11,14 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import Coalesce
 
 from xiangcheng.counting import count_per_group
-from xiangcheng.scoping import ScopedQuerySet, below_roots, scope_paths, sees_whole_district, visible_within
+from xiangcheng.scoping import (
+    ScopedQuerySet,
+    below_roots,
+    in_subtrees,
+    scope_paths,
+    sees_whole_district,
+    visible_within,
+)
 from xiangcheng.search import any_of
 
 ON_ROLL = "on_roll"
@@ -37,7 +44,28 @@ def held_on(day: date, prefix: str = "") -> Q:
     return Q(**{f"{prefix}since__lte": day, f"{prefix}until__gt": day})
 
 
-class MemberQuerySet(ScopedQuerySet):
+class BelongingQuerySet(ScopedQuerySet):
+    """Rows of a member, who may move between organizations: `belonging_path` is the relation
+    to the member's memberships (members.Membership)."""
+
+    belonging_path = ""
+
+    def belonging_on(self, on: date, organization, *, subtree: bool = True):
+        """The rows whose member belonged to `organization` (with its subtree, unless `subtree`
+        is false) on `on`: where the completion counts them. One membership holds on any day,
+        so the join keeps one row each."""
+        prefix = f"{self.belonging_path}__"
+        where = (
+            in_subtrees(self.model, f"{prefix}organization__path", [organization.path])
+            if subtree
+            else Q(**{f"{prefix}organization": organization})
+        )
+        return self.filter(where & held_on(on, prefix))
+
+
+class MemberQuerySet(BelongingQuerySet):
+    belonging_path = "memberships"
+
     def on_roll(self, on: date):
         """Members on the roll on `on`: joined by then and not yet transferred out, suspended or dead."""
         return self.filter(Q(joined_on__isnull=True) | Q(joined_on__lte=on)).filter(
@@ -84,7 +112,9 @@ class MemberQuerySet(ScopedQuerySet):
         )
 
 
-class PledgeQuerySet(ScopedQuerySet):
+class PledgeQuerySet(BelongingQuerySet):
+    belonging_path = "member__memberships"
+
     def with_progress(self, until: date | None = None, *, grouped: bool = False):
         """Annotate `done_<commitment>` for each commitment, counted from the dated records up to
         `until` (the whole pledge year when None): fulfilment records by kind, and the households

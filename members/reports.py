@@ -7,7 +7,6 @@ from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from branches.models import Organization
-from members.forms import judged_value
 from members.models import Fulfilment, Household, Member, Pairing, Pledge, Visit
 from members.querysets import completion_by_organization
 from members.venues import Rectification, RectificationState, Venue, VenueInspection, VenueStatus, inspection_failed
@@ -15,7 +14,18 @@ from xiangcheng.counting import count_each
 from xiangcheng.people import ADULT_AGE, YearsBetween, id_number_disagrees
 from xiangcheng.periods import Period, quarter_of, quarter_period, reference_day, year_period
 from xiangcheng.quality import quality_filter_checks, register_check
-from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, percent, register_section, scoped
+from xiangcheng.reports import (
+    Cell,
+    Chart,
+    Figure,
+    Section,
+    Table,
+    changelist_url,
+    judged_value,
+    percent,
+    register_section,
+    scoped,
+)
 from xiangcheng.todos import Due, register_todo
 from xiangcheng.validators import id_number_shaped
 
@@ -37,23 +47,32 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     """Pledges of the year by line and by town and branch, counted up to the quarter's reference
     day (today while it runs). A fixed number of queries (see `completion_by_organization`)."""
     result = _completion(organization, user, start)
-    year, on = start.year, result["on"]
+    year, on, today = start.year, result["on"], timezone.localdate()
     towns, branches = result["towns"], result["branches"]
     totals = {key: sum(row[key] for row in towns) for key in ("members", "pledges", "enterprise", "talent", "relief")}
     totals["relief_due"] = sum(row["relief_due"] for row in towns)
-    pledges_url = changelist_url(Pledge, organization, year__exact=year)
-    unfulfilled_url = changelist_url(Pledge, organization, year__exact=year, unfulfilled="any")
+
+    # The completion counts members where they belonged on the reference day, and their records
+    # up to then: its numbers link to the lists judged the same way (for a quarter already over,
+    # on its last day).
+    def pledges(**filters):
+        return changelist_url(Pledge, organization, on=on, year__exact=year, **filters)
+
+    pledges_url = pledges()
     # Judged as the lists they link to judge them: for the year, on its reference day (today
     # while it runs), so the number and the list always agree.
-    year_on = reference_day(year_period(year), timezone.localdate())
+    year_on = reference_day(year_period(year), today)
+    unfulfilled_url = changelist_url(
+        Pledge, organization, year__exact=year, unfulfilled=judged_value("any", year_on, today)
+    )
     without = scoped(Member.objects.all(), user, organization).without_pledge(year, year_on).count()
-    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled().count()
+    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled(until=year_on).count()
     line_rows = [
         [
             label,
-            Cell(totals[of], changelist_url(Pledge, organization, year__exact=year, due=line)),
-            Cell(totals[line], changelist_url(Pledge, organization, year__exact=year, fulfilled=line)),
-            Cell(totals[of] - totals[line], changelist_url(Pledge, organization, year__exact=year, unfulfilled=line)),
+            Cell(totals[of], pledges(due=line)),
+            Cell(totals[line], pledges(fulfilled=judged_value(line, on, today))),
+            Cell(totals[of] - totals[line], pledges(unfulfilled=judged_value(line, on, today))),
             percent(totals[line], totals[of]),
         ]
         for line, label, of in LINES
@@ -70,7 +89,11 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
 
     return Section(
         figures=[
-            Figure("在册党员", totals["members"], changelist_url(Member, organization, status__exact="on_roll")),
+            Figure(
+                "在册党员",
+                totals["members"],
+                changelist_url(Member, organization, on=on, on_roll=judged_value("yes", on, today)),
+            ),
             Figure(f"{year}年已作承诺", totals["pledges"], pledges_url),
             Figure("企业服务完成率", percent(totals["enterprise"], totals["pledges"]), pledges_url),
             Figure("人才服务完成率", percent(totals["talent"], totals["pledges"]), pledges_url),
@@ -126,7 +149,11 @@ def relief_section(organization, user, start: date, end: date) -> Section:
     unvisited_url = changelist_url(Household, organization, unvisited=quarter_key)
     return Section(
         figures=[
-            Figure("帮扶中的困难家庭", helped, changelist_url(Household, organization, status__exact="being_helped")),
+            Figure(
+                "帮扶中的困难家庭",
+                helped,
+                changelist_url(Household, organization, helped=judged_value("yes", on, timezone.localdate())),
+            ),
             Figure(f"{year}年结对", pairings, changelist_url(Pairing, organization, year__exact=year)),
             Figure("本季度走访覆盖率", percent(visited, due), unvisited_url),
             Figure("本季度未走访的家庭", unvisited, unvisited_url, shortfall=True),

@@ -10,7 +10,7 @@ from django.utils.html import format_html
 
 from branches.admin import PrivateFilesAdminMixin, ProtectedFileWidget
 from branches.filters import TownFilter
-from members.forms import RectificationForm, VenueInspectionItemFormSet, judged_parameter
+from members.forms import RectificationForm, VenueInspectionItemFormSet
 from members.models import (
     CheckItem,
     Rectification,
@@ -23,7 +23,7 @@ from members.models import (
 )
 from members.resources import VenueResource
 from members.venues import inspection_failed
-from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin
+from xiangcheng.admin import ImportExportAdmin, JudgedFilter, ScopedAdminMixin
 from xiangcheng.scoping import has_model_permission
 
 # The colour of each state (the classes of portal.css the pledge lines and paces use).
@@ -43,25 +43,6 @@ def _today():
 
 def _state(value: str, label: str):
     return format_html('<strong class="{}">{}</strong>', STATE_CLASSES.get(value, ""), label)
-
-
-class JudgedFilter(admin.SimpleListFilter):
-    """A filter of rows in a state on a day: today, or the day its value names
-    (members/forms.py `judged_parameter`), as the report links a quarter already over."""
-
-    states: list[tuple[str, str]] = []
-
-    def lookups(self, request, model_admin):
-        return self.states
-
-    def queryset(self, request, queryset):
-        judged = judged_parameter(self.value(), _today())
-        if self.value() is None or judged is None or judged[0] not in dict(self.states):
-            return queryset
-        return self.judged(queryset, *judged)
-
-    def judged(self, queryset, state: str, on):
-        raise NotImplementedError
 
 
 class VenueStatusFilter(JudgedFilter):

@@ -46,6 +46,7 @@ from xiangcheng.edits import (
 from xiangcheng.forms import (
     ProgressConfirmImportForm,
     ProgressImportForm,
+    judged_parameter,
     window_choices,
     window_parameter,
     year_parameter,
@@ -83,28 +84,62 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in visible(field.related_model._default_manager.all(), request.user)]
 
 
+class JudgedFilter(admin.SimpleListFilter):
+    """A filter of rows in a state on a day: today, or the day its value names
+    (`forms.judged_parameter`), as a report links a quarter already over."""
+
+    states: list[tuple[str, str]] = []
+
+    def lookups(self, request, model_admin):
+        return self.states
+
+    def queryset(self, request, queryset):
+        judged = judged_parameter(self.value(), timezone.localdate())
+        if self.value() is None or judged is None or judged[0] not in dict(self.states):
+            return queryset
+        return self.judged(queryset, *judged)
+
+    def judged(self, queryset, state: str, on):
+        raise NotImplementedError
+
+
 class SubtreeFilter(admin.SimpleListFilter):
     """?org=<organization code>: the rows of that organization and everything below it. Every
     scoped admin has it, so a dashboard or report number can link to the list it counts. It
-    shows in the sidebar only while in use, and only organizations the user may see apply."""
+    shows in the sidebar only while in use, and only organizations the user may see apply.
+
+    Rows of people who move between organizations (a queryset with `belonging_on`) can be asked
+    for where they belonged on a day, ?org=<code>@2026-03-31, as a report of a quarter already
+    over counts them (`reports.judged_value`); other rows do not move, and the day changes nothing."""
 
     title = "所属组织（含下级）"
     parameter_name = "org"
+
+    def _judged(self):
+        """(organization code, day or None for today's organization) of the value."""
+        judged = judged_parameter(self.value(), timezone.localdate())
+        if judged is None:
+            return None, None
+        code, on = judged
+        return code, (on if "@" in (self.value() or "") else None)
 
     def _organization(self, request):
         cache = request.__dict__.setdefault(f"_subtree_filter_{self.parameter_name}", {})
         if self.value() not in cache:
             organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
+            code, _ = self._judged()
             # Codes are capitals and digits; anything else (a NUL byte, say) matches nothing.
-            valid = ORGANIZATION_CODE.fullmatch(self.value() or "")
-            cache[self.value()] = organizations.filter(code=self.value()).first() if valid else None
+            valid = ORGANIZATION_CODE.fullmatch(code or "")
+            cache[self.value()] = organizations.filter(code=code).first() if valid else None
         return cache[self.value()]
 
     def lookups(self, request, model_admin):
         if not self.value():
             return []
         organization = self._organization(request)
-        return [(self.value(), organization.name if organization else "（不在权限范围内的组织）")]
+        _, on = self._judged()
+        name = organization.name if organization else "（不在权限范围内的组织）"
+        return [(self.value(), f"{name}（{on:%Y-%m-%d} 所在）" if on and organization else name)]
 
     subtree = True
 
@@ -114,6 +149,9 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
+        _, on = self._judged()
+        if on is not None and hasattr(queryset, "belonging_on"):
+            return queryset.belonging_on(on, organization, subtree=self.subtree)
         if self.subtree and not narrows_scope(request.user, organization):
             return queryset  # the list is scoped to this subtree already
         return queryset.within(organization, subtree=self.subtree)

@@ -151,6 +151,19 @@ def window_choices(today: date) -> list[tuple[str, str]]:
     return [(window_value(period.start, period.end), label) for period, label in quarters + years]
 
 
+def judged_parameter(value, today: date) -> tuple[str, date] | None:
+    """(state, day) a filter judged on a day reads from its value (`reports.judged_value` writes
+    it), or None for a value with no valid day (a year the report form refuses, a malformed date)."""
+    state, separator, day = str(value or "").partition("@")
+    if not separator:
+        return state, today
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return (state, on) if year_parameter(on.year) is not None else None
+
+
 def year_choices(today: date) -> list[tuple[str, str]]:
     """A year filter's choices: this year and the two before."""
     return [(str(year), year_period(year).label) for year in (today.year, today.year - 1, today.year - 2)]

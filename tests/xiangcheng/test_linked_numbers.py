@@ -60,14 +60,25 @@ def what_the_list_says(response) -> set:
     return said
 
 
+# The period shown: this quarter, and periods already over, whose numbers are judged on their last
+# day (members where they belonged then, records up to then); their links once opened today's
+# lists (Q1's 企业服务已完成 1 against a list of 984).
+PERIODS = {
+    "this quarter": {},
+    "first quarter": {"year": clock.TODAY.year, "quarter": 1},
+    "last year": {"year": clock.TODAY.year - 1, "quarter": 4},
+}
+
+
 @pytest.mark.parametrize("username", ["admin", "secretary"])
 @pytest.mark.parametrize("page", list(PAGES))
-def test_every_linked_number_is_the_count_of_the_list_it_opens(db, demo, username, page):
+@pytest.mark.parametrize("period", list(PERIODS))
+def test_every_linked_number_is_the_count_of_the_list_it_opens(db, demo, username, page, period):
     client = Client()
     client.force_login(demo[username])
     complete_test_sign_in(client, demo[username])
     with clock.travel():
-        response = client.get(PAGES[page])
+        response = client.get(PAGES[page], PERIODS[period])
         assert response.status_code == 200
         numbers = linked_numbers(response.context)
         assert numbers, f"{page}: no linked number"
@@ -79,8 +90,24 @@ def test_every_linked_number_is_the_count_of_the_list_it_opens(db, demo, usernam
                 lists[url] = (what_the_list_says(listed), listed.context["cl"].result_count)
             said, count = lists[url]
             expected = int(value) if isinstance(value, int | Decimal) else value
-            if expected not in said:
+            if expected not in said and not moved_out_since(demo, username, url, expected, count):
                 wrong.append((label, value, count, url))
     assert not wrong, f"{len(wrong)} of {len(numbers)} linked numbers differ from their list:\n" + "\n".join(
         map(str, wrong)
     )
+
+
+def moved_out_since(demo, username, url, expected, count) -> bool:
+    """Whether a secretary's list of a period already over lacks exactly the rows of people who
+    belonged to their town then (counted there, as the report counts) and have moved out of it
+    since: a secretary sees only the people of their subtree now. The district's staff see the
+    same list whole, with the number's count."""
+    if username == "admin" or "%40" not in url:
+        return False
+    client = Client()
+    client.force_login(demo["admin"])
+    complete_test_sign_in(client, demo["admin"])
+    whole = client.get(url).context["cl"]
+    model = whole.model
+    outside = whole.queryset.exclude(pk__in=model.objects.visible_to(demo[username]).values("pk")).count()
+    return whole.result_count == expected and outside > 0 and count == expected - outside
