@@ -145,7 +145,9 @@ def test_no_term_of_a_picker_makes_a_500(staff, app_label, model_name, field_nam
     # A NUL byte once reached PostgreSQL from every picker and answered 500.
     url = reverse("admin:autocomplete")
     for term in ["\x00", "王\x00", "1\x00"]:
-        response = staff.get(url, {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term})
+        response = staff.get(
+            url, {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term}
+        )
         assert response.status_code == 200 and response.json()["results"] == [], (field_name, term)
     fuzz(
         lambda url, term: staff.get(

@@ -355,7 +355,7 @@ def test_the_calendar_heads_its_columns_with_chinese_days(people):
     days = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
     letters = {day: re.search(rf'"one letter {day}\\u0004.": "([^"]*)"', catalogue) for day in days}
     assert {day: json.loads(f'"{found.group(1)}"') if found else None for day, found in letters.items()} == dict(
-        zip(days, "日一二三四五六")
+        zip(days, "日一二三四五六", strict=True)
     )
 
 
