@@ -540,6 +540,8 @@ class CadreStatisticsAdmin(ReadOnlyAdminMixin, MaskedNumbersAdminMixin, ScopedAd
     # The table is the count; per-filter facet counts would only repeat it at more cost.
     show_facets = admin.ShowFacets.NEVER
     statistics_formats = {"csv": CSVFormat, "xlsx": XLSXFormat}
+    # The page's title, and the name of the exported XLSX's sheet.
+    title = "干部统计：条线 × 出生年代 × 现职级"
 
     def get_changelist(self, request, **kwargs):
         return StatisticsChangeList
@@ -549,7 +551,7 @@ class CadreStatisticsAdmin(ReadOnlyAdminMixin, MaskedNumbersAdminMixin, ScopedAd
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
-            "title": "干部统计：条线 × 出生年代 × 现职级",
+            "title": self.title,
             **(extra_context or {}),
             "headers": [label for _, label, _ in COHORTS],
             "can_export": self.has_export_permission(request),
@@ -576,7 +578,9 @@ class CadreStatisticsAdmin(ReadOnlyAdminMixin, MaskedNumbersAdminMixin, ScopedAd
         except IncorrectLookupParameters:
             return back_to_list(CadreStatistics)
         rows = changelist.statistics
-        content = format_class().export_data(statistics_dataset(rows))
+        dataset = statistics_dataset(rows)
+        dataset.title = self.title
+        content = format_class().export_data(dataset)
         filename = f"干部统计-{timezone.localdate():%Y-%m-%d}.{file_format}"
         return download(request, content, filename=filename, what="干部统计", rows=len(rows))
 

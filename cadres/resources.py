@@ -65,9 +65,10 @@ class CadreResource(ScopedResource):
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         errors = dict(import_validation_errors or {})
         rank, since = getattr(instance, "import_rank", None), getattr(instance, "import_rank_since", None)
-        if rank and not since:
+        # A cell that could not be read keeps its own message: the pair's rule is for an empty one.
+        if rank and not since and "import_rank_since" not in errors:
             errors["import_rank_since"] = ["填写了现职级，须同时填写任现职级时间。"]
-        elif since and not rank:
+        elif since and not rank and "import_rank" not in errors:
             errors["import_rank"] = ["填写了任现职级时间，须同时填写现职级。"]
         super().validate_instance(instance, errors, validate_unique)
 

@@ -39,8 +39,8 @@ class MemberResource(ScopedResource):
                 {"organization": "导入不能更改已在册党员的所在党组织，请在党员页面办理组织关系转接（需填写转接日期）。"}
             )
 
-    def before_import(self, dataset, **kwargs):
-        super().before_import(dataset, **kwargs)
+    def check_dataset(self, dataset):
+        super().check_dataset(dataset)
         column = self.fields["id_number"].column_name
         numbers = [normalize_id_number(value) for value in dataset[column]]
         twice = {number for number, count in Counter(numbers).items() if number and count > 1}

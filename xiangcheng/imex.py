@@ -4,7 +4,8 @@
   BOM) and GB18030/GBK.
 - Headers are the fields' Chinese names; choices travel as their Chinese labels; related rows
   are matched by their natural key (a code or a name), never by database id.
-- Exported text that a spreadsheet would run as a formula is neutralized with a leading "'".
+- Exported text that a spreadsheet would run as a formula is neutralized with a leading "'", which
+  an import removes again (`unneutralize`): a file exported and imported unchanged changes nothing.
 - A file is checked before any row is read (size; for an XLSX, what its zip would unpack to) and
   read as a stream under limits (rows, columns, cell length, time), so the read stops at the
   first row over a limit: no upload the form accepts can hold a server for long or fill its
@@ -37,6 +38,7 @@ from operator import or_
 import openpyxl
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
@@ -82,6 +84,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # digits), and imports back as the same number (the validators drop white space): how a CSV
 # export keeps full ID and mobile numbers whole. Written after neutralizing (sqlexport.AsText).
 TEXT_MARK = "\t"
+# What stands for the hidden digits of a masked personal number (validators.MASKS).
+MASK = "*"
 # Rows an import writes (a skipped or invalid row is not written).
 WRITTEN = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_DELETE}
 
@@ -102,6 +106,14 @@ def neutralize(value):
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+def unneutralize(text: str) -> str:
+    """The inverse of `neutralize`: text read from a file loses the "'" an export put before a
+    formula prefix, and only that one."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+        return text[1:]
+    return text
 
 
 _XLSX_UNREADABLE = "无法读取 XLSX 文件，请确认文件未损坏且是 .xlsx 格式。"
@@ -154,8 +166,8 @@ def _blank(value) -> bool:
 def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
     """The first non-blank row is the header. Blank rows and the empty trailing columns that
     spreadsheets often carry are dropped; a row with values beyond the header is refused. Text
-    cells lose the white space around them: a spreadsheet's stray spaces, and the TEXT_MARK with
-    which a CSV export keeps its ID numbers text.
+    cells lose the white space around them (a spreadsheet's stray spaces, and the TEXT_MARK with
+    which a CSV export keeps its ID numbers text), then the "'" an export neutralized them with.
 
     `rows` is read lazily and the read stops at the first row over a limit: more than
     MAX_IMPORT_ROWS data rows or MAX_READ_ROWS rows in all, a cell longer than MAX_CELL_CHARS,
@@ -185,7 +197,8 @@ def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
             raise ImportRefused(
                 f"文件超过单次导入上限 {MAX_IMPORT_ROWS} 行数据（读到第 {number} 行时停止），请拆分后导入。"
             )
-        cells = ["" if cell is None else cell.strip() if isinstance(cell, str) else cell for cell in row[:width]]
+        cells = [unneutralize(cell.strip()) if isinstance(cell, str) else cell for cell in row[:width]]
+        cells = ["" if cell is None else cell for cell in cells]
         dataset.append(cells + [""] * (width - len(cells)))
     if dataset is None:
         raise ImportRefused("文件是空的。")
@@ -256,7 +269,7 @@ class SafeFormat:
         """What can be checked of the file (a binary file object) before any row is read."""
 
     def neutralized(self, dataset):
-        safe = tablib.Dataset(headers=[neutralize(header) for header in dataset.headers])
+        safe = tablib.Dataset(headers=[neutralize(header) for header in dataset.headers], title=dataset.title)
         for row in dataset:
             safe.append([neutralize(cell) for cell in row])
         return safe
@@ -624,7 +637,7 @@ class ScopedResource(resources.ModelResource):
             return DateWidget
         if internal_type == "DecimalField":
             return DecimalWidget
-        if internal_type in {"IntegerField", "PositiveIntegerField", "SmallIntegerField", "BigIntegerField"}:
+        if isinstance(f, models.IntegerField):  # every integer field (small, big, positive) subclasses it
             return IntegerWidget
         return super().widget_from_django_field(f, default)
 
@@ -661,6 +674,41 @@ class ScopedResource(resources.ModelResource):
             if field.unique and not field.primary_key and not field.is_relation and field.name not in together
         }
 
+    def import_data_inner(self, dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs):
+        """The library's, after the checks of the file as a whole (`check_dataset`): a file they
+        refuse is not read row by row, and its result holds their message alone."""
+        try:
+            self.check_dataset(dataset)
+        except ImportRefused as refused:
+            result = self.get_result_class()()
+            result.total_rows = len(dataset)
+            self.handle_import_error(result, refused, raise_errors)
+            return result
+        return super().import_data_inner(
+            dataset, dry_run, raise_errors, using_transactions, collect_failed_rows, **kwargs
+        )
+
+    def check_dataset(self, dataset) -> None:
+        """Refuse (ImportRefused) a file that cannot be imported as a whole, before any row is
+        read. Here: a file with masked personal numbers (320507********9294, as an export shows
+        them to a user who may not see them in full), which would match and save no row right."""
+        masked = {}  # column: the numbers of the rows holding a masked number
+        for field in self.get_import_fields():
+            if field.readonly or field.column_name not in dataset.headers or not self._personal_kind(field):
+                continue
+            rows = [number for number, cell in enumerate(dataset[field.column_name], 1) if MASK in str(cell or "")]
+            if rows:
+                masked[field.column_name] = rows
+        if masked:
+            column, rows = next(iter(masked.items()))
+            example = dataset[column][rows[0] - 1]
+            more = "等" if len(rows) > 5 else ""
+            raise ImportRefused(
+                f"文件中的{'、'.join(masked)}是隐去了部分数字的号码（如“{example}”，在“{column}”列第 "
+                f"{'、'.join(map(str, rows[:5]))} 条数据{more}），无法导入。"
+                "请由有权查看完整号码的用户导出后再导入，或在文件中填写完整号码。"
+            )
+
     def before_import(self, dataset, **kwargs):
         """Look up, once for the whole file, what its rows are checked against: the related rows
         their natural keys name (within the user's scope) and the existing values of the unique
@@ -678,6 +726,24 @@ class ScopedResource(resources.ModelResource):
                 field.widget.preload(dataset[field.column_name])
             if field.attribute in self.unique_values:
                 self.unique_values[field.attribute].preload(dataset[field.column_name])
+
+    def get_instance(self, instance_loader, row):
+        """The library's, but a matching column whose value cannot be read (an organization not
+        found, a year that is not a number) is an error of that column in that row, as in any
+        other column, not an error of the import (which the library numbers by the rows it kept)."""
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            errors = {}
+            for name in self.get_import_id_fields():
+                field = self.fields[name]
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = ValidationError(str(error), code="invalid")
+            if not errors:
+                raise
+            raise ValidationError(errors) from None
 
     @cached_property
     def _natural_key_fields(self) -> list[tuple[str, str]]:
@@ -937,7 +1003,22 @@ class ScopedResource(resources.ModelResource):
         return fields
 
     def import_instance(self, instance, row, **kwargs):
-        super().import_instance(instance, row, **kwargs)
+        """The library's, with the many-to-many columns read here too: the library reads them only
+        as it saves them, where a value it cannot read is an error of the import, not of its
+        column and row."""
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and not field.readonly and field.column_name in row:
+                try:
+                    field.clean(row)
+                except ValueError as error:
+                    errors[field.attribute] = [ValidationError(str(error), code="invalid")]
+        if errors:
+            raise ValidationError(errors)
         if isinstance(instance, PinyinNamed):
             # A bulk import writes without save(), which fills them otherwise.
             instance.fill_name_pinyin()
