@@ -19,7 +19,14 @@ from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, is_adult, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.search import text_index
-from xiangcheng.validators import normalize_id_number, normalize_mobile, validate_id_number, validate_mobile
+from xiangcheng.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    not_after_today,
+    plausible_year,
+    validate_id_number,
+    validate_mobile,
+)
 
 # Choices live at module level, each model keeping its name for them (Member.Status), because
 # a model's Meta cannot see the classes nested in its body, and its constraints need them.
@@ -78,22 +85,33 @@ class Member(IdentifiedByIdNumber, PinyinNamed):
     organization = models.ForeignKey(
         "branches.Organization", models.PROTECT, related_name="members", verbose_name="所在党组织"
     )
-    joined_on = models.DateField("入党日期", null=True, blank=True)
+    joined_on = models.DateField("入党日期", null=True, blank=True, validators=[not_after_today])
     category = models.CharField("党员类别", max_length=20, choices=Category.choices, default=Category.FULL)
     leading_cadre_since = models.DateField(
         "科级以上党员领导干部（起始日期）",
         null=True,
         blank=True,
         help_text="成为科级以上党员领导干部的日期；不是则留空。",
+        validators=[not_after_today],
     )
     agency_member_since = models.DateField(
-        "机关党员（起始日期）", null=True, blank=True, help_text="成为机关党员的日期；不是则留空。"
+        "机关党员（起始日期）",
+        null=True,
+        blank=True,
+        help_text="成为机关党员的日期；不是则留空。",
+        validators=[not_after_today],
     )
     party_post = models.CharField(
         "党内职务", max_length=20, choices=PartyPost.choices, blank=True, help_text="在所在党组织中担任的职务。"
     )
     status = models.CharField("党籍状态", max_length=20, choices=Status.choices, default=Status.ON_ROLL)
-    status_on = models.DateField("状态变更日期", null=True, blank=True, help_text="转出、停止党籍或去世的日期。")
+    status_on = models.DateField(
+        "状态变更日期",
+        null=True,
+        blank=True,
+        help_text="转出、停止党籍或去世的日期。",
+        validators=[not_after_today],
+    )
 
     objects = MemberQuerySet.as_manager()
 
@@ -263,7 +281,7 @@ class MemberRecognition(models.Model):
     member = models.ForeignKey(Member, models.CASCADE, related_name="recognitions", verbose_name="党员")
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
     title = models.CharField("标题", max_length=200)
-    dated_on = models.DateField("日期")
+    dated_on = models.DateField("日期", validators=[not_after_today])
     description = models.TextField("内容", blank=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -294,7 +312,7 @@ class Pledge(models.Model):
     }
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="pledges", verbose_name="党员")
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=[plausible_year])
     pledged_on = models.DateField("承诺日期")
     enterprise_need = models.PositiveSmallIntegerField("承诺发现企业需求（项）", default=1)
     enterprise_problem = models.PositiveSmallIntegerField("承诺解决实际问题（个）", default=1)
@@ -441,7 +459,7 @@ class Fulfilment(models.Model):
 
     pledge = models.ForeignKey(Pledge, models.CASCADE, related_name="fulfilments", verbose_name="承诺")
     kind = models.CharField("履诺类别", max_length=30, choices=Kind.choices)
-    done_on = models.DateField("日期")
+    done_on = models.DateField("日期", validators=[not_after_today])
     enterprise = models.CharField("服务企业", max_length=200, blank=True)
     talent = models.ForeignKey(
         "talent.Talent", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="服务人才"
@@ -555,9 +573,9 @@ class Household(models.Model):
     hardship = models.CharField("困难类型", max_length=20, choices=Hardship.choices)
     size = models.PositiveSmallIntegerField("家庭人口", default=1, validators=[MinValueValidator(1)])
     contact = models.CharField("联系电话", max_length=20, blank=True, validators=[validate_mobile])
-    registered_on = models.DateField("建档日期")
+    registered_on = models.DateField("建档日期", validators=[not_after_today])
     status = models.CharField("帮扶状态", max_length=20, choices=Status.choices, default=Status.BEING_HELPED)
-    status_on = models.DateField("脱困日期", null=True, blank=True)
+    status_on = models.DateField("脱困日期", null=True, blank=True, validators=[not_after_today])
 
     objects = HouseholdQuerySet.as_manager()
     scope_path = "organization__path"
@@ -602,7 +620,7 @@ class Pairing(models.Model):
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="pairings", verbose_name="党员")
     household = models.ForeignKey(Household, models.CASCADE, related_name="pairings", verbose_name="困难家庭")
-    year = models.PositiveSmallIntegerField("年度")
+    year = models.PositiveSmallIntegerField("年度", validators=[plausible_year])
 
     objects = ScopedQuerySet.as_manager()
     scope_path = "member__organization__path"
@@ -629,7 +647,7 @@ class Visit(models.Model):
     """A dated visit of a paired member to their household."""
 
     pairing = models.ForeignKey(Pairing, models.CASCADE, related_name="visits", verbose_name="结对")
-    visited_on = models.DateField("走访日期")
+    visited_on = models.DateField("走访日期", validators=[not_after_today])
     action = models.TextField("帮扶内容", help_text="这次做了什么，例如送药、助学、就业推荐。")
 
     objects = ScopedQuerySet.as_manager()

@@ -71,7 +71,7 @@ from xiangcheng.scoping import (
 )
 from xiangcheng.search import model_at, related_match, text_search
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
-from xiangcheng.validators import MASKS
+from xiangcheng.validators import EARLIEST_YEAR, MASKS
 
 NOT_FOUND = "记录不存在，或不在您的权限范围内。"
 ORGANIZATION_CODE = re.compile(r"[A-Z0-9]{1,20}")
@@ -181,7 +181,10 @@ class YearFilter(admin.SimpleListFilter):
         bounds = model_admin.model._default_manager.order_by().aggregate(low=Min("year"), high=Max("year"))
         if bounds["low"] is None:
             return []
-        return [(str(year), f"{year}年") for year in range(bounds["high"], bounds["low"] - 1, -1)]
+        # Within the years a record may be for: a slip saved before they were checked (3000)
+        # would offer every user a thousand years.
+        high, low = min(bounds["high"], timezone.localdate().year + 1), max(bounds["low"], EARLIEST_YEAR)
+        return [(str(year), f"{year}年") for year in range(high, low - 1, -1)]
 
     def queryset(self, request, queryset):
         if self.value() is None:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, CharField, F, Func, Q, Value, When
 from django.db.models.functions import Length, Substr
 from django.db.models.lookups import Exact, In
+from django.utils import timezone
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat
 from stdnum.exceptions import ValidationError as StdnumError
@@ -17,6 +18,30 @@ from stdnum.exceptions import ValidationError as StdnumError
 # What Excel makes of an 18-digit number in a column not set to text: 3.20507E+17, 3.2e+17.
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
+# No one on the rolls was born before this day, and no one after today.
+EARLIEST_BIRTH = date(1900, 1, 1)
+# The years a pledge or a pairing may be for: from the portal's earliest reports to next year.
+EARLIEST_YEAR = 2000
+# More people than one service could reach: a typing slip (2,000,000,000), not a service.
+MOST_PEOPLE_SERVED = 100_000
+
+
+def not_after_today(value: date) -> None:
+    """The day something was done, began or changed: not later than today."""
+    if value is not None and value > timezone.localdate():
+        raise ValidationError("日期不能晚于今天。", code="future")
+
+
+def plausible_year(value: int) -> None:
+    """The year of a pledge or a pairing: from EARLIEST_YEAR to next year."""
+    latest = timezone.localdate().year + 1
+    if value is not None and not EARLIEST_YEAR <= value <= latest:
+        raise ValidationError(f"年度应在 {EARLIEST_YEAR} 年至 {latest} 年之间。", code="year")
+
+
+def plausible_people_served(value: int) -> None:
+    if value is not None and value > MOST_PEOPLE_SERVED:
+        raise ValidationError(f"服务人次过大（一次服务不超过 {MOST_PEOPLE_SERVED:,} 人次），请核对。", code="people")
 
 
 def normalize_id_number(value: str) -> str:
@@ -38,7 +63,9 @@ def validate_id_number(value: str) -> None:
     try:
         if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
             raise InvalidFormat()
-        ric.get_birth_date(number)
+        born = ric.get_birth_date(number)
+        if not EARLIEST_BIRTH <= born <= timezone.localdate():
+            raise InvalidComponent()
         if ric.calc_check_digit(number) != number[17]:
             raise InvalidChecksum()
     except InvalidChecksum:

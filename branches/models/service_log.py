@@ -12,7 +12,13 @@ from branches.models.action_branches import ActionBranch
 from xiangcheng.audit import audited, audited_links
 from xiangcheng.constraints import choices_constraint
 from xiangcheng.scoping import ScopedQuerySet
-from xiangcheng.validators import UPLOAD_TYPES, upload_extension, validate_upload
+from xiangcheng.validators import (
+    UPLOAD_TYPES,
+    not_after_today,
+    plausible_people_served,
+    upload_extension,
+    validate_upload,
+)
 
 
 class ServiceActionQuerySet(ScopedQuerySet):
@@ -40,12 +46,14 @@ class ServiceAction(models.Model):
 
     Kind = ServiceKind
 
-    served_on = models.DateField("服务日期", default=timezone.localdate)
+    served_on = models.DateField("服务日期", default=timezone.localdate, validators=[not_after_today])
     action_branch = models.ForeignKey(ActionBranch, models.PROTECT, related_name="actions", verbose_name="行动支部")
     title = models.CharField("服务主题", max_length=200)
     kind = models.CharField("服务类型", max_length=20, choices=Kind.choices)
     place = models.CharField("服务地点", max_length=200, blank=True)
-    people_served = models.PositiveIntegerField("服务人次", help_text="本次服务惠及的人次，填 0 或正整数。")
+    people_served = models.PositiveIntegerField(
+        "服务人次", help_text="本次服务惠及的人次，填 0 或正整数。", validators=[plausible_people_served]
+    )
     participants = models.ManyToManyField(
         "members.Member", blank=True, related_name="service_actions", verbose_name="参与党员"
     )

@@ -70,6 +70,21 @@ def test_person_times_must_be_a_whole_number_of_zero_or_more(cast, as_user, bran
     assert not ServiceAction.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        # Once saved, and the dashboard's 本期服务人次 read 2,000,000,460.
+        ({"people_served": "2000000000"}, "people_served", "服务人次过大（一次服务不超过 100,000 人次），请核对。"),
+        ({"served_on": "2099-03-01"}, "served_on", "日期不能晚于今天。"),
+    ],
+)
+def test_an_impossible_service_is_refused_and_nothing_is_written(cast, as_user, branches, fields, field, message):
+    response = post_action(as_user(cast["secretary_a"]), branches["A"], **fields)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert not ServiceAction.objects.exists()
+
+
 def test_zero_person_times_is_allowed(cast, as_user, branches):
     assert post_action(as_user(cast["secretary_a"]), branches["A"], people_served="0").status_code == 302
     assert ServiceAction.objects.get().people_served == 0
