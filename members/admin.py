@@ -219,9 +219,14 @@ class MemberAdmin(ImportExportAdmin):
     def get_search_results(self, request, queryset, search_term):
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if (request.GET.get("model_name"), request.GET.get("field_name")) == ("serviceaction", "participants"):
-            # Participants of a service action are members of an action branch (the form checks
-            # which one); the others would only be refused on saving.
-            queryset = queryset.filter(Exists(ActionBranch.members.through.objects.filter(member=OuterRef("pk"))))
+            # Participants of a service action are members of its action branch, which the form
+            # sends along as the user types (`data-forward`, forward.js); the others would only
+            # be refused on saving. Without it, members of any action branch.
+            links = ActionBranch.members.through.objects.filter(member=OuterRef("pk"))
+            branch = request.GET.get("action_branch", "")
+            if branch.isascii() and branch.isdigit():
+                links = links.filter(actionbranch=int(branch))
+            queryset = queryset.filter(Exists(links))
         return queryset, may_have_duplicates
 
     def save_model(self, request, obj, form, change):

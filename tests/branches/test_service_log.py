@@ -287,3 +287,23 @@ def test_participant_search_finds_action_branch_members_of_the_secretarys_subtre
     )
     assert response.status_code == 200
     assert [result["text"] for result in response.json()["results"]] == ["王在甲镇行动支部"]
+
+
+def test_participant_search_finds_members_of_the_action_branch_chosen(cast, as_user, branches, tree):
+    # The picker once offered members of every action branch of the town, and saving refused them.
+    other = ActionBranchFactory(name="甲镇另一行动支部", organization=tree["A01"])
+    other.members.add(MemberFactory(name="王在另一行动支部", organization=tree["A0102"]))
+    branches["A"].members.add(MemberFactory(name="王在甲镇行动支部", organization=tree["A0102"]))
+    query = {"app_label": "branches", "model_name": "serviceaction", "field_name": "participants", "term": "王"}
+    client = as_user(cast["secretary_a"])
+
+    def found(**forwarded):
+        return sorted(
+            result["text"] for result in client.get("/admin/autocomplete/", {**query, **forwarded}).json()["results"]
+        )
+
+    assert found(action_branch=branches["A"].pk) == ["王在甲镇行动支部"]
+    assert found(action_branch=other.pk) == ["王在另一行动支部"]
+    assert found() == ["王在另一行动支部", "王在甲镇行动支部"]
+    assert found(action_branch=branches["B"].pk) == []  # another town's branch: none of theirs is visible
+    assert found(action_branch="x\x00") == ["王在另一行动支部", "王在甲镇行动支部"]

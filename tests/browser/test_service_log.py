@@ -23,6 +23,13 @@ def test_secretary_logs_a_service_action_at_phone_width(login, demo, live_server
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.locator("input[name=_addanother]").is_visible()
 
+    # The participants picker asks for the members of the action branch chosen above.
+    with page.expect_request(lambda request: "/admin/autocomplete/" in request.url) as asked:
+        page.locator("#id_participants").locator("xpath=..").locator(".select2-selection").click()
+        page.keyboard.type("王")
+    assert f"action_branch={branch.pk}" in asked.value.url
+    page.keyboard.press("Escape")
+
     page.select_option("#id_kind", label="志愿服务")
     page.fill("#id_title", "手机登记的志愿服务")
     page.fill("#id_people_served", "8")
