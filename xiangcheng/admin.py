@@ -4,7 +4,7 @@ the lists staff edit (`NamedListAdmin`)."""
 
 import re
 import secrets
-from functools import reduce
+from functools import cache, reduce
 from operator import or_
 
 import pghistory
@@ -15,7 +15,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Min, Q, TextField
 from django.http import (
     Http404,
     HttpResponseNotAllowed,
@@ -486,6 +486,28 @@ class PostedSearchAdminMixin:
         return changelist
 
 
+# How much of a free text a list shows.
+LIST_TEXT_CHARS = 120
+
+
+def _is_text(model, entry) -> bool:
+    return isinstance(entry, str) and isinstance(_field_or_none(model, entry), TextField)
+
+
+@cache
+def _shortened(model, name: str):
+    """The list column of the text field `name`, cut after LIST_TEXT_CHARS (its header, sorting
+    and cell class as the field's own)."""
+    field = model._meta.get_field(name)
+
+    def shortened(obj):
+        text = getattr(obj, name)
+        return f"{text[:LIST_TEXT_CHARS]}…" if text and len(text) > LIST_TEXT_CHARS else text
+
+    shortened.__name__ = name
+    return admin.display(description=field.verbose_name, ordering=name)(shortened)
+
+
 class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
     """Applies `visible_to(user)` everywhere the admin reaches rows: lists, objects, choices,
     filters, autocomplete, actions, permissions and history. For ModelAdmin and inlines alike.
@@ -536,6 +558,14 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
 
     def get_form(self, request, obj=None, **kwargs):
         return scoped_form(super().get_form(request, obj, **kwargs), request.user)
+
+    def get_list_display(self, request):
+        # Free text shows in a list up to LIST_TEXT_CHARS, whole on the record's page: a page of
+        # text pasted into a visit once made its row 26,000 pixels tall on a phone.
+        return [
+            _shortened(self.model, entry) if _is_text(self.model, entry) and entry not in self.list_editable else entry
+            for entry in super().get_list_display(request)
+        ]
 
     def get_list_filter(self, request):
         # The subtree filters come first: Django applies list filters in this order, and a filter

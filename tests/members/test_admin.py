@@ -2,6 +2,7 @@
 import, transfers, the visit form and the completion page."""
 
 import io
+import re
 from datetime import date
 
 import openpyxl
@@ -252,6 +253,24 @@ def test_visit_form_defaults_to_today_and_offers_only_own_pairings(cast, as_user
     saved = client.post(f"{VISITS}add/", {"pairing": mine.pk, "visited_on": timezone.localdate(), "action": "送药"})
     assert saved.status_code == 302
     assert Visit.objects.get().pairing == mine
+
+
+def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
+    # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
+    pairing = Pairing.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), household=household(tree["A01"]), year=YEAR
+    )
+    text = "送药上门，" * 4000
+    visit = Visit.objects.create(pairing=pairing, visited_on=date(YEAR, 3, 1), action=text)
+    client = as_user(cast["secretary_a"])
+    listed = client.get(VISITS).content.decode()
+    assert '<td class="field-action">' + text[:120] + "…</td>" in listed
+    assert text[:121] not in listed
+    assert re.search(
+        r'<th scope="col" class="sortable column-action">\s*<div class="text"><a href="\?o=[\d.-]+">帮扶内容</a>',
+        listed,
+    )
+    assert text in client.get(f"{VISITS}{visit.pk}/change/").content.decode()
 
 
 def test_completion_page_and_download(cast, as_user, tree):
