@@ -74,6 +74,7 @@ from xiangcheng.admin import (
     render_status,
 )
 from xiangcheng.counting import count_subquery
+from xiangcheng.people import account_name
 from xiangcheng.periods import quarter_of, quarter_period, reference_day
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import can_see_full_numbers, has_model_permission
@@ -666,7 +667,7 @@ class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
         "kind",
         "people_served",
         "attachment_count",
-        "recorded_by",
+        "recorder",
     ]
     list_display_links = ["served_on", "title"]
     list_filter = ["served_on", "action_branch__category", "kind", TownFilter]
@@ -681,7 +682,7 @@ class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
-        return [*readonly, "recorded_by", "recorded_at"] if obj is not None else readonly
+        return [*readonly, "recorder", "recorded_at"] if obj is not None else readonly
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -696,6 +697,10 @@ class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
         if not change:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+    @admin.display(description="登记人", ordering="recorded_by")
+    def recorder(self, obj):
+        return account_name(obj.recorded_by) or "—"
 
     @admin.display(description="类别", ordering="action_branch__category")
     def category(self, obj):

@@ -19,6 +19,8 @@ from django.db.models import Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from xiangcheng.people import account_name
+
 VERSION_FIELD = "edit_version"
 
 
@@ -83,7 +85,7 @@ def changes_since(obj, version: int) -> list[str]:
         changed = [label for name, label in labels.items() if previous is not None and previous[name] != row[name]]
         user = users.get((row["pgh_context__metadata"] or {}).get("user"))
         at = timezone.localtime(row["pgh_created_at"]).strftime("%Y-%m-%d %H:%M")
-        who = user.get_full_name() or user.get_username() if user else "系统或导入"
+        who = account_name(user) if user else "系统或导入"
         what = "修改了" + "、".join(changed) if changed else "保存了该记录"
         sentences.append(f"{who}于 {at} {what}")
         previous = row

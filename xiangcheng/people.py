@@ -36,6 +36,14 @@ class Sex(models.TextChoices):
     FEMALE = "female", "女"
 
 
+def account_name(user) -> str:
+    """How an account is named to others (who logged a record, who changed it): the person's
+    name as Chinese writes it, family name first; the login name only when none is given."""
+    if user is None:
+        return ""
+    return f"{user.last_name}{user.first_name}".strip() or user.get_username()
+
+
 def years_between(earlier: date, later: date) -> int:
     """Whole years from `earlier` to `later` (a birthday on 29 February falls on 1 March)."""
     return later.year - earlier.year - ((later.month, later.day) < (earlier.month, earlier.day))

@@ -307,3 +307,17 @@ def test_participant_search_finds_members_of_the_action_branch_chosen(cast, as_u
     assert found() == ["王在另一行动支部", "王在甲镇行动支部"]
     assert found(action_branch=branches["B"].pk) == []  # another town's branch: none of theirs is visible
     assert found(action_branch="x\x00") == ["王在另一行动支部", "王在甲镇行动支部"]
+
+
+def test_the_recorder_is_named_by_their_name_not_their_login(cast, as_user, branches):
+    # The list, the record and its history once showed the login name ("secretary").
+    secretary = cast["secretary_a"]
+    secretary.last_name, secretary.first_name = "张", "晓梅"
+    secretary.save()
+    client = as_user(secretary)
+    assert post_action(client, branches["A"]).status_code == 302
+    action = ServiceAction.objects.get()
+    staff = as_user(cast["staff"])
+    for page in (ACTIONS, f"{ACTIONS}{action.pk}/change/", f"{ACTIONS}{action.pk}/history/"):
+        body = staff.get(page).content.decode()
+        assert "张晓梅" in body and secretary.username not in body, page

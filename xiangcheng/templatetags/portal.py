@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from xiangcheng import reports
 from xiangcheng.models import Message
+from xiangcheng.people import account_name
 
 register = template.Library()
 
@@ -84,6 +85,7 @@ def percent(value):
 
 
 register.filter("on_screen", reports.on_screen)
+register.filter("account_name", account_name)
 
 
 @register.simple_tag
