@@ -24,7 +24,7 @@ from members.models import (
     Visit,
 )
 from members.querysets import completion_by_organization
-from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS, PAIRING_CHECKS, PLEDGE_CHECKS
+from members.reports import HOUSEHOLD_CHECKS, MEMBER_CHECKS, PAIRING_CHECKS, PLEDGE_CHECKS, completion_urls
 from members.resources import HouseholdResource, MemberResource, PairingResource, PledgeResource, VisitResource
 from members.services import member_save
 from xiangcheng.admin import (
@@ -43,8 +43,6 @@ from xiangcheng.reports import (
     Cell,
     Section,
     Table,
-    changelist_url,
-    judged_value,
     on_screen,
     percent,
     report_xlsx,
@@ -382,30 +380,17 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
     headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
-    # Members where they belonged on the reference day, records up to then: so are the lists.
-    on, today = result["on"], _today()
-
     def cells(row):
-        if row.get("is_total", False):
-            town = row["town"]
-            within = organization if organization.town_path == str(town.path) else town
-            where = {"organization": within}
-        else:
-            where = {"organization": row["organization"], "subtree": False}
-
-        def pledges(fulfilled=None):
-            done = {"fulfilled": judged_value(fulfilled, on, today)} if fulfilled else {}
-            return changelist_url(Pledge, **where, on=on, year__exact=year, **done)
-
+        urls = completion_urls(row, result, organization)
         return [
             row["town"].name,
             "全镇（街道）合计" if row.get("is_total", False) else row["organization"].name,
             row["secretary"] or "—",
-            Cell(row["members"], changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on, today))),
-            Cell(row["pledges"], pledges()),
-            Cell(_share(row["enterprise"], row["pledges"]), pledges("enterprise")),
-            Cell(_share(row["talent"], row["pledges"]), pledges("talent")),
-            Cell(_share(row["relief"], row["relief_due"]), pledges("relief")),
+            Cell(row["members"], urls["members"]),
+            Cell(row["pledges"], urls["pledges"]),
+            Cell(_share(row["enterprise"], row["pledges"]), urls["enterprise"]),
+            Cell(_share(row["talent"], row["pledges"]), urls["talent"]),
+            Cell(_share(row["relief"], row["relief_due"]), urls["relief"]),
             *(_share(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
         ]
 

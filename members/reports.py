@@ -42,6 +42,29 @@ def _completion(organization, user, start: date):
     return cache[key]
 
 
+def completion_urls(row, result, organization) -> dict[str, str]:
+    """The lists a row of `completion_by_organization`'s `result` counts, judged as it counts
+    them (members where they belonged on the reference day, records up to then): {members,
+    pledges, enterprise, talent, relief}. A branch's row is that organization alone; a town's
+    (a total) its subtree within `organization`, the one chosen."""
+    on, today, year = result["on"], timezone.localdate(), result["period"].start.year
+    if row.get("is_total", False):
+        town = row["town"]
+        within = organization if organization is not None and organization.town_path == str(town.path) else town
+        where = {"organization": within}
+    else:
+        where = {"organization": row["organization"], "subtree": False}
+
+    def pledges(**filters):
+        return changelist_url(Pledge, **where, on=on, year__exact=year, **filters)
+
+    return {
+        "members": changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on, today)),
+        "pledges": pledges(),
+        **{line: pledges(fulfilled=judged_value(line, on, today)) for line, _, _ in LINES},
+    }
+
+
 @register_section("pledges", "先锋365承诺", order=20, models=[Member, Pledge])
 def pledge_section(organization, user, start: date, end: date) -> Section:
     """Pledges of the year by line and by town and branch, counted up to the quarter's reference
@@ -79,11 +102,12 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     ]
 
     def counts(row):
+        urls = completion_urls(row, result, organization)
         return [
-            row["members"],
-            row["pledges"],
-            row["enterprise"],
-            row["talent"],
+            Cell(row["members"], urls["members"]),
+            Cell(row["pledges"], urls["pledges"]),
+            Cell(row["enterprise"], urls["enterprise"]),
+            Cell(row["talent"], urls["talent"]),
             f"{row['relief']}/{row['relief_due']}",
         ]
 
