@@ -27,7 +27,8 @@ class MemberForm(forms.ModelForm):
         if not moved:
             cleaned["transferred_on"] = None
         elif not day:
-            self.add_error("transferred_on", "更改所在党组织须填写转接日期。")
+            if "transferred_on" not in self.errors:  # a date that failed its own check is not missing
+                self.add_error("transferred_on", "更改所在党组织须填写转接日期。")
         else:
             last = self.instance.transfers.order_by("-transferred_on").first()
             joined = cleaned.get("joined_on")

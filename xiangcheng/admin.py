@@ -686,6 +686,17 @@ def scoped_form(form_class, user):
                 if queryset is not None and is_scoped(queryset.model):
                     field.queryset = queryset.visible_to(user)
 
+        def _update_errors(self, errors):
+            # A field that failed its own check (too long, not a date) never reached the record,
+            # whose rules then find it empty: "须填写服务的企业" under a name too long to save.
+            if hasattr(errors, "error_dict"):
+                errors.error_dict = {
+                    name: found for name, found in errors.error_dict.items() if name not in self._errors
+                }
+                if not errors.error_dict:
+                    return
+            super()._update_errors(errors)
+
     ScopedForm.__name__ = form_class.__name__
     return ScopedForm
 

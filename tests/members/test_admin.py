@@ -204,6 +204,26 @@ def test_changing_the_organization_asks_for_the_transfer_date_and_records_it(cas
     )
 
 
+def test_a_value_that_fails_its_own_check_gets_that_message_alone(cast, as_user, roster, tree):
+    # A malformed transfer date was also said to be missing; a 300-character enterprise too.
+    client = as_user(cast["staff"])
+    member = roster["a"]
+    response = client.post(
+        f"{MEMBERS}{member.pk}/change/", {**move_form(member, tree["B0102"]), "transferred_on": "明天"}
+    )
+    assert response.context["adminform"].form.errors["transferred_on"] == ["输入一个有效的日期。"]
+    pledge = Pledge.objects.create(member=member, year=YEAR, pledged_on=date(YEAR, 1, 5))
+    data = {
+        "pledge": pledge.pk,
+        "kind": "enterprise_need",
+        "done_on": "2026-03-01",
+        "enterprise": "企" * 300,
+        "action": "x",
+    }
+    response = client.post("/admin/members/fulfilment/add/", data)
+    assert response.context["adminform"].form.errors["enterprise"] == ["不能超过 200 个字符（现有 300 个）。"]
+
+
 def test_roster_import_writes_every_row(cast, as_user, tree):
     client = as_user(cast["staff"])
     rows = "".join(f"党员{n},{resident_id(n, region='320500')},A0101,2010-07-01,正式党员\n" for n in range(5))
