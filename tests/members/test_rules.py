@@ -235,7 +235,7 @@ def test_talent_records_must_name_the_talents_own_request_and_project(pledge, tr
 
 
 def test_records_outside_the_pledge_year_are_refused(pledge):
-    record = Fulfilment(pledge=pledge, kind="enterprise_need", done_on=date(2027, 1, 1), enterprise="甲", action="x")
+    record = Fulfilment(pledge=pledge, kind="enterprise_need", done_on=date(2025, 12, 31), enterprise="甲", action="x")
     with pytest.raises(ValidationError) as error:
         record.full_clean()
     assert error.value.message_dict["done_on"] == ["日期应在承诺年度（2026年）内。"]

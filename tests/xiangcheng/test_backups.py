@@ -5,6 +5,7 @@ database or media folder that is not empty is refused (xiangcheng/backups.py).""
 
 import os
 import tarfile
+import time
 
 import psycopg2
 import pytest
@@ -79,6 +80,13 @@ def demo(transactional_db, settings, tmp_path):
     log_access(user=staff, action="export", what="花名册", rows=3)
     yield {"closed": closed, "attachment": attachment}
     with as_owner(), connection._nodb_cursor() as cursor:
+        # A connection the test closed may still be ending on the server, and FORCE may not end
+        # another role's (the portal's): "permission denied to terminate process". Wait for it.
+        for _ in range(100):
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [RESTORED])
+            if not cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
         cursor.execute(f'DROP DATABASE IF EXISTS "{RESTORED}" WITH (FORCE)')
 
 
