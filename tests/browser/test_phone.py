@@ -188,3 +188,16 @@ def test_a_list_on_a_phone_wraps_free_text_at_a_readable_width(login, demo, live
     width = cell.evaluate("(cell) => cell.getBoundingClientRect().width")
     size = cell.evaluate("(cell) => parseFloat(getComputedStyle(cell).fontSize)")
     assert 12 * size <= width < 20 * size and cell.evaluate(LINES) > 1
+
+
+def test_a_list_on_a_phone_leads_to_its_filters_below_the_rows(login, demo, live_server):
+    # The filters sit below a hundred rows on a phone, about 4,000 px down, with no way there.
+    page = login("secretary", **PHONE)
+    page.goto(f"{live_server.url}/admin/members/member/")
+    filters = page.locator("#changelist-filter")
+    assert filters.evaluate("(box) => box.getBoundingClientRect().top") > 2 * PHONE["viewport"]["height"]
+    page.get_by_role("link", name="筛选条件 ↓").click()
+    assert filters.evaluate("(box) => box.getBoundingClientRect().top") < PHONE["viewport"]["height"]
+    desktop = login("secretary", viewport={"width": 1366, "height": 768})
+    desktop.goto(f"{live_server.url}/admin/members/member/")
+    assert not desktop.get_by_role("link", name="筛选条件 ↓").is_visible()
