@@ -121,7 +121,8 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Figure(f"{year}年已作承诺", totals["pledges"], pledges_url),
             Figure("企业服务完成率", percent(totals["enterprise"], totals["pledges"]), pledges_url),
             Figure("人才服务完成率", percent(totals["talent"], totals["pledges"]), pledges_url),
-            Figure("结对帮扶完成率", percent(totals["relief"], totals["relief_due"]), pledges_url),
+            # Of the pledges that promise households: those it is counted over.
+            Figure("结对帮扶完成率", percent(totals["relief"], totals["relief_due"]), pledges(due="relief")),
             Figure(
                 f"未作{year}年365承诺的党员",
                 without,

@@ -86,6 +86,17 @@ def test_shortfall_numbers_link_to_the_lists_that_show_those_rows(cast, as_user,
     assert [member.name for member in client.get(below.url).context["cl"].result_list] == ["A机关党员"]
 
 
+def test_a_rate_links_to_the_pledges_it_is_counted_over(cast, as_user, work):
+    # The relief rate is counted over the pledges that promise households; it linked to all.
+    Pledge.objects.filter(member__name="A党员").update(households=0)
+    member = MemberFactory(name="A结对党员", organization=work["A0101"])
+    Pledge.objects.create(member=member, year=TODAY.year, pledged_on=date(TODAY.year, 1, 5), households=1)
+    pledges = sections_of(cast["secretary_a"])["pledges"]
+    rate = next(figure for figure in pledges.figures if figure.label == "结对帮扶完成率")
+    listed = as_user(cast["secretary_a"]).get(rate.url).context["cl"].result_list
+    assert [pledge.member.name for pledge in listed] == ["A结对党员"]
+
+
 def test_dashboard_shows_the_domain_sections_and_their_shortfalls(cast, as_user, work):
     response = as_user(cast["staff"]).get(DASHBOARD)
     body = response.content.decode()
