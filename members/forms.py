@@ -5,6 +5,7 @@ from django.utils import timezone
 from members.models import ROSTER_FIELDS, CheckItem, Member, Rectification, Visit
 from xiangcheng.forms import ReportForm
 from xiangcheng.reports import QUARTERS
+from xiangcheng.validators import not_after_today
 
 
 class MemberForm(forms.ModelForm):
@@ -12,7 +13,10 @@ class MemberForm(forms.ModelForm):
     the move is a dated record and earlier periods still count the member where they were."""
 
     transferred_on = forms.DateField(
-        label="转接日期", required=False, help_text="更改所在党组织时填写：组织关系转接的日期。"
+        label="转接日期",
+        required=False,
+        help_text="更改所在党组织时填写：组织关系转接的日期。",
+        validators=[not_after_today],
     )
 
     class Meta:
@@ -32,9 +36,7 @@ class MemberForm(forms.ModelForm):
         else:
             last = self.instance.transfers.order_by("-transferred_on").first()
             joined = cleaned.get("joined_on")
-            if day > timezone.localdate():
-                self.add_error("transferred_on", "转接日期不能晚于今天。")
-            elif last and day < last.transferred_on:
+            if last and day < last.transferred_on:
                 self.add_error("transferred_on", f"转接日期不能早于上一次转接（{last.transferred_on:%Y-%m-%d}）。")
             elif joined and day < joined:
                 self.add_error("transferred_on", "转接日期不能早于入党日期。")

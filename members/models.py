@@ -194,7 +194,7 @@ class MemberTransfer(models.Model):
     """A dated move of a member between organizations of the district."""
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="transfers", verbose_name="党员")
-    transferred_on = models.DateField("转接日期")
+    transferred_on = models.DateField("转接日期", validators=[not_after_today])
     from_organization = models.ForeignKey(
         "branches.Organization", models.PROTECT, related_name="+", verbose_name="转出组织"
     )

@@ -56,7 +56,10 @@ class BelongingQuerySet(ScopedQuerySet):
         so the join keeps one row each."""
         prefix = f"{self.belonging_path}__"
         where = (
-            in_subtrees(self.model, f"{prefix}organization__path", [organization.path])
+            # By key below a root, as the completion reads a town (`in_subtrees`).
+            in_subtrees(
+                self.model, f"{prefix}organization__path", [organization.path], by_key=below_roots([organization.path])
+            )
             if subtree
             else Q(**{f"{prefix}organization": organization})
         )
@@ -287,7 +290,12 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         visited = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__range=(span.start, span.end))
         counts[f"pairings_{q}"] = Count("pk", filter=due)
         counts[f"visited_{q}"] = Count("pk", filter=due & Q(Exists(visited)))
-    held_any = Q(member__memberships__since__lte=max(days.values()), member__memberships__until__gt=min(days.values()))
+    # A period not begun has no quarter to cover (the report form refuses it).
+    held_any = (
+        Q(member__memberships__since__lte=max(days.values()), member__memberships__until__gt=min(days.values()))
+        if days
+        else Q(pk__in=[])
+    )
     for item in belonging(Pairing.objects.filter(year=year), "member__memberships__", held_any).annotate(**counts):
         for q in quarters:
             if item[f"pairings_{q}"]:

@@ -12,7 +12,7 @@ from members.querysets import completion_by_organization
 from members.venues import Rectification, RectificationState, Venue, VenueInspection, VenueStatus, inspection_failed
 from xiangcheng.counting import count_each
 from xiangcheng.people import ADULT_AGE, YearsBetween, id_number_disagrees
-from xiangcheng.periods import Period, quarter_of, quarter_period, reference_day, year_period
+from xiangcheng.periods import Period, judged_value, quarter_of, quarter_period, reference_day, year_period
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import (
     Cell,
@@ -21,7 +21,6 @@ from xiangcheng.reports import (
     Section,
     Table,
     changelist_url,
-    judged_value,
     percent,
     register_section,
     scoped,
@@ -47,7 +46,7 @@ def completion_urls(row, result, organization) -> dict[str, str]:
     them (members where they belonged on the reference day, records up to then): {members,
     pledges, enterprise, talent, relief}. A branch's row is that organization alone; a town's
     (a total) its subtree within `organization`, the one chosen."""
-    on, today, year = result["on"], timezone.localdate(), result["period"].start.year
+    on, year = result["on"], result["period"].start.year
     if row.get("is_total", False):
         town = row["town"]
         within = organization if organization is not None and organization.town_path == str(town.path) else town
@@ -59,9 +58,9 @@ def completion_urls(row, result, organization) -> dict[str, str]:
         return changelist_url(Pledge, **where, on=on, year__exact=year, **filters)
 
     return {
-        "members": changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on, today)),
+        "members": changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on)),
         "pledges": pledges(),
-        **{line: pledges(fulfilled=judged_value(line, on, today)) for line, _, _ in LINES},
+        **{line: pledges(fulfilled=judged_value(line, on)) for line, _, _ in LINES},
     }
 
 
@@ -85,17 +84,15 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     # Judged as the lists they link to judge them: for the year, on its reference day (today
     # while it runs), so the number and the list always agree.
     year_on = reference_day(year_period(year), today)
-    unfulfilled_url = changelist_url(
-        Pledge, organization, year__exact=year, unfulfilled=judged_value("any", year_on, today)
-    )
+    unfulfilled_url = changelist_url(Pledge, organization, year__exact=year, unfulfilled=judged_value("any", year_on))
     without = scoped(Member.objects.all(), user, organization).without_pledge(year, year_on).count()
     unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled(until=year_on).count()
     line_rows = [
         [
             label,
             Cell(totals[of], pledges(due=line)),
-            Cell(totals[line], pledges(fulfilled=judged_value(line, on, today))),
-            Cell(totals[of] - totals[line], pledges(unfulfilled=judged_value(line, on, today))),
+            Cell(totals[line], pledges(fulfilled=judged_value(line, on))),
+            Cell(totals[of] - totals[line], pledges(unfulfilled=judged_value(line, on))),
             percent(totals[line], totals[of]),
         ]
         for line, label, of in LINES
@@ -116,7 +113,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Figure(
                 "在册党员",
                 totals["members"],
-                changelist_url(Member, organization, on=on, on_roll=judged_value("yes", on, today)),
+                changelist_url(Member, organization, on=on, on_roll=judged_value("yes", on)),
             ),
             Figure(f"{year}年已作承诺", totals["pledges"], pledges_url),
             Figure("企业服务完成率", percent(totals["enterprise"], totals["pledges"]), pledges_url),
@@ -177,7 +174,7 @@ def relief_section(organization, user, start: date, end: date) -> Section:
             Figure(
                 "帮扶中的困难家庭",
                 helped,
-                changelist_url(Household, organization, helped=judged_value("yes", on, timezone.localdate())),
+                changelist_url(Household, organization, helped=judged_value("yes", on)),
             ),
             Figure(f"{year}年结对", pairings, changelist_url(Pairing, organization, year__exact=year)),
             Figure("本季度走访覆盖率", percent(visited, due), unvisited_url),
@@ -235,9 +232,9 @@ def venue_section(organization, user, start: date, end: date) -> Section:
     )
 
     def venues_url(where, status=None, overdue=False, **scope):
-        filters = {"status": judged_value(status, on, today)} if status else {}
+        filters = {"status": judged_value(status, on)} if status else {}
         if overdue:
-            filters["overdue"] = judged_value("yes", on, today)
+            filters["overdue"] = judged_value("yes", on)
         return changelist_url(Venue, where, **scope, **filters)
 
     def counts(where, row, **scope):
@@ -262,7 +259,7 @@ def venue_section(organization, user, start: date, end: date) -> Section:
     met, never, late = total[VenueStatus.MET], total[VenueStatus.NEVER], total["overdue"]
 
     def rectifications_url(state):
-        return changelist_url(Rectification, organization, state=judged_value(state, on, today))
+        return changelist_url(Rectification, organization, state=judged_value(state, on))
 
     inspections_url = changelist_url(VenueInspection, organization, inspected_on__gte=start, inspected_on__lte=end)
     return Section(

@@ -4,6 +4,7 @@ the lists staff edit (`NamedListAdmin`)."""
 
 import re
 import secrets
+from datetime import date
 from functools import cache, reduce
 from operator import or_
 
@@ -14,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
-from django.core.exceptions import FieldError, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldError, PermissionDenied, ValidationError
 from django.db.models import Max, Min, Q, TextField
 from django.http import (
     Http404,
@@ -46,7 +47,6 @@ from xiangcheng.edits import (
 from xiangcheng.forms import (
     ProgressConfirmImportForm,
     ProgressImportForm,
-    judged_parameter,
     window_choices,
     window_parameter,
     year_parameter,
@@ -56,6 +56,7 @@ from xiangcheng.importtemplate import import_template
 from xiangcheng.models import AccessLog, ClosedReport, Message, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.people import person_search
+from xiangcheng.periods import FIRST_YEAR, judged_parameter
 from xiangcheng.progress import Progress, new_token
 from xiangcheng.quality import QUALITY_PARAMETER
 from xiangcheng.replicas import reads_from_replica
@@ -71,7 +72,7 @@ from xiangcheng.scoping import (
 )
 from xiangcheng.search import model_at, related_match, text_search
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
-from xiangcheng.validators import EARLIEST_YEAR, MASKS
+from xiangcheng.validators import MASKS, latest_record_year
 
 NOT_FOUND = "记录不存在，或不在您的权限范围内。"
 ORGANIZATION_CODE = re.compile(r"[A-Z0-9]{1,20}")
@@ -84,20 +85,34 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in visible(field.related_model._default_manager.all(), request.user)]
 
 
+def _judged(value) -> tuple[str, date | None]:
+    """(state, day or None) of a judged filter's value (`periods.judged_parameter`); a malformed
+    day is the list's "incorrect lookup" (the list says so and shows all its rows)."""
+    judged = judged_parameter(value)
+    if judged is None:
+        raise IncorrectLookupParameters(f"日期无效：{value}")
+    return judged
+
+
 class JudgedFilter(admin.SimpleListFilter):
-    """A filter of rows in a state on a day: today, or the day its value names
-    (`forms.judged_parameter`), as a report links a quarter already over."""
+    """A filter of rows in a state on a day: today, or the day its value names (a report's link,
+    `periods.judged_value`), which the sidebar then shows as chosen."""
 
     states: list[tuple[str, str]] = []
 
     def lookups(self, request, model_admin):
-        return self.states
+        state, on = _judged(self.value()) if self.value() else (None, None)
+        if on is None or state not in dict(self.states):
+            return self.states
+        return [*self.states, (self.value(), f"{dict(self.states)[state]}（截至 {on:%Y-%m-%d}）")]
 
     def queryset(self, request, queryset):
-        judged = judged_parameter(self.value(), timezone.localdate())
-        if self.value() is None or judged is None or judged[0] not in dict(self.states):
+        if self.value() is None:
             return queryset
-        return self.judged(queryset, *judged)
+        state, on = _judged(self.value())
+        if state not in dict(self.states):
+            return queryset
+        return self.judged(queryset, state, on or timezone.localdate())
 
     def judged(self, queryset, state: str, on):
         raise NotImplementedError
@@ -108,28 +123,20 @@ class SubtreeFilter(admin.SimpleListFilter):
     scoped admin has it, so a dashboard or report number can link to the list it counts. It
     shows in the sidebar only while in use, and only organizations the user may see apply.
 
-    Rows of people who move between organizations (a queryset with `belonging_on`) can be asked
-    for where they belonged on a day, ?org=<code>@2026-03-31, as a report of a quarter already
-    over counts them (`reports.judged_value`); other rows do not move, and the day changes nothing."""
+    Rows of people who move between organizations (a queryset with `belonging_on`) are asked for
+    where they belonged on a day, ?org=<code>@2026-03-31, as a report counts them
+    (`periods.judged_value`); other rows do not move, and the day changes nothing."""
 
     title = "所属组织（含下级）"
     parameter_name = "org"
-
-    def _judged(self):
-        """(organization code, day or None for today's organization) of the value."""
-        judged = judged_parameter(self.value(), timezone.localdate())
-        if judged is None:
-            return None, None
-        code, on = judged
-        return code, (on if "@" in (self.value() or "") else None)
 
     def _organization(self, request):
         cache = request.__dict__.setdefault(f"_subtree_filter_{self.parameter_name}", {})
         if self.value() not in cache:
             organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
-            code, _ = self._judged()
+            code, _ = _judged(self.value())
             # Codes are capitals and digits; anything else (a NUL byte, say) matches nothing.
-            valid = ORGANIZATION_CODE.fullmatch(code or "")
+            valid = ORGANIZATION_CODE.fullmatch(code)
             cache[self.value()] = organizations.filter(code=code).first() if valid else None
         return cache[self.value()]
 
@@ -137,9 +144,15 @@ class SubtreeFilter(admin.SimpleListFilter):
         if not self.value():
             return []
         organization = self._organization(request)
-        _, on = self._judged()
-        name = organization.name if organization else "（不在权限范围内的组织）"
-        return [(self.value(), f"{name}（{on:%Y-%m-%d} 所在）" if on and organization else name)]
+        if organization is None:
+            return [(self.value(), "（不在权限范围内的组织）")]
+        _, on = _judged(self.value())
+        if on is None or not hasattr(model_admin.get_queryset(request), "belonging_on"):
+            return [(self.value(), organization.name)]
+        # A secretary sees the people of their subtree as it is now: one who belonged there on
+        # the day and has since moved out is counted by the report but not listed here.
+        moved = "" if sees_whole_district(request.user) else "；其后转出您权限范围的不在此列"
+        return [(self.value(), f"{organization.name}（按 {on:%Y-%m-%d} 所在组织{moved}）")]
 
     subtree = True
 
@@ -149,7 +162,7 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
-        _, on = self._judged()
+        _, on = _judged(self.value())
         if on is not None and hasattr(queryset, "belonging_on"):
             return queryset.belonging_on(on, organization, subtree=self.subtree)
         if self.subtree and not narrows_scope(request.user, organization):
@@ -183,7 +196,7 @@ class YearFilter(admin.SimpleListFilter):
             return []
         # Within the years a record may be for: a slip saved before they were checked (3000)
         # would offer every user a thousand years.
-        high, low = min(bounds["high"], timezone.localdate().year + 1), max(bounds["low"], EARLIEST_YEAR)
+        high, low = min(bounds["high"], latest_record_year()), max(bounds["low"], FIRST_YEAR)
         return [(str(year), f"{year}年") for year in range(high, low - 1, -1)]
 
     def queryset(self, request, queryset):
@@ -686,13 +699,16 @@ def scoped_form(form_class, user):
                 if queryset is not None and is_scoped(queryset.model):
                     field.queryset = queryset.visible_to(user)
 
+        def _clean_fields(self):
+            super()._clean_fields()
+            self._failed_fields = set(self._errors) - {NON_FIELD_ERRORS}
+
         def _update_errors(self, errors):
             # A field that failed its own check (too long, not a date) never reached the record,
             # whose rules then find it empty: "须填写服务的企业" under a name too long to save.
-            if hasattr(errors, "error_dict"):
-                errors.error_dict = {
-                    name: found for name, found in errors.error_dict.items() if name not in self._errors
-                }
+            failed = getattr(self, "_failed_fields", set())
+            if hasattr(errors, "error_dict") and failed:
+                errors.error_dict = {name: found for name, found in errors.error_dict.items() if name not in failed}
                 if not errors.error_dict:
                     return
             super()._update_errors(errors)

@@ -10,7 +10,7 @@ from django.utils.http import urlencode
 from import_export import forms as import_forms
 
 from xiangcheng.imex import ImportRefused, check_size
-from xiangcheng.periods import Period, period_of, quarter_of, quarter_period, year_period
+from xiangcheng.periods import FIRST_YEAR, LAST_YEAR, Period, period_of, quarter_of, quarter_period, year_period
 from xiangcheng.progress import new_token
 from xiangcheng.reports import QUARTERS
 
@@ -61,7 +61,7 @@ NOT_BEGUN = "所选期间尚未开始，请选择本季度或以前的期间。"
 class ReportForm(forms.Form):
     """A quarter and an organization within the user's scope, read from the query string."""
 
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = forms.IntegerField(label="年度", min_value=FIRST_YEAR, max_value=LAST_YEAR)
     quarter = forms.TypedChoiceField(label="季度", choices=list(QUARTERS.items()), coerce=int)
     organization = forms.ModelChoiceField(
         label="组织",
@@ -149,19 +149,6 @@ def window_choices(today: date) -> list[tuple[str, str]]:
     quarters = [(quarter_parameter(key), label) for key, label in quarter_choices(today)]
     years = [(year_period(year), year_period(year).label) for year in (today.year, today.year - 1)]
     return [(window_value(period.start, period.end), label) for period, label in quarters + years]
-
-
-def judged_parameter(value, today: date) -> tuple[str, date] | None:
-    """(state, day) a filter judged on a day reads from its value (`reports.judged_value` writes
-    it), or None for a value with no valid day (a year the report form refuses, a malformed date)."""
-    state, separator, day = str(value or "").partition("@")
-    if not separator:
-        return state, today
-    try:
-        on = date.fromisoformat(day)
-    except ValueError:
-        return None
-    return (state, on) if year_parameter(on.year) is not None else None
 
 
 def year_choices(today: date) -> list[tuple[str, str]]:

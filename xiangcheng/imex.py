@@ -55,7 +55,7 @@ from xiangcheng.models import ImportUpload
 from xiangcheng.people import PinyinNamed
 from xiangcheng.progress import REPORT_EVERY, Progress
 from xiangcheng.scoping import can_see_full_numbers, visible
-from xiangcheng.validators import MASKS
+from xiangcheng.validators import MASK, MASKS
 
 # An import writing at least this many rows refreshes the table's planner statistics.
 ANALYZE_AFTER_ROWS = 1_000
@@ -84,8 +84,6 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # digits), and imports back as the same number (the validators drop white space): how a CSV
 # export keeps full ID and mobile numbers whole. Written after neutralizing (sqlexport.AsText).
 TEXT_MARK = "\t"
-# What stands for the hidden digits of a masked personal number (validators.MASKS).
-MASK = "*"
 # Rows an import writes (a skipped or invalid row is not written).
 WRITTEN = {RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_DELETE}
 

@@ -3,6 +3,10 @@
 from datetime import date
 from typing import NamedTuple
 
+# The years a report may be asked for (the report form's year field, every filter of a year or a
+# day) and the earliest a record may be for.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
 
 class Period(NamedTuple):
     start: date
@@ -36,3 +40,27 @@ def quarter_of(day: date) -> int:
 def reference_day(period: Period, today: date) -> date:
     """The day a period's state is judged on: today while it runs, its last day once it is over."""
     return min(max(today, period.start), period.end)
+
+
+# A list filter judged on a day takes a state and the day it is judged on ("not_met@2026-06-30"),
+# or a state alone, judged today (a choice of the list's sidebar): how a report's numbers link to
+# their lists, judged on the day the numbers were counted (a quarter already over: its last day).
+DAY_MARK = "@"
+
+
+def judged_value(state: str, on: date) -> str:
+    """A judged filter's value for the rows in `state` on `on`."""
+    return f"{state}{DAY_MARK}{on.isoformat()}"
+
+
+def judged_parameter(value) -> tuple[str, date | None] | None:
+    """(state, day, or None when the value names no day) of a judged filter's value, or None for
+    a malformed day or one in a year no report covers."""
+    state, separator, day = str(value or "").partition(DAY_MARK)
+    if not separator:
+        return state, None
+    try:
+        on = date.fromisoformat(day)
+    except ValueError:
+        return None
+    return (state, on) if FIRST_YEAR <= on.year <= LAST_YEAR else None

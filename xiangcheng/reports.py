@@ -34,13 +34,12 @@ from typing import Any, NamedTuple
 import openpyxl
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import get_script_prefix, reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 from xiangcheng.imex import neutralize
-from xiangcheng.periods import quarter_period
+from xiangcheng.periods import judged_value, quarter_period
 from xiangcheng.registry import Registry
 from xiangcheng.scoping import has_model_permission, sees_whole_district, visible_within
 from xiangcheng.snapshots import figures, snapshot_key
@@ -229,14 +228,6 @@ def scoped(queryset, user, organization=None):
     return visible_within(queryset, user, organization, counting=True)
 
 
-# A list filter judged on a day takes a state ("not_met"), judged today, or a state and the day
-# it is judged on ("not_met@2026-06-30"): how a report of a quarter already over links its
-# numbers, judged on the quarter's last day (`forms.judged_parameter` reads it).
-def judged_value(state: str, on: date, today: date) -> str:
-    """A judged filter's value for the rows in `state` on `on`."""
-    return state if on == today else f"{state}@{on.isoformat()}"
-
-
 def changelist_url(model, organization=None, *, subtree: bool = True, on: date | None = None, **filters) -> str:
     """The admin list of `model` filtered by `filters` (field lookups or list-filter parameters)
     and, given an organization, by its subtree (the `org` filter every scoped admin has) or, with
@@ -245,7 +236,7 @@ def changelist_url(model, organization=None, *, subtree: bool = True, on: date |
     opts = model._meta
     query = {key: value.isoformat() if isinstance(value, date) else value for key, value in filters.items()}
     if organization is not None:
-        code = organization.code if on is None else judged_value(organization.code, on, timezone.localdate())
+        code = organization.code if on is None else judged_value(organization.code, on)
         query["org" if subtree else "org_only"] = code
     url = _changelist_path(opts.app_label, opts.model_name, get_script_prefix())
     return f"{url}?{urlencode(query)}" if query else url

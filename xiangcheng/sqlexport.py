@@ -44,7 +44,7 @@ from import_export import widgets
 from xiangcheng import imex, xlsx
 from xiangcheng.imex import neutralize
 from xiangcheng.scoping import visible
-from xiangcheng.validators import MASK_KEEP
+from xiangcheng.validators import MASK, MASK_KEEP
 
 # Bytes gathered from COPY before a chunk is handed on (one CopyData message is one row).
 CHUNK_BYTES = 64 * 1024
@@ -81,14 +81,14 @@ class Masked(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         keep, short = self.keep, self.keep + 4
         usual = MASK_USUAL_LENGTH[keep]
-        masked = f"left({sql}, {keep}) || repeat('*', length({sql}) - {short}) || right({sql}, 4)"
+        masked = f"left({sql}, {keep}) || repeat('{MASK}', length({sql}) - {short}) || right({sql}, 4)"
         plain = f"ascii({sql}) NOT IN ({FORMULA_CODES})" if self.neutralize else "true"
         formula = f"WHEN ascii({sql}) IN ({FORMULA_CODES}) THEN {QUOTE} || {masked} " if self.neutralize else ""
         # The usual case first (18 characters for an ID number, 11 for a mobile): no repeat().
         template = (
             f"CASE WHEN length({sql}) = {usual} AND {plain} "
-            f"THEN left({sql}, {keep}) || '{'*' * (usual - short)}' || right({sql}, 4) "
-            f"WHEN length({sql}) <= {short} THEN repeat('*', length({sql})) {formula}ELSE {masked} END"
+            f"THEN left({sql}, {keep}) || '{MASK * (usual - short)}' || right({sql}, 4) "
+            f"WHEN length({sql}) <= {short} THEN repeat('{MASK}', length({sql})) {formula}ELSE {masked} END"
         )
         return template, params * template.count(sql)
 

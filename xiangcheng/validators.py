@@ -15,13 +15,13 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat
 from stdnum.exceptions import ValidationError as StdnumError
 
+from xiangcheng.periods import FIRST_YEAR
+
 # What Excel makes of an 18-digit number in a column not set to text: 3.20507E+17, 3.2e+17.
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # No one on the rolls was born before this day, and no one after today.
 EARLIEST_BIRTH = date(1900, 1, 1)
-# The years a pledge or a pairing may be for: from the portal's earliest reports to next year.
-EARLIEST_YEAR = 2000
 # More people than one service could reach: a typing slip (2,000,000,000), not a service.
 MOST_PEOPLE_SERVED = 100_000
 
@@ -32,11 +32,16 @@ def not_after_today(value: date) -> None:
         raise ValidationError("日期不能晚于今天。", code="future")
 
 
+def latest_record_year() -> int:
+    """The latest year a pledge or a pairing may be for: next year's are made in December."""
+    return timezone.localdate().year + 1
+
+
 def plausible_year(value: int) -> None:
-    """The year of a pledge or a pairing: from EARLIEST_YEAR to next year."""
-    latest = timezone.localdate().year + 1
-    if value is not None and not EARLIEST_YEAR <= value <= latest:
-        raise ValidationError(f"年度应在 {EARLIEST_YEAR} 年至 {latest} 年之间。", code="year")
+    """The year of a pledge or a pairing: from the earliest year a report covers to next year."""
+    latest = latest_record_year()
+    if value is not None and not FIRST_YEAR <= value <= latest:
+        raise ValidationError(f"年度应在 {FIRST_YEAR} 年至 {latest} 年之间。", code="year")
 
 
 def plausible_people_served(value: int) -> None:
@@ -128,16 +133,18 @@ def validate_mobile(value: str) -> None:
         raise ValidationError("手机号应为 11 位，以 13–19 开头（可带 +86）。", code="mobile_invalid")
 
 
-# Leading characters a mask keeps, by kind of number; the last four always stay. The SQL export
-# (sqlexport.Masked) applies the same rule.
+# What stands for each hidden digit of a masked number, and the leading characters a mask keeps,
+# by kind of number; the last four always stay. The SQL export (sqlexport.Masked) applies the
+# same rule.
+MASK = "*"
 MASK_KEEP = {"id_number": 6, "mobile": 3}
 
 
 def _mask(value, keep: int) -> str:
     value = str(value or "")
     if len(value) <= keep + 4:
-        return "*" * len(value)
-    return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
+        return MASK * len(value)
+    return value[:keep] + MASK * (len(value) - keep - 4) + value[-4:]
 
 
 def mask_id_number(value: str) -> str:

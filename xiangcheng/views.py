@@ -116,6 +116,10 @@ def _period_form(request):
         return form, form
     valid = {key: value for key, value in request.GET.items() if key in form.fields and key not in form.errors}
     fallback = ReportForm(valid, user=request.user)
+    if not fallback.is_valid():
+        # The fields that passed may not fit together (a quarter of this year not yet begun,
+        # once next year's was refused): the default period, the organization as asked.
+        fallback = ReportForm({key: value for key, value in valid.items() if key == "organization"}, user=request.user)
     return form, (fallback if fallback.is_valid() else None)
 
 

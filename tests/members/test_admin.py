@@ -224,6 +224,18 @@ def test_a_value_that_fails_its_own_check_gets_that_message_alone(cast, as_user,
     assert response.context["adminform"].form.errors["enterprise"] == ["不能超过 200 个字符（现有 300 个）。"]
 
 
+def test_a_list_judged_on_a_day_says_so_and_refuses_a_malformed_day(cast, as_user, roster, tree):
+    # Opened from a report of a quarter already over: the sidebar showed no choice at all.
+    query = {"on_roll": "yes@2026-03-31", "org": "A@2026-03-31"}
+    staff = as_user(cast["staff"]).get(MEMBERS, query).content.decode()
+    assert "在册（截至 2026-03-31）" in staff and "（按 2026-03-31 所在组织）" in staff
+    secretary = as_user(cast["secretary_a"]).get(MEMBERS, query).content.decode()
+    assert "（按 2026-03-31 所在组织；其后转出您权限范围的不在此列）" in secretary
+    for bad in ({"on_roll": "yes@2026-02-30"}, {"org": "A@2026-13-01"}, {"org": "A@1900-01-01"}):
+        response = as_user(cast["staff"]).get(MEMBERS, bad)
+        assert response.status_code == 302 and response.url.endswith("?e=1"), bad
+
+
 def test_roster_import_writes_every_row(cast, as_user, tree):
     client = as_user(cast["staff"])
     rows = "".join(f"党员{n},{resident_id(n, region='320500')},A0101,2010-07-01,正式党员\n" for n in range(5))

@@ -108,6 +108,16 @@ def test_a_year_not_begun_is_refused_and_the_dashboard_shows_this_quarter(cast, 
     assert (report.year, report.quarter) == (today.year, quarter_of(today))
 
 
+def test_next_year_and_a_quarter_not_begun_show_this_quarter_not_a_missing_scope(cast, as_user, tree):
+    # In May, "2027 Q4": the year was refused, and Q4 of this year then too; the page said the
+    # account had no organization.
+    with clock.travel(date(2026, 5, 1)):
+        response = as_user(cast["secretary_a"]).get(DASHBOARD, {"year": 2027, "quarter": 4})
+        assert "尚未分配负责组织" not in response.content.decode()
+        report = response.context["report"]
+        assert (report.year, report.quarter, report.organization) == (2026, 2, tree["A"])
+
+
 def test_secretary_dashboard_holds_only_their_subtree(cast, as_user, talents):
     response = as_user(cast["secretary_a"]).get(DASHBOARD, Q1)
     assert talent_figures(response)["本期引进人才"] == 1
