@@ -9,6 +9,7 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from xiangcheng.counting import count_per_group
 from xiangcheng.scoping import (
@@ -145,7 +146,9 @@ class PledgeQuerySet(BelongingQuerySet):
         }
         if grouped:
             stored = {kind: Coalesce(F(f"progress__{kind}"), 0) for kind in Fulfilment.Kind.values}
-            if until is None:
+            # Records are dated no later than today (validators.not_after_today): up to any day
+            # from today on, the stored counts are the counts.
+            if until is None or until >= timezone.localdate():
                 done = stored
             else:
                 # No record, or none after `until`: the stored counts are the counts up to then.

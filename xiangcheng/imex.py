@@ -1009,8 +1009,8 @@ class ScopedResource(resources.ModelResource):
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
-        for field in self.get_import_fields():
-            if isinstance(field.widget, widgets.ManyToManyWidget) and not field.readonly and field.column_name in row:
+        for field in self._many_to_many_fields:
+            if field.column_name in row:
                 try:
                     field.clean(row)
                 except ValueError as error:
@@ -1020,6 +1020,15 @@ class ScopedResource(resources.ModelResource):
         if isinstance(instance, PinyinNamed):
             # A bulk import writes without save(), which fills them otherwise.
             instance.fill_name_pinyin()
+
+    @cached_property
+    def _many_to_many_fields(self) -> list:
+        """The import's many-to-many columns (the roster has none), found once, not once a row."""
+        return [
+            field
+            for field in self.get_import_fields()
+            if isinstance(field.widget, widgets.ManyToManyWidget) and not field.readonly
+        ]
 
     def required_headers(self) -> tuple:
         """The columns a file for this resource must have (`Meta.required_headers`): what the
