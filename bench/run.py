@@ -485,9 +485,11 @@ def main():
         if not args.keep:
             from django.db import connections
 
+            from xiangcheng.dbroles import drop_database
+
             connections.close_all()
             with conn.cursor() as cursor:
-                cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+                drop_database(cursor, BENCH_DATABASE)
         conn.close()
 
 

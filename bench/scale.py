@@ -331,13 +331,15 @@ def marker(cursor, name: str) -> dict | None:
 
 def prepare(conn, name: str, scale: float, fingerprint: str) -> None:
     """The database seeded at `scale` with the current migrations, reused when it already is."""
+    from xiangcheng.dbroles import drop_database
+
     wanted = {"scale": scale, "migrations": fingerprint}
     with conn.cursor() as cursor:
         found = marker(cursor, name)
         if found == wanted:
             print(f"沿用数据库 {name}（规模 {scale:g}）", flush=True)
             return
-        cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        drop_database(cursor, name)
         cursor.execute(f"CREATE DATABASE {name}")
     environment = database_environment(database_url(name))
     started = time.perf_counter()
@@ -509,10 +511,12 @@ def main():
         if not args.keep:
             from django.db import connections
 
+            from xiangcheng.dbroles import drop_database
+
             connections.close_all()
             with conn.cursor() as cursor:
                 for name in DATABASES.values():
-                    cursor.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                    drop_database(cursor, name)
         conn.close()
 
 

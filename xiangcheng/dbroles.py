@@ -18,6 +18,7 @@ separate owner (`DATABASE_OWNER_URL` unset while `DATABASE_URL` is set) there is
 only the triggers hold; `manage.py check --deploy` warns about it.
 """
 
+import time
 from contextlib import contextmanager
 
 from django.apps import apps
@@ -71,6 +72,20 @@ def as_owner(connection=None):
         connection.close()
         connection.settings_dict.pop("_AS_OWNER", None)
         connection.settings_dict.update(saved)
+
+
+def drop_database(cursor, name: str, wait: float = 5.0) -> None:
+    """DROP DATABASE `name` WITH (FORCE), on the owner's `cursor`, once the sessions of other
+    roles on it have ended (`wait` seconds at most): a connection its client has just closed may
+    still be ending on the server, and FORCE ends only what the owner may ("permission denied to
+    terminate process" for the portal role's)."""
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        if not cursor.fetchone()[0]:
+            break
+        time.sleep(0.05)
+    cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def audit_tables() -> list[str]:

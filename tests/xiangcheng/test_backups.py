@@ -5,7 +5,6 @@ database or media folder that is not empty is refused (xiangcheng/backups.py).""
 
 import os
 import tarfile
-import time
 
 import psycopg2
 import pytest
@@ -20,7 +19,7 @@ from django.utils import timezone
 from branches.models import Organization, ServiceAction, ServiceAttachment
 from xiangcheng.audit import log_access
 from xiangcheng.backups import target
-from xiangcheng.dbroles import ARCHIVE_SCHEMA, as_owner, audit_tables
+from xiangcheng.dbroles import ARCHIVE_SCHEMA, as_owner, audit_tables, drop_database
 from xiangcheng.models import ClosedReport
 from xiangcheng.services import report_close
 
@@ -80,14 +79,7 @@ def demo(transactional_db, settings, tmp_path):
     log_access(user=staff, action="export", what="花名册", rows=3)
     yield {"closed": closed, "attachment": attachment}
     with as_owner(), connection._nodb_cursor() as cursor:
-        # A connection the test closed may still be ending on the server, and FORCE may not end
-        # another role's (the portal's): "permission denied to terminate process". Wait for it.
-        for _ in range(100):
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [RESTORED])
-            if not cursor.fetchone()[0]:
-                break
-            time.sleep(0.05)
-        cursor.execute(f'DROP DATABASE IF EXISTS "{RESTORED}" WITH (FORCE)')
+        drop_database(cursor, RESTORED)
 
 
 def test_a_backup_restores_into_a_fresh_database_with_the_same_rows_audit_and_files(demo, settings, tmp_path):
