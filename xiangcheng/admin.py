@@ -147,7 +147,7 @@ class SubtreeFilter(admin.SimpleListFilter):
         if organization is None:
             return [(self.value(), "（不在权限范围内的组织）")]
         _, on = _judged(self.value())
-        if on is None or not hasattr(model_admin.get_queryset(request), "belonging_on"):
+        if on is None or not hasattr(model_admin.model._default_manager, "belonging_on"):
             return [(self.value(), organization.name)]
         # A secretary sees the people of their subtree as it is now: one who belonged there on
         # the day and has since moved out is counted by the report but not listed here.
