@@ -13,6 +13,7 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.html import format_html
 
 from branches.filters import TownFilter
 from cadres.approval import MAX_BATCH, approval_form, for_forms, form_date
@@ -28,6 +29,7 @@ from cadres.models import (
     Award,
     Cadre,
     CadreStatistics,
+    Completion,
     EducationRecord,
     FamilyMember,
     GrowthNote,
@@ -39,7 +41,7 @@ from cadres.models import (
     TrainingClass,
     TrainingParticipation,
 )
-from cadres.reports import CADRE_CHECKS
+from cadres.reports import CADRE_CHECKS, training_value
 from cadres.resources import AnnualEvaluationResource, CadreResource, PracticePostingResource, RankChangeResource
 from cadres.services import COHORTS, NO_RANK, cadres_link_members, statistics, statistics_dataset
 from xiangcheng.admin import (
@@ -56,6 +58,7 @@ from xiangcheng.admin import (
 from xiangcheng.audit import show_full_numbers
 from xiangcheng.downloads import download
 from xiangcheng.imex import CSVFormat, XLSXFormat
+from xiangcheng.reports import changelist_url
 from xiangcheng.validators import mask_id_number
 
 admin.site.register(AssessmentDimension, NamedListAdmin)
@@ -136,6 +139,39 @@ class SectionLevelReachedFilter(WindowFilter):
 
     def filter_window(self, queryset, window):
         return queryset.reached_section_level(window.start, window.end)
+
+
+class TrainingFilter(admin.SimpleListFilter):
+    """Cadres in a training class ("12"), or those of them who completed it ("12-completed"): the
+    report's and the class list's counts link here. It shows in the sidebar only while in use
+    (no query for the list otherwise)."""
+
+    title = "培训班"
+    parameter_name = "training"
+
+    def _chosen(self):
+        number, _, state = str(self.value() or "").partition("-")
+        if not number.isdigit() or len(number) > 9 or state not in ("", Completion.COMPLETED):
+            return None, None
+        return int(number), state
+
+    def lookups(self, request, model_admin):
+        number, _ = self._chosen()
+        training = TrainingClass.objects.filter(pk=number).first() if number is not None else None
+        if training is None:
+            return []
+        return [
+            (training_value(training.pk), f"{training.name}·参训"),
+            (training_value(training.pk, completed=True), f"{training.name}·已结业"),
+        ]
+
+    def queryset(self, request, queryset):
+        number, state = self._chosen()
+        if number is None:
+            return queryset
+        condition = {"trainings__completion": state} if state else {}
+        # A cadre is in a class once (TrainingParticipation's unique constraint): one row each.
+        return queryset.filter(trainings__training_class=number, **condition)
 
 
 class CadreQualityFilter(QualityFilter):
@@ -289,6 +325,7 @@ class CadreAdmin(ImportExportAdmin):
         CohortFilter,
         SectionLevelReachedFilter,
         PracticeFilter,
+        TrainingFilter,
         TownFilter,
         CadreQualityFilter,
     ]
@@ -673,11 +710,13 @@ class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="参训人数", ordering="participant_total")
     def participant_count(self, obj):
-        return obj.participant_total or 0
+        url = changelist_url(Cadre, training=training_value(obj.pk))
+        return format_html('<a href="{}">{}</a>', url, obj.participant_total or 0)
 
     @admin.display(description="结业人数", ordering="completed_total")
     def completed_count(self, obj):
-        return obj.completed_total or 0
+        url = changelist_url(Cadre, training=training_value(obj.pk, completed=True))
+        return format_html('<a href="{}">{}</a>', url, obj.completed_total or 0)
 
 
 class ScoreFormSet(BaseInlineFormSet):

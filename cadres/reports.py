@@ -13,6 +13,7 @@ from cadres.models import (
     REVIEW_DAYS,
     AnnualEvaluation,
     Cadre,
+    Completion,
     PostRecord,
     PracticePosting,
     RankChange,
@@ -25,7 +26,7 @@ from xiangcheng.models import Target
 from xiangcheng.people import WORKING_AGE, YearsBetween, id_number_disagrees
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
-from xiangcheng.targets import progress_list, register_rule
+from xiangcheng.targets import actual_url, progress_list, register_rule
 from xiangcheng.todos import Due, register_todo
 
 COHORT_YEARS = [(1980, "1980年及以后出生"), (1985, "1985年及以后出生"), (1990, "1990年及以后出生")]
@@ -52,11 +53,22 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
     training = (
         scoped(TrainingParticipation.objects.all(), user, organization)
         .filter(training_class__start__lte=end, training_class__end__gte=start)
-        .values("training_class__name")
-        .annotate(enrolled=Count("pk"), completed=Count("pk", filter=Q(completion="completed")))
+        .values("training_class", "training_class__name")
+        .annotate(enrolled=Count("pk"), completed=Count("pk", filter=Q(completion=Completion.COMPLETED)))
         .order_by("training_class__name")
     )
-    training_rows = [[row["training_class__name"], row["enrolled"], row["completed"]] for row in training]
+
+    def training_url(row, completed=False):
+        return changelist_url(Cadre, organization, training=training_value(row["training_class"], completed))
+
+    training_rows = [
+        [
+            row["training_class__name"],
+            Cell(row["enrolled"], training_url(row)),
+            Cell(row["completed"], training_url(row, completed=True)),
+        ]
+        for row in training
+    ]
 
     on = min(end, timezone.localdate())
     postings = (
@@ -86,7 +98,7 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
 
     targets = Target.objects.filter(rule="cadres_section_level_reached").order_by("value")
     target_rows = [
-        [target.name, target.value, found.expected, found.actual, found.status_label]
+        [target.name, target.value, found.expected, Cell(found.actual, actual_url(target, on)), found.status_label]
         for target, found in progress_list(targets, on)
         if found is not None
     ]
@@ -118,6 +130,12 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
         note="干部首次晋升副科及以上职级的日期落在本期即计入；出生年代逐级包含（1990年后出生者也计入80后、85后）。"
         "计划目标为全区口径。",
     )
+
+
+def training_value(training_class_id: int, completed: bool = False) -> str:
+    """The cadre list's `training` filter value: a class's participants ("12"), or those of them
+    who completed it ("12-completed")."""
+    return f"{training_class_id}-{Completion.COMPLETED}" if completed else str(training_class_id)
 
 
 def reached_section_level_url(organization, start: date, end: date, born_from: int | None = None) -> str:

@@ -391,7 +391,7 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
             Cell(_share(row["enterprise"], row["pledges"]), urls["enterprise"]),
             Cell(_share(row["talent"], row["pledges"]), urls["talent"]),
             Cell(_share(row["relief"], row["relief_due"]), urls["relief"]),
-            *(_share(*row["coverage"].get(q, (0, 0))) for q in result["quarters"]),
+            *(Cell(_share(*row["coverage"].get(q, (0, 0))), urls["visited"][q]) for q in result["quarters"]),
         ]
 
     branches = result["branches"]
@@ -434,9 +434,9 @@ class PairedYearFilter(ShortfallFilter):
         return queryset.unpaired(year, reference_day(year_period(year), _today()))
 
 
-class UnvisitedFilter(admin.SimpleListFilter):
-    title = "本季度未走访"
-    parameter_name = "unvisited"
+class QuarterVisitsFilter(admin.SimpleListFilter):
+    """Rows of a quarter's visit coverage ("2026-4"), judged on the quarter's reference day (its
+    last day once over) as the reports count them."""
 
     def lookups(self, request, model_admin):
         return quarter_choices(_today())
@@ -445,7 +445,34 @@ class UnvisitedFilter(admin.SimpleListFilter):
         quarter = quarter_parameter(self.value())
         if quarter is None:
             return queryset
-        return queryset.unvisited(quarter.start, quarter.end, reference_day(quarter, _today()))
+        return self.counted(queryset, quarter, reference_day(quarter, _today()))
+
+    def counted(self, queryset, quarter, on):
+        raise NotImplementedError
+
+
+class UnvisitedFilter(QuarterVisitsFilter):
+    title = "本季度未走访"
+    parameter_name = "unvisited"
+
+    def counted(self, queryset, quarter, on):
+        return queryset.unvisited(quarter.start, quarter.end, on)
+
+
+class VisitDueFilter(QuarterVisitsFilter):
+    title = "需走访（季度）"
+    parameter_name = "visit_due"
+
+    def counted(self, queryset, quarter, on):
+        return queryset.due_visit(quarter, on)
+
+
+class VisitedFilter(QuarterVisitsFilter):
+    title = "已走访（季度）"
+    parameter_name = "visited"
+
+    def counted(self, queryset, quarter, on):
+        return queryset.visited(quarter, on)
 
 
 @admin.register(Household)
@@ -495,7 +522,7 @@ class VisitInline(ScopedAdminMixin, admin.TabularInline):
 class PairingAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PairingResource]
     list_display = ["member", "household", "year", "visit_count", "last_visit"]
-    list_filter = [YearFilter, PairingQualityFilter]
+    list_filter = [YearFilter, VisitDueFilter, VisitedFilter, PairingQualityFilter]
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
     person_search_fields = ("member__name",)

@@ -11,6 +11,7 @@ from members.querysets import (
     LEADING_CADRE_QUOTA,
     HouseholdQuerySet,
     MemberQuerySet,
+    PairingQuerySet,
     PledgeQuerySet,
     held_on,
 )
@@ -622,7 +623,7 @@ class Pairing(models.Model):
     household = models.ForeignKey(Household, models.CASCADE, related_name="pairings", verbose_name="困难家庭")
     year = models.PositiveSmallIntegerField("年度", validators=[plausible_year])
 
-    objects = ScopedQuerySet.as_manager()
+    objects = PairingQuerySet.as_manager()
     scope_path = "member__organization__path"
 
     class Meta:

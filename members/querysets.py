@@ -189,6 +189,28 @@ def being_helped(on: date) -> Q:
     return Q(registered_on__lte=on) & (Q(status=BEING_HELPED) | Q(status_on__gt=on))
 
 
+def visited_within(period) -> Exists:
+    """A condition on pairings: visited at least once within `period` (a quarter)."""
+    visits = _model("Visit").objects.filter(pairing=OuterRef("pk"), visited_on__range=(period.start, period.end))
+    return Exists(visits)
+
+
+class PairingQuerySet(BelongingQuerySet):
+    """Pairings, of a member who may move: a quarter's visit coverage counts them where their
+    member belonged on the quarter's reference day (`completion_by_organization`)."""
+
+    belonging_path = "member__memberships"
+
+    def due_visit(self, quarter, on: date):
+        """Pairings of the quarter's year whose household is still being helped on `on`: those
+        the quarter's coverage asks to be visited (a household lifted out needs no visit)."""
+        return self.filter(prefixed(being_helped(on), "household__"), year=quarter.start.year)
+
+    def visited(self, quarter, on: date):
+        """Of the pairings due a visit in `quarter` (judged on `on`), those visited within it."""
+        return self.due_visit(quarter, on).filter(visited_within(quarter))
+
+
 class HouseholdQuerySet(ScopedQuerySet):
     def helped_on(self, on: date):
         """Households registered by `on` and still being helped on it."""
@@ -225,7 +247,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     from branches.models.organizations import town_of_path
     from xiangcheng.periods import period_of, quarter_period, reference_day
 
-    Member, Pledge, Pairing, Visit = (_model(name) for name in ("Member", "Pledge", "Pairing", "Visit"))
+    Member, Pledge, Pairing = (_model(name) for name in ("Member", "Pledge", "Pairing"))
     Organization = apps.get_model("branches", "Organization")
     period = period_of(year, quarter)
     on = reference_day(period, today)
@@ -290,9 +312,8 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         span = quarter_period(year, q)
         days[q] = reference_day(span, today)
         due = held_on(days[q], "member__memberships__") & prefixed(being_helped(days[q]), "household__")
-        visited = Visit.objects.filter(pairing=OuterRef("pk"), visited_on__range=(span.start, span.end))
         counts[f"pairings_{q}"] = Count("pk", filter=due)
-        counts[f"visited_{q}"] = Count("pk", filter=due & Q(Exists(visited)))
+        counts[f"visited_{q}"] = Count("pk", filter=due & Q(visited_within(span)))
     # A period not begun has no quarter to cover (the report form refuses it).
     held_any = (
         Q(member__memberships__since__lte=max(days.values()), member__memberships__until__gt=min(days.values()))
@@ -347,6 +368,8 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
         "period": period,
         "on": on,
         "quarters": quarters,
+        # The day each quarter's coverage is judged on.
+        "days": days,
         "branches": branches,
         "towns": sorted(totals.values(), key=lambda item: paths[item["town"].pk]),
     }

@@ -44,8 +44,9 @@ def _completion(organization, user, start: date):
 def completion_urls(row, result, organization) -> dict[str, str]:
     """The lists a row of `completion_by_organization`'s `result` counts, judged as it counts
     them (members where they belonged on the reference day, records up to then): {members,
-    pledges, enterprise, talent, relief}. A branch's row is that organization alone; a town's
-    (a total) its subtree within `organization`, the one chosen."""
+    pledges, enterprise, talent, relief_due, relief, and per quarter of visit coverage due and
+    visited}. A branch's row is that organization alone; a town's (a total) its subtree within
+    `organization`, the one chosen."""
     on, year = result["on"], result["period"].start.year
     if row.get("is_total", False):
         town = row["town"]
@@ -57,10 +58,16 @@ def completion_urls(row, result, organization) -> dict[str, str]:
     def pledges(**filters):
         return changelist_url(Pledge, **where, on=on, year__exact=year, **filters)
 
+    def pairings(q, **filters):
+        return changelist_url(Pairing, **where, on=result["days"][q], **filters)
+
     return {
         "members": changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on)),
         "pledges": pledges(),
+        "relief_due": pledges(due="relief"),
         **{line: pledges(fulfilled=judged_value(line, on)) for line, _, _ in LINES},
+        "due": {q: pairings(q, visit_due=f"{year}-{q}") for q in result["quarters"]},
+        "visited": {q: pairings(q, visited=f"{year}-{q}") for q in result["quarters"]},
     }
 
 
@@ -105,7 +112,8 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Cell(row["pledges"], urls["pledges"]),
             Cell(row["enterprise"], urls["enterprise"]),
             Cell(row["talent"], urls["talent"]),
-            f"{row['relief']}/{row['relief_due']}",
+            Cell(row["relief_due"], urls["relief_due"]),
+            Cell(row["relief"], urls["relief"]),
         ]
 
     return Section(
@@ -137,13 +145,22 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             ),
             Table(
                 "承诺完成情况（按镇、街道）",
-                ["镇（街道）", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成/应完成"],
+                ["镇（街道）", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶应完成", "结对帮扶完成"],
                 [[row["town"].name, *counts(row)] for row in towns],
                 chart=Chart("bar", columns=(2, 3, 4)),
             ),
             Table(
                 "承诺完成情况（按党组织）",
-                ["党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成/应完成"],
+                [
+                    "党组织",
+                    "书记",
+                    "在册党员",
+                    "已承诺",
+                    "企业服务完成",
+                    "人才服务完成",
+                    "结对帮扶应完成",
+                    "结对帮扶完成",
+                ],
                 [[row["organization"].name, row["secretary"] or "—", *counts(row)] for row in branches],
                 dashboard=False,
                 labels=2,
@@ -169,6 +186,15 @@ def relief_section(organization, user, start: date, end: date) -> Section:
     visited, due = (sum(row["coverage"].get(quarter, (0, 0))[i] for row in result["towns"]) for i in (0, 1))
     quarter_key = f"{year}-{quarter}"
     unvisited_url = changelist_url(Household, organization, unvisited=quarter_key)
+    day = result["days"][quarter]
+    total_urls = {
+        "due": {quarter: changelist_url(Pairing, organization, on=day, visit_due=quarter_key)},
+        "visited": {quarter: changelist_url(Pairing, organization, on=day, visited=quarter_key)},
+    }
+
+    def coverage(label, visited, due, urls):
+        return [label, Cell(due, urls["due"][quarter]), Cell(visited, urls["visited"][quarter]), percent(visited, due)]
+
     return Section(
         figures=[
             Figure(
@@ -194,15 +220,14 @@ def relief_section(organization, user, start: date, end: date) -> Section:
                 "本季度走访覆盖（按镇、街道）",
                 ["镇（街道）", "需走访的结对", "已走访", "覆盖率"],
                 [
-                    [
+                    coverage(
                         row["town"].name,
-                        row["coverage"].get(quarter, (0, 0))[1],
-                        row["coverage"].get(quarter, (0, 0))[0],
-                        percent(*row["coverage"].get(quarter, (0, 0))),
-                    ]
+                        *row["coverage"].get(quarter, (0, 0)),
+                        completion_urls(row, result, organization),
+                    )
                     for row in result["towns"]
                 ],
-                total=["合计", due, visited, percent(visited, due)],
+                total=coverage("合计", visited, due, total_urls),
                 chart=Chart("bar", columns=(1, 2)),
             ),
         ],

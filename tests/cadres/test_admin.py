@@ -343,3 +343,36 @@ def test_a_new_assessment_offers_every_dimension_and_needs_them_all(cast, as_use
     data.update({"scores-TOTAL_FORMS": 3, "scores-2-dimension": dimensions[2].pk, "scores-2-score": 70})
     assert client.post(url, data).status_code == 302
     assert sorted(Assessment.objects.get().scores.values_list("score", flat=True)) == [70, 80, 90]
+
+
+def test_a_training_class_counts_lead_to_its_cadres(cast, as_user, cadres, branch_officer):
+    """The class list's 参训人数 and 结业人数 (and the report's training table) link to the cadre list
+    filtered by the class: the same people, within the user's scope."""
+    from cadres.models import TrainingClass, TrainingParticipation
+
+    training = TrainingClass.objects.create(name="第一期青年干部培训班", start=date(2026, 5, 1), end=date(2026, 5, 10))
+    other = TrainingClass.objects.create(name="第二期青年干部培训班", start=date(2026, 6, 1), end=date(2026, 6, 10))
+    TrainingParticipation.objects.create(training_class=training, cadre=cadres["a"], completion="completed")
+    TrainingParticipation.objects.create(training_class=training, cadre=cadres["b"])
+    TrainingParticipation.objects.create(training_class=other, cadre=cadres["a_town"], completion="completed")
+    grant(branch_officer, "cadres.view_trainingclass", "cadres.view_trainingparticipation")
+
+    staff = as_user(cast["staff"])
+    listed = staff.get("/admin/cadres/trainingclass/").content.decode()
+    assert f'href="{CADRES}?training={training.pk}">2</a>' in listed
+    assert f'href="{CADRES}?training={training.pk}-completed">1</a>' in listed
+    assert names(staff.get(CADRES, {"training": training.pk})) == {"甲镇干部", "乙镇干部"}
+    completed = staff.get(CADRES, {"training": f"{training.pk}-completed"})
+    assert names(completed) == {"甲镇干部"}
+    assert "第一期青年干部培训班·已结业" in completed.content.decode()
+    # A value naming no class, or malformed, filters nothing and answers the list.
+    for value in ("abc", "9999999999", f"{training.pk}-x", "\x00"):
+        response = staff.get(CADRES, {"training": value})
+        assert response.status_code == 200
+        assert len(names(response)) == 3
+    # A scoped account's counts and lists hold its own people only.
+    officer = as_user(branch_officer)
+    assert (
+        f'href="{CADRES}?training={training.pk}">1</a>' in officer.get("/admin/cadres/trainingclass/").content.decode()
+    )
+    assert names(officer.get(CADRES, {"training": training.pk})) == {"甲镇干部"}
