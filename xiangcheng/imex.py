@@ -100,16 +100,18 @@ class ImportConflict(ValueError):
 
 
 def neutralize(value):
-    """Prefix text that a spreadsheet would run as a formula with "'"; leave other values alone."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Prefix text that a spreadsheet would run as a formula with "'"; leave other values alone.
+    Text whose own leading "'"s come before a formula prefix ("'=1") gets one more, so that
+    `unneutralize` gives it back whole."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 
 
 def unneutralize(text: str) -> str:
-    """The inverse of `neutralize`: text read from a file loses the "'" an export put before a
-    formula prefix, and only that one."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES):
+    """The inverse of `neutralize`: text read from a file loses the one "'" an export put before
+    a formula prefix (or before the text's own "'"s that come before one), and only that one."""
+    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_PREFIXES):
         return text[1:]
     return text
 

@@ -53,17 +53,24 @@ CHUNK_BYTES = 64 * 1024
 # The first characters imex.neutralize guards against, as code points: - = + @ tab CR.
 FORMULA_CODES = ", ".join(str(ord(prefix)) for prefix in imex.FORMULA_PREFIXES)
 QUOTE = "''''"  # the SQL literal of a single "'"
+APOSTROPHE = ord("'")
 
 
 class Neutralized(Func):
-    """imex.neutralize in SQL: text starting with = + - @ tab or CR gets a leading "'" (a test
-    of the first character's code point, so a cell costs a comparison, not a regular expression)."""
+    """imex.neutralize in SQL: text starting with = + - @ tab or CR, or with "'"s before one, gets
+    a leading "'" (a test of the first character's code point, so a cell costs a comparison, not
+    a regular expression; only text starting with "'" is looked at further)."""
 
     output_field = TextField()
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        return f"CASE WHEN ascii({sql}) IN ({FORMULA_CODES}) THEN {QUOTE} || {sql} ELSE {sql} END", params * 3
+        template = (
+            f"CASE WHEN ascii({sql}) IN ({FORMULA_CODES}) THEN {QUOTE} || {sql} "
+            f"WHEN ascii({sql}) = {APOSTROPHE} AND ascii(ltrim({sql}, {QUOTE})) IN ({FORMULA_CODES}) "
+            f"THEN {QUOTE} || {sql} ELSE {sql} END"
+        )
+        return template, params * template.count(sql)
 
 
 class Masked(Func):

@@ -194,6 +194,10 @@ def test_an_unchanged_export_imports_back_unchanged_though_its_text_was_neutrali
     term = CommitteeTerm.objects.create(
         organization=tree["A01"], elected_on=date(2023, 8, 28), term_years=5, note="-提前换届（经区委批准）"
     )
+    # Text that itself starts with the mark, before a formula prefix.
+    earlier = CommitteeTerm.objects.create(
+        organization=tree["A01"], elected_on=date(2018, 8, 28), term_years=5, note="'=按原文照录"
+    )
     client = as_user(cast["staff"])
     terms = "/admin/branches/committeeterm/"
     exported = client.post(f"{terms}export/?org_only=A01", {"format": {"csv": "0", "xlsx": "1"}[fmt], "resource": "0"})
@@ -201,12 +205,24 @@ def test_an_unchanged_export_imports_back_unchanged_though_its_text_was_neutrali
     if fmt == "csv":
         assert "'-提前换届（经区委批准）" in content.decode("utf-8-sig")  # what a spreadsheet must not run
     preview = admin_upload(client, terms, content, name=f"届次.{fmt}", fmt=fmt)
-    assert preview.context["result"].totals == {"new": 0, "update": 0, "delete": 0, "skip": 1, "error": 0, "invalid": 0}
+    assert preview.context["result"].totals == {"new": 0, "update": 0, "delete": 0, "skip": 2, "error": 0, "invalid": 0}
     admin_confirm(client, terms, preview)
     term.refresh_from_db()
+    earlier.refresh_from_db()
     assert term.note == "-提前换届（经区委批准）"
+    assert earlier.note == "'=按原文照录"
 
 
 def test_an_import_removes_only_the_mark_an_export_adds():
-    dataset = imex.build_dataset([["备注"], ["'=1+1"], ["'@SUM(1)"], ["'+86"], ["'-5 度"], ["'张三"], ["-5 度"]])
-    assert dataset["备注"] == ["=1+1", "@SUM(1)", "+86", "-5 度", "'张三", "-5 度"]
+    cells = ["'=1+1", "'@SUM(1)", "'+86", "'-5 度", "'张三", "-5 度", "''=1", "'''-2"]
+    dataset = imex.build_dataset([["备注"], *([cell] for cell in cells)])
+    assert dataset["备注"] == ["=1+1", "@SUM(1)", "+86", "-5 度", "'张三", "-5 度", "'=1", "''-2"]
+
+
+@pytest.mark.parametrize("text", ["'=1", "''+86", "'-'", "=1", "'张三", "'", "''", "张三", "-"])
+def test_text_that_itself_starts_with_marks_before_a_formula_goes_out_and_back_whole(text):
+    """A note typed as '=1 came back from its own export as =1."""
+    written = imex.neutralize(text)
+    assert imex.unneutralize(written) == text
+    # What a spreadsheet shows as the text itself: a leading "'" makes the cell text.
+    assert written == text or written == "'" + text

@@ -25,7 +25,7 @@ from xiangcheng.admin import ImportExportAdmin
 from xiangcheng.imex import TEXT_MARK, neutralize
 from xiangcheng.scoping import can_see_full_numbers
 
-TRICKY = ['逗号,引号"和\n换行', "=HYPERLINK(1)", "+86", "-1", "@SUM", "\t制表", "普通 文本", ""]
+TRICKY = ['逗号,引号"和\n换行', "=HYPERLINK(1)", "+86", "-1", "@SUM", "\t制表", "普通 文本", "", "'=1", "''+2", "'张三"]
 
 
 def python_csv(resource, queryset, export_fields=None) -> bytes:
