@@ -375,17 +375,24 @@ def _share(done: int, of: int) -> str:
 def completion_section(result, year: int, organization, *, screen: bool = False) -> Section:
     """The completion result as two tables (by town, by branch) of the cells the page shows and
     the files hold. A branch's numbers link to the rows of that organization alone; a town's
-    total to its subtree (within the chosen organization). With `screen`, the branch table is
-    made of the rows a page shows (`on_screen`), with the count of all."""
-    headers = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
+    total to its subtree (within the chosen organization). The files' two tables have the same
+    columns. With `screen`, the branch table is made of the rows a page shows (`on_screen`), with
+    the count of all, and neither table repeats what a phone has no width for: the town table
+    has no branch or secretary, the branch table no town when all its rows are of one."""
+    labels = ["镇（街道）", "党组织", "书记"]
+    headers = ["在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
     headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
 
-    def cells(row):
-        urls = completion_urls(row, result, organization)
+    def names(row):
         return [
             row["town"].name,
             "全镇（街道）合计" if row.get("is_total", False) else row["organization"].name,
             row["secretary"] or "—",
+        ]
+
+    def cells(row):
+        urls = completion_urls(row, result, organization)
+        return [
             Cell(row["members"], urls["members"]),
             Cell(row["pledges"], urls["pledges"]),
             Cell(_share(row["enterprise"], row["pledges"]), urls["enterprise"]),
@@ -395,17 +402,25 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
         ]
 
     branches = result["branches"]
+    shown = on_screen(branches) if screen else branches
+    town_names = slice(0, 1) if screen else slice(0, 3)
+    one_town = screen and len({row["town"].pk for row in branches}) == 1
+    branch_names = slice(1, 3) if one_town else slice(0, 3)
+
+    def table(title, rows, kept, **options):
+        return Table(
+            title,
+            [*labels[kept], *headers],
+            [[*names(row)[kept], *cells(row)] for row in rows],
+            labels=len(labels[kept]),
+            **options,
+        )
+
     return Section(
         title="365承诺完成与走访覆盖情况",
         tables=[
-            Table("按镇（街道）", headers, [cells(row) for row in result["towns"]], labels=3),
-            Table(
-                "按党组织",
-                headers,
-                [cells(row) for row in (on_screen(branches) if screen else branches)],
-                row_count=len(branches) if screen else None,
-                labels=3,
-            ),
+            table("按镇（街道）", result["towns"], town_names),
+            table("按党组织", shown, branch_names, row_count=len(branches) if screen else None),
         ],
         note=f"党员按 {result['on']:%Y-%m-%d} 所在党组织计；承诺完成数计至该日；"
         "走访覆盖率 = 本季度已走访的结对 / 需走访的结对。",

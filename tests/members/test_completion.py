@@ -22,7 +22,8 @@ COMPLETION = "/admin/members/pledge/completion/"
 TODAY = clock.TODAY
 YEAR, QUARTER = TODAY.year, quarter_of(TODAY)
 BOOKMARK = {"year": str(YEAR), "quarter": str(QUARTER), "organization": "A"}
-PAGE_HEADERS = ["镇（街道）", "党组织", "书记", "在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
+NUMBER_HEADERS = ["在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
+NAME_HEADERS = ["镇（街道）", "党组织", "书记"]
 
 
 @pytest.fixture(autouse=True)
@@ -64,13 +65,18 @@ class _ReportTables(HTMLParser):
 
     def __init__(self):
         super().__init__()
-        self.rows, self.depth, self.cell = [], 0, None
+        self.tables, self.depth, self.cell = [], 0, None
+
+    @property
+    def rows(self):
+        return [row for table in self.tables for row in table]
 
     def handle_starttag(self, tag, attrs):
         if tag == "table" and "report-table" in (dict(attrs).get("class") or ""):
             self.depth += 1
+            self.tables.append([])
         elif self.depth and tag == "tr":
-            self.rows.append([])
+            self.tables[-1].append([])
         elif self.depth and tag in ("th", "td"):
             self.cell = ""
 
@@ -78,7 +84,7 @@ class _ReportTables(HTMLParser):
         if tag == "table" and self.depth:
             self.depth -= 1
         elif self.cell is not None and tag in ("th", "td"):
-            self.rows[-1].append(self.cell.strip())
+            self.tables[-1][-1].append(self.cell.strip())
             self.cell = None
 
     def handle_data(self, data):
@@ -86,16 +92,20 @@ class _ReportTables(HTMLParser):
             self.cell += data
 
 
-def page_rows(response) -> list[list[str]]:
+def page_tables(response) -> list[list[list[str]]]:
     assert response.status_code == 200
     parser = _ReportTables()
     parser.feed(response.content.decode())
-    return parser.rows
+    return parser.tables
+
+
+def page_rows(response) -> list[list[str]]:
+    return [row for table in page_tables(response) for row in table]
 
 
 def town_row(response, town) -> dict[str, str]:
     """The page's by-town row of `town`, by column header."""
-    rows = page_rows(response)
+    rows = page_tables(response)[0]
     headers = rows[0]
     return dict(zip(headers, next(row for row in rows if row[0] == town), strict=True))
 
@@ -131,9 +141,11 @@ def test_a_branch_its_town_and_its_secretary_read_as_names_beside_the_numbers(ca
 
 def test_a_bookmarked_year_quarter_and_organization_keeps_working(cast, as_user, work):
     response = as_user(cast["staff"]).get(COMPLETION, BOOKMARK)
-    rows = page_rows(response)
-    assert rows[0] == [*PAGE_HEADERS, f"第{QUARTER}季度走访覆盖"]
-    assert {row[0] for row in rows if row[0] != "镇（街道）"} == {"甲街道党工委"}
+    towns, branches = page_tables(response)
+    # One town chosen: on a phone's width, its branches' table does not repeat it on every row.
+    assert towns[0] == ["镇（街道）", *NUMBER_HEADERS, f"第{QUARTER}季度走访覆盖"]
+    assert branches[0] == ["党组织", "书记", *NUMBER_HEADERS, f"第{QUARTER}季度走访覆盖"]
+    assert {row[0] for row in towns[1:]} == {"甲街道党工委"}
     assert "甲书记" in response.content.decode() and "乙党员" not in response.content.decode()
     form = response.context["period_form"]
     assert (form["year"].value(), form["quarter"].value(), form["organization"].value()) == (
@@ -144,9 +156,12 @@ def test_a_bookmarked_year_quarter_and_organization_keeps_working(cast, as_user,
 
 
 def test_without_a_quarter_the_page_shows_the_whole_year_for_the_whole_scope(cast, as_user, work):
-    rows = page_rows(as_user(cast["staff"]).get(COMPLETION, {"quarter": "", "organization": ""}))
-    assert rows[0] == [*PAGE_HEADERS, *(f"第{q}季度走访覆盖" for q in range(1, QUARTER + 1))]
-    assert {row[0] for row in rows if row[0] != "镇（街道）"} == {"甲街道党工委", "乙镇党委"}
+    towns, branches = page_tables(as_user(cast["staff"]).get(COMPLETION, {"quarter": "", "organization": ""}))
+    coverage = [f"第{q}季度走访覆盖" for q in range(1, QUARTER + 1)]
+    assert towns[0] == ["镇（街道）", *NUMBER_HEADERS, *coverage]
+    # Branches of two towns: each says its town.
+    assert branches[0] == [*NAME_HEADERS, *NUMBER_HEADERS, *coverage]
+    assert {row[0] for row in towns[1:]} == {row[0] for row in branches[1:]} == {"甲街道党工委", "乙镇党委"}
 
 
 @pytest.mark.parametrize(
@@ -205,10 +220,19 @@ def download_rows(response, kind) -> list[list[str]]:
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_the_downloaded_file_holds_the_cells_the_page_shows(cast, as_user, work, kind):
     client = as_user(cast["secretary_a"])
-    shown = page_rows(client.get(COMPLETION, {"year": YEAR}))
-    assert any("1/3（33.3%）" in row for row in shown)
+    towns, branches = page_tables(client.get(COMPLETION, {"year": YEAR}))
+    assert any("1/3（33.3%）" in row for row in towns)
     response = client.get(COMPLETION, {"year": YEAR, "download": kind})
-    assert download_rows(response, kind) == shown
+    rows = download_rows(response, kind)
+    # Both of the file's tables name each row by town, branch and secretary, for a spreadsheet;
+    # the page leaves out what says nothing there (a town's branch, a lone town).
+    assert (
+        rows[0]
+        == rows[len(towns)]
+        == [*NAME_HEADERS, *NUMBER_HEADERS, *(f"第{q}季度走访覆盖" for q in range(1, QUARTER + 1))]
+    )
+    assert [[row[0], *row[3:]] for row in rows[: len(towns)]] == towns
+    assert [row[1:] for row in rows[len(towns) :]] == branches
     assert unquote(response["Content-Disposition"]).endswith(f"365承诺完成情况-{YEAR}年.{kind}")
     entry = AccessLog.objects.get()
     assert entry.user == cast["secretary_a"] and entry.what.startswith("365承诺完成情况")
