@@ -7,7 +7,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Avg, Count, OuterRef, Prefetch, Subquery
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -41,7 +41,7 @@ from cadres.models import (
     TrainingClass,
     TrainingParticipation,
 )
-from cadres.reports import CADRE_CHECKS, training_value
+from cadres.reports import CADRE_CHECKS, training_parameter, training_value
 from cadres.resources import AnnualEvaluationResource, CadreResource, PracticePostingResource, RankChangeResource
 from cadres.services import COHORTS, NO_RANK, cadres_link_members, statistics, statistics_dataset
 from xiangcheng.admin import (
@@ -59,6 +59,7 @@ from xiangcheng.audit import show_full_numbers
 from xiangcheng.downloads import download
 from xiangcheng.imex import CSVFormat, XLSXFormat
 from xiangcheng.reports import changelist_url
+from xiangcheng.scoping import has_model_permission
 from xiangcheng.validators import mask_id_number
 
 admin.site.register(AssessmentDimension, NamedListAdmin)
@@ -144,34 +145,43 @@ class SectionLevelReachedFilter(WindowFilter):
 class TrainingFilter(admin.SimpleListFilter):
     """Cadres in a training class ("12"), or those of them who completed it ("12-completed"): the
     report's and the class list's counts link here. It shows in the sidebar only while in use
-    (no query for the list otherwise)."""
+    (no query for the list otherwise). Read through the participations the user may see: without
+    that permission, or for a class that does not exist, the list is empty and says why."""
 
     title = "培训班"
     parameter_name = "training"
 
-    def _chosen(self):
-        number, _, state = str(self.value() or "").partition("-")
-        if not number.isdigit() or len(number) > 9 or state not in ("", Completion.COMPLETED):
-            return None, None
-        return int(number), state
+    def _training(self, request):
+        """(class or None, completed) of the value; raises IncorrectLookupParameters if malformed."""
+        chosen = training_parameter(self.value())
+        if chosen is None:
+            raise IncorrectLookupParameters(f"培训班参数无效：{self.value()}")
+        number, completed = chosen
+        if not has_model_permission(request.user, TrainingParticipation):
+            return None, completed
+        return TrainingClass.objects.filter(pk=number).first(), completed
 
     def lookups(self, request, model_admin):
-        number, _ = self._chosen()
-        training = TrainingClass.objects.filter(pk=number).first() if number is not None else None
-        if training is None:
+        if self.value() is None:
             return []
+        training, _ = self._training(request)
+        if training is None:
+            return [(self.value(), "培训班不存在，或无权查看参训记录")]
         return [
             (training_value(training.pk), f"{training.name}·参训"),
             (training_value(training.pk, completed=True), f"{training.name}·已结业"),
         ]
 
     def queryset(self, request, queryset):
-        number, state = self._chosen()
-        if number is None:
+        if self.value() is None:
             return queryset
-        condition = {"trainings__completion": state} if state else {}
-        # A cadre is in a class once (TrainingParticipation's unique constraint): one row each.
-        return queryset.filter(trainings__training_class=number, **condition)
+        training, completed = self._training(request)
+        if training is None:
+            return queryset.none()
+        participations = TrainingParticipation.objects.visible_to(request.user).filter(training_class=training)
+        if completed:
+            participations = participations.filter(completion=Completion.COMPLETED)
+        return queryset.filter(Exists(participations.filter(cadre=OuterRef("pk"))))
 
 
 class CadreQualityFilter(QualityFilter):
@@ -704,7 +714,9 @@ class TrainingClassAdmin(ScopedAdminMixin, admin.ModelAdmin):
             .get_queryset(request)
             .annotate(
                 participant_total=Subquery(per_class.annotate(n=Count("pk")).values("n")),
-                completed_total=Subquery(per_class.filter(completion="completed").annotate(n=Count("pk")).values("n")),
+                completed_total=Subquery(
+                    per_class.filter(completion=Completion.COMPLETED).annotate(n=Count("pk")).values("n")
+                ),
             )
         )
 

@@ -26,6 +26,7 @@ from xiangcheng.models import Target
 from xiangcheng.people import WORKING_AGE, YearsBetween, id_number_disagrees
 from xiangcheng.quality import quality_filter_checks, register_check
 from xiangcheng.reports import Cell, Chart, Figure, Section, Table, changelist_url, register_section, scoped
+from xiangcheng.scoping import sees_whole_district
 from xiangcheng.targets import actual_url, progress_list, register_rule
 from xiangcheng.todos import Due, register_todo
 
@@ -97,8 +98,16 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
     ]
 
     targets = Target.objects.filter(rule="cadres_section_level_reached").order_by("value")
+    district = sees_whole_district(user)
     target_rows = [
-        [target.name, target.value, found.expected, Cell(found.actual, actual_url(target, on)), found.status_label]
+        # District-wide: the rows counted are listed to those who see the whole district.
+        [
+            target.name,
+            target.value,
+            found.expected,
+            Cell(found.actual, actual_url(target, on) if district else ""),
+            found.status_label,
+        ]
         for target, found in progress_list(targets, on)
         if found is not None
     ]
@@ -134,8 +143,18 @@ def cadre_section(organization, user, start: date, end: date) -> Section:
 
 def training_value(training_class_id: int, completed: bool = False) -> str:
     """The cadre list's `training` filter value: a class's participants ("12"), or those of them
-    who completed it ("12-completed")."""
+    who completed it ("12-completed"). Read by `training_parameter`."""
     return f"{training_class_id}-{Completion.COMPLETED}" if completed else str(training_class_id)
+
+
+def training_parameter(value) -> tuple[int, bool] | None:
+    """(class id, completed) of a `training_value`, or None for anything else."""
+    number, separator, state = str(value or "").partition("-")
+    if not (number.isascii() and number.isdigit()) or len(number) > 9:
+        return None
+    if separator and state != Completion.COMPLETED:
+        return None
+    return int(number), bool(separator)
 
 
 def reached_section_level_url(organization, start: date, end: date, born_from: int | None = None) -> str:

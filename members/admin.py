@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.template.response import TemplateResponse
@@ -398,7 +399,10 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
             Cell(_share(row["enterprise"], row["pledges"]), urls["enterprise"]),
             Cell(_share(row["talent"], row["pledges"]), urls["talent"]),
             Cell(_share(row["relief"], row["relief_due"]), urls["relief"]),
-            *(Cell(_share(*row["coverage"].get(q, (0, 0))), urls["visited"][q]) for q in result["quarters"]),
+            *(
+                Cell(_share(*row["coverage"].get(q, (0, 0))), urls["coverage"][q]["visited"])
+                for q in result["quarters"]
+            ),
         ]
 
     branches = result["branches"]
@@ -451,15 +455,26 @@ class PairedYearFilter(ShortfallFilter):
 
 class QuarterVisitsFilter(admin.SimpleListFilter):
     """Rows of a quarter's visit coverage ("2026-4"), judged on the quarter's reference day (its
-    last day once over) as the reports count them."""
+    last day once over) as the reports count them. A quarter older than the sidebar's choices (a
+    past year's report links it) is shown as chosen; a malformed one is the list's "incorrect
+    lookup", not every row under the filter's title."""
 
-    def lookups(self, request, model_admin):
-        return quarter_choices(_today())
-
-    def queryset(self, request, queryset):
+    def _quarter(self):
         quarter = quarter_parameter(self.value())
         if quarter is None:
+            raise IncorrectLookupParameters(f"季度无效：{self.value()}")
+        return quarter
+
+    def lookups(self, request, model_admin):
+        choices = quarter_choices(_today())
+        if self.value() is not None and self.value() not in dict(choices):
+            choices.append((self.value(), self._quarter().label))
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
             return queryset
+        quarter = self._quarter()
         return self.counted(queryset, quarter, reference_day(quarter, _today()))
 
     def counted(self, queryset, quarter, on):

@@ -189,6 +189,12 @@ def being_helped(on: date) -> Q:
     return Q(registered_on__lte=on) & (Q(status=BEING_HELPED) | Q(status_on__gt=on))
 
 
+def household_helped(on: date) -> Q:
+    """A condition on pairings: their household is being helped on `on`, so a quarter judged on
+    that day asks for a visit (a household lifted out needs none)."""
+    return prefixed(being_helped(on), "household__")
+
+
 def visited_within(period) -> Exists:
     """A condition on pairings: visited at least once within `period` (a quarter)."""
     visits = _model("Visit").objects.filter(pairing=OuterRef("pk"), visited_on__range=(period.start, period.end))
@@ -204,7 +210,7 @@ class PairingQuerySet(BelongingQuerySet):
     def due_visit(self, quarter, on: date):
         """Pairings of the quarter's year whose household is still being helped on `on`: those
         the quarter's coverage asks to be visited (a household lifted out needs no visit)."""
-        return self.filter(prefixed(being_helped(on), "household__"), year=quarter.start.year)
+        return self.filter(household_helped(on), year=quarter.start.year)
 
     def visited(self, quarter, on: date):
         """Of the pairings due a visit in `quarter` (judged on `on`), those visited within it."""
@@ -311,7 +317,7 @@ def completion_by_organization(user, year: int, quarter: int | None, today: date
     for q in quarters:
         span = quarter_period(year, q)
         days[q] = reference_day(span, today)
-        due = held_on(days[q], "member__memberships__") & prefixed(being_helped(days[q]), "household__")
+        due = held_on(days[q], "member__memberships__") & household_helped(days[q])
         counts[f"pairings_{q}"] = Count("pk", filter=due)
         counts[f"visited_{q}"] = Count("pk", filter=due & Q(visited_within(span)))
     # A period not begun has no quarter to cover (the report form refuses it).

@@ -58,16 +58,23 @@ def completion_urls(row, result, organization) -> dict[str, str]:
     def pledges(**filters):
         return changelist_url(Pledge, **where, on=on, year__exact=year, **filters)
 
-    def pairings(q, **filters):
-        return changelist_url(Pairing, **where, on=result["days"][q], **filters)
-
     return {
         "members": changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on)),
         "pledges": pledges(),
         "relief_due": pledges(due="relief"),
         **{line: pledges(fulfilled=judged_value(line, on)) for line, _, _ in LINES},
-        "due": {q: pairings(q, visit_due=f"{year}-{q}") for q in result["quarters"]},
-        "visited": {q: pairings(q, visited=f"{year}-{q}") for q in result["quarters"]},
+        "coverage": {q: coverage_urls(result, q, **where) for q in result["quarters"]},
+    }
+
+
+def coverage_urls(result, quarter: int, organization=None, *, subtree: bool = True) -> dict[str, str]:
+    """The pairing lists a quarter's visit coverage in `result` counts, {due, visited}: pairings
+    whose member belonged to `organization` (its subtree unless `subtree` is false; the whole
+    scope when None) on the quarter's reference day."""
+    key, on = f"{result['period'].start.year}-{quarter}", result["days"][quarter]
+    return {
+        "due": changelist_url(Pairing, organization, subtree=subtree, on=on, visit_due=key),
+        "visited": changelist_url(Pairing, organization, subtree=subtree, on=on, visited=key),
     }
 
 
@@ -186,14 +193,9 @@ def relief_section(organization, user, start: date, end: date) -> Section:
     visited, due = (sum(row["coverage"].get(quarter, (0, 0))[i] for row in result["towns"]) for i in (0, 1))
     quarter_key = f"{year}-{quarter}"
     unvisited_url = changelist_url(Household, organization, unvisited=quarter_key)
-    day = result["days"][quarter]
-    total_urls = {
-        "due": {quarter: changelist_url(Pairing, organization, on=day, visit_due=quarter_key)},
-        "visited": {quarter: changelist_url(Pairing, organization, on=day, visited=quarter_key)},
-    }
 
     def coverage(label, visited, due, urls):
-        return [label, Cell(due, urls["due"][quarter]), Cell(visited, urls["visited"][quarter]), percent(visited, due)]
+        return [label, Cell(due, urls["due"]), Cell(visited, urls["visited"]), percent(visited, due)]
 
     return Section(
         figures=[
@@ -223,11 +225,11 @@ def relief_section(organization, user, start: date, end: date) -> Section:
                     coverage(
                         row["town"].name,
                         *row["coverage"].get(quarter, (0, 0)),
-                        completion_urls(row, result, organization),
+                        completion_urls(row, result, organization)["coverage"][quarter],
                     )
                     for row in result["towns"]
                 ],
-                total=coverage("合计", visited, due, total_urls),
+                total=coverage("合计", visited, due, coverage_urls(result, quarter, organization)),
                 chart=Chart("bar", columns=(1, 2)),
             ),
         ],

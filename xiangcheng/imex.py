@@ -5,7 +5,8 @@
 - Headers are the fields' Chinese names; choices travel as their Chinese labels; related rows
   are matched by their natural key (a code or a name), never by database id.
 - Exported text that a spreadsheet would run as a formula is neutralized with a leading "'", which
-  an import removes again (`unneutralize`): a file exported and imported unchanged changes nothing.
+  an import removes again (`unneutralize`): a file exported and imported unchanged changes nothing
+  (but for white space around a cell's text, which an import drops).
 - A file is checked before any row is read (size; for an XLSX, what its zip would unpack to) and
   read as a stream under limits (rows, columns, cell length, time), so the read stops at the
   first row over a limit: no upload the form accepts can hold a server for long or fill its

@@ -355,7 +355,6 @@ def test_a_training_class_counts_lead_to_its_cadres(cast, as_user, cadres, branc
     TrainingParticipation.objects.create(training_class=training, cadre=cadres["a"], completion="completed")
     TrainingParticipation.objects.create(training_class=training, cadre=cadres["b"])
     TrainingParticipation.objects.create(training_class=other, cadre=cadres["a_town"], completion="completed")
-    grant(branch_officer, "cadres.view_trainingclass", "cadres.view_trainingparticipation")
 
     staff = as_user(cast["staff"])
     listed = staff.get("/admin/cadres/trainingclass/").content.decode()
@@ -365,13 +364,20 @@ def test_a_training_class_counts_lead_to_its_cadres(cast, as_user, cadres, branc
     completed = staff.get(CADRES, {"training": f"{training.pk}-completed"})
     assert names(completed) == {"甲镇干部"}
     assert "第一期青年干部培训班·已结业" in completed.content.decode()
-    # A value naming no class, or malformed, filters nothing and answers the list.
-    for value in ("abc", "9999999999", f"{training.pk}-x", "\x00"):
+    # A malformed value is the list's "incorrect lookup" (a digit Python reads but int() does not
+    # once answered 500); a class that does not exist lists no one, and says so.
+    for value in ("abc", "9999999999", f"{training.pk}-x", f"{training.pk}-enrolled", "\x00", "²", "²-completed"):
         response = staff.get(CADRES, {"training": value})
-        assert response.status_code == 200
-        assert len(names(response)) == 3
-    # A scoped account's counts and lists hold its own people only.
+        assert response.status_code == 302 and response.url.endswith("?e=1"), value
+    missing = staff.get(CADRES, {"training": "999999"})
+    assert names(missing) == set() and "培训班不存在，或无权查看参训记录" in missing.content.decode()
+    # Without the permission to see training records: no class name, no one listed.
     officer = as_user(branch_officer)
+    listed = officer.get(CADRES, {"training": f"{training.pk}-completed"})
+    assert names(listed) == set() and "第一期青年干部培训班" not in listed.content.decode()
+    # With it, a scoped account's counts and lists hold its own people only.
+    grant(branch_officer, "cadres.view_trainingclass", "cadres.view_trainingparticipation")
+    officer = as_user(type(branch_officer).objects.get(pk=branch_officer.pk))  # permissions read anew
     assert (
         f'href="{CADRES}?training={training.pk}">1</a>' in officer.get("/admin/cadres/trainingclass/").content.decode()
     )

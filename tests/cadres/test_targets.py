@@ -129,3 +129,28 @@ def test_yearly_posting_quota_counts_postings_starting_in_the_year_by_kind(tree)
     on = date(2026, 12, 31)
     assert progress(park, on).actual == 2
     assert progress(multi, on).actual == 1
+
+
+def test_the_reports_district_wide_target_links_its_rows_only_to_whom_sees_the_district(tree, cohorts, cast):
+    """A scoped account's 1333 table counts the district but linked to a list of its own cadres."""
+    from branches.models import AccountScope
+    from tests.conftest import grant
+    from tests.factories import UserFactory
+    from xiangcheng.reports import compute_sections
+
+    promote(born(tree, "19880101", 1), date(2026, 2, 1))
+    promote(CadreFactory(id_number=resident_id(2, "19880101", "320500"), organization=tree["B0101"]), date(2026, 2, 1))
+    officer = UserFactory(username="officer")
+    AccountScope.objects.create(user=officer, organization=tree["A"])
+    grant(officer, "cadres.view_cadre", "cadres.view_rankchange", "cadres.view_trainingparticipation")
+    grant(officer, "cadres.view_practiceposting")
+
+    def row_1980(user, organization):
+        start, end = date(2026, 10, 1), date(2026, 12, 31)
+        (section,) = [s for s in compute_sections(organization, user, start, end) if s.key == "cadres"]
+        table = next(table for table in section.tables if table.title.startswith("“1333”"))
+        return next(row for row in table.rows if row[0].value == cohorts[1980].name)
+
+    staff_row, officer_row = row_1980(cast["staff"], None), row_1980(officer, tree["A"])
+    assert staff_row[3].value == officer_row[3].value == 2
+    assert staff_row[3].url and officer_row[3].url == ""

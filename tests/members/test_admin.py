@@ -381,3 +381,19 @@ def test_roster_import_cannot_move_a_member_without_a_dated_transfer(cast, as_us
     assert "导入不能更改已在册党员的所在党组织" in response.content.decode()
     assert Member.objects.get(pk=roster["a"].pk).organization == tree["A0101"]
     assert not MemberTransfer.objects.exists()
+
+
+def test_a_quarter_of_visit_coverage_is_shown_as_chosen_and_a_malformed_one_is_refused(cast, as_user):
+    """`visited=2026-04` once listed every pairing under 已走访; a past year's quarter, which its
+    report links, filtered the list with nothing shown as chosen in the sidebar."""
+    client = as_user(cast["staff"])
+    for parameter in ("visit_due", "visited"):
+        for bad in ("2026-04", "2026-0", "x@y", "99999-4", "1e3-1", "2026-4\x00"):
+            response = client.get("/admin/members/pairing/", {parameter: bad})
+            assert response.status_code == 302 and response.url.endswith("?e=1"), (parameter, bad)
+        old = f"{timezone.localdate().year - 3}-2"
+        response = client.get("/admin/members/pairing/", {parameter: old})
+        assert response.status_code == 200
+        chosen = [spec for spec in response.context["cl"].filter_specs if spec.parameter_name == parameter][0]
+        assert chosen.value() == old
+        assert f"{timezone.localdate().year - 3}年第2季度" in response.content.decode()
