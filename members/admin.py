@@ -35,6 +35,7 @@ from xiangcheng.admin import (
     QualityFilter,
     ScopedAdminMixin,
     YearFilter,
+    judged_lookup,
 )
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
@@ -88,33 +89,50 @@ class HelpedFilter(JudgedFilter):
 
 
 class ShortfallFilter(admin.SimpleListFilter):
-    """A "falls short" list: the filter's choices are periods, and choosing one narrows the list
-    to the rows that fall short in it. Scoped like the list (the queryset it narrows is)."""
+    """A "falls short" list: the filter's choices are years, and choosing one narrows the list to
+    the rows that fall short in it, judged on the year's reference day (today while it runs) or
+    on the day the value names ("2026@2026-09-30", `periods.judged_value`): a report of a quarter
+    already over counts them on its last day, and the sidebar then shows that day. Scoped like
+    the list (the queryset it narrows is)."""
+
+    def _chosen(self):
+        """(year, day judged on) of the value; a malformed one is the list's "incorrect lookup"."""
+        year, on = judged_lookup(self.value())
+        year = year_parameter(year)
+        if year is None:
+            raise IncorrectLookupParameters(f"年度无效：{self.value()}")
+        return year, on or reference_day(year_period(year), _today())
 
     def lookups(self, request, model_admin):
-        return year_choices(_today())
+        choices = year_choices(_today())
+        if self.value() is not None and self.value() not in dict(choices):
+            year, on = self._chosen()
+            choices.append((self.value(), f"{year_period(year).label}（截至 {on:%Y-%m-%d}）"))
+        return choices
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return self.shortfall(queryset, *self._chosen())
+
+    def shortfall(self, queryset, year: int, on):
+        raise NotImplementedError
 
 
 class WithoutPledgeFilter(ShortfallFilter):
     title = "未作365承诺（年度）"
     parameter_name = "without_pledge"
 
-    def queryset(self, request, queryset):
-        year = year_parameter(self.value())
-        if year is None:
-            return queryset
-        return queryset.without_pledge(year, reference_day(year_period(year), _today()))
+    def shortfall(self, queryset, year, on):
+        return queryset.without_pledge(year, on)
 
 
 class BelowQuotaFilter(ShortfallFilter):
     title = "结对户数不足（年度）"
     parameter_name = "below_quota"
 
-    def queryset(self, request, queryset):
-        year = year_parameter(self.value())
-        if year is None:
-            return queryset
-        return queryset.below_household_quota(year, reference_day(year_period(year), _today()))
+    def shortfall(self, queryset, year, on):
+        return queryset.below_household_quota(year, on)
 
 
 class MemberQualityFilter(QualityFilter):
@@ -446,11 +464,8 @@ class PairedYearFilter(ShortfallFilter):
     title = "未结对（年度）"
     parameter_name = "unpaired"
 
-    def queryset(self, request, queryset):
-        year = year_parameter(self.value())
-        if year is None:
-            return queryset
-        return queryset.unpaired(year, reference_day(year_period(year), _today()))
+    def shortfall(self, queryset, year, on):
+        return queryset.unpaired(year, on)
 
 
 class QuarterVisitsFilter(admin.SimpleListFilter):

@@ -67,6 +67,12 @@ def completion_urls(row, result, organization) -> dict[str, str]:
     }
 
 
+def shortfall_value(year: int, on: date, today: date) -> str:
+    """A "falls short" list filter's value for `year` judged on `on`: the year alone when that is
+    the year's own reference day (the sidebar's choice), else with the day ("2026@2026-09-30")."""
+    return str(year) if on == reference_day(year_period(year), today) else judged_value(str(year), on)
+
+
 def coverage_urls(result, quarter: int, organization=None, *, subtree: bool = True) -> dict[str, str]:
     """The pairing lists a quarter's visit coverage in `result` counts, {due, visited}: pairings
     whose member belonged to `organization` (its subtree unless `subtree` is false; the whole
@@ -95,12 +101,10 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
         return changelist_url(Pledge, organization, on=on, year__exact=year, **filters)
 
     pledges_url = pledges()
-    # Judged as the lists they link to judge them: for the year, on its reference day (today
-    # while it runs), so the number and the list always agree.
-    year_on = reference_day(year_period(year), today)
-    unfulfilled_url = changelist_url(Pledge, organization, year__exact=year, unfulfilled=judged_value("any", year_on))
-    without = scoped(Member.objects.all(), user, organization).without_pledge(year, year_on).count()
-    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled(until=year_on).count()
+    # What falls short is judged on the same day as the rest, and so are its lists.
+    unfulfilled_url = changelist_url(Pledge, organization, year__exact=year, unfulfilled=judged_value("any", on))
+    without = scoped(Member.objects.all(), user, organization).without_pledge(year, on).count()
+    unfulfilled = scoped(Pledge.objects.filter(year=year), user, organization).unfulfilled(until=on).count()
     line_rows = [
         [
             label,
@@ -138,7 +142,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Figure(
                 f"未作{year}年365承诺的党员",
                 without,
-                changelist_url(Member, organization, without_pledge=year),
+                changelist_url(Member, organization, without_pledge=shortfall_value(year, on, today)),
                 shortfall=True,
             ),
             Figure(f"{year}年承诺尚未全部兑现", unfulfilled, unfulfilled_url, shortfall=True),
@@ -183,13 +187,13 @@ def relief_section(organization, user, start: date, end: date) -> Section:
     """Households, pairings, this quarter's visit coverage and the quota shortfalls."""
     result = _completion(organization, user, start)
     year, quarter, on = start.year, quarter_of(start), result["on"]
-    year_on = reference_day(year_period(year), timezone.localdate())
+    judged_year = shortfall_value(year, on, timezone.localdate())
     households = scoped(Household.objects.all(), user, organization)
     helped = households.helped_on(on).count()
     pairings = scoped(Pairing.objects.filter(year=year), user, organization).count()
     unvisited = households.unvisited(start, end, on).count()
-    unpaired = households.unpaired(year, year_on).count()
-    below = scoped(Member.objects.all(), user, organization).below_household_quota(year, year_on).count()
+    unpaired = households.unpaired(year, on).count()
+    below = scoped(Member.objects.all(), user, organization).below_household_quota(year, on).count()
     visited, due = (sum(row["coverage"].get(quarter, (0, 0))[i] for row in result["towns"]) for i in (0, 1))
     quarter_key = f"{year}-{quarter}"
     unvisited_url = changelist_url(Household, organization, unvisited=quarter_key)
@@ -208,12 +212,15 @@ def relief_section(organization, user, start: date, end: date) -> Section:
             Figure("本季度走访覆盖率", percent(visited, due), unvisited_url),
             Figure("本季度未走访的家庭", unvisited, unvisited_url, shortfall=True),
             Figure(
-                "本年未结对的家庭", unpaired, changelist_url(Household, organization, unpaired=year), shortfall=True
+                "本年未结对的家庭",
+                unpaired,
+                changelist_url(Household, organization, unpaired=judged_year),
+                shortfall=True,
             ),
             Figure(
                 "结对户数不足的领导干部和机关党员",
                 below,
-                changelist_url(Member, organization, below_quota=year),
+                changelist_url(Member, organization, below_quota=judged_year),
                 shortfall=True,
             ),
         ],

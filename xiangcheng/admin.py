@@ -85,7 +85,7 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in visible(field.related_model._default_manager.all(), request.user)]
 
 
-def _judged(value) -> tuple[str, date | None]:
+def judged_lookup(value) -> tuple[str, date | None]:
     """(state, day or None) of a judged filter's value (`periods.judged_parameter`); a malformed
     day is the list's "incorrect lookup" (the list says so and shows all its rows)."""
     judged = judged_parameter(value)
@@ -101,7 +101,7 @@ class JudgedFilter(admin.SimpleListFilter):
     states: list[tuple[str, str]] = []
 
     def lookups(self, request, model_admin):
-        state, on = _judged(self.value()) if self.value() else (None, None)
+        state, on = judged_lookup(self.value()) if self.value() else (None, None)
         if on is None or state not in dict(self.states):
             return self.states
         return [*self.states, (self.value(), f"{dict(self.states)[state]}（截至 {on:%Y-%m-%d}）")]
@@ -109,7 +109,7 @@ class JudgedFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() is None:
             return queryset
-        state, on = _judged(self.value())
+        state, on = judged_lookup(self.value())
         if state not in dict(self.states):
             return queryset
         return self.judged(queryset, state, on or timezone.localdate())
@@ -134,7 +134,7 @@ class SubtreeFilter(admin.SimpleListFilter):
         cache = request.__dict__.setdefault(f"_subtree_filter_{self.parameter_name}", {})
         if self.value() not in cache:
             organizations = apps.get_model("branches", "Organization").objects.visible_to(request.user)
-            code, _ = _judged(self.value())
+            code, _ = judged_lookup(self.value())
             # Codes are capitals and digits; anything else (a NUL byte, say) matches nothing.
             valid = ORGANIZATION_CODE.fullmatch(code)
             cache[self.value()] = organizations.filter(code=code).first() if valid else None
@@ -146,7 +146,7 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return [(self.value(), "（不在权限范围内的组织）")]
-        _, on = _judged(self.value())
+        _, on = judged_lookup(self.value())
         if on is None or not hasattr(model_admin.model._default_manager, "belonging_on"):
             return [(self.value(), organization.name)]
         # A secretary sees the people of their subtree as it is now: one who belonged there on
@@ -162,7 +162,7 @@ class SubtreeFilter(admin.SimpleListFilter):
         organization = self._organization(request)
         if organization is None:
             return queryset.none()
-        _, on = _judged(self.value())
+        _, on = judged_lookup(self.value())
         if on is not None and hasattr(queryset, "belonging_on"):
             return queryset.belonging_on(on, organization, subtree=self.subtree)
         if self.subtree and not narrows_scope(request.user, organization):
