@@ -174,3 +174,20 @@ def test_data_quality_on_a_new_years_first_view_counts_the_year_its_lists_judge(
         listed = client.get(results["cadres_missing_evaluation"].url).context["cl"].result_list
         assert set(listed) == {evaluated, missing}
     snapshots.wait_for_refreshes()
+
+
+def test_a_past_quarter_counts_what_falls_short_on_its_own_last_day(cast, as_user, work):
+    """Q3's 未作承诺 counted members who joined in Q4 (judged today), against its own 在册党员 of 30 September."""
+    MemberFactory(name="A新党员", organization=work["A0101"], joined_on=date(TODAY.year, 10, 20))
+    third = quarter_period(TODAY.year, 3)
+    assert third.end < TODAY
+    past = {s.key: s for s in compute_sections(None, cast["staff"], third.start, third.end)}["pledges"]
+    now = sections_of(cast["staff"])["pledges"]
+    label = f"未作{TODAY.year}年365承诺的党员"
+    assert figures(past)[label] == figures(now)[label] - 1
+    assert figures(past)["在册党员"] == figures(now)["在册党员"] - 1
+    # Its list is judged on the same day, and says so.
+    link = next(figure.url for figure in past.figures if figure.label == label)
+    listed = as_user(cast["staff"]).get(link)
+    assert listed.context["cl"].result_count == figures(past)[label]
+    assert f"（截至 {third.end:%Y-%m-%d}）" in listed.content.decode()
