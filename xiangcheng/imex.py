@@ -691,7 +691,7 @@ class ScopedResource(resources.ModelResource):
 
     def check_dataset(self, dataset) -> None:
         """Refuse (ImportRefused) a file that cannot be imported as a whole, before any row is
-        read. Here: a file with masked personal numbers (320507********9294, as an export shows
+        read. Here: a file with masked personal numbers (320507***********4, as an export shows
         them to a user who may not see them in full), which would match and save no row right."""
         masked = {}  # column: the numbers of the rows holding a masked number
         for field in self.get_import_fields():

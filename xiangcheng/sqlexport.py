@@ -75,32 +75,34 @@ class Neutralized(Func):
 
 class Masked(Func):
     """validators.mask_id_number / mask_mobile in SQL, neutralized unless told not to: `keep`
-    leading characters and the last four stay, the rest become "*"; a value no longer than
-    `keep + 4` is all "*", so only a longer one can start like a formula."""
+    is (leading, trailing) characters that stay, the rest become "*"; a value no longer than
+    both together is all "*", so only a longer one can start like a formula."""
 
     output_field = TextField()
 
-    def __init__(self, expression, *, keep: int, neutralize: bool = True):
+    def __init__(self, expression, *, keep: tuple[int, int], neutralize: bool = True):
         self.keep, self.neutralize = keep, neutralize
         super().__init__(expression)
 
     def as_sql(self, compiler, connection, **extra_context):
         sql, params = compiler.compile(self.source_expressions[0])
-        keep, short = self.keep, self.keep + 4
-        usual = MASK_USUAL_LENGTH[keep]
-        masked = f"left({sql}, {keep}) || repeat('{MASK}', length({sql}) - {short}) || right({sql}, 4)"
+        lead, tail = self.keep
+        short = lead + tail
+        usual = MASK_USUAL_LENGTH[self.keep]
+        masked = f"left({sql}, {lead}) || repeat('{MASK}', length({sql}) - {short}) || right({sql}, {tail})"
         plain = f"ascii({sql}) NOT IN ({FORMULA_CODES})" if self.neutralize else "true"
         formula = f"WHEN ascii({sql}) IN ({FORMULA_CODES}) THEN {QUOTE} || {masked} " if self.neutralize else ""
         # The usual case first (18 characters for an ID number, 11 for a mobile): no repeat().
         template = (
             f"CASE WHEN length({sql}) = {usual} AND {plain} "
-            f"THEN left({sql}, {keep}) || '{MASK * (usual - short)}' || right({sql}, 4) "
+            f"THEN left({sql}, {lead}) || '{MASK * (usual - short)}' || right({sql}, {tail}) "
             f"WHEN length({sql}) <= {short} THEN repeat('{MASK}', length({sql})) {formula}ELSE {masked} END"
         )
         return template, params * template.count(sql)
 
 
-MASK_USUAL_LENGTH = {6: 18, 3: 11}
+# The usual length of each kind of number, by what its mask keeps (validators.MASK_KEEP).
+MASK_USUAL_LENGTH = {(6, 1): 18, (3, 4): 11}
 
 
 class AsText(Func):

@@ -146,22 +146,25 @@ def validate_mobile(value: str) -> None:
         raise ValidationError("手机号应为 11 位，以 13–19 开头（可带 +86）。", code="mobile_invalid")
 
 
-# What stands for each hidden digit of a masked number, and the leading characters a mask keeps,
-# by kind of number; the last four always stay. The SQL export (sqlexport.Masked) applies the
-# same rule.
+# What stands for each hidden digit of a masked number, and the characters a mask keeps at the
+# start and at the end, by kind of number. An ID number keeps its region and its check digit:
+# its birth date (digits 7-14) is shown beside it wherever it is (出生日期), so a mask that kept
+# the last four would give the whole number away with it; its order digits stay hidden. A mobile
+# keeps its network and its last four. The SQL export (sqlexport.Masked) applies the same rule.
 MASK = "*"
-MASK_KEEP = {"id_number": 6, "mobile": 3}
+MASK_KEEP = {"id_number": (6, 1), "mobile": (3, 4)}
 
 
-def _mask(value, keep: int) -> str:
+def _mask(value, keep: tuple[int, int]) -> str:
     value = str(value or "")
-    if len(value) <= keep + 4:
+    lead, tail = keep
+    if len(value) <= lead + tail:
         return MASK * len(value)
-    return value[:keep] + MASK * (len(value) - keep - 4) + value[-4:]
+    return value[:lead] + MASK * (len(value) - lead - tail) + value[len(value) - tail :]
 
 
 def mask_id_number(value: str) -> str:
-    """320507********1234: region and last four digits stay."""
+    """320507***********4: region and check digit stay."""
     return _mask(value, MASK_KEEP["id_number"])
 
 

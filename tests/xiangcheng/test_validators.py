@@ -60,5 +60,14 @@ def test_other_numbers_are_not_mobiles(value):
 
 
 def test_masks_keep_only_the_ends():
-    assert mask_id_number(VALID_ID) == "110105********002X"
+    assert mask_id_number(VALID_ID) == "110105***********X"
     assert mask_mobile("13812345678") == "138****5678"
+
+
+def test_a_masked_id_number_with_the_birth_date_beside_it_does_not_give_the_number_away():
+    # 320507********5414 beside 出生日期 1952-03-11 read as 320507195203115414: the mask hid
+    # exactly the digits the birth date shows. The order digits (15-17) stay hidden now.
+    masked = mask_id_number(VALID_ID)
+    birth = VALID_ID[6:14]
+    rebuilt = masked[:6] + birth + masked[14:]
+    assert "*" in rebuilt[14:17] and rebuilt != VALID_ID
