@@ -201,3 +201,22 @@ def test_a_list_on_a_phone_leads_to_its_filters_below_the_rows(login, demo, live
     desktop = login("secretary", viewport={"width": 1366, "height": 768})
     desktop.goto(f"{live_server.url}/admin/members/member/")
     assert not desktop.get_by_role("link", name="筛选条件 ↓").is_visible()
+
+
+def test_a_wide_report_table_keeps_its_row_names_in_view_scrolled_sideways(login, demo, live_server):
+    # Scrolled to its last column, the completion table showed "2/3（66.7%）" with no branch beside it.
+    page = login("secretary", **PHONE)
+    page.goto(f"{live_server.url}/admin/members/pledge/completion/")
+    page.wait_for_selector(".table-scroll .report-table tbody tr", timeout=30_000)
+    box = page.locator(".table-scroll").last
+    assert box.evaluate("(box) => box.scrollWidth > box.clientWidth")
+    box.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")
+    name = box.locator("tbody tr").first.locator("th, td").first
+    shown = name.evaluate(
+        """(cell) => {
+          const rect = cell.getBoundingClientRect();
+          return document.elementFromPoint(rect.left + 4, rect.top + rect.height / 2) === cell
+            || cell.contains(document.elementFromPoint(rect.left + 4, rect.top + rect.height / 2));
+        }"""
+    )
+    assert shown and name.evaluate("(cell) => cell.getBoundingClientRect().left") >= 0
