@@ -520,6 +520,14 @@ class VisitedFilter(QuarterVisitsFilter):
         return queryset.visited(quarter, on)
 
 
+class NotVisitedFilter(QuarterVisitsFilter):
+    title = "未走访（季度）"
+    parameter_name = "not_visited"
+
+    def counted(self, queryset, quarter, on):
+        return queryset.not_visited(quarter, on)
+
+
 @admin.register(Household)
 class HouseholdAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [HouseholdResource]
@@ -567,7 +575,7 @@ class VisitInline(ScopedAdminMixin, admin.TabularInline):
 class PairingAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PairingResource]
     list_display = ["member", "household", "year", "visit_count", "last_visit"]
-    list_filter = [YearFilter, VisitDueFilter, VisitedFilter, PairingQualityFilter]
+    list_filter = [YearFilter, VisitDueFilter, VisitedFilter, NotVisitedFilter, PairingQualityFilter]
     list_select_related = ["member", "household"]
     search_fields = ["member__name", "household__head", "household__village"]
     person_search_fields = ("member__name",)

@@ -216,6 +216,11 @@ class PairingQuerySet(BelongingQuerySet):
         """Of the pairings due a visit in `quarter` (judged on `on`), those visited within it."""
         return self.due_visit(quarter, on).filter(visited_within(quarter))
 
+    def not_visited(self, quarter, on: date):
+        """Of the pairings due a visit in `quarter` (judged on `on`), those no one has visited in
+        it yet: the visits the paired members still owe (due minus visited of the coverage)."""
+        return self.due_visit(quarter, on).filter(~visited_within(quarter))
+
 
 class HouseholdQuerySet(ScopedQuerySet):
     def helped_on(self, on: date):

@@ -81,6 +81,7 @@ def coverage_urls(result, quarter: int, organization=None, *, subtree: bool = Tr
     return {
         "due": changelist_url(Pairing, organization, subtree=subtree, on=on, visit_due=key),
         "visited": changelist_url(Pairing, organization, subtree=subtree, on=on, visited=key),
+        "not_visited": changelist_url(Pairing, organization, subtree=subtree, on=on, not_visited=key),
     }
 
 
@@ -191,12 +192,13 @@ def relief_section(organization, user, start: date, end: date) -> Section:
     households = scoped(Household.objects.all(), user, organization)
     helped = households.helped_on(on).count()
     pairings = scoped(Pairing.objects.filter(year=year), user, organization).count()
-    unvisited = households.unvisited(start, end, on).count()
     unpaired = households.unpaired(year, on).count()
     below = scoped(Member.objects.all(), user, organization).below_household_quota(year, on).count()
     visited, due = (sum(row["coverage"].get(quarter, (0, 0))[i] for row in result["towns"]) for i in (0, 1))
-    quarter_key = f"{year}-{quarter}"
-    unvisited_url = changelist_url(Household, organization, unvisited=quarter_key)
+    # The visits still owed are the coverage's pairings due less those visited, counted and
+    # listed by where their member belonged on the day, as the coverage is.
+    unvisited = due - visited
+    unvisited_url = coverage_urls(result, quarter, organization)["not_visited"]
 
     def coverage(label, visited, due, urls):
         return [label, Cell(due, urls["due"]), Cell(visited, urls["visited"]), percent(visited, due)]
@@ -209,8 +211,8 @@ def relief_section(organization, user, start: date, end: date) -> Section:
                 changelist_url(Household, organization, helped=judged_value("yes", on)),
             ),
             Figure(f"{year}年结对", pairings, changelist_url(Pairing, organization, year__exact=year)),
-            Figure("本季度走访覆盖率", percent(visited, due), unvisited_url),
-            Figure("本季度未走访的家庭", unvisited, unvisited_url, shortfall=True),
+            Figure("本季度走访覆盖率", percent(visited, due), coverage_urls(result, quarter, organization)["due"]),
+            Figure("本季度未走访的结对", unvisited, unvisited_url, shortfall=True),
             Figure(
                 "本年未结对的家庭",
                 unpaired,
@@ -455,15 +457,16 @@ def pairings_visited_before_start(user):
 PLEDGE_REMINDER_QUARTER = 4
 
 
-@register_todo("households_unvisited", model=Household, order=10)
-def households_unvisited(today: date) -> Due:
-    """Paired households not yet visited this quarter, due by the quarter's last day."""
+@register_todo("pairings_unvisited", model=Pairing, order=10)
+def pairings_unvisited(today: date) -> Due:
+    """Pairings due a visit this quarter that no one has visited yet, due by the quarter's last
+    day: each a visit a member of the user's scope owes (scoped by the member, as the coverage)."""
     quarter = quarter_of(today)
     span = quarter_period(today.year, quarter)
     return Due(
-        f"{span.label}尚未走访的结对家庭",
-        Household.objects.unvisited(span.start, span.end, today),
-        {"unvisited": f"{today.year}-{quarter}"},
+        f"{span.label}尚未走访的结对",
+        Pairing.objects.not_visited(span, today),
+        {"not_visited": f"{today.year}-{quarter}"},
         deadline=span.end,
     )
 

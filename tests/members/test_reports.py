@@ -67,8 +67,8 @@ def figures(section):
 def test_secretary_numbers_hold_only_their_subtree(cast, work):
     mine, all_of_it = sections_of(cast["secretary_a"]), sections_of(cast["staff"])
     assert figures(mine["pledges"])["在册党员"] == 2 and figures(all_of_it["pledges"])["在册党员"] == 4
-    assert figures(mine["relief"])["本季度未走访的家庭"] == 1
-    assert figures(all_of_it["relief"])["本季度未走访的家庭"] == 2
+    assert figures(mine["relief"])["本季度未走访的结对"] == 1
+    assert figures(all_of_it["relief"])["本季度未走访的结对"] == 2
     assert figures(mine["relief"])["结对户数不足的领导干部和机关党员"] == 1
     assert figures(mine["relief"])["本季度走访覆盖率"] == "50.0%"
     assert figures(mine["action_branches"])["本期服务人次"] == 7
@@ -79,9 +79,9 @@ def test_secretary_numbers_hold_only_their_subtree(cast, work):
 def test_shortfall_numbers_link_to_the_lists_that_show_those_rows(cast, as_user, work):
     client = as_user(cast["secretary_a"])
     relief = sections_of(cast["secretary_a"])["relief"]
-    unvisited = next(figure for figure in relief.figures if figure.label == "本季度未走访的家庭")
+    unvisited = next(figure for figure in relief.figures if figure.label == "本季度未走访的结对")
     listed = client.get(unvisited.url).context["cl"].result_list
-    assert [household.head for household in listed] == ["乙"]
+    assert [pairing.household.head for pairing in listed] == ["乙"]
     below = next(figure for figure in relief.figures if figure.label == "结对户数不足的领导干部和机关党员")
     assert [member.name for member in client.get(below.url).context["cl"].result_list] == ["A机关党员"]
 
@@ -100,7 +100,7 @@ def test_a_rate_links_to_the_pledges_it_is_counted_over(cast, as_user, work):
 def test_dashboard_shows_the_domain_sections_and_their_shortfalls(cast, as_user, work):
     response = as_user(cast["staff"]).get(DASHBOARD)
     body = response.content.decode()
-    for title in ("行动支部", "先锋365承诺", "结对帮扶", "1333青年干部", "未达标清单", "本季度未走访的家庭"):
+    for title in ("行动支部", "先锋365承诺", "结对帮扶", "1333青年干部", "未达标清单", "本季度未走访的结对"):
         assert title in body
     # The per-branch table stays in the report: the dashboard would be a thousand rows long.
     assert "承诺完成情况（按党组织）" not in body

@@ -229,11 +229,11 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         recipient=user,
         day=date(2026, 11, 18),
         subject=f"待办提醒{n}",
-        body="· 本季度尚未走访的结对家庭：1",
+        body="· 本季度尚未走访的结对：1",
         items=[
             {
-                "key": "households_unvisited",
-                "label": "本季度尚未走访的结对家庭",
+                "key": "pairings_unvisited",
+                "label": "本季度尚未走访的结对",
                 "count": 1,
                 "deadline": "2026-12-31",
                 "days_left": 43,

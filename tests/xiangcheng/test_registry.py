@@ -82,7 +82,7 @@ def test_the_apps_register_their_pieces_in_app_order():
         "branches_above_member_limit",
         "branches_few_full_members",
         "committees_term_ending",
-        "households_unvisited",
+        "pairings_unvisited",
         "members_without_pledge",
         "pledges_unfulfilled",
         "cadres_due_back",

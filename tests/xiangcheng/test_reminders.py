@@ -48,8 +48,8 @@ def test_digest_is_written_once_a_day(cast, unvisited):
     send()
     message = Message.objects.get(recipient=cast["secretary_a"])
     assert message.day == DAY
-    assert "尚未走访的结对家庭：1" in message.body
-    assert any(item["key"] == "households_unvisited" and item["count"] == 1 for item in message.items)
+    assert "尚未走访的结对：1" in message.body
+    assert any(item["key"] == "pairings_unvisited" and item["count"] == 1 for item in message.items)
     written = Message.objects.count()
     assert "写入站内消息 0 条" in send()
     assert Message.objects.count() == written
@@ -87,8 +87,8 @@ def test_digest_is_mailed_once(cast, unvisited, email_on):
     assert "发送邮件 1 封" in send()
     assert [message.to for message in mail.outbox] == [["a@example.gov.cn"]]
     body = mail.outbox[0].body
-    assert "尚未走访的结对家庭：1" in body
-    assert "https://dj.example.gov.cn/admin/members/household/?unvisited=2026-4" in body
+    assert "尚未走访的结对：1" in body
+    assert "https://dj.example.gov.cn/admin/members/pairing/?not_visited=2026-4" in body
     assert Message.objects.get(recipient=cast["secretary_a"]).emailed_at is not None
     send()
     assert len(mail.outbox) == 1
@@ -135,7 +135,7 @@ def test_unread_count_falls_after_reading(client, cast, unvisited):
         assert "（2条未读）" in client.get("/admin/").content.decode()
         message = Message.objects.get(recipient=cast["secretary_a"], day=DAY)
         page = client.get(f"/admin/xiangcheng/message/{message.pk}/change/").content.decode()
-        assert "尚未走访的结对家庭" in page and "/admin/members/household/?unvisited=2026-4" in page
+        assert "尚未走访的结对" in page and "/admin/members/pairing/?not_visited=2026-4" in page
         assert "（1条未读）" in client.get("/admin/").content.decode()
     message.refresh_from_db()
     assert message.read_at is not None

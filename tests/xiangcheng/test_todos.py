@@ -44,21 +44,31 @@ def listed(client, item) -> set:
 # --- Quarter and year edges -------------------------------------------------------------------
 
 
-def test_unvisited_households_at_the_quarter_edge(cast, tree):
+def test_unvisited_pairings_at_the_quarter_edge(cast, tree):
     member = MemberFactory(organization=tree["A0101"])
     visited = household(tree["A0101"], "户主甲", paired_by=member)
     household(tree["A0101"], "户主乙", paired_by=member)
     Visit.objects.create(pairing=visited.pairings.get(), visited_on=date(2026, 3, 15), action="走访")
 
-    last_day = due(cast["staff"], date(2026, 3, 31))["households_unvisited"]
+    last_day = due(cast["staff"], date(2026, 3, 31))["pairings_unvisited"]
     assert (last_day.count, last_day.deadline, last_day.days_left) == (1, date(2026, 3, 31), 0)
-    assert last_day.label == "2026年第1季度尚未走访的结对家庭"
+    assert last_day.label == "2026年第1季度尚未走访的结对"
     assert last_day.when == "2026-03-31（今天到期）"
 
     # A new quarter: a visit of the last one counts for nothing.
-    first_day = due(cast["staff"], date(2026, 4, 1))["households_unvisited"]
+    first_day = due(cast["staff"], date(2026, 4, 1))["pairings_unvisited"]
     assert (first_day.count, first_day.deadline, first_day.days_left) == (2, date(2026, 6, 30), 90)
     assert first_day.when == "2026-06-30 前，剩 90 天"
+
+
+def test_a_visit_owed_is_the_to_do_of_the_members_town_not_the_households(cast, tree, as_user):
+    """A town's unvisited households were its secretary's to-do though paired with members of
+    other towns, whom the secretary can neither list nor log a visit for."""
+    member = MemberFactory(name="甲镇党员", organization=tree["A0101"])
+    pairing = household(tree["B0101"], "乙镇户主", paired_by=member).pairings.get()
+    mine, theirs = due(cast["secretary_a"], clock.TODAY), due(cast["secretary_b"], clock.TODAY)
+    assert mine["pairings_unvisited"].count == 1 and "pairings_unvisited" not in theirs
+    assert listed(as_user(cast["secretary_a"]), mine["pairings_unvisited"]) == {pairing.pk}
 
 
 def test_pledges_at_the_year_edge(cast, tree):
@@ -225,7 +235,7 @@ def both_towns(cast, tree):
         )
         CommitteeTerm.objects.create(organization=branch, elected_on=date(2023, 12, 20), term_years=3)
         rows[town] = {
-            "households_unvisited": {home.pk},
+            "pairings_unvisited": {home.pairings.get().pk},
             "members_without_pledge": {member.pk},
             "projects_milestones_overdue": {project.pk},
             "cadres_due_back": {cadre.pk},
@@ -236,14 +246,14 @@ def both_towns(cast, tree):
 
 def test_secretary_sees_only_their_towns_to_dos_and_no_cadres(cast, both_towns):
     found = due(cast["secretary_a"], clock.TODAY)
-    assert found["households_unvisited"].count == 1
+    assert found["pairings_unvisited"].count == 1
     assert found["members_without_pledge"].count == 1
     assert found["projects_milestones_overdue"].count == 1
     assert found["committees_term_ending"].count == 1
     # Secretaries may not view cadres: no cadre to-do at all, not a zero.
     assert "cadres_due_back" not in found and "cadres_missing_evaluation" not in found
     staff = due(cast["staff"], clock.TODAY)
-    assert staff["households_unvisited"].count == 2
+    assert staff["pairings_unvisited"].count == 2
     assert staff["cadres_due_back"].count == 2
     assert due(cast["outsider"], clock.TODAY) == {}
 
@@ -289,7 +299,7 @@ def test_dashboard_shows_the_to_dos_first_with_their_deadlines(client, cast, bot
     assert page.index('id="todos"') < page.index('id="shortfalls"')
     assert page.index("quick-actions") < page.index('id="todos"')
     assert "2026-11-01（已逾期 17 天）" in page
-    assert "2026年第4季度尚未走访的结对家庭" in page
+    assert "2026年第4季度尚未走访的结对" in page
 
 
 def test_dashboard_says_when_nothing_is_due(client, cast, tree):
@@ -305,7 +315,7 @@ def test_a_to_do_stored_on_one_day_and_shown_on_a_later_one_counts_its_days_to_t
     """The dashboard may show the to-dos as an earlier day stored them (xiangcheng/snapshots.py):
     their deadline is kept, their days left are counted when shown."""
     stored = Item(
-        "households_unvisited", "第四季度尚未走访的结对家庭", 3, date(2026, 12, 31), "/list/", date(2026, 12, 30)
+        "pairings_unvisited", "第四季度尚未走访的结对", 3, date(2026, 12, 31), "/list/", date(2026, 12, 30)
     ).to_dict()
     shown = Item.from_dict(stored, date(2027, 1, 1))
     assert (shown.days_left, shown.when) == (-1, "2026-12-31（已逾期 1 天）")
