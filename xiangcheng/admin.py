@@ -1017,8 +1017,34 @@ class ClosedReportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="报表")
     def open_report(self, obj):
+        """The live report, which serves this one while it is closed."""
         query = urlencode({"year": obj.year, "quarter": obj.quarter, "organization": obj.organization.code})
         return format_html('<a href="{}?{}">查看</a>', reverse("admin:quarterly_report"), query)
+
+    @admin.display(description="关闭时保存的文件")
+    def stored_files(self, obj):
+        """The files stored at the closing: kept, and served here, once the quarter is reopened."""
+        return format_html_join(
+            " · ",
+            '<a href="{}">{}</a>',
+            ((reverse("admin:closed_report_file", args=[obj.pk, kind]), label) for kind, label in self.FILES),
+        )
+
+    FILES = [("xlsx", "XLSX"), ("csv", "CSV 压缩包")]
+
+    def _may_download(self, request):
+        return request.user.has_perm("xiangcheng.export_data")
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return [*shown, "stored_files"] if self._may_download(request) else shown
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [*fields, "stored_files"] if self._may_download(request) else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "stored_files"]
 
 
 class ReadFilter(admin.SimpleListFilter):

@@ -47,6 +47,11 @@ class PortalAdminSite(admin.AdminSite):
             path("reports/quarterly/", self.admin_view(views.quarterly_report), name="quarterly_report"),
             path("reports/quarterly/close/", self.admin_view(views.close_report), name="close_report"),
             path("reports/closed/<int:pk>/reopen/", self.admin_view(views.reopen_report), name="reopen_report"),
+            path(
+                "reports/closed/<int:pk>/<str:kind>/",
+                self.admin_view(views.closed_report_file),
+                name="closed_report_file",
+            ),
             path("reports/quality/", self.admin_view(views.data_quality), name="data_quality"),
             path("organizations/choices/", self.admin_view(views.organization_choices), name="organization_choices"),
             path("figures/ready/", self.admin_view(views.figures_ready), name="figures_ready"),

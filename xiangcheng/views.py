@@ -23,8 +23,8 @@ from xiangcheng.forms import ReportForm
 from xiangcheng.models import ClosedReport, Target
 from xiangcheng.quality import run_checks
 from xiangcheng.replicas import reads_from_replica
-from xiangcheng.reports import chart_data, load_report
-from xiangcheng.scoping import has_scope, visible
+from xiangcheng.reports import Report, Section, chart_data, load_report
+from xiangcheng.scoping import has_model_permission, has_scope, visible
 from xiangcheng.services import report_close, report_reopen
 from xiangcheng.snapshots import (
     FiguresPending,
@@ -256,6 +256,20 @@ def _download(request, report, kind):
     what = f"季度报表：{report.heading}" + ("（已关闭，存档文件）" if report.closed else "")
     rows = sum(len(table.rows) for section in report.sections for table in section.tables)
     return download(request, content, filename=report.filename(extension), what=what, rows=rows)
+
+
+def closed_report_file(request, pk, kind):
+    """The files a quarter's closing stored, as they were sent upward: also once it has been
+    reopened (and perhaps closed again), when the live report no longer serves them."""
+    if not has_model_permission(request.user, ClosedReport):
+        raise PermissionDenied
+    if kind not in ("xlsx", "csv"):
+        raise Http404
+    closed = get_object_or_404(
+        ClosedReport.objects.visible_to(request.user).select_related("organization").defer("xlsx", "csv_zip"), pk=pk
+    )
+    sections = [Section.from_dict(section) for section in closed.data["sections"]]
+    return _download(request, Report(closed.year, closed.quarter, closed.organization, sections, closed), kind)
 
 
 @reads_from_replica

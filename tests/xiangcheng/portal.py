@@ -243,7 +243,13 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
         ],
     )
     closed = ClosedReport.objects.create(
-        year=2026, quarter=1, organization=branch, closed_by=user, data={}, xlsx=b"", csv_zip=b""
+        year=2026,
+        quarter=1,
+        organization=branch,
+        closed_by=user,
+        data={"heading": "测试季度报表", "sections": []},
+        xlsx=b"",
+        csv_zip=b"",
     )
 
     return {
@@ -305,7 +311,7 @@ def row_set(parent: Organization, *, with_files: bool = False) -> dict:
 
 class Page(NamedTuple):
     """An admin page to GET: the URL named `url_name`, about the row of model `obj` of a row set
-    (or none), with fixed URL arguments `args` and a query string."""
+    (or none), with fixed URL arguments `args` (after the row's key) and a query string."""
 
     name: str
     url_name: str
@@ -314,7 +320,7 @@ class Page(NamedTuple):
     query: str = ""
 
     def url(self, rows: dict) -> str:
-        args = [rows[self.obj].pk] if self.obj else list(self.args)
+        args = [rows[self.obj].pk, *self.args] if self.obj else list(self.args)
         url = reverse(f"admin:{self.url_name}", args=args)
         return f"{url}?{self.query}" if self.query else url
 
@@ -331,6 +337,7 @@ CUSTOM_PAGES = [
     Page("quarterly_report?format=csv", "quarterly_report", query="format=csv"),
     Page("quarterly_report?format=xlsx", "quarterly_report", query="format=xlsx"),
     Page("reopen_report", "reopen_report", obj="xiangcheng.ClosedReport"),
+    Page("closed_report_file", "closed_report_file", obj="xiangcheng.ClosedReport", args=("xlsx",)),
     Page("data_quality", "data_quality"),
     Page("organization_choices", "organization_choices"),
     # What the figures notice's script asks (whether figures computed for the first time are there).

@@ -99,6 +99,8 @@ CUSTOM_PAGES = {
     "quarterly_report?format=xlsx": ("302", "403", "403", "200", "200"),
     "reopen_report@A": ("302", "403", "403", "403", "200"),
     "reopen_report@B": ("302", "403", "403", "403", "200"),
+    "closed_report_file@A": ("302", "403", "403", "403", "200"),
+    "closed_report_file@B": ("302", "403", "403", "403", "200"),
     "data_quality": ("302", "403", "403", "200", "200"),
     # The picker's drop-down: answers anyone signed in, with the organizations they may see.
     "organization_choices": ("302", "200", "200", "200", "200"),

@@ -147,6 +147,8 @@ BASELINE = {
     ("quarterly_report?format=xlsx", "secretary_a"): 47,  # 200
     ("reopen_report", "staff"): 12,  # 200
     ("reopen_report", "secretary_a"): 7,  # 403
+    ("closed_report_file", "staff"): 11,  # 200
+    ("closed_report_file", "secretary_a"): 7,  # 403
     ("data_quality", "staff"): 13,  # 200
     ("data_quality", "secretary_a"): 13,  # 200
     ("organization_choices", "staff"): 9,  # 200

@@ -462,6 +462,26 @@ def test_reopening_asks_for_a_reason_and_is_in_the_audit_history(cast, as_user, 
     assert ClosedReport.objects.filter(reopened_at__isnull=True).get().data != closed.data
 
 
+def test_the_files_stored_at_a_closing_are_served_after_it_is_reopened(cast, as_user, talents):
+    """The reopen page promised that the version closed was kept; nothing led to its files."""
+    client = as_user(cast["staff"])
+    close(client)
+    closed = ClosedReport.objects.get()
+    client.post(f"/admin/reports/closed/{closed.pk}/reopen/", {"reason": "更正"})
+    TalentFactory(organization=talents["a"].organization, introduced_on=date(2020, 1, 2))
+    listed = client.get("/admin/xiangcheng/closedreport/").content.decode()
+    files = {kind: f"/admin/reports/closed/{closed.pk}/{kind}/" for kind in ("xlsx", "csv")}
+    assert all(url in listed for url in files.values())
+    assert files["xlsx"] in client.get(f"/admin/xiangcheng/closedreport/{closed.pk}/change/").content.decode()
+    assert b"".join(client.get(files["xlsx"])) == bytes(closed.xlsx) != download(client).content
+    assert b"".join(client.get(files["csv"])) == bytes(closed.csv_zip)
+    assert AccessLog.objects.filter(what__contains="已关闭，存档文件").count() == 2
+    # Not for whoever may not export, nor outside one's scope, nor another kind of file.
+    assert client.get(f"/admin/reports/closed/{closed.pk}/pdf/").status_code == 404
+    secretary = as_user(cast["secretary_a"])
+    assert secretary.get(files["xlsx"]).status_code == 403
+
+
 def test_the_database_refuses_to_change_or_delete_a_closed_report(cast, as_user, talents):
     close(as_user(cast["staff"]))
     closed = ClosedReport.objects.all()
