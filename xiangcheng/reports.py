@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -380,15 +381,41 @@ class _FixedTimeZip(zipfile.ZipFile):
             self.writestr(arcname or filename, source.read(), compress_type, compresslevel)
 
 
+# A share as `percent` writes it (45.3%), and a number a section holds as text (an average of
+# 9.5 days; a closed report's stored amounts): a spreadsheet cell takes them as numbers.
+SHARE_TEXT = re.compile(r"-?\d+(\.\d+)?%")
+NUMBER_TEXT = re.compile(r"-?\d+\.\d+")
+
+
+def spreadsheet_cell(value):
+    """(value, number format or None) of a report value in an XLSX cell: a share as a fraction
+    shown as a percent, a number written as text as that number with its decimals; anything
+    else as it is (text neutralized)."""
+    if isinstance(value, str) and SHARE_TEXT.fullmatch(value):
+        number = Decimal(value[:-1]) / 100
+        places = max(-Decimal(value[:-1]).as_tuple().exponent, 0)
+        return number, "0" + ("." + "0" * places if places else "") + "%"
+    if isinstance(value, str) and NUMBER_TEXT.fullmatch(value):
+        number = Decimal(value)
+        return number, "#,##0." + "0" * -number.as_tuple().exponent
+    return neutralize(value), None
+
+
 def report_xlsx(sections: list[Section], heading: str) -> bytes:
-    """One sheet per section, named by its title; the same numbers always give the same bytes."""
+    """One sheet per section, named by its title; the same numbers always give the same bytes.
+    Shares and numbers held as text are numbers there (`spreadsheet_cell`), for the sums and
+    sorts of whoever the file is sent to."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     taken: set = set()
     for section in sections:
         sheet = book.create_sheet(sheet_title(section.title, taken))
         for row in section_grid(section, heading):
-            sheet.append([neutralize(value) for value in row])
+            cells = [spreadsheet_cell(value) for value in row]
+            sheet.append([value for value, _ in cells])
+            for column, (_, number_format) in enumerate(cells, start=1):
+                if number_format:
+                    sheet.cell(row=sheet.max_row, column=column).number_format = number_format
         sheet["A1"].font = Font(bold=True, size=14)
         sheet.column_dimensions["A"].width = 36
         for column in "BCDEFG":

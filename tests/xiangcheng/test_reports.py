@@ -623,3 +623,31 @@ def test_a_page_reads_back_only_the_rows_it_shows_and_the_files_hold_all(cast, m
     [again] = [s for s in reports.compute_sections(None, cast["staff"], start, end, screen=True) if s.key == "long"]
     assert again.tables[0].all_rows == many
     assert f"共 {many} 行" in render_to_string("admin/reports/table.html", {"table": again.tables[0]})
+
+
+def test_shares_and_averages_are_numbers_in_the_xlsx_and_read_alike_on_the_page():
+    """Shares (45.3%) and averages (9.5 days) were text cells, which a spreadsheet neither sums
+    nor sorts; the page showed the average as 9.50 and the file as 9.5."""
+    from decimal import Decimal
+
+    from xiangcheng.reports import Figure, percent, report_xlsx
+    from xiangcheng.templatetags.portal import number
+
+    section = Section(
+        title="网格化治理",
+        figures=[Figure("本期解决平均用时（天）", "9.5"), Figure("覆盖率", percent(2, 3))],
+        tables=[
+            Table(
+                "按镇", ["镇（街道）", "平均用时（天）", "达标率", "事件"], [["9.5镇", Cell("12.0"), percent(1, 2), 3]]
+            )
+        ],
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(report_xlsx([section], "2026年第四季度"))).active
+    cells = {cell.coordinate: cell for row in sheet.iter_rows() for cell in row if cell.value is not None}
+    by_value = {cell.value: cell for cell in cells.values()}
+    assert by_value[9.5].number_format == "#,##0.0" and by_value[12].number_format == "#,##0.0"
+    assert round(by_value[0.667].value, 3) == 0.667 and by_value[0.667].number_format == "0.0%"
+    assert by_value[0.5].number_format == "0.0%" and by_value[3].number_format == "General"
+    assert "9.5镇" in by_value
+    assert number("9.5") == "9.5" and number(Decimal("1500000.00")) == "1,500,000.00"
+    assert number(Decimal("3.14159")) == "3.14"

@@ -28,7 +28,8 @@ def number(value):
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, Decimal):
-        return f"{value:,.2f}" if value.as_tuple().exponent < 0 else f"{value:,}"
+        # Its own decimals (an average of 9.5 days, an amount of 1,500,000.00), two at most.
+        return f"{value:,.2f}" if value.as_tuple().exponent < -2 else f"{value:,}"
     if isinstance(value, float):
         return f"{value:,.2f}"
     return value
