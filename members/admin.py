@@ -392,15 +392,24 @@ def _share(done: int, of: int) -> str:
 
 
 def completion_section(result, year: int, organization, *, screen: bool = False) -> Section:
-    """The completion result as two tables (by town, by branch) of the cells the page shows and
-    the files hold. A branch's numbers link to the rows of that organization alone; a town's
-    total to its subtree (within the chosen organization). The files' two tables have the same
-    columns. With `screen`, the branch table is made of the rows a page shows (`on_screen`), with
-    the count of all, and neither table repeats what a phone has no width for: the town table
-    has no branch or secretary, the branch table no town when all its rows are of one."""
+    """The completion result as two tables (by town, by branch): on the page each line's done of
+    due and its share in one cell (3/4（75.0%）); in the files each as a number of its own (done,
+    due, share), for a spreadsheet to sum, with the same columns in both tables. A branch's
+    numbers link to the rows of that organization alone; a town's total to its subtree (within
+    the chosen organization). With `screen`, the branch table is made of the rows a page shows
+    (`on_screen`), with the count of all, and neither table repeats what a phone has no width
+    for: the town table has no branch or secretary, the branch table no town when all its rows
+    are of one."""
     labels = ["镇（街道）", "党组织", "书记"]
-    headers = ["在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
-    headers += [f"第{q}季度走访覆盖" for q in result["quarters"]]
+    quarters = result["quarters"]
+    if screen:
+        headers = ["在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
+        headers += [f"第{q}季度走访覆盖" for q in quarters]
+    else:
+        headers = ["在册党员", "已承诺", "企业服务完成", "企业服务完成率", "人才服务完成", "人才服务完成率"]
+        headers += ["结对帮扶完成", "结对帮扶应完成", "结对帮扶完成率"]
+        for q in quarters:
+            headers += [f"第{q}季度已走访", f"第{q}季度需走访的结对", f"第{q}季度走访覆盖率"]
 
     def names(row):
         return [
@@ -409,18 +418,25 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
             row["secretary"] or "—",
         ]
 
+    def line(done, of, done_url, of_url=None):
+        """A line's cells: its share on the page; done, (due,) share in a file."""
+        if screen:
+            return [Cell(_share(done, of), done_url)]
+        return [Cell(done, done_url), *([Cell(of, of_url)] if of_url else []), percent(done, of)]
+
     def cells(row):
         urls = completion_urls(row, result, organization)
+        coverage = []
+        for q in quarters:
+            visited, due = row["coverage"].get(q, (0, 0))
+            coverage += line(visited, due, urls["coverage"][q]["visited"], urls["coverage"][q]["due"])
         return [
             Cell(row["members"], urls["members"]),
             Cell(row["pledges"], urls["pledges"]),
-            Cell(_share(row["enterprise"], row["pledges"]), urls["enterprise"]),
-            Cell(_share(row["talent"], row["pledges"]), urls["talent"]),
-            Cell(_share(row["relief"], row["relief_due"]), urls["relief"]),
-            *(
-                Cell(_share(*row["coverage"].get(q, (0, 0))), urls["coverage"][q]["visited"])
-                for q in result["quarters"]
-            ),
+            *line(row["enterprise"], row["pledges"], urls["enterprise"]),
+            *line(row["talent"], row["pledges"], urls["talent"]),
+            *line(row["relief"], row["relief_due"], urls["relief"], urls["relief_due"]),
+            *coverage,
         ]
 
     branches = result["branches"]

@@ -224,15 +224,30 @@ def test_the_downloaded_file_holds_the_cells_the_page_shows(cast, as_user, work,
     assert any("1/3（33.3%）" in row for row in towns)
     response = client.get(COMPLETION, {"year": YEAR, "download": kind})
     rows = download_rows(response, kind)
-    # Both of the file's tables name each row by town, branch and secretary, for a spreadsheet;
-    # the page leaves out what says nothing there (a town's branch, a lone town).
-    assert (
-        rows[0]
-        == rows[len(towns)]
-        == [*NAME_HEADERS, *NUMBER_HEADERS, *(f"第{q}季度走访覆盖" for q in range(1, QUARTER + 1))]
-    )
-    assert [[row[0], *row[3:]] for row in rows[: len(towns)]] == towns
-    assert [row[1:] for row in rows[len(towns) :]] == branches
+    quarters = range(1, QUARTER + 1)
+    lines = ["企业服务完成", "企业服务完成率", "人才服务完成", "人才服务完成率"]
+    lines += ["结对帮扶完成", "结对帮扶应完成", "结对帮扶完成率"]
+    lines += [
+        header for q in quarters for header in (f"第{q}季度已走访", f"第{q}季度需走访的结对", f"第{q}季度走访覆盖率")
+    ]
+    # Both of the file's tables name each row by town, branch and secretary, for a spreadsheet,
+    # and give each line's done, due and share as numbers of their own: the page's 1/3（33.3%）
+    # is 1, 3 and 33.3% there (a share is a number in the XLSX, shown as a percent).
+    assert rows[0] == rows[len(towns)] == [*NAME_HEADERS, "在册党员", "已承诺", *lines]
+
+    def as_page(row, shares):
+        """The file's row written as the page writes it: each share of done of due in one cell."""
+        cells, rest = row[3:5], row[5:]
+        for due_given in shares:
+            done, due, share = (rest[0], rest[1], rest[2]) if due_given else (rest[0], row[4], rest[1])
+            rest = rest[3:] if due_given else rest[2:]
+            share = f"{float(share) * 100:.1f}%" if kind == "xlsx" and share != "—" else share
+            cells.append(f"{done}/{due}（{share}）" if due not in ("0", 0) else share)
+        return cells
+
+    shares = [False, False, True, *(True for _ in quarters)]
+    assert [[row[0], *as_page(row, shares)] for row in rows[1 : len(towns)]] == towns[1:]
+    assert [[*row[1:3], *as_page(row, shares)] for row in rows[len(towns) + 1 :]] == branches[1:]
     assert unquote(response["Content-Disposition"]).endswith(f"365承诺完成情况-{YEAR}年.{kind}")
     entry = AccessLog.objects.get()
     assert entry.user == cast["secretary_a"] and entry.what.startswith("365承诺完成情况")
