@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -98,6 +99,16 @@ class ServiceAction(models.Model):
 
     def __str__(self):
         return f"{self.served_on:%Y-%m-%d} {self.title}"
+
+    def clean(self):
+        # Not before its branch existed: a service logged as of 1990 was saved and then counted
+        # in no report.
+        branch = self.action_branch if self.action_branch_id else None
+        if branch is not None and self.served_on and self.served_on < branch.founded_on:
+            raise ValidationError(
+                {"served_on": f"服务日期早于该行动支部的成立日期（{branch.founded_on:%Y-%m-%d}）。"},
+                code="before_founding",
+            )
 
 
 def _attachment_path(instance, filename: str) -> str:

@@ -76,12 +76,15 @@ def test_person_times_must_be_a_whole_number_of_zero_or_more(cast, as_user, bran
         # Once saved, and the dashboard's 本期服务人次 read 2,000,000,460.
         ({"people_served": "2000000000"}, "people_served", "服务人次过大（一次服务不超过 100,000 人次），请核对。"),
         ({"served_on": "2099-03-01"}, "served_on", "日期不能晚于今天。"),
+        # Saved as of 1990, and then counted in no report.
+        ({"served_on": "1990-01-01"}, "served_on", "服务日期早于该行动支部的成立日期（{founded}）。"),
     ],
 )
 def test_an_impossible_service_is_refused_and_nothing_is_written(cast, as_user, branches, fields, field, message):
     response = post_action(as_user(cast["secretary_a"]), branches["A"], **fields)
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors[field] == [message]
+    founded = f"{branches['A'].founded_on:%Y-%m-%d}"
+    assert response.context["adminform"].form.errors[field] == [message.format(founded=founded)]
     assert not ServiceAction.objects.exists()
 
 
