@@ -397,3 +397,15 @@ def test_a_quarter_of_visit_coverage_is_shown_as_chosen_and_a_malformed_one_is_r
         chosen = [spec for spec in response.context["cl"].filter_specs if spec.parameter_name == parameter][0]
         assert chosen.value() == old
         assert f"{timezone.localdate().year - 3}年第2季度" in response.content.decode()
+
+
+def test_a_list_opened_from_a_number_says_above_its_rows_what_it_is_narrowed_to(cast, as_user):
+    # On a phone the sidebar that named the filters sat below a hundred rows.
+    year = timezone.localdate().year
+    query = {"not_visited": f"{year}-2", "org": "A@2026-06-30", "year__exact": str(year)}
+    page = as_user(cast["staff"]).get("/admin/members/pairing/", query).content.decode()
+    said = re.search(r'<p class="active-filters">(.*?)</p>', page)[1]
+    assert said.index("筛选：") < said.index("所属组织（含下级）：甲街道党工委（按 2026-06-30 所在组织）")
+    assert f"未走访（季度）：{year}年第2季度" in said and f"年度：{year}" in said
+    assert page.index('class="active-filters"') < page.index('id="changelist-filter"')
+    assert 'class="active-filters"' not in as_user(cast["staff"]).get("/admin/members/pairing/").content.decode()

@@ -93,3 +93,39 @@ register.filter("account_name", account_name)
 def unread_messages(user) -> int:
     """How many messages of `user`'s inbox are unread: one query on a partial index."""
     return Message.objects.filter(recipient=user).unread().count() if user.is_authenticated else 0
+
+
+# The lookups a report's link puts on a list besides its filters (year__exact=2026,
+# done_on__year=2026, start__gte=2026-10-01), said the way the sidebar would say them.
+LOOKUP_WORDS = {"exact": "", "year": "（年）", "gte": "（起）", "lte": "（止）"}
+
+
+@register.simple_tag
+def active_filters(cl) -> list[tuple[str, str]]:
+    """(title, chosen) of each filter and lookup a list is narrowed by: what a list opened from a
+    number shows, said above its rows (its sidebar is below them on a phone)."""
+    from django.contrib.admin.utils import NotRelationField, get_fields_from_path
+    from django.core.exceptions import FieldDoesNotExist
+    from django.db.models.constants import LOOKUP_SEP
+
+    found, consumed = [], set()
+    for spec in cl.filter_specs:
+        used = getattr(spec, "used_parameters", None)
+        if not used:
+            continue
+        consumed |= set(used)
+        chosen = [str(choice["display"]) for choice in spec.choices(cl) if choice.get("selected")]
+        if chosen:
+            found.append((str(spec.title), "、".join(chosen)))
+    for key, value in cl.params.items():
+        path, _, lookup = key.rpartition(LOOKUP_SEP)
+        if key in consumed or lookup not in LOOKUP_WORDS or not path:
+            continue
+        try:
+            field = get_fields_from_path(cl.model, path)[-1]
+        except (FieldDoesNotExist, NotRelationField):
+            continue
+        shown = value[-1] if isinstance(value, list) else value
+        shown = str(dict(field.flatchoices).get(shown, shown)) if getattr(field, "flatchoices", None) else shown
+        found.append((f"{field.verbose_name}{LOOKUP_WORDS[lookup]}", shown))
+    return found
