@@ -252,3 +252,17 @@ def test_a_record_form_already_on_its_way_is_not_sent_again(login, demo, live_se
         }"""
     )
     assert again == [False, False]
+
+
+def test_what_a_thumb_taps_is_tall_enough(login, demo, live_server):
+    # A person's name in a list was a 17 × 16 px target, 今天 on a date field 16 × 15 px.
+    page = login("secretary", **PHONE)
+    page.goto(f"{live_server.url}/admin/members/visit/")
+    heights = {
+        "list link": page.locator("#result_list tbody a").first.bounding_box()["height"],
+        "filter choice": page.locator("#changelist-filter li a").first.bounding_box()["height"],
+        "header link": page.locator("#user-tools a").first.bounding_box()["height"],
+    }
+    page.goto(f"{live_server.url}/admin/members/visit/add/")
+    heights["今天"] = page.locator(".datetimeshortcuts a").first.bounding_box()["height"]
+    assert min(heights.values()) >= 32, heights
