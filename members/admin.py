@@ -418,24 +418,25 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
             row["secretary"] or "—",
         ]
 
-    def line(done, of, done_url, of_url=None):
-        """A line's cells: its share on the page; done, (due,) share in a file."""
+    def line(done, of, urls, done_key, of_key=None):
+        """A line's cells: its share on the page; done, (due,) share in a file. Links read from
+        `urls` only as shown (a link not shown is never made)."""
         if screen:
-            return [Cell(_share(done, of), done_url)]
-        return [Cell(done, done_url), *([Cell(of, of_url)] if of_url else []), percent(done, of)]
+            return [Cell(_share(done, of), urls[done_key])]
+        return [Cell(done, urls[done_key]), *([Cell(of, urls[of_key])] if of_key else []), percent(done, of)]
 
     def cells(row):
         urls = completion_urls(row, result, organization)
         coverage = []
         for q in quarters:
             visited, due = row["coverage"].get(q, (0, 0))
-            coverage += line(visited, due, urls["coverage"][q]["visited"], urls["coverage"][q]["due"])
+            coverage += line(visited, due, urls["coverage"][q], "visited", "due")
         return [
             Cell(row["members"], urls["members"]),
             Cell(row["pledges"], urls["pledges"]),
-            *line(row["enterprise"], row["pledges"], urls["enterprise"]),
-            *line(row["talent"], row["pledges"], urls["talent"]),
-            *line(row["relief"], row["relief_due"], urls["relief"], urls["relief_due"]),
+            *line(row["enterprise"], row["pledges"], urls, "enterprise"),
+            *line(row["talent"], row["pledges"], urls, "talent"),
+            *line(row["relief"], row["relief_due"], urls, "relief", "relief_due"),
             *coverage,
         ]
 

@@ -41,12 +41,25 @@ def _completion(organization, user, start: date):
     return cache[key]
 
 
-def completion_urls(row, result, organization) -> dict[str, str]:
+class OnDemand(dict):
+    """A mapping whose values are made when first read, by `make(key)` (KeyError for a key it
+    does not know): a page reads few of the many links a row of the completion could have."""
+
+    def __init__(self, make):
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key):
+        value = self[key] = self._make(key)
+        return value
+
+
+def completion_urls(row, result, organization) -> OnDemand:
     """The lists a row of `completion_by_organization`'s `result` counts, judged as it counts
-    them (members where they belonged on the reference day, records up to then): {members,
-    pledges, enterprise, talent, relief_due, relief, and per quarter of visit coverage due and
-    visited}. A branch's row is that organization alone; a town's (a total) its subtree within
-    `organization`, the one chosen."""
+    them (members where they belonged on the reference day, records up to then): members,
+    pledges, relief_due, each line's fulfilled (enterprise, talent, relief), and per quarter of
+    visit coverage `coverage_urls`. A branch's row is that organization alone; a town's (a total)
+    its subtree within `organization`, the one chosen. Each made when first read."""
     on, year = result["on"], result["period"].start.year
     if row.get("is_total", False):
         town = row["town"]
@@ -58,13 +71,20 @@ def completion_urls(row, result, organization) -> dict[str, str]:
     def pledges(**filters):
         return changelist_url(Pledge, **where, on=on, year__exact=year, **filters)
 
-    return {
-        "members": changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on)),
-        "pledges": pledges(),
-        "relief_due": pledges(due="relief"),
-        **{line: pledges(fulfilled=judged_value(line, on)) for line, _, _ in LINES},
-        "coverage": {q: coverage_urls(result, q, **where) for q in result["quarters"]},
-    }
+    def make(key):
+        if key == "members":
+            return changelist_url(Member, **where, on=on, on_roll=judged_value("yes", on))
+        if key == "pledges":
+            return pledges()
+        if key == "relief_due":
+            return pledges(due="relief")
+        if key in {line for line, _, _ in LINES}:
+            return pledges(fulfilled=judged_value(key, on))
+        if key == "coverage":
+            return OnDemand(lambda quarter: coverage_urls(result, quarter, **where))
+        raise KeyError(key)
+
+    return OnDemand(make)
 
 
 def shortfall_value(year: int, on: date, today: date) -> str:
@@ -73,16 +93,22 @@ def shortfall_value(year: int, on: date, today: date) -> str:
     return str(year) if on == reference_day(year_period(year), today) else judged_value(str(year), on)
 
 
-def coverage_urls(result, quarter: int, organization=None, *, subtree: bool = True) -> dict[str, str]:
-    """The pairing lists a quarter's visit coverage in `result` counts, {due, visited}: pairings
-    whose member belonged to `organization` (its subtree unless `subtree` is false; the whole
-    scope when None) on the quarter's reference day."""
+# The pairing list's filter of each kind of a quarter's coverage.
+COVERAGE_FILTERS = {"due": "visit_due", "visited": "visited", "not_visited": "not_visited"}
+
+
+def coverage_urls(result, quarter: int, organization=None, *, subtree: bool = True) -> OnDemand:
+    """The pairing lists a quarter's visit coverage in `result` counts, {due, visited,
+    not_visited} (`COVERAGE_FILTERS`): pairings whose member belonged to `organization` (its
+    subtree unless `subtree` is false; the whole scope when None) on the quarter's reference day."""
+    if quarter not in result["days"]:
+        raise KeyError(quarter)
     key, on = f"{result['period'].start.year}-{quarter}", result["days"][quarter]
-    return {
-        "due": changelist_url(Pairing, organization, subtree=subtree, on=on, visit_due=key),
-        "visited": changelist_url(Pairing, organization, subtree=subtree, on=on, visited=key),
-        "not_visited": changelist_url(Pairing, organization, subtree=subtree, on=on, not_visited=key),
-    }
+
+    def make(kind):
+        return changelist_url(Pairing, organization, subtree=subtree, on=on, **{COVERAGE_FILTERS[kind]: key})
+
+    return OnDemand(make)
 
 
 @register_section("pledges", "先锋365承诺", order=20, models=[Member, Pledge])
