@@ -440,12 +440,15 @@ def test_only_district_staff_close_and_reopen(cast, as_user, talents):
 
 
 def test_reopening_asks_for_a_reason_and_is_in_the_audit_history(cast, as_user, talents):
+    type(cast["staff"]).objects.filter(pk=cast["staff"].pk).update(last_name="张", first_name="晓梅")
     client = as_user(cast["staff"])
     close(client)
     closed = ClosedReport.objects.get()
     url = f"/admin/reports/closed/{closed.pk}/reopen/"
     confirm = client.get(url)
-    assert "确定要重新开放" in confirm.content.decode()
+    # Who closed it, by name (it said the login, staff).
+    assert "确定要重新开放" in confirm.content.decode() and "由 张晓梅 关闭" in confirm.content.decode()
+    assert "由 张晓梅 关闭" in client.get(REPORT, Q1).content.decode()
     assert "请填写重新开放的原因" in client.post(url, {"reason": " "}).content.decode()
     assert client.post(url, {"reason": "更正人才引进日期"}).status_code == 302
     closed.refresh_from_db()
@@ -454,7 +457,7 @@ def test_reopening_asks_for_a_reason_and_is_in_the_audit_history(cast, as_user, 
     assert latest["label"] == "修改" and latest["user"] == cast["staff"]
     assert set(latest["changed"]) == {"重新开放人", "重新开放时间", "重新开放原因"}
     history = client.get(f"/admin/xiangcheng/closedreport/{closed.pk}/history/").content.decode()
-    assert "重新开放原因" in history and "staff" in history
+    assert "重新开放原因" in history and "张晓梅" in history
     # Reopened, the quarter counts today's records and may be closed again.
     TalentFactory(organization=talents["a"].organization, introduced_on=date(2020, 1, 2))
     assert talent_figures(client.get(REPORT, Q1))["本期引进人才"] == 3
