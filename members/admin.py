@@ -39,7 +39,7 @@ from xiangcheng.admin import (
 )
 from xiangcheng.downloads import download
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
-from xiangcheng.periods import period_of, reference_day, year_period
+from xiangcheng.periods import QUARTER_NAMES, period_of, reference_day, year_period
 from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import (
     Cell,
@@ -404,12 +404,13 @@ def completion_section(result, year: int, organization, *, screen: bool = False)
     quarters = result["quarters"]
     if screen:
         headers = ["在册党员", "已承诺", "企业服务完成", "人才服务完成", "结对帮扶完成"]
-        headers += [f"第{q}季度走访覆盖" for q in quarters]
+        headers += [f"{QUARTER_NAMES[q]}走访覆盖" for q in quarters]
     else:
         headers = ["在册党员", "已承诺", "企业服务完成", "企业服务完成率", "人才服务完成", "人才服务完成率"]
         headers += ["结对帮扶完成", "结对帮扶应完成", "结对帮扶完成率"]
         for q in quarters:
-            headers += [f"第{q}季度已走访", f"第{q}季度需走访的结对", f"第{q}季度走访覆盖率"]
+            name = QUARTER_NAMES[q]
+            headers += [f"{name}已走访", f"{name}需走访的结对", f"{name}走访覆盖率"]
 
     def names(row):
         return [

@@ -7,6 +7,7 @@ from django.utils import timezone
 from xiangcheng import targets
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
+from xiangcheng.periods import QUARTER_NAMES
 from xiangcheng.scoping import ScopedQuerySet
 
 
@@ -146,10 +147,10 @@ class TargetMilestone(models.Model):
 
 
 class Quarter(models.IntegerChoices):
-    Q1 = 1, "第一季度"
-    Q2 = 2, "第二季度"
-    Q3 = 3, "第三季度"
-    Q4 = 4, "第四季度"
+    Q1 = 1, QUARTER_NAMES[1]
+    Q2 = 2, QUARTER_NAMES[2]
+    Q3 = 3, QUARTER_NAMES[3]
+    Q4 = 4, QUARTER_NAMES[4]
 
 
 # The stored files stay out of the history: the history says who closed and reopened, not the bytes.

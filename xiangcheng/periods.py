@@ -18,6 +18,10 @@ def year_period(year: int) -> Period:
     return Period(date(year, 1, 1), date(year, 12, 31), f"{year}年")
 
 
+# The one way a quarter is named, as documents name it (第四季度, not 第4季度).
+QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+
+
 def quarter_period(year: int, quarter: int) -> Period:
     if quarter not in (1, 2, 3, 4):
         raise ValueError(f"quarter must be 1-4, not {quarter!r}")
@@ -25,7 +29,7 @@ def quarter_period(year: int, quarter: int) -> Period:
     end = date(year, 12, 31) if quarter == 4 else date(year, 3 * quarter + 1, 1).replace(day=1)
     if quarter != 4:
         end = date.fromordinal(end.toordinal() - 1)
-    return Period(start, end, f"{year}年第{quarter}季度")
+    return Period(start, end, f"{year}年{QUARTER_NAMES[quarter]}")
 
 
 def period_of(year: int, quarter: int | None) -> Period:

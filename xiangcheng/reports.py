@@ -40,12 +40,12 @@ from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
 from xiangcheng.imex import neutralize
-from xiangcheng.periods import judged_value, quarter_period
+from xiangcheng.periods import QUARTER_NAMES, judged_value, quarter_period
 from xiangcheng.registry import Registry
 from xiangcheng.scoping import has_model_permission, sees_whole_district, visible_within
 from xiangcheng.snapshots import figures, snapshot_key
 
-QUARTERS = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+QUARTERS = QUARTER_NAMES
 SITE_NAME = "相城区党建生态管理平台"
 # Files carry this time wherever a time is stored, so the same numbers give the same bytes.
 FIXED_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 (a constant, not a moment)
@@ -537,7 +537,7 @@ class Report:
         return report_csv_zip(self.sections, self.heading)
 
     def filename(self, extension: str) -> str:
-        return f"{self.organization}-{self.year}年第{self.quarter}季度报表.{extension}"
+        return f"{self.organization}-{self.year}年{QUARTERS[self.quarter]}报表.{extension}"
 
 
 def section_organization(organization, user):

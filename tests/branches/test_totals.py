@@ -40,10 +40,10 @@ def totals(by, start=date(2025, 1, 1), end=date(2025, 12, 31), actions=None):
 def test_totals_by_quarter_split_exactly_at_the_boundaries(log):
     rows = totals("quarter")
     assert [(row["quarter_label"], row["actions"], row["people_served"]) for row in rows] == [
-        ("2025年第1季度", 2, 8),
-        ("2025年第2季度", 2, 18),
-        ("2025年第3季度", 1, 13),
-        ("2025年第4季度", 1, 17),
+        ("2025年第一季度", 2, 8),
+        ("2025年第二季度", 2, 18),
+        ("2025年第三季度", 1, 13),
+        ("2025年第四季度", 1, 17),
     ]
     assert rows[1]["quarter"] == date(2025, 4, 1)
 

@@ -57,7 +57,7 @@ def test_staff_dashboard_draws_its_charts_and_the_report_downloads(login, demo, 
     with page.expect_download() as info:
         page.click("text=下载 Excel（XLSX）")
     download = info.value
-    assert download.suggested_filename.endswith("2019年第2季度报表.xlsx")
+    assert download.suggested_filename.endswith("2019年第二季度报表.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(open(download.path(), "rb").read()))
     assert book.sheetnames == [
         "行动支部",

@@ -351,7 +351,7 @@ def test_list_filters_read_years_and_quarters_as_the_report_form_does():
     today = clock.TODAY
     assert [year_parameter(value) for value, _ in year_choices(today)] == [YEAR, YEAR - 1, YEAR - 2]
     assert all(quarter_parameter(value).label == label for value, label in quarter_choices(today))
-    assert quarter_choices(today)[0] == (f"{YEAR}-4", f"{YEAR}年第4季度")
+    assert quarter_choices(today)[0] == (f"{YEAR}-4", f"{YEAR}年第四季度")
     # Outside the report form's years, or not a quarter: no filter, as for any odd parameter.
     for refused in ("1999", "2101", "²", "", None):
         assert year_parameter(refused) is None
@@ -396,7 +396,7 @@ def test_a_quarter_of_visit_coverage_is_shown_as_chosen_and_a_malformed_one_is_r
         assert response.status_code == 200
         chosen = [spec for spec in response.context["cl"].filter_specs if spec.parameter_name == parameter][0]
         assert chosen.value() == old
-        assert f"{timezone.localdate().year - 3}年第2季度" in response.content.decode()
+        assert f"{timezone.localdate().year - 3}年第二季度" in response.content.decode()
 
 
 def test_a_list_opened_from_a_number_says_above_its_rows_what_it_is_narrowed_to(cast, as_user):
@@ -406,6 +406,6 @@ def test_a_list_opened_from_a_number_says_above_its_rows_what_it_is_narrowed_to(
     page = as_user(cast["staff"]).get("/admin/members/pairing/", query).content.decode()
     said = re.search(r'<p class="active-filters">(.*?)</p>', page)[1]
     assert said.index("筛选：") < said.index("所属组织（含下级）：甲街道党工委（按 2026-06-30 所在组织）")
-    assert f"未走访（季度）：{year}年第2季度" in said and f"年度：{year}" in said
+    assert f"未走访（季度）：{year}年第二季度" in said and f"年度：{year}" in said
     assert page.index('class="active-filters"') < page.index('id="changelist-filter"')
     assert 'class="active-filters"' not in as_user(cast["staff"]).get("/admin/members/pairing/").content.decode()

@@ -15,7 +15,7 @@ from tests import clock
 from tests.conftest import grant
 from tests.factories import MemberFactory, UserFactory
 from xiangcheng.models import AccessLog
-from xiangcheng.periods import quarter_of, quarter_period
+from xiangcheng.periods import QUARTER_NAMES, quarter_of, quarter_period
 from xiangcheng.reports import compute_sections
 
 COMPLETION = "/admin/members/pledge/completion/"
@@ -126,7 +126,7 @@ def test_completion_shares_read_as_the_report_sections_write_them(cast, as_user,
     response = as_user(cast["staff"]).get(COMPLETION, BOOKMARK)
     assert f"1/3（{coverage}）" in response.content.decode()
     row = town_row(response, "甲街道党工委")
-    assert row[f"第{QUARTER}季度走访覆盖"] == f"1/3（{coverage}）"
+    assert row[f"{QUARTER_NAMES[QUARTER]}走访覆盖"] == f"1/3（{coverage}）"
     assert row["企业服务完成"] == f"1/3（{enterprise}）"
     # Nothing due (no pledge asks for households): the report's dash, without counts.
     assert row["结对帮扶完成"] == "—"
@@ -143,8 +143,8 @@ def test_a_bookmarked_year_quarter_and_organization_keeps_working(cast, as_user,
     response = as_user(cast["staff"]).get(COMPLETION, BOOKMARK)
     towns, branches = page_tables(response)
     # One town chosen: on a phone's width, its branches' table does not repeat it on every row.
-    assert towns[0] == ["镇（街道）", *NUMBER_HEADERS, f"第{QUARTER}季度走访覆盖"]
-    assert branches[0] == ["党组织", "书记", *NUMBER_HEADERS, f"第{QUARTER}季度走访覆盖"]
+    assert towns[0] == ["镇（街道）", *NUMBER_HEADERS, f"{QUARTER_NAMES[QUARTER]}走访覆盖"]
+    assert branches[0] == ["党组织", "书记", *NUMBER_HEADERS, f"{QUARTER_NAMES[QUARTER]}走访覆盖"]
     assert {row[0] for row in towns[1:]} == {"甲街道党工委"}
     assert "甲书记" in response.content.decode() and "乙党员" not in response.content.decode()
     form = response.context["period_form"]
@@ -157,7 +157,7 @@ def test_a_bookmarked_year_quarter_and_organization_keeps_working(cast, as_user,
 
 def test_without_a_quarter_the_page_shows_the_whole_year_for_the_whole_scope(cast, as_user, work):
     towns, branches = page_tables(as_user(cast["staff"]).get(COMPLETION, {"quarter": "", "organization": ""}))
-    coverage = [f"第{q}季度走访覆盖" for q in range(1, QUARTER + 1)]
+    coverage = [f"{QUARTER_NAMES[q]}走访覆盖" for q in range(1, QUARTER + 1)]
     assert towns[0] == ["镇（街道）", *NUMBER_HEADERS, *coverage]
     # Branches of two towns: each says its town.
     assert branches[0] == [*NAME_HEADERS, *NUMBER_HEADERS, *coverage]
@@ -228,7 +228,9 @@ def test_the_downloaded_file_holds_the_cells_the_page_shows(cast, as_user, work,
     lines = ["企业服务完成", "企业服务完成率", "人才服务完成", "人才服务完成率"]
     lines += ["结对帮扶完成", "结对帮扶应完成", "结对帮扶完成率"]
     lines += [
-        header for q in quarters for header in (f"第{q}季度已走访", f"第{q}季度需走访的结对", f"第{q}季度走访覆盖率")
+        header
+        for q in quarters
+        for header in (f"{QUARTER_NAMES[q]}已走访", f"{QUARTER_NAMES[q]}需走访的结对", f"{QUARTER_NAMES[q]}走访覆盖率")
     ]
     # Both of the file's tables name each row by town, branch and secretary, for a spreadsheet,
     # and give each line's done, due and share as numbers of their own: the page's 1/3（33.3%）

@@ -52,7 +52,7 @@ def test_unvisited_pairings_at_the_quarter_edge(cast, tree):
 
     last_day = due(cast["staff"], date(2026, 3, 31))["pairings_unvisited"]
     assert (last_day.count, last_day.deadline, last_day.days_left) == (1, date(2026, 3, 31), 0)
-    assert last_day.label == "2026年第1季度尚未走访的结对"
+    assert last_day.label == "2026年第一季度尚未走访的结对"
     assert last_day.when == "2026-03-31（今天到期）"
 
     # A new quarter: a visit of the last one counts for nothing.
@@ -299,7 +299,7 @@ def test_dashboard_shows_the_to_dos_first_with_their_deadlines(client, cast, bot
     assert page.index('id="todos"') < page.index('id="shortfalls"')
     assert page.index("quick-actions") < page.index('id="todos"')
     assert "2026-11-01（已逾期 17 天）" in page
-    assert "2026年第4季度尚未走访的结对" in page
+    assert "2026年第四季度尚未走访的结对" in page
 
 
 def test_dashboard_says_when_nothing_is_due(client, cast, tree):
