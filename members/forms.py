@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from members.models import ROSTER_FIELDS, CheckItem, Member, Rectification, Visit
 from xiangcheng.forms import ReportForm
-from xiangcheng.reports import QUARTERS
+from xiangcheng.periods import QUARTER_NAMES
 from xiangcheng.validators import not_after_today
 
 
@@ -59,7 +59,7 @@ class CompletionForm(ReportForm):
     one more choice, and the default."""
 
     quarter = forms.TypedChoiceField(
-        label="季度", choices=[("", "全年"), *QUARTERS.items()], coerce=int, required=False, empty_value=None
+        label="季度", choices=[("", "全年"), *QUARTER_NAMES.items()], coerce=int, required=False, empty_value=None
     )
 
     def defaults(self, today):

@@ -87,12 +87,6 @@ def completion_urls(row, result, organization) -> OnDemand:
     return OnDemand(make)
 
 
-def shortfall_value(year: int, on: date, today: date) -> str:
-    """A "falls short" list filter's value for `year` judged on `on`: the year alone when that is
-    the year's own reference day (the sidebar's choice), else with the day ("2026@2026-09-30")."""
-    return str(year) if on == reference_day(year_period(year), today) else judged_value(str(year), on)
-
-
 # The pairing list's filter of each kind of a quarter's coverage.
 COVERAGE_FILTERS = {"due": "visit_due", "visited": "visited", "not_visited": "not_visited"}
 
@@ -116,7 +110,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
     """Pledges of the year by line and by town and branch, counted up to the quarter's reference
     day (today while it runs). A fixed number of queries (see `completion_by_organization`)."""
     result = _completion(organization, user, start)
-    year, on, today = start.year, result["on"], timezone.localdate()
+    year, on = start.year, result["on"]
     towns, branches = result["towns"], result["branches"]
     totals = {key: sum(row[key] for row in towns) for key in ("members", "pledges", "enterprise", "talent", "relief")}
     totals["relief_due"] = sum(row["relief_due"] for row in towns)
@@ -169,7 +163,7 @@ def pledge_section(organization, user, start: date, end: date) -> Section:
             Figure(
                 f"未作{year}年365承诺的党员",
                 without,
-                changelist_url(Member, organization, without_pledge=shortfall_value(year, on, today)),
+                changelist_url(Member, organization, without_pledge=judged_value(str(year), on)),
                 shortfall=True,
             ),
             Figure(f"{year}年承诺尚未全部兑现", unfulfilled, unfulfilled_url, shortfall=True),
@@ -214,7 +208,7 @@ def relief_section(organization, user, start: date, end: date) -> Section:
     """Households, pairings, this quarter's visit coverage and the quota shortfalls."""
     result = _completion(organization, user, start)
     year, quarter, on = start.year, quarter_of(start), result["on"]
-    judged_year = shortfall_value(year, on, timezone.localdate())
+    judged_year = judged_value(str(year), on)
     households = scoped(Household.objects.all(), user, organization)
     helped = households.helped_on(on).count()
     pairings = scoped(Pairing.objects.filter(year=year), user, organization).count()

@@ -10,9 +10,17 @@ from django.utils.http import urlencode
 from import_export import forms as import_forms
 
 from xiangcheng.imex import ImportRefused, check_size
-from xiangcheng.periods import FIRST_YEAR, LAST_YEAR, Period, period_of, quarter_of, quarter_period, year_period
+from xiangcheng.periods import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    QUARTER_NAMES,
+    Period,
+    period_of,
+    quarter_of,
+    quarter_period,
+    year_period,
+)
 from xiangcheng.progress import new_token
-from xiangcheng.reports import QUARTERS
 
 
 class OrganizationPicker(AutocompleteSelect):
@@ -62,7 +70,7 @@ class ReportForm(forms.Form):
     """A quarter and an organization within the user's scope, read from the query string."""
 
     year = forms.IntegerField(label="年度", min_value=FIRST_YEAR, max_value=LAST_YEAR)
-    quarter = forms.TypedChoiceField(label="季度", choices=list(QUARTERS.items()), coerce=int)
+    quarter = forms.TypedChoiceField(label="季度", choices=list(QUARTER_NAMES.items()), coerce=int)
     organization = forms.ModelChoiceField(
         label="组织",
         queryset=None,

@@ -45,7 +45,6 @@ from xiangcheng.registry import Registry
 from xiangcheng.scoping import has_model_permission, sees_whole_district, visible_within
 from xiangcheng.snapshots import figures, snapshot_key
 
-QUARTERS = QUARTER_NAMES
 SITE_NAME = "相城区党建生态管理平台"
 # Files carry this time wherever a time is stored, so the same numbers give the same bytes.
 FIXED_TIME = datetime(2000, 1, 1)  # noqa: DTZ001 (a constant, not a moment)
@@ -521,7 +520,7 @@ class Report:
         if self.closed is not None:
             return self.closed.data["heading"]
         period = f"{self.start:%Y-%m-%d} 至 {self.end:%Y-%m-%d}"
-        return f"{self.year}年{QUARTERS[self.quarter]}（{period}）· {self.organization}"
+        return f"{self.year}年{QUARTER_NAMES[self.quarter]}（{period}）· {self.organization}"
 
     def data(self) -> dict:
         return {"heading": self.heading, "sections": [section.to_dict() for section in self.sections]}
@@ -536,8 +535,15 @@ class Report:
             return bytes(type(self.closed).objects.values_list("csv_zip", flat=True).get(pk=self.closed.pk))
         return report_csv_zip(self.sections, self.heading)
 
+    @classmethod
+    def of_closed(cls, closed, keys=None) -> Report:
+        """The report a closed quarter stored (`ClosedReport`), of its sections in `keys` when given."""
+        stored = [Section.from_dict(section) for section in closed.data["sections"]]
+        sections = stored if keys is None else [section for section in stored if section.key in keys]
+        return cls(closed.year, closed.quarter, closed.organization, sections, closed)
+
     def filename(self, extension: str) -> str:
-        return f"{self.organization}-{self.year}年{QUARTERS[self.quarter]}报表.{extension}"
+        return f"{self.organization}-{self.year}年{QUARTER_NAMES[self.quarter]}报表.{extension}"
 
 
 def section_organization(organization, user):
@@ -574,6 +580,5 @@ def load_report(
     )
     if closed is not None:
         keys = {entry.key for entry in registered_sections(user, dashboard=dashboard)}
-        stored = [Section.from_dict(section) for section in closed.data["sections"]]
-        return Report(year, quarter, organization, [s for s in stored if s.key in keys], closed)
+        return Report.of_closed(closed, keys)
     return build_report(year, quarter, organization, user, dashboard=dashboard, screen=screen)

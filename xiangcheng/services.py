@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xiangcheng.models import ClosedReport, Message
-from xiangcheng.periods import quarter_period
-from xiangcheng.reports import QUARTERS, SITE_NAME, build_report
+from xiangcheng.periods import QUARTER_NAMES, quarter_period
+from xiangcheng.reports import SITE_NAME, build_report
 from xiangcheng.scoping import has_scope
 from xiangcheng.todos import Item, todo_list
 
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 def report_close(*, year: int, quarter: int, organization, acting_user) -> ClosedReport:
     """Close a quarter for `organization`: store its report's numbers and files as they are now."""
     if quarter_period(year, quarter).end >= timezone.localdate():
-        raise ValidationError(f"{year}年{QUARTERS[quarter]}尚未结束，不能关闭。")
+        raise ValidationError(f"{year}年{QUARTER_NAMES[quarter]}尚未结束，不能关闭。")
     report = build_report(year, quarter, organization, acting_user)
     closed = ClosedReport(
         year=year,

@@ -23,7 +23,7 @@ from xiangcheng.forms import ReportForm
 from xiangcheng.models import ClosedReport, Target
 from xiangcheng.quality import run_checks
 from xiangcheng.replicas import reads_from_replica
-from xiangcheng.reports import Report, Section, chart_data, load_report
+from xiangcheng.reports import Report, chart_data, load_report
 from xiangcheng.scoping import has_model_permission, has_scope, visible
 from xiangcheng.services import report_close, report_reopen
 from xiangcheng.snapshots import (
@@ -268,8 +268,7 @@ def closed_report_file(request, pk, kind):
     closed = get_object_or_404(
         ClosedReport.objects.visible_to(request.user).select_related("organization").defer("xlsx", "csv_zip"), pk=pk
     )
-    sections = [Section.from_dict(section) for section in closed.data["sections"]]
-    return _download(request, Report(closed.year, closed.quarter, closed.organization, sections, closed), kind)
+    return _download(request, Report.of_closed(closed), kind)
 
 
 @reads_from_replica
