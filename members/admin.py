@@ -584,7 +584,10 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
 
 
 class VisitInline(ScopedAdminMixin, admin.TabularInline):
+    """A pairing's visits, logged as on the visit form: the date defaults to today."""
+
     model = Visit
+    form = VisitForm
     extra = 0
     fields = ["visited_on", "action"]
 

@@ -572,6 +572,11 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
     def get_form(self, request, obj=None, **kwargs):
         return scoped_form(super().get_form(request, obj, **kwargs), request.user)
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # An inline's rows are scoped as the record's own form is.
+        kwargs.setdefault("form", scoped_form(self.form, request.user))
+        return super().get_formset(request, obj, **kwargs)
+
     def get_list_display(self, request):
         # Free text shows in a list up to LIST_TEXT_CHARS, whole on the record's page: a page of
         # text pasted into a visit once made its row 26,000 pixels tall on a phone.
@@ -689,15 +694,38 @@ class MaskedNumbersAdminMixin:
 
 def scoped_form(form_class, user):
     """A form class whose choice fields of scoped models (declared ones included) offer only
-    what `user` may see. Scoped per form instance: the class's fields are shared by all users."""
+    what `user` may see, and what the record holds already: a secretary's pairing with another
+    town's household keeps it (and can be saved, a visit added), but cannot be given another
+    one the secretary may not see. Such a choice shows without links to a record the user cannot
+    open. Scoped per form instance: the class's fields are shared by all users."""
 
     class ScopedForm(form_class):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
-            for field in self.fields.values():
+            for name, field in self.fields.items():
                 queryset = getattr(field, "queryset", None)
                 if queryset is not None and is_scoped(queryset.model):
-                    field.queryset = queryset.visible_to(user)
+                    field.queryset = self._held_or_visible(name, queryset)
+
+        def _held_or_visible(self, name, queryset):
+            visible = queryset.visible_to(user)
+            held = self.initial.get(name) if self.instance.pk is not None else None
+            held = [getattr(value, "pk", value) for value in (held if isinstance(held, list | tuple) else [held])]
+            held = [value for value in held if value not in (None, "")]
+            if not held:
+                return visible
+            if visible.filter(pk__in=held).count() == len(held):
+                return visible
+            widget = self.fields[name].widget
+            for link in ("can_change_related", "can_view_related", "can_delete_related"):
+                if hasattr(widget, link):
+                    setattr(widget, link, False)
+            # `queryset` may be scoped already (`formfield_for_foreignkey`): the held choice is
+            # added to the model's rows, in the same order.
+            every = queryset.model._default_manager.all()
+            if queryset.query.order_by:
+                every = every.order_by(*queryset.query.order_by)
+            return every.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=held))
 
         def _clean_fields(self):
             super()._clean_fields()

@@ -256,3 +256,40 @@ def test_what_a_thumb_taps_is_tall_enough(login, demo, live_server):
     page.goto(f"{live_server.url}/admin/members/visit/add/")
     heights["今天"] = page.locator(".datetimeshortcuts a").first.bounding_box()["height"]
     assert min(heights.values()) >= 32, heights
+
+
+def test_a_pairings_visits_are_cards_on_a_phone_and_a_visit_is_added_there(login, demo, live_server):
+    # The visits were a 987 px table (the text box and the delete box out of sight), and a
+    # pairing with another town's household, most of a town's, could not be saved at all.
+    from django.contrib.auth import get_user_model
+
+    from members.models import Household, Pairing
+
+    secretary = get_user_model().objects.get(username="secretary")
+    pairing = (
+        Pairing.objects.visible_to(secretary)
+        .exclude(household__in=Household.objects.visible_to(secretary))
+        .filter(visits__isnull=False)
+        .first()
+    )
+    page = login("secretary", **PHONE)
+    page.goto(f"{live_server.url}/admin/members/pairing/{pairing.pk}/change/")
+    width = PHONE["viewport"]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    first_visit = page.locator("#visits-group tr.has_original").first
+    for cell in ("td.field-visited_on", "td.field-action", "td.delete"):
+        box = first_visit.locator(cell).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, cell
+    labels = first_visit.locator("td[data-label]").evaluate_all(
+        "cells => cells.map(cell => getComputedStyle(cell, '::before').content)"
+    )
+    assert labels == ['"走访日期"', '"帮扶内容"', '"删除？"']
+    assert first_visit.locator("td.delete input").bounding_box()["height"] >= 32
+    page.locator("#visits-group .add-row a").tap()
+    added = page.locator("#visits-group tr.dynamic-visits").last
+    assert added.locator("td.field-action textarea").bounding_box()["x"] + 10 < width
+    added.locator("td.field-action textarea").fill("手机补记：电话回访")
+    page.locator("input[name=_save]").tap()
+    page.wait_for_load_state()
+    assert "成功修改" in page.locator("ul.messagelist").inner_text()
+    assert pairing.visits.filter(action="手机补记：电话回访", visited_on=timezone.localdate()).exists()

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from members.models import Household, Member, MemberTransfer, Pairing, Pledge, Visit
 from tests import clock
-from tests.conftest import admin_confirm, admin_upload, grant, opened
+from tests.conftest import admin_confirm, admin_upload, change_form_data, grant, opened
 from tests.factories import MemberFactory, resident_id
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 
@@ -285,6 +285,36 @@ def test_visit_form_defaults_to_today_and_offers_only_own_pairings(cast, as_user
     saved = client.post(f"{VISITS}add/", {"pairing": mine.pk, "visited_on": timezone.localdate(), "action": "送药"})
     assert saved.status_code == 302
     assert Visit.objects.get().pairing == mine
+
+
+def test_secretary_logs_a_visit_on_a_pairing_with_another_towns_household(cast, as_user, tree):
+    # Most of a town's pairings are with households of other towns. Their form showed the
+    # household empty (not a choice the secretary may see), and saving it, to add a visit, was
+    # refused: "这个字段是必填项".
+    elsewhere = household(tree["B01"], head="乙镇户")
+    pairing = Pairing.objects.create(member=MemberFactory(organization=tree["A0101"]), household=elsewhere, year=YEAR)
+    client = as_user(cast["secretary_a"])
+    page = client.get(f"/admin/members/pairing/{pairing.pk}/change/")
+    body = page.content.decode()
+    assert f'<option value="{elsewhere.pk}" selected>乙镇户' in body
+    # No link to a household the secretary cannot open.
+    assert f"/admin/members/household/{elsewhere.pk}/" not in body
+    data = change_form_data(page)
+    data.update({"visits-TOTAL_FORMS": 1, "visits-0-visited_on": timezone.localdate(), "visits-0-action": "送药上门"})
+    saved = client.post(f"/admin/members/pairing/{pairing.pk}/change/", data)
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    assert list(pairing.visits.values_list("action", flat=True)) == ["送药上门"]
+    pairing.refresh_from_db()
+    assert pairing.household == elsewhere
+    # Keeping it is allowed; choosing another household the secretary may not see is not.
+    other = household(tree["B01"], head="乙镇另一户")
+    refused = client.post(
+        f"/admin/members/pairing/{pairing.pk}/change/",
+        {**data, **opened(pairing), "household": other.pk, "visits-TOTAL_FORMS": 0},
+    )
+    assert "household" in refused.context["adminform"].form.errors
+    pairing.refresh_from_db()
+    assert pairing.household == elsewhere
 
 
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
