@@ -639,9 +639,13 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
 
 
 class MaskedNumbersAdminMixin:
-    """Shows the personal numbers of the model (its `personal_fields`) masked on its pages, as
-    read-only `masked_<field>` columns, unless the user may see them in full; a page showing them
-    in full is written to the access log. For ModelAdmin and inlines alike."""
+    """Shows the personal numbers of the model (its `personal_fields`) masked on its pages, unless
+    the user may see them in full; a page showing them in full is written to the access log. On a
+    record the user may change, a masked number is an empty box with the masked number as its
+    placeholder: typing a whole new number corrects it, leaving it empty keeps it
+    (`write_only_numbers`; a phone number changes, a household's ID number is filled in later).
+    Elsewhere (a record the user may only view, an inline row) it is a read-only `masked_<field>`
+    column. For ModelAdmin and inlines alike."""
 
     # A model with a new personal field gets its column here.
     masked_id_number = MaskedColumn()
@@ -656,19 +660,30 @@ class MaskedNumbersAdminMixin:
             return {}
         return getattr(self.model, "personal_fields", {})
 
+    def _write_only(self, request, obj) -> dict:
+        """The masked fields the user corrects without reading them: on the page of a record
+        they may change (an inline row, or a page the user may only view, shows the column)."""
+        if isinstance(self, admin.options.InlineModelAdmin) or not self.has_change_permission(request, obj):
+            return {}
+        return self._masked(request, obj)
+
+    def _shown_masked(self, request, obj) -> dict:
+        write_only = self._write_only(request, obj)
+        return {name: kind for name, kind in self._masked(request, obj).items() if name not in write_only}
+
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
-        return readonly + [f"masked_{name}" for name in self._masked(request, obj)]
+        return readonly + [f"masked_{name}" for name in self._shown_masked(request, obj)]
 
     def get_fields(self, request, obj=None):
-        masked = self._masked(request, obj)
+        masked = self._shown_masked(request, obj)
         return [f"masked_{name}" if name in masked else name for name in super().get_fields(request, obj)]
 
     def get_fieldsets(self, request, obj=None):
         # Declared fieldsets name the personal fields themselves; show their masked columns instead
         # (fieldsets built from get_fields() are masked there already).
         fieldsets = super().get_fieldsets(request, obj)
-        masked = self._masked(request, obj)
+        masked = self._shown_masked(request, obj)
         if self.fieldsets and masked:
             return [
                 (title, {**options, "fields": [f"masked_{f}" if f in masked else f for f in options["fields"]]})
@@ -677,19 +692,60 @@ class MaskedNumbersAdminMixin:
         return fieldsets
 
     def get_form(self, request, obj=None, **kwargs):
-        masked = self._masked(request, obj)
+        masked = self._shown_masked(request, obj)
         if masked:
             kwargs["exclude"] = [
                 *(kwargs.get("exclude") or self.get_exclude(request, obj) or []),
                 *self.get_readonly_fields(request, obj),
                 *masked,
             ]
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        write_only = self._write_only(request, obj)
+        return write_only_numbers(form, write_only) if write_only else form
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and getattr(self.model, "personal_fields", {}):
             show_full_numbers(request.user, f"{self.model._meta.verbose_name}：{obj}")
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+# What a masked number's box says below it.
+WRITE_ONLY_HELD = "已登记的号码只显示部分；如需更正，请输入完整的新号码，留空则不变。"
+WRITE_ONLY_EMPTY = "尚未登记，可在此填写。"
+
+
+def write_only_numbers(form_class, fields: dict):
+    """A form class whose personal number `fields` ({name: kind}) never show the record's number:
+    each box starts empty, its placeholder the masked number; a number typed in replaces it
+    (checked as on any form: its format, and unique where the number must be), an empty box
+    keeps it."""
+
+    class WriteOnlyNumbersForm(form_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            for name, kind in fields.items():
+                if name not in self.fields:
+                    continue
+                held = getattr(self.instance, name)
+                field = self.fields[name]
+                field.required = False
+                self.initial[name] = ""
+                field.widget.attrs.update(
+                    placeholder=MASKS[kind](held) if held else "",
+                    autocomplete="off",
+                    inputmode="tel" if kind == "mobile" else "text",
+                )
+                field.help_text = WRITE_ONLY_HELD if held else WRITE_ONLY_EMPTY
+
+        def _post_clean(self):
+            # An empty box keeps the record's number (validated with the record, as it stands).
+            for name in fields:
+                if name in self.fields and name not in self._errors and not self.cleaned_data.get(name):
+                    self.cleaned_data[name] = getattr(self.instance, name)
+            super()._post_clean()
+
+    WriteOnlyNumbersForm.__name__ = form_class.__name__
+    return WriteOnlyNumbersForm
 
 
 def scoped_form(form_class, user):

@@ -317,6 +317,70 @@ def test_secretary_logs_a_visit_on_a_pairing_with_another_towns_household(cast, 
     assert pairing.household == elsewhere
 
 
+def test_secretary_corrects_a_members_numbers_without_reading_them(cast, as_user, tree):
+    # A secretary saw a member's numbers masked and read-only: a changed phone number could not be
+    # put right, nor a household's ID number filled in once known.
+    member = MemberFactory(organization=tree["A0101"], mobile="13912345678", id_number=resident_id(1, region="320500"))
+    other = MemberFactory(organization=tree["A0101"], id_number=resident_id(2, region="320500"))
+    client = as_user(cast["secretary_a"])
+    url = f"{MEMBERS}{member.pk}/change/"
+    page = client.get(url)
+    body = page.content.decode()
+    assert "13912345678" not in body and member.id_number not in body
+    assert 'placeholder="139****5678"' in body
+    data = change_form_data(page)
+    assert data["mobile"] == data["id_number"] == ""
+
+    def saved(**changes):
+        response = client.post(url, {**data, **opened(member), **changes})
+        member.refresh_from_db()
+        return response
+
+    # Left empty: kept.
+    assert saved().status_code == 302
+    assert (member.mobile, member.id_number) == ("13912345678", resident_id(1, region="320500"))
+    # A wrong number or another member's ID number: refused beside the field, nothing changed.
+    wrong = saved(mobile="1391234")
+    assert "mobile" in wrong.context["adminform"].form.errors
+    taken = saved(id_number=other.id_number)
+    assert "id_number" in taken.context["adminform"].form.errors
+    assert other.id_number not in taken.content.decode().replace(f'value="{other.id_number}"', "")
+    assert (member.mobile, member.id_number) == ("13912345678", resident_id(1, region="320500"))
+    # A new number replaces the old one.
+    assert saved(mobile="13800001111").status_code == 302
+    assert member.mobile == "13800001111"
+    # A household's ID number, not known when it was registered, is filled in.
+    home = household(tree["A01"])
+    home.head_id_number = ""
+    home.save()
+    page = client.get(f"{HOUSEHOLDS}{home.pk}/change/")
+    assert "尚未登记，可在此填写。" in page.content.decode()
+    filled = client.post(
+        f"{HOUSEHOLDS}{home.pk}/change/",
+        {**change_form_data(page), **opened(home), "head_id_number": resident_id(3, region="320500")},
+    )
+    assert filled.status_code == 302
+    home.refresh_from_db()
+    assert home.head_id_number == resident_id(3, region="320500")
+    assert home.contact == "13912345678"
+
+
+def test_a_number_shown_masked_on_a_page_only_viewed_stays_read_only(cast, as_user, tree):
+    from members.models import Member as Roster
+
+    member = MemberFactory(organization=tree["A0101"], mobile="13912345678")
+    secretary = cast["secretary_a"]
+    secretary.user_permissions.remove(*secretary.user_permissions.filter(codename="change_member"))
+    for group in secretary.groups.all():
+        group.permissions.remove(*group.permissions.filter(codename="change_member"))
+    viewer = type(secretary).objects.get(pk=secretary.pk)
+    assert viewer.has_perm("members.view_member") and not viewer.has_perm("members.change_member")
+    body = as_user(viewer).get(f"{MEMBERS}{member.pk}/change/").content.decode()
+    assert "139****5678" in body and "13912345678" not in body
+    assert 'name="mobile"' not in body
+    assert Roster.objects.get(pk=member.pk).mobile == "13912345678"
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
