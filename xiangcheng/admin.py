@@ -752,8 +752,9 @@ def scoped_form(form_class, user):
     """A form class whose choice fields of scoped models (declared ones included) offer only
     what `user` may see, and what the record holds already: a secretary's pairing with another
     town's household keeps it (and can be saved, a visit added), but cannot be given another
-    one the secretary may not see. Such a choice shows without links to a record the user cannot
-    open. Scoped per form instance: the class's fields are shared by all users."""
+    one the secretary may not see; an action branch keeps its secretary who has since moved
+    away. A held choice the user may not open shows without links to it. Scoped per form
+    instance: the class's fields are shared by all users."""
 
     class ScopedForm(form_class):
         def __init__(self, *args, **kwargs):
@@ -772,13 +773,14 @@ def scoped_form(form_class, user):
                 return visible
             if visible.filter(pk__in=held).count() == len(held):
                 return visible
-            widget = self.fields[name].widget
-            for link in ("can_change_related", "can_view_related", "can_delete_related"):
-                if hasattr(widget, link):
-                    setattr(widget, link, False)
-            # `queryset` may be scoped already (`formfield_for_foreignkey`): the held choice is
-            # added to the model's rows, in the same order.
+            # `queryset` may be narrowed already (`formfield_for_foreignkey`, a branch's members
+            # as they are now): the held choice is added to the model's rows, in the same order.
             every = queryset.model._default_manager.all()
+            if every.visible_to(user).filter(pk__in=held).count() < len(held):
+                widget = self.fields[name].widget
+                for link in ("can_change_related", "can_view_related", "can_delete_related"):
+                    if hasattr(widget, link):
+                        setattr(widget, link, False)
             if queryset.query.order_by:
                 every = every.order_by(*queryset.query.order_by)
             return every.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=held))

@@ -45,6 +45,17 @@ def not_after_today(value: date) -> None:
         raise ValidationError("日期不能晚于今天。", code="future")
 
 
+def assigned_anew(instance, *fields: str) -> bool:
+    """Whether `instance` is new or any of `fields` (attribute names: "member_id") differs from
+    its saved row. A rule on whom a record may name, judged by where that person is now (a member
+    of the grid's community), holds when they are named: a grid head who has since moved to
+    another town still ends their role, and a problem they took is still marked solved."""
+    if instance._state.adding or instance.pk is None:
+        return True
+    saved = type(instance)._default_manager.filter(pk=instance.pk).values(*fields).first()
+    return saved is None or any(saved[name] != getattr(instance, name) for name in fields)
+
+
 def latest_record_year() -> int:
     """The latest year a pledge or a pairing may be for: next year's are made in December."""
     return today().year + 1

@@ -10,6 +10,7 @@ from branches.models.organizations import Brand, Organization, outside_subtree
 from xiangcheng.audit import audited, audited_links
 from xiangcheng.constraints import choices_constraint
 from xiangcheng.scoping import ScopedQuerySet
+from xiangcheng.validators import assigned_anew
 
 
 class ActionBranchQuerySet(ScopedQuerySet):
@@ -86,7 +87,7 @@ class ActionBranch(models.Model):
         return self.name
 
     def clean(self):
-        if self.secretary_id and self.organization_id:
+        if self.secretary_id and self.organization_id and assigned_anew(self, "organization_id", "secretary_id"):
             members = self._meta.get_field("secretary").related_model.objects.filter(pk=self.secretary_id)
             if outside_subtree(members, self.organization):
                 raise ValidationError({"secretary": f"行动支部书记须是{self.organization}（含下级组织）的党员。"})

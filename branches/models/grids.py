@@ -25,7 +25,7 @@ from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint, no_overlap_constraint
 from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, person_name_indexes
 from xiangcheng.scoping import ScopedQuerySet
-from xiangcheng.validators import normalize_mobile, validate_id_number, validate_mobile
+from xiangcheng.validators import assigned_anew, normalize_mobile, validate_id_number, validate_mobile
 
 # A problem open longer than this many days is overdue (超期未解决): open 30 days is not yet, 31 is.
 OVERDUE_AFTER_DAYS = 30
@@ -279,7 +279,9 @@ class SocialWorkerAssignment(models.Model):
             raise ValidationError(
                 {"organization": f"只能派驻到社区（村）党总支，{organization}是{organization.get_type_display()}。"}
             )
-        if not _within(organization.path, worker.organization.path):
+        if assigned_anew(self, "organization_id", "social_worker_id") and not _within(
+            organization.path, worker.organization.path
+        ):
             raise ValidationError(
                 {"organization": f"全科社工{worker}属于{worker.organization}，不能派驻到其范围以外的{organization}。"}
             )
@@ -392,11 +394,14 @@ class GridRole(models.Model):
             raise ValidationError({"ended_on": ENDED_BEFORE_STARTED})
         if not self.grid_id:
             return
-        errors = _outside_grid(
-            self.grid, self.member if self.member_id else None, self.social_worker if self.social_worker_id else None
-        )
-        if errors:
-            raise ValidationError(errors)
+        if assigned_anew(self, "grid_id", "member_id", "social_worker_id"):
+            errors = _outside_grid(
+                self.grid,
+                self.member if self.member_id else None,
+                self.social_worker if self.social_worker_id else None,
+            )
+            if errors:
+                raise ValidationError(errors)
         if self.started_on and self.role and (self.member_id or self.social_worker_id):
             same = GridRole.objects.filter(grid_id=self.grid_id, role=self.role)
             same = (
@@ -510,6 +515,8 @@ class GridLogEntry(models.Model):
 
     def clean(self):
         if not self.grid_id:
+            return
+        if not assigned_anew(self, "grid_id", "taken_by_member_id", "taken_by_worker_id"):
             return
         errors = _outside_grid(
             self.grid,

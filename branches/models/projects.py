@@ -14,6 +14,7 @@ from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.targets import Status as PaceStatus
 from xiangcheng.targets import pace_status, planned_value
+from xiangcheng.validators import assigned_anew
 
 
 class SecretaryProjectQuerySet(ScopedQuerySet):
@@ -100,7 +101,7 @@ class SecretaryProject(models.Model):
         return f"{self.year}年 {self.name}"
 
     def clean(self):
-        if self.secretary_id and self.organization_id:
+        if self.secretary_id and self.organization_id and assigned_anew(self, "organization_id", "secretary_id"):
             members = self._meta.get_field("secretary").related_model.objects.filter(pk=self.secretary_id)
             if outside_subtree(members, self.organization):
                 raise ValidationError({"secretary": f"领办书记须是{self.organization}（含下级组织）的党员。"})

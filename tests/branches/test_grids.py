@@ -100,6 +100,39 @@ def test_a_grid_log_problem_is_taken_by_someone_of_the_grid(tree):
     entry.full_clean()
 
 
+def test_a_role_or_a_problem_of_someone_who_has_since_moved_away_is_still_ended_or_solved(tree, cast, as_user):
+    # A grid head who moved to another town made their role unsavable, for staff too: it could
+    # not be ended, nor the problem they had taken be marked solved ("…不是…的党员").
+    from members.models import Member
+
+    grid = make_grid(tree["A01"], "A01-01")
+    head = MemberFactory(organization=tree["A0101"], name="已调出党员")
+    worker = SocialWorkerFactory(organization=tree["A01"])
+    held = role(grid, "head", head)
+    taken = problem(grid, YESTERDAY, taken_by_member=head)
+    posted = SocialWorkerAssignment.objects.create(
+        social_worker=worker, organization=tree["A01"], started_on=date(2026, 1, 1)
+    )
+    Member.objects.filter(pk=head.pk).update(organization=tree["B0101"])
+    SocialWorker.objects.filter(pk=worker.pk).update(organization=tree["B"])
+    held.refresh_from_db(), taken.refresh_from_db(), posted.refresh_from_db()
+    held.ended_on, taken.solved_on, posted.ended_on = TODAY, TODAY, TODAY
+    for record in (held, taken, posted):
+        record.full_clean()
+    client = as_user(cast["staff"])
+    page = client.get(f"{ROLES}{held.pk}/change/")
+    from tests.conftest import change_form_data
+
+    saved = client.post(f"{ROLES}{held.pk}/change/", {**change_form_data(page), "ended_on": TODAY})
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    assert GridRole.objects.get(pk=held.pk).ended_on == TODAY
+    # Naming them anew is refused as before.
+    newcomer = GridRole(grid=grid, role="party_member", member=Member.objects.get(pk=head.pk), started_on=TODAY)
+    assert list(errors_of(newcomer)) == ["member"]
+    held.member = MemberFactory(organization=tree["B0101"])
+    assert list(errors_of(held)) == ["member"]
+
+
 def test_staff_cannot_save_a_grid_role_for_a_member_of_another_town(tree, cast, as_user):
     grid = make_grid(tree["A01"], "A01-01")
     stranger = MemberFactory(organization=tree["B0101"])

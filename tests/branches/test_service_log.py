@@ -160,6 +160,20 @@ def test_a_secretary_from_outside_the_host_is_refused_on_every_path(branches, tr
         branch.full_clean()
 
 
+def test_an_action_branch_whose_secretary_has_moved_away_is_still_saved_and_dissolved(cast, as_user, branches, tree):
+    from members.models import Member
+    from tests.conftest import change_form_data
+
+    branch = branches["A"]
+    Member.objects.filter(pk=branch.secretary_id).update(organization=tree["B0101"])
+    client = as_user(cast["staff"])
+    url = f"/admin/branches/actionbranch/{branch.pk}/change/"
+    saved = client.post(url, {**change_form_data(client.get(url)), "status": "dissolved"})
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    branch.refresh_from_db()
+    assert branch.status == "dissolved" and branch.secretary.organization == tree["B0101"]
+
+
 # Scoping
 
 
