@@ -714,6 +714,19 @@ WRITE_ONLY_HELD = "已登记的号码只显示部分；如需更正，请输入�
 WRITE_ONLY_EMPTY = "尚未登记，可在此填写。"
 
 
+_django_readonly_link = admin.helpers.AdminReadonlyField.get_admin_url
+
+
+def readonly_link(readonly_field, remote_field, remote_obj) -> str:
+    """`AdminReadonlyField.get_admin_url`: a read-only field links the record it names only for a
+    user who may open it, and names it as text for anyone else (Django links it always: a member's
+    transfer from another town led a secretary to "记录不存在", a talent's 产业 to 无权访问)."""
+    user = getattr(readonly_field.form, "portal_user", None)
+    if user is not None and not visible(type(remote_obj)._default_manager.filter(pk=remote_obj.pk), user).exists():
+        return str(remote_obj)
+    return _django_readonly_link(readonly_field, remote_field, remote_obj)
+
+
 def write_only_numbers(form_class, fields: dict):
     """A form class whose personal number `fields` ({name: kind}) never show the record's number:
     each box starts empty, its placeholder the masked number; a number typed in replaces it
@@ -759,6 +772,8 @@ def scoped_form(form_class, user):
     class ScopedForm(form_class):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
+            # Whose page it is, for its read-only fields' links (`readonly_link`).
+            self.portal_user = user
             for name, field in self.fields.items():
                 queryset = getattr(field, "queryset", None)
                 if queryset is not None and is_scoped(queryset.model):

@@ -44,3 +44,9 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         super().ready()
         # What Django's admin hard-codes in English (xiangcheng/chinese.py).
         chinese.install()
+        # A read-only field links only a record its user may open.
+        from django.contrib.admin.helpers import AdminReadonlyField
+
+        from xiangcheng.admin import readonly_link
+
+        AdminReadonlyField.get_admin_url = readonly_link

@@ -381,6 +381,21 @@ def test_a_number_shown_masked_on_a_page_only_viewed_stays_read_only(cast, as_us
     assert Roster.objects.get(pk=member.pk).mobile == "13912345678"
 
 
+def test_a_read_only_field_links_only_what_its_user_may_open(cast, as_user, tree):
+    # A member who came from another town: the transfer row linked that town's branch, which led
+    # the secretary to "记录不存在，或不在您的权限范围内".
+    member = MemberFactory(organization=tree["A0101"])
+    MemberTransfer.objects.create(
+        member=member, from_organization=tree["B0101"], to_organization=tree["A0101"], transferred_on=date(YEAR, 1, 5)
+    )
+    page = as_user(cast["secretary_a"]).get(f"{MEMBERS}{member.pk}/change/").content.decode()
+    assert f"/admin/branches/organization/{tree['A0101'].pk}/change/" in page
+    assert str(tree["B0101"]) in page
+    assert f"/admin/branches/organization/{tree['B0101'].pk}/change/" not in page
+    staff = as_user(cast["staff"]).get(f"{MEMBERS}{member.pk}/change/").content.decode()
+    assert f"/admin/branches/organization/{tree['B0101'].pk}/change/" in staff
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
