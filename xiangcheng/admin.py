@@ -14,7 +14,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR
+from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, FieldError, PermissionDenied, ValidationError
 from django.db.models import Max, Min, Q, TextField
 from django.http import (
@@ -725,6 +725,21 @@ def readonly_link(readonly_field, remote_field, remote_obj) -> str:
     if user is not None and not visible(type(remote_obj)._default_manager.filter(pk=remote_obj.pk), user).exists():
         return str(remote_obj)
     return _django_readonly_link(readonly_field, remote_field, remote_obj)
+
+
+_django_list_filters = ChangeList.get_filters
+
+
+def guarded_list_filters(changelist, request):
+    """`ChangeList.get_filters`, for every list: a filter value PostgreSQL cannot take (a NUL
+    character: `?status__exact=%00`) or a year past any calendar (`?start__year=9999…`) is a
+    filter the list cannot apply (Django's "?e=1", the list unfiltered), not a 500."""
+    if any("\x00" in value for values in changelist.get_filters_params().values() for value in values):
+        raise IncorrectLookupParameters("NUL")
+    try:
+        return _django_list_filters(changelist, request)
+    except OverflowError as error:
+        raise IncorrectLookupParameters(error) from error
 
 
 def write_only_numbers(form_class, fields: dict):

@@ -44,9 +44,12 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         super().ready()
         # What Django's admin hard-codes in English (xiangcheng/chinese.py).
         chinese.install()
-        # A read-only field links only a record its user may open.
+        # A read-only field links only a record its user may open; a list refuses a filter value
+        # it cannot apply instead of answering 500 (xiangcheng/admin.py).
         from django.contrib.admin.helpers import AdminReadonlyField
+        from django.contrib.admin.views.main import ChangeList
 
-        from xiangcheng.admin import readonly_link
+        from xiangcheng.admin import guarded_list_filters, readonly_link
 
         AdminReadonlyField.get_admin_url = readonly_link
+        ChangeList.get_filters = guarded_list_filters
