@@ -188,6 +188,12 @@ class RecognitionInline(ScopedAdminMixin, admin.TabularInline):
 class MemberAdmin(ImportExportAdmin):
     form = MemberForm
     resource_classes = [MemberResource]
+    # A picker names a member with their branch: a town has several 王静 (xiangcheng/sites.py).
+    choice_related = ("organization",)
+
+    def choice_label(self, obj):
+        return f"{obj.name}（{obj.organization}）"
+
     list_display = [
         "name",
         "sex",
@@ -291,6 +297,11 @@ class DueFilter(admin.SimpleListFilter):
 @admin.register(Pledge)
 class PledgeAdmin(ExportOnly, ImportExportAdmin):
     resource_classes = [PledgeResource]
+    choice_related = ("member__organization",)
+
+    def choice_label(self, obj):
+        return f"{obj.member.name}（{obj.member.organization}）{obj.year}年承诺"
+
     change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
     # The filters that count fulfilments per pledge come last, so they count only the pledges

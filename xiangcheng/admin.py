@@ -5,7 +5,7 @@ the lists staff edit (`NamedListAdmin`)."""
 import re
 import secrets
 from datetime import date
-from functools import cache, reduce
+from functools import cache, partial, reduce
 from operator import or_
 
 import pghistory
@@ -71,6 +71,7 @@ from xiangcheng.scoping import (
     visible,
 )
 from xiangcheng.search import model_at, related_match, text_search
+from xiangcheng.sites import choice_label
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS, latest_record_year
 
@@ -258,7 +259,7 @@ def back_to_list(model) -> HttpResponseRedirect:
 class ValidKeysAutocompleteMixin:
     """Django's autocomplete widget, except that a submitted value that is no valid key ("abc"
     for a numeric id) is dropped when the form is shown again with its errors: Django's filters
-    by it and answers 500."""
+    by it and answers 500. A chosen record is named as the picker names it (`choice_label`)."""
 
     def optgroups(self, name, value, attr=None):
         target = self.field.target_field
@@ -269,6 +270,9 @@ class ValidKeysAutocompleteMixin:
             except ValidationError:
                 continue
             kept.append(item)
+        model_admin = self.admin_site._registry.get(self.field.remote_field.model)
+        if model_admin is not None and hasattr(model_admin, "choice_label"):
+            self.choices.field.label_from_instance = partial(choice_label, model_admin)
         return super().optgroups(name, kept, attr)
 
 

@@ -1,10 +1,31 @@
 """The portal's admin site: the dashboard is its first page, and the reports live under it."""
 
 from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.http import JsonResponse
 from django.urls import path, reverse
 
 from xiangcheng.replicas import reads_from_replica, writes_accounts_only
+
+
+def choice_label(model_admin, obj) -> str:
+    """How a picker names `obj`: its admin's `choice_label` (a person with their branch: two 王静
+    of one town are told apart), else the record's own name."""
+    label = getattr(model_admin, "choice_label", None)
+    return label(obj) if label is not None else str(obj)
+
+
+class PortalAutocompleteView(AutocompleteJsonView):
+    """Django's picker answers, each named by `choice_label` (what that reads, its admin's
+    `choice_related`, fetched with the rows)."""
+
+    def get_queryset(self):
+        related = getattr(self.model_admin, "choice_related", ())
+        queryset = super().get_queryset()
+        return queryset.select_related(*related) if related else queryset
+
+    def serialize_result(self, obj, to_field_name):
+        return {"id": str(getattr(obj, to_field_name)), "text": choice_label(self.model_admin, obj)}
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -38,7 +59,7 @@ class PortalAdminSite(admin.AdminSite):
         # A NUL byte cannot travel to PostgreSQL: such a term simply finds nothing.
         if "\x00" in request.GET.get("term", ""):
             return JsonResponse({"results": [], "pagination": {"more": False}})
-        return super().autocomplete_view(request)
+        return PortalAutocompleteView.as_view(admin_site=self)(request)
 
     def get_urls(self):
         from xiangcheng import views

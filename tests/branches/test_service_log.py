@@ -303,7 +303,8 @@ def test_participant_search_finds_action_branch_members_of_the_secretarys_subtre
         {"app_label": "branches", "model_name": "serviceaction", "field_name": "participants", "term": "王"},
     )
     assert response.status_code == 200
-    assert [result["text"] for result in response.json()["results"]] == ["王在甲镇行动支部"]
+    # A member is offered with their branch (two of one name are told apart).
+    assert [result["text"] for result in response.json()["results"]] == [f"王在甲镇行动支部（{tree['A0102']}）"]
 
 
 def test_participant_search_finds_members_of_the_action_branch_chosen(cast, as_user, branches, tree):
@@ -316,7 +317,8 @@ def test_participant_search_finds_members_of_the_action_branch_chosen(cast, as_u
 
     def found(**forwarded):
         return sorted(
-            result["text"] for result in client.get("/admin/autocomplete/", {**query, **forwarded}).json()["results"]
+            result["text"].partition("（")[0]
+            for result in client.get("/admin/autocomplete/", {**query, **forwarded}).json()["results"]
         )
 
     assert found(action_branch=branches["A"].pk) == ["王在甲镇行动支部"]

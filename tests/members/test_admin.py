@@ -396,6 +396,31 @@ def test_a_read_only_field_links_only_what_its_user_may_open(cast, as_user, tree
     assert f"/admin/branches/organization/{tree['B0101'].pk}/change/" in staff
 
 
+def test_a_picker_tells_two_members_of_one_name_apart_by_their_branch(cast, as_user, tree):
+    # Typing 王静 offered 王静, 王静: a pledge or a fulfilment could go to the wrong person.
+    first = MemberFactory(name="王静", organization=tree["A0101"])
+    second = MemberFactory(name="王静", organization=tree["A0102"])
+    client = as_user(cast["secretary_a"])
+
+    def offered(model_name, field_name):
+        response = client.get(
+            "/admin/autocomplete/",
+            {"app_label": "members", "model_name": model_name, "field_name": field_name, "term": "王静"},
+        )
+        return sorted(result["text"] for result in response.json()["results"])
+
+    assert offered("pledge", "member") == [f"王静（{tree['A0101']}）", f"王静（{tree['A0102']}）"]
+    pledge = Pledge.objects.create(member=second, year=YEAR, pledged_on=date(YEAR, 1, 5))
+    Pledge.objects.create(member=first, year=YEAR, pledged_on=date(YEAR, 1, 5))
+    assert offered("fulfilment", "pledge") == [
+        f"王静（{tree['A0101']}）{YEAR}年承诺",
+        f"王静（{tree['A0102']}）{YEAR}年承诺",
+    ]
+    # The record's page names its choice the same way.
+    page = client.get(f"/admin/members/pledge/{pledge.pk}/change/").content.decode()
+    assert f'<option value="{second.pk}" selected>王静（{tree["A0102"]}）</option>' in page
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
