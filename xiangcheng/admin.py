@@ -34,6 +34,7 @@ from import_export.forms import ExportForm
 
 from xiangcheng import imex, sqlexport
 from xiangcheng.audit import history_of, show_full_numbers
+from xiangcheng.constraints import constraint_fields
 from xiangcheng.downloads import download
 from xiangcheng.edits import (
     VERSION_FIELD,
@@ -831,7 +832,18 @@ def scoped_form(form_class, user):
                 errors.error_dict = {name: found for name, found in errors.error_dict.items() if name not in failed}
                 if not errors.error_dict:
                     return
+            if hasattr(errors, "error_dict") and NON_FIELD_ERRORS in errors.error_dict:
+                errors.error_dict = self._beside_their_fields(errors.error_dict)
             super()._update_errors(errors)
+
+        def _beside_their_fields(self, error_dict: dict) -> dict:
+            """A constraint's refusal moved beside the first of its fields the form shows."""
+            about = constraint_fields(self._meta.model)
+            placed = {name: list(found) for name, found in error_dict.items() if name != NON_FIELD_ERRORS}
+            for error in error_dict[NON_FIELD_ERRORS]:
+                fields = [name for name in about.get(next(iter(error)), ()) if name in self.fields]
+                placed.setdefault(fields[0] if fields else NON_FIELD_ERRORS, []).append(error)
+            return placed
 
     ScopedForm.__name__ = form_class.__name__
     return ScopedForm

@@ -56,3 +56,42 @@ def no_overlap_constraint(
         ],
         violation_error_message=message,
     )
+
+
+def _referenced(node) -> list[str]:
+    """The fields a constraint's condition or expression names, in the order it names them."""
+    if isinstance(node, models.Q):
+        names = []
+        for child in node.children:
+            if isinstance(child, tuple):
+                names.append(child[0].split("__")[0])
+                names += _referenced(child[1])
+            else:
+                names += _referenced(child)
+        return names
+    if isinstance(node, models.F):
+        return [node.name.split("__")[0]]
+    if isinstance(node, str):
+        return [node.split("__")[0]]
+    if hasattr(node, "get_source_expressions"):
+        return [name for source in node.get_source_expressions() for name in _referenced(source)]
+    return []
+
+
+def constraint_fields(model) -> dict[str, list[str]]:
+    """{a constraint's message: the fields it is about}, for `model`'s constraints: the later date
+    of a date order, the start of a no-overlap range, the fields of a unique constraint. A form
+    shows a constraint's refusal beside the first of them it has, not at the top of the page, far
+    from the field (a grid problem's 解决日期, a pledge's 党员)."""
+    found = {}
+    for constraint in model._meta.constraints:
+        if isinstance(constraint, models.UniqueConstraint):
+            names = list(constraint.fields)
+        elif isinstance(constraint, models.CheckConstraint):
+            names = _referenced(constraint.condition)
+        elif isinstance(constraint, ExclusionConstraint):
+            names = [name for expression, _ in constraint.expressions for name in _referenced(expression)]
+        else:
+            continue
+        found.setdefault(str(constraint.get_violation_error_message()), list(dict.fromkeys(names)))
+    return found

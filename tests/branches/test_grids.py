@@ -133,6 +133,22 @@ def test_a_role_or_a_problem_of_someone_who_has_since_moved_away_is_still_ended_
     assert list(errors_of(held)) == ["member"]
 
 
+def test_a_rule_over_two_fields_is_shown_beside_its_field(tree, cast, as_user):
+    # "解决日期不能早于反映日期。" stood at the top of the form, a thousand pixels above 解决日期 on a
+    # phone, and the field itself was not marked.
+    grid = make_grid(tree["A01"], "A01-01")
+    member, worker = MemberFactory(organization=tree["A0101"]), SocialWorkerFactory(organization=tree["A01"])
+    client = as_user(cast["staff"])
+    data = {"grid": grid.pk, "raised_on": TODAY, "category": "safety", "problem": "楼道堆物"}
+    early = client.post(f"{LOG}add/", {**data, "solved_on": YESTERDAY})
+    form = early.context["adminform"].form
+    assert form.errors["solved_on"] == ["解决日期不能早于反映日期。"]
+    assert not form.non_field_errors()
+    both = client.post(f"{LOG}add/", {**data, "taken_by_member": member.pk, "taken_by_worker": worker.pk})
+    assert both.context["adminform"].form.errors["taken_by_member"] == ["承办党员和承办社工最多填一个。"]
+    assert not GridLogEntry.objects.exists()
+
+
 def test_staff_cannot_save_a_grid_role_for_a_member_of_another_town(tree, cast, as_user):
     grid = make_grid(tree["A01"], "A01-01")
     stranger = MemberFactory(organization=tree["B0101"])

@@ -421,6 +421,18 @@ def test_a_picker_tells_two_members_of_one_name_apart_by_their_branch(cast, as_u
     assert f'<option value="{second.pk}" selected>王静（{tree["A0102"]}）</option>' in page
 
 
+def test_a_second_pledge_of_a_year_is_refused_beside_the_member(cast, as_user, tree):
+    member = MemberFactory(organization=tree["A0101"])
+    Pledge.objects.create(member=member, year=YEAR, pledged_on=date(YEAR, 1, 5))
+    client = as_user(cast["secretary_a"])
+    page = client.get("/admin/members/pledge/add/")
+    data = {**change_form_data(page), "member": member.pk, "year": YEAR, "pledged_on": date(YEAR, 1, 6)}
+    form = client.post("/admin/members/pledge/add/", data).context["adminform"].form
+    assert form.errors["member"] == ["该党员本年度已有承诺。"]
+    assert not form.non_field_errors()
+    assert Pledge.objects.filter(member=member).count() == 1
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
