@@ -100,6 +100,23 @@ def test_dashboard_defaults_to_this_quarter_and_the_top_of_the_scope(cast, as_us
     assert (report.year, report.quarter, report.organization) == (year, quarter, tree["A"])
 
 
+def test_the_quarterly_report_leads_to_each_of_its_parts(cast, as_user, tree):
+    # On a phone the report was 8,800 px tall with no way to its later parts but scrolling.
+    response = as_user(cast["secretary_a"]).get(REPORT)
+    if response.status_code == 202:
+        snapshots.wait_for_refreshes()
+        response = as_user(cast["secretary_a"]).get(REPORT)
+    body = response.content.decode()
+    sections = response.context["report"].sections
+    assert len(sections) > 1
+    contents = re.search(r'<nav class="report-contents"[^>]*>(.*?)</nav>', body).group(1)
+    assert re.findall(r'href="#section-([^"]+)">([^<]+)</a>', contents) == [
+        (section.key, section.title) for section in sections
+    ]
+    for section in sections:
+        assert f'id="section-{section.key}"' in body
+
+
 def test_a_year_not_begun_is_refused_and_the_dashboard_shows_this_quarter(cast, as_user, tree):
     today = timezone.localdate()
     response = as_user(cast["secretary_a"]).get(DASHBOARD, {"year": today.year + 1, "quarter": ""})
