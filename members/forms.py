@@ -1,6 +1,5 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from members.models import ROSTER_FIELDS, CheckItem, Member, Rectification, Visit
 from xiangcheng.forms import ReportForm
@@ -48,10 +47,6 @@ class VisitForm(forms.ModelForm):
         model = Visit
         fields = ["pairing", "visited_on", "action"]
         widgets = {"action": forms.Textarea(attrs={"rows": 3})}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["visited_on"].initial = timezone.localdate
 
 
 class CompletionForm(ReportForm):

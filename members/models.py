@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from members.querysets import (
     AGENCY_MEMBER_QUOTA,
@@ -25,6 +26,7 @@ from xiangcheng.validators import (
     normalize_mobile,
     not_after_today,
     plausible_year,
+    this_year,
     validate_id_number,
     validate_mobile,
 )
@@ -313,8 +315,8 @@ class Pledge(models.Model):
     }
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="pledges", verbose_name="党员")
-    year = models.PositiveSmallIntegerField("年度", validators=[plausible_year])
-    pledged_on = models.DateField("承诺日期")
+    year = models.PositiveSmallIntegerField("年度", default=this_year, validators=[plausible_year])
+    pledged_on = models.DateField("承诺日期", default=timezone.localdate)
     enterprise_need = models.PositiveSmallIntegerField("承诺发现企业需求（项）", default=1)
     enterprise_problem = models.PositiveSmallIntegerField("承诺解决实际问题（个）", default=1)
     enterprise_policy = models.PositiveSmallIntegerField("承诺争取政策支持（项）", default=1)
@@ -460,7 +462,7 @@ class Fulfilment(models.Model):
 
     pledge = models.ForeignKey(Pledge, models.CASCADE, related_name="fulfilments", verbose_name="承诺")
     kind = models.CharField("履诺类别", max_length=30, choices=Kind.choices)
-    done_on = models.DateField("日期", validators=[not_after_today])
+    done_on = models.DateField("日期", default=timezone.localdate, validators=[not_after_today])
     enterprise = models.CharField("服务企业", max_length=200, blank=True)
     talent = models.ForeignKey(
         "talent.Talent", models.PROTECT, null=True, blank=True, related_name="+", verbose_name="服务人才"
@@ -574,7 +576,7 @@ class Household(models.Model):
     hardship = models.CharField("困难类型", max_length=20, choices=Hardship.choices)
     size = models.PositiveSmallIntegerField("家庭人口", default=1, validators=[MinValueValidator(1)])
     contact = models.CharField("联系电话", max_length=20, blank=True, validators=[validate_mobile])
-    registered_on = models.DateField("建档日期", validators=[not_after_today])
+    registered_on = models.DateField("建档日期", default=timezone.localdate, validators=[not_after_today])
     status = models.CharField("帮扶状态", max_length=20, choices=Status.choices, default=Status.BEING_HELPED)
     status_on = models.DateField("脱困日期", null=True, blank=True, validators=[not_after_today])
 
@@ -621,7 +623,7 @@ class Pairing(models.Model):
 
     member = models.ForeignKey(Member, models.CASCADE, related_name="pairings", verbose_name="党员")
     household = models.ForeignKey(Household, models.CASCADE, related_name="pairings", verbose_name="困难家庭")
-    year = models.PositiveSmallIntegerField("年度", validators=[plausible_year])
+    year = models.PositiveSmallIntegerField("年度", default=this_year, validators=[plausible_year])
 
     objects = PairingQuerySet.as_manager()
     scope_path = "member__organization__path"
@@ -648,7 +650,7 @@ class Visit(models.Model):
     """A dated visit of a paired member to their household."""
 
     pairing = models.ForeignKey(Pairing, models.CASCADE, related_name="visits", verbose_name="结对")
-    visited_on = models.DateField("走访日期", validators=[not_after_today])
+    visited_on = models.DateField("走访日期", default=timezone.localdate, validators=[not_after_today])
     action = models.TextField("帮扶内容", help_text="这次做了什么，例如送药、助学、就业推荐。")
 
     objects = ScopedQuerySet.as_manager()

@@ -56,6 +56,11 @@ def assigned_anew(instance, *fields: str) -> bool:
     return saved is None or any(saved[name] != getattr(instance, name) for name in fields)
 
 
+def this_year() -> int:
+    """The year a pledge or a pairing is made for unless said otherwise."""
+    return today().year
+
+
 def latest_record_year() -> int:
     """The latest year a pledge or a pairing may be for: next year's are made in December."""
     return today().year + 1

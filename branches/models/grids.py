@@ -334,7 +334,7 @@ class GridRole(models.Model):
         verbose_name="全科社工",
         help_text="党员和全科社工只填一个。",
     )
-    started_on = models.DateField("开始日期")
+    started_on = models.DateField("开始日期", default=timezone.localdate)
     ended_on = models.DateField("结束日期", null=True, blank=True, help_text="仍在任的留空；填写的日期当天仍在任。")
     note = models.CharField("备注", max_length=200, blank=True)
 

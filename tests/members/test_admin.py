@@ -433,6 +433,26 @@ def test_a_second_pledge_of_a_year_is_refused_beside_the_member(cast, as_user, t
     assert Pledge.objects.filter(member=member).count() == 1
 
 
+@pytest.mark.parametrize(
+    ("page", "field", "today_or_year"),
+    [
+        ("/admin/members/visit/add/", "visited_on", "today"),
+        ("/admin/members/fulfilment/add/", "done_on", "today"),
+        ("/admin/members/pledge/add/", "pledged_on", "today"),
+        ("/admin/members/pledge/add/", "year", "year"),
+        ("/admin/members/pairing/add/", "year", "year"),
+        ("/admin/members/household/add/", "registered_on", "today"),
+        ("/admin/branches/gridrole/add/", "started_on", "today"),
+    ],
+)
+def test_what_is_logged_the_day_it_happens_starts_at_today(cast, as_user, page, field, today_or_year):
+    # A visit's date started at today; a fulfilment's, a pledge's and its year, a household's and a
+    # grid role's were empty, to be typed on a phone.
+    expected = timezone.localdate() if today_or_year == "today" else timezone.localdate().year
+    form = as_user(cast["secretary_a"]).get(page).context["adminform"].form
+    assert form[field].value() == expected
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
