@@ -658,6 +658,13 @@ class MaskedNumbersAdminMixin:
     masked_head_id_number = MaskedColumn()
     masked_contact = MaskedColumn()
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A phone number is typed on a phone's number pad.
+        if getattr(self.model, "personal_fields", {}).get(db_field.name) == "mobile" and formfield is not None:
+            formfield.widget.attrs.setdefault("inputmode", "tel")
+        return formfield
+
     def _masked(self, request, obj) -> dict:
         """The personal fields to show masked: those of the model on an existing record, unless
         the user may see full numbers (the add page has no numbers to hide)."""

@@ -328,6 +328,7 @@ def test_secretary_corrects_a_members_numbers_without_reading_them(cast, as_user
     body = page.content.decode()
     assert "13912345678" not in body and member.id_number not in body
     assert 'placeholder="139****5678"' in body
+    assert 'inputmode="tel"' in client.get(f"{MEMBERS}add/").content.decode()
     data = change_form_data(page)
     assert data["mobile"] == data["id_number"] == ""
 
@@ -451,6 +452,17 @@ def test_what_is_logged_the_day_it_happens_starts_at_today(cast, as_user, page, 
     expected = timezone.localdate() if today_or_year == "today" else timezone.localdate().year
     form = as_user(cast["secretary_a"]).get(page).context["adminform"].form
     assert form[field].value() == expected
+
+
+def test_the_portal_addresses_its_user_one_way(cast, as_user, tree):
+    # "您可以在下面继续编辑。" after adding, "你可以在下面再次编辑它。" after changing.
+    member = MemberFactory(organization=tree["A0101"])
+    client = as_user(cast["secretary_a"])
+    url = f"{MEMBERS}{member.pk}/change/"
+    page = client.get(url)
+    response = client.post(url, {**change_form_data(page), **opened(member), "_continue": "1"}, follow=True)
+    (message,) = [str(m) for m in response.context["messages"]]
+    assert message.endswith("您可以在下面继续编辑。") and "你" not in message
 
 
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
