@@ -75,7 +75,7 @@ from xiangcheng.admin import (
 )
 from xiangcheng.counting import count_subquery
 from xiangcheng.people import account_name
-from xiangcheng.periods import quarter_of, quarter_period, reference_day
+from xiangcheng.periods import FIRST_YEAR, quarter_of, quarter_period, reference_day
 from xiangcheng.reports import changelist_url
 from xiangcheng.scoping import can_see_full_numbers, has_model_permission
 from xiangcheng.views import requires_scope
@@ -643,6 +643,13 @@ class ServiceTotalsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # Services are logged from FIRST_YEAR on and never after today: a range past either holds
+        # nothing more, and 0001 to 9999 made a table of 32,000 quarters (and 9999-12-31 a 500).
+        first, last = date(FIRST_YEAR, 1, 1), date(timezone.localdate().year, 12, 31)
+        for name in ("start", "end"):
+            day = cleaned.get(name)
+            if day and not first <= day <= last:
+                self.add_error(name, f"日期须在 {first:%Y-%m-%d} 至 {last:%Y-%m-%d} 之间。")
         if cleaned.get("start") and cleaned.get("end") and cleaned["end"] < cleaned["start"]:
             self.add_error("end", "结束日期不能早于开始日期。")
         return cleaned

@@ -131,6 +131,15 @@ def test_totals_page_refuses_an_inverted_window_in_chinese(log, cast, as_user):
     assert response.context["rows"] == []
 
 
+@pytest.mark.parametrize(("start", "end"), [("2026-01-01", "9999-12-31"), ("0001-01-01", "2026-03-31")])
+def test_totals_page_refuses_a_window_past_the_records_in_chinese(log, cast, as_user, start, end):
+    # 9999-12-31 answered 500; 0001 to 9999 would have drawn 32,000 quarter columns.
+    response = as_user(cast["staff"]).get(TOTALS, {"start": start, "end": end, "by": "category_quarter"})
+    assert response.status_code == 200
+    assert "日期须在 2000-01-01 至" in response.content.decode()
+    assert response.context["rows"] == [] and response.context["cross"] is None
+
+
 def test_totals_page_defaults_to_this_year_by_category_and_is_closed_to_outsiders(log, cast, as_user):
     assert as_user(cast["staff"]).get(TOTALS).status_code == 200
     assert as_user(cast["outsider"]).get(TOTALS).status_code == 403
