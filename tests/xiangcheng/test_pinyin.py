@@ -134,7 +134,7 @@ def test_a_secretary_finds_by_pinyin_only_within_their_subtree(cast, as_user, tr
     assert listed(secretary.get(MEMBERS, {"q": "zhangshan"})) == set()
     params = {"app_label": "members", "model_name": "pledge", "field_name": "member", "term": "zs"}
     found = secretary.get("/admin/autocomplete/", params).json()["results"]
-    assert [item["text"] for item in found] == ["张三"]
+    assert [item["text"] for item in found] == [f"张三（{tree['A0101']}）"]
 
 
 def test_the_id_number_is_still_searched_exactly(cast, as_user, tree):
