@@ -16,6 +16,7 @@ from django.contrib.admin import widgets as admin_widgets
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, FieldError, PermissionDenied, ValidationError
+from django.db import router, transaction
 from django.db.models import Max, Min, Q, TextField
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.http import (
@@ -343,6 +344,14 @@ class EditConflictAdminMixin:
 
         GuardedForm.__name__ = form.__name__
         return GuardedForm
+
+    def changelist_view(self, request, extra_context=None):
+        # A list's edits are checked against their rows' versions (locking them) and saved in one
+        # transaction; Django opens its own only around the save, after the check.
+        if request.method == "POST" and getattr(self, "list_editable", None):
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        return super().changelist_view(request, extra_context)
 
     def get_queryset(self, request):
         # A list with editable columns knows each row's version, for its forms, in the same query.

@@ -157,3 +157,20 @@ def test_a_list_edit_over_a_row_changed_since_the_list_was_shown_is_refused(two_
     again = first.post(url, {**list_form_data(refused), f"{prefix}-sort_order": "9"})
     assert again.status_code == 302
     assert Honour.objects.get(pk=honours[0].pk).sort_order == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_list_edit_saves_as_the_server_runs_it_outside_a_test_transaction(cast, as_user):
+    # Every list with editable columns answered 500 on saving ("select_for_update cannot be used
+    # outside of a transaction"): the version check ran before Django opened its transaction,
+    # which a test's own transaction had hidden.
+    from talent.models import Honour
+
+    client = as_user(cast["staff"])
+    honour = Honour.objects.create(name="姑苏领军人才", sort_order=0)
+    url = "/admin/talent/honour/"
+    shown = list_form_data(client.get(url))
+    prefix = next(key for key, value in shown.items() if key.endswith("-id") and value == honour.pk).removesuffix("-id")
+    saved = client.post(url, {**shown, f"{prefix}-sort_order": "3"})
+    assert saved.status_code == 302
+    assert Honour.objects.get(pk=honour.pk).sort_order == 3
