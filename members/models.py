@@ -19,6 +19,7 @@ from members.querysets import (
 from xiangcheng.audit import audited
 from xiangcheng.constraints import choices_constraint, date_order_constraint
 from xiangcheng.people import IdentifiedByIdNumber, PinyinNamed, Sex, is_adult, person_name_indexes
+from xiangcheng.periods import FIRST_YEAR, LAST_YEAR
 from xiangcheng.scoping import ScopedQuerySet
 from xiangcheng.search import text_index
 from xiangcheng.validators import (
@@ -378,7 +379,8 @@ class Pledge(models.Model):
         errors = {}
         if self.pledged_on and self.year and self.pledged_on.year != self.year:
             errors["pledged_on"] = "承诺日期应在承诺年度内。"
-        if self.member_id and self.year:
+        # A year its own field refused (10000) is judged no further.
+        if self.member_id and self.year and FIRST_YEAR <= self.year <= LAST_YEAR:
             quota = self.member.household_quota(date(self.year, 12, 31))
             if self.households < quota:
                 errors["households"] = f"该党员每年至少结对帮扶 {quota} 户困难家庭。"

@@ -8,6 +8,7 @@ from xiangcheng import chinese
 from xiangcheng.dbroles import secure_schema_after_migrate
 from xiangcheng.roles import sync_roles_after_migrate
 from xiangcheng.snapshots import begin_request, empty_store_after_migrate, end_request
+from xiangcheng.validators import install_date_range
 
 
 class XiangchengConfig(AppConfig):
@@ -17,6 +18,8 @@ class XiangchengConfig(AppConfig):
     default = True
 
     def ready(self):
+        # Every date a person types lies between 1900 and 2100 (xiangcheng/validators.py).
+        install_date_range()
         # As contrib.auth creates permissions: after every migrate (and flush), the roles are made
         # to match xiangcheng/roles.py, with the permissions of every model.
         post_migrate.connect(sync_roles_after_migrate, sender=self, dispatch_uid="xiangcheng.roles.sync_roles")

@@ -3,7 +3,7 @@
 import re
 import time
 import zipfile
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePath
 
@@ -17,13 +17,15 @@ from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat
 from stdnum.exceptions import ValidationError as StdnumError
 
-from xiangcheng.periods import FIRST_YEAR
+from xiangcheng.periods import FIRST_YEAR, LAST_YEAR
 
 # What Excel makes of an 18-digit number in a column not set to text: 3.20507E+17, 3.2e+17.
 _SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE][+-]?\d+$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 # No one on the rolls was born before this day, and no one after today.
 EARLIEST_BIRTH = date(1900, 1, 1)
+# Nothing the portal records is dated later.
+LATEST_DAY = date(LAST_YEAR, 12, 31)
 # More people than one service could reach: a typing slip (2,000,000,000), not a service.
 MOST_PEOPLE_SERVED = 100_000
 
@@ -37,6 +39,22 @@ def today() -> date:
 @lru_cache(maxsize=1)
 def _day_of(second: int) -> date:
     return timezone.localdate()
+
+
+def plausible_date(value) -> None:
+    """Any date a person types, whatever it is of: from EARLIEST_BIRTH to the end of LAST_YEAR.
+    Installed for every date field (`install_date_range`), forms and imports alike: 0001-01-01 and
+    9999-12-31 were saved, and a committee term elected 9999-12-31 made two pages answer 500."""
+    day = value.date() if isinstance(value, datetime) else value
+    if isinstance(day, date) and not EARLIEST_BIRTH <= day <= LATEST_DAY:
+        raise ValidationError(f"日期须在 {EARLIEST_BIRTH:%Y-%m-%d} 至 {LATEST_DAY:%Y-%m-%d} 之间。", code="date_range")
+
+
+def install_date_range() -> None:
+    """Every model date field checks `plausible_date` (a default validator: no migration)."""
+    from django.db import models
+
+    models.DateField.default_validators = [plausible_date]
 
 
 def not_after_today(value: date) -> None:

@@ -149,6 +149,21 @@ def test_a_rule_over_two_fields_is_shown_beside_its_field(tree, cast, as_user):
     assert not GridLogEntry.objects.exists()
 
 
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_date_past_any_record_is_refused_on_every_date_field(tree, cast, as_user, day):
+    # Such dates were saved on a dozen forms, and a committee term elected 9999-12-31 made its
+    # list and its organization's page answer 500.
+    grid = make_grid(tree["A01"], "A01-01")
+    client = as_user(cast["staff"])
+    logged = client.post(f"{LOG}add/", {"grid": grid.pk, "raised_on": day, "category": "safety", "problem": "堆物"})
+    assert logged.context["adminform"].form.errors["raised_on"] == ["日期须在 1900-01-01 至 2100-12-31 之间。"]
+    elected = client.post(
+        "/admin/branches/committeeterm/add/", {"organization": tree["A01"].pk, "elected_on": day, "term_years": 5}
+    )
+    assert "elected_on" in elected.context["adminform"].form.errors
+    assert not GridLogEntry.objects.exists()
+
+
 def test_staff_cannot_save_a_grid_role_for_a_member_of_another_town(tree, cast, as_user):
     grid = make_grid(tree["A01"], "A01-01")
     stranger = MemberFactory(organization=tree["B0101"])

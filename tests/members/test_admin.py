@@ -481,6 +481,18 @@ def test_a_save_builds_a_few_new_inline_rows_at_most(cast, as_user, tree, posted
     assert not Pledge.objects.exists()
 
 
+@pytest.mark.parametrize("year", ["10000", "99999999999999999999"])
+def test_a_pledge_year_past_any_calendar_is_refused_in_chinese(cast, as_user, tree, year):
+    # The pledge's own rule read date(10000, 12, 31) and answered 500.
+    member = MemberFactory(organization=tree["A0101"])
+    client = as_user(cast["secretary_a"])
+    data = {**change_form_data(client.get("/admin/members/pledge/add/")), "member": member.pk, "year": year}
+    response = client.post("/admin/members/pledge/add/", data)
+    assert response.status_code == 200
+    assert "year" in response.context["adminform"].form.errors
+    assert not Pledge.objects.exists()
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
