@@ -56,7 +56,7 @@ from xiangcheng.forms import (
 )
 from xiangcheng.imex import CSVFormat, DatabaseStorage, ImportConflict, ImportRefused, XLSXFormat
 from xiangcheng.importtemplate import import_template
-from xiangcheng.models import AccessLog, ClosedReport, Message, Target, TargetMilestone
+from xiangcheng.models import AccessLog, ClosedReport, ImportUpload, Message, Target, TargetMilestone
 from xiangcheng.paginator import LargeTablePaginator
 from xiangcheng.people import person_search
 from xiangcheng.periods import FIRST_YEAR, judged_parameter
@@ -410,7 +410,8 @@ class PostedSearchAdminMixin:
     def _remember_search(self, request):
         ignored = {"csrfmiddlewaretoken", "_search", SEARCH_VAR, SEARCH_TOKEN, PAGE_VAR}
         params = {key: value for key, value in request.POST.items() if key not in ignored}
-        text = request.POST.get(SEARCH_VAR, "").strip()[:SEARCH_MAX_CHARS]
+        # A NUL cannot travel to PostgreSQL: typed into the box, it is left out.
+        text = request.POST.get(SEARCH_VAR, "").replace("\x00", "").strip()[:SEARCH_MAX_CHARS]
         if text:
             token = secrets.token_urlsafe(6)
             searches = request.session.get(SEARCH_SESSION_KEY, {})
@@ -551,6 +552,16 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         # A list that searches nothing (`?q=` typed onto the cadre statistics) counts exactly.
         paginator.searched = bool(self.list_search(request) and self.get_search_fields(request))
         return paginator
+
+    def response_action(self, request, queryset):
+        # A posted row that is no row's key ("abc", "1.5", twenty digits) selects nothing, as a
+        # key of a row gone does: Django filtered by it and answered 500.
+        chosen = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        keys = [value for value in chosen if _is_key(self.model, value)]
+        if len(keys) < len(chosen):
+            request.POST = request.POST.copy()
+            request.POST.setlist(admin.helpers.ACTION_CHECKBOX_NAME, keys)
+        return super().response_action(request, queryset)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -894,6 +905,15 @@ def scoped_form(form_class, user):
     return ScopedForm
 
 
+def _is_key(model, value) -> bool:
+    """Whether `value` could be a primary key of `model` (its type and range)."""
+    try:
+        model._meta.pk.clean(value, None)
+    except ValidationError:
+        return False
+    return "\x00" not in str(value)
+
+
 def _field_or_none(model, name):
     try:
         return model._meta.get_field(name)
@@ -1000,6 +1020,33 @@ class ImportExportAdmin(MaskedNumbersAdminMixin, ScopedAdminMixin, ImportExportM
         kwargs.pop("request", None)
         kwargs["rollback_on_validation_errors"] = True
         return kwargs
+
+    def process_import(self, request, **kwargs):
+        """The confirm step, for a confirm form as the preview wrote it: one posted again (a
+        double tap, the back button) finds its file imported already, and one tampered with
+        (a format or a file that is not there) is answered in Chinese; each had answered 500."""
+        if request.method == "POST" and self.has_import_permission(request):
+            refused = self._confirm_refused(request)
+            if refused is None:
+                try:
+                    return super().process_import(request, **kwargs)
+                except ImportRefused as error:
+                    refused = str(error)
+            self.message_user(request, refused, messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_import"))
+        return super().process_import(request, **kwargs)
+
+    def _confirm_refused(self, request) -> str | None:
+        posted = request.POST
+        chosen = {"format": len(self.get_import_formats()), "resource": len(self.get_import_resource_classes(request))}
+        for name, count in chosen.items():
+            value = posted.get(name, "0") or "0"
+            if not (value.isascii() and value.isdigit() and int(value) < count):
+                return "导入确认无效，请重新上传文件。"
+        if not ImportUpload.objects.filter(name=posted.get("import_file_name", "").replace("\x00", "")).exists():
+            return "这个文件已经导入或已过期，无需再次确认；如需再导入，请重新上传。"
+        return None
 
     def process_dataset(self, dataset, form, request, **kwargs):
         name = form.cleaned_data.get("original_file_name") or ""

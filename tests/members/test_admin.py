@@ -493,6 +493,50 @@ def test_a_pledge_year_past_any_calendar_is_refused_in_chinese(cast, as_user, tr
     assert not Pledge.objects.exists()
 
 
+def test_an_import_confirmed_twice_or_tampered_with_is_answered_in_chinese(cast, as_user, tree):
+    # The confirm sent again (a double tap, the back button) answered 500, as did a confirm form
+    # whose format or file was changed.
+    from django.contrib.messages import get_messages
+
+    client = as_user(cast["staff"])
+    row = f"张三,{resident_id(1, region='320500')},A0101,2010-07-01,正式党员\n"
+    preview = admin_upload(client, MEMBERS, (ROSTER_HEADER + row).encode())
+    form = preview.context["confirm_form"]
+    confirm = {name: form.initial[name] for name in form.fields if name in form.initial}
+    assert client.post(f"{MEMBERS}process_import/", confirm).status_code == 302
+    assert Member.objects.count() == 1
+
+    def answer(**changed):
+        response = client.post(f"{MEMBERS}process_import/", {**confirm, **changed})
+        assert response.status_code == 302 and response["Location"] == f"{MEMBERS}import/"
+        return [str(message) for message in get_messages(response.wsgi_request)][-1]
+
+    assert answer() == "这个文件已经导入或已过期，无需再次确认；如需再导入，请重新上传。"
+    for bad in ({"format": "abc"}, {"format": "7"}, {"resource": "5"}):
+        assert answer(**bad) == "导入确认无效，请重新上传文件。"
+    assert Member.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["abc", "1.5", "\x00", "9" * 20])
+def test_a_bulk_action_on_rows_that_are_no_rows_changes_nothing(cast, as_user, tree, key):
+    # Django filtered the list by the posted keys and answered 500 for one that was no key.
+    pairing = Pairing.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), household=household(tree["A01"]), year=YEAR
+    )
+    Visit.objects.create(pairing=pairing, visited_on=date(YEAR, 3, 1), action="走访")
+    response = as_user(cast["staff"]).post(VISITS, {"action": "delete_selected", "index": 0, "_selected_action": key})
+    assert response.status_code in (200, 302)
+    assert Visit.objects.count() == 1
+
+
+def test_a_search_typed_with_a_nul_finds_without_it(cast, as_user, tree):
+    MemberFactory(name="王静", organization=tree["A0101"])
+    client = as_user(cast["secretary_a"])
+    response = client.post(MEMBERS, {"_search": "1", "q": "王\x00静"}, follow=True)
+    assert response.status_code == 200
+    assert names(response) == {"王静"}
+
+
 def test_a_long_text_shows_its_beginning_in_the_list_and_whole_on_its_page(cast, as_user, tree):
     # 20,000 characters pasted into a visit once made its row 26,000 pixels tall on a phone.
     pairing = Pairing.objects.create(
