@@ -98,6 +98,9 @@ def test_a_filter_value_a_list_cannot_apply_is_refused_not_a_500(staff, url_name
             assert response.status_code in (200, 302), (name, sent, response.status_code)
             if response.status_code == 302:
                 assert response["Location"].endswith("?e=1")
+    # The list it leads to says its filter was not applied (it had shown every row as if filtered).
+    told = staff.get(url, {"e": "1"}).content.decode()
+    assert "链接中的筛选条件无法识别，下面显示的是未经筛选的全部记录。" in told
 
 
 @pytest.mark.parametrize("page", [page for page in admin_pages() if not page.obj], ids=lambda page: page.name)
