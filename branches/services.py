@@ -7,7 +7,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth, TruncQuarter
 
 from branches.models import ActionBranch, Organization, ServiceAction, town_path
-from xiangcheng.periods import QUARTER_NAMES
+from xiangcheng.periods import QUARTER_NAMES, quarter_of
 
 
 def organization_check_parent(*, organization: Organization, parent: Organization | None) -> None:
@@ -129,4 +129,4 @@ def _label(row: dict) -> None:
     if "month" in row:
         row["month_label"] = f"{row['month']:%Y}年{row['month'].month}月"
     if "quarter" in row:
-        row["quarter_label"] = f"{row['quarter']:%Y}年{QUARTER_NAMES[(row['quarter'].month - 1) // 3 + 1]}"
+        row["quarter_label"] = f"{row['quarter']:%Y}年{QUARTER_NAMES[quarter_of(row['quarter'])]}"

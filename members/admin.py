@@ -184,6 +184,11 @@ class RecognitionInline(ScopedAdminMixin, admin.TabularInline):
     extra = 0
 
 
+def member_label(member) -> str:
+    """A member as a picker names them: with their branch (a town has several 王静)."""
+    return f"{member.name}（{member.organization}）"
+
+
 @admin.register(Member)
 class MemberAdmin(ImportExportAdmin):
     form = MemberForm
@@ -192,7 +197,7 @@ class MemberAdmin(ImportExportAdmin):
     choice_related = ("organization",)
 
     def choice_label(self, obj):
-        return f"{obj.name}（{obj.organization}）"
+        return member_label(obj)
 
     list_display = [
         "name",
@@ -300,7 +305,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
     choice_related = ("member__organization",)
 
     def choice_label(self, obj):
-        return f"{obj.member.name}（{obj.member.organization}）{obj.year}年承诺"
+        return f"{member_label(obj.member)}{obj.year}年承诺"
 
     change_list_template = "admin/members/pledge/change_list.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]

@@ -265,14 +265,7 @@ class ValidKeysAutocompleteMixin:
     by it and answers 500. A chosen record is named as the picker names it (`choice_label`)."""
 
     def optgroups(self, name, value, attr=None):
-        target = self.field.target_field
-        kept = []
-        for item in value:
-            try:
-                target.to_python(item)
-            except ValidationError:
-                continue
-            kept.append(item)
+        kept = [item for item in value if is_key(self.field.target_field, item)]
         model_admin = self.admin_site._registry.get(self.field.remote_field.model)
         if model_admin is not None and hasattr(model_admin, "choice_label"):
             self.choices.field.label_from_instance = partial(choice_label, model_admin)
@@ -564,7 +557,7 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         # A posted row that is no row's key ("abc", "1.5", twenty digits) selects nothing, as a
         # key of a row gone does: Django filtered by it and answered 500.
         chosen = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
-        keys = [value for value in chosen if _is_key(self.model, value)]
+        keys = [value for value in chosen if is_key(self.model._meta.pk, value)]
         if len(keys) < len(chosen):
             request.POST = request.POST.copy()
             request.POST.setlist(admin.helpers.ACTION_CHECKBOX_NAME, keys)
@@ -826,11 +819,7 @@ def write_only_numbers(form_class, fields: dict):
                 field = self.fields[name]
                 field.required = False
                 self.initial[name] = ""
-                field.widget.attrs.update(
-                    placeholder=MASKS[kind](held) if held else "",
-                    autocomplete="off",
-                    inputmode="tel" if kind == "mobile" else "text",
-                )
+                field.widget.attrs.update(placeholder=MASKS[kind](held) if held else "", autocomplete="off")
                 field.help_text = WRITE_ONLY_HELD if held else WRITE_ONLY_EMPTY
 
         def _post_clean(self):
@@ -931,10 +920,12 @@ def bounded_delete(action):
     return delete_selected
 
 
-def _is_key(model, value) -> bool:
-    """Whether `value` could be a primary key of `model` (its type and range)."""
+def is_key(field, value) -> bool:
+    """Whether `value` posted by a page could be a key held in `field` (its type and range, no
+    NUL): a picker's chosen value, a bulk action's rows. One that is not is dropped, as a key of
+    a row gone is; Django filtered by it and answered 500."""
     try:
-        model._meta.pk.clean(value, None)
+        field.clean(value, None)
     except ValidationError:
         return False
     return "\x00" not in str(value)
