@@ -2,6 +2,7 @@
 second or two without a spreadsheet program."""
 
 import io
+import random
 import re
 import zipfile
 
@@ -60,3 +61,28 @@ def lying_xlsx(declared: int = 1_000) -> bytes:
                 data[start + offset : start + offset + 4] = declared.to_bytes(4, "little")
             start += 4
     return bytes(data)
+
+
+def wide_row_xlsx(cells: int = 200_000) -> bytes:
+    """An XLSX whose first row holds `cells` cells of random numbers: packed about as tightly as
+    real data (so the archive checks pass it), and one row that openpyxl would build whole."""
+    book = openpyxl.Workbook()
+    book.active.append(["列"])
+    template = io.BytesIO()
+    book.save(template)
+    out = io.BytesIO()
+    numbers = random.Random(14)
+    row = "".join(f"<c><v>{numbers.randrange(10**9)}</v></c>" for _ in range(cells))
+    with (
+        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            if part.filename != SHEET:
+                target.writestr(part, source.read(part))
+                continue
+            head, _, tail = source.read(part).decode().partition("<sheetData>")
+            head = re.sub(r"<dimension [^>]*/>", "", head)
+            _, _, tail = tail.partition("</sheetData>")
+            target.writestr(SHEET, f"{head}<sheetData><row>{row}</row></sheetData>{tail}")
+    return out.getvalue()
