@@ -86,3 +86,28 @@ def wide_row_xlsx(cells: int = 200_000) -> bytes:
             _, _, tail = tail.partition("</sheetData>")
             target.writestr(SHEET, f"{head}<sheetData><row>{row}</row></sheetData>{tail}")
     return out.getvalue()
+
+
+def bloated_styles_xlsx(formats: int = 150_000) -> bytes:
+    """A one-cell XLSX whose styles part holds `formats` cell formats, varied so that it packs as
+    real XML does: openpyxl reads the styles whole, into an object each."""
+    book = openpyxl.Workbook()
+    book.active.append(["列"])
+    template = io.BytesIO()
+    book.save(template)
+    out = io.BytesIO()
+    numbers = random.Random(14)
+    xfs = "".join(
+        f'<xf numFmtId="{numbers.randrange(200)}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        for _ in range(formats)
+    )
+    with (
+        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            data = source.read(part)
+            if part.filename == "xl/styles.xml":
+                data = re.sub(rb'<cellXfs count="\d+">', f'<cellXfs count="{formats + 1}">{xfs}'.encode(), data)
+            target.writestr(part, data)
+    return out.getvalue()
