@@ -194,6 +194,13 @@ class FundingProgramme(NamedList):
     class Meta(NamedList.Meta):
         verbose_name = "资助计划"
         verbose_name_plural = "资助计划"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cap__gt=0),
+                name="%(app_label)s_%(class)s_cap_positive",
+                violation_error_message="单个项目资助上限应大于 0。",
+            ),
+        ]
 
 
 class ProjectStage(models.TextChoices):

@@ -322,7 +322,7 @@ class EditConflictAdminMixin:
     opened on (xiangcheng/edits.py); the hidden input is written by templates/admin/change_form.html."""
 
     def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+        form = rules_beside_fields(super().get_form(request, obj, **kwargs))
         if obj is None or event_model(self.model) is None:
             return form
 
@@ -833,6 +833,48 @@ def write_only_numbers(form_class, fields: dict):
     return WriteOnlyNumbersForm
 
 
+class RulesBesideFieldsForm(forms.BaseModelForm):
+    """How every admin form shows what the record's rules refuse: a rule over a field that failed
+    its own check (too long, not a date) is not shown, as that field never reached the record,
+    whose rules then find it empty ("须填写服务的企业" under a name too long to save); a
+    constraint's refusal goes beside the first of its fields the form shows
+    (`constraints.constraint_fields`), not to the top of the page, far from the field on a phone."""
+
+    def _clean_fields(self):
+        super()._clean_fields()
+        self._failed_fields = set(self._errors) - {NON_FIELD_ERRORS}
+
+    def _update_errors(self, errors):
+        failed = getattr(self, "_failed_fields", set())
+        if hasattr(errors, "error_dict") and failed:
+            errors.error_dict = {name: found for name, found in errors.error_dict.items() if name not in failed}
+            if not errors.error_dict:
+                return
+        if hasattr(errors, "error_dict") and NON_FIELD_ERRORS in errors.error_dict:
+            errors.error_dict = self._beside_their_fields(errors.error_dict)
+        super()._update_errors(errors)
+
+    def _beside_their_fields(self, error_dict: dict) -> dict:
+        about = constraint_fields(self._meta.model)
+        placed = {name: list(found) for name, found in error_dict.items() if name != NON_FIELD_ERRORS}
+        for error in error_dict[NON_FIELD_ERRORS]:
+            fields = [name for name in about.get(next(iter(error)), ()) if name in self.fields]
+            placed.setdefault(fields[0] if fields else NON_FIELD_ERRORS, []).append(error)
+        return placed
+
+
+def rules_beside_fields(form_class):
+    """`form_class` showing its record's refusals as `RulesBesideFieldsForm` does (once)."""
+    if issubclass(form_class, RulesBesideFieldsForm):
+        return form_class
+
+    class Placed(RulesBesideFieldsForm, form_class):
+        pass
+
+    Placed.__name__ = form_class.__name__
+    return Placed
+
+
 def scoped_form(form_class, user):
     """A form class whose choice fields of scoped models (declared ones included) offer only
     what `user` may see, and what the record holds already: a secretary's pairing with another
@@ -841,7 +883,7 @@ def scoped_form(form_class, user):
     away. A held choice the user may not open shows without links to it. Scoped per form
     instance: the class's fields are shared by all users."""
 
-    class ScopedForm(form_class):
+    class ScopedForm(rules_beside_fields(form_class)):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             # Whose page it is, for its read-only fields' links (`readonly_link`).
@@ -871,31 +913,6 @@ def scoped_form(form_class, user):
             if queryset.query.order_by:
                 every = every.order_by(*queryset.query.order_by)
             return every.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=held))
-
-        def _clean_fields(self):
-            super()._clean_fields()
-            self._failed_fields = set(self._errors) - {NON_FIELD_ERRORS}
-
-        def _update_errors(self, errors):
-            # A field that failed its own check (too long, not a date) never reached the record,
-            # whose rules then find it empty: "须填写服务的企业" under a name too long to save.
-            failed = getattr(self, "_failed_fields", set())
-            if hasattr(errors, "error_dict") and failed:
-                errors.error_dict = {name: found for name, found in errors.error_dict.items() if name not in failed}
-                if not errors.error_dict:
-                    return
-            if hasattr(errors, "error_dict") and NON_FIELD_ERRORS in errors.error_dict:
-                errors.error_dict = self._beside_their_fields(errors.error_dict)
-            super()._update_errors(errors)
-
-        def _beside_their_fields(self, error_dict: dict) -> dict:
-            """A constraint's refusal moved beside the first of its fields the form shows."""
-            about = constraint_fields(self._meta.model)
-            placed = {name: list(found) for name, found in error_dict.items() if name != NON_FIELD_ERRORS}
-            for error in error_dict[NON_FIELD_ERRORS]:
-                fields = [name for name in about.get(next(iter(error)), ()) if name in self.fields]
-                placed.setdefault(fields[0] if fields else NON_FIELD_ERRORS, []).append(error)
-            return placed
 
     ScopedForm.__name__ = form_class.__name__
     return ScopedForm

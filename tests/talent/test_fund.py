@@ -293,3 +293,26 @@ def test_a_project_title_two_projects_share_is_refused(cast, as_user, portfolio,
     )
     assert "有多个人才项目为“甲项目”，无法确定是哪一个" in preview.content.decode()
     assert "confirm_form" not in preview.context
+
+
+def test_a_funds_size_below_zero_is_refused_beside_the_size(cast, as_user, fund):
+    # It stood at the top of the form, away from 基金规模.
+    response = as_user(cast["staff"]).post(
+        f"/admin/talent/fund/{fund.pk}/change/",
+        {"name": fund.name, "size": "-5", "manager": fund.manager, "established_on": "2018-06-01"},
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["size"] == ["基金规模应大于 0。"]
+    assert Fund.objects.get(pk=fund.pk).size == Decimal("10000")
+
+
+def test_a_programme_cap_below_zero_is_refused_beside_the_cap(cast, as_user, db):
+    response = as_user(cast["staff"]).post(
+        "/admin/talent/fundingprogramme/add/", {"name": "阳澄湖人才计划", "sort_order": "0", "cap": "-1"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["cap"] == ["单个项目资助上限应大于 0。"]
+    assert not FundingProgramme.objects.exists()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FundingProgramme.objects.create(name="阳澄湖人才计划", cap=Decimal("-1"))
