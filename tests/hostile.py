@@ -98,8 +98,7 @@ def bloated_styles_xlsx(formats: int = 150_000) -> bytes:
     out = io.BytesIO()
     numbers = random.Random(14)
     xfs = "".join(
-        f'<xf numFmtId="{numbers.randrange(200)}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-        for _ in range(formats)
+        f'<xf numFmtId="{numbers.randrange(200)}" fontId="0" fillId="0" borderId="0" xfId="0"/>' for _ in range(formats)
     )
     with (
         zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
