@@ -88,6 +88,20 @@ def _names(rows, name):
 PERSON_NAME = Coalesce("member__name", "social_worker__name")
 
 
+def _grid_path(grid):
+    return Grid.objects.filter(pk=grid).values("organization__path")
+
+
+def _members_within_grid(members, grid):
+    """Members of the grid's community or below it, who may hold its roles (`_outside_grid`)."""
+    return members if grid is None else members.filter(organization__path__descendants=Subquery(_grid_path(grid)))
+
+
+def _workers_over_grid(workers, grid):
+    """Social workers of an organization the grid lies in (`_outside_grid`)."""
+    return workers if grid is None else workers.filter(organization__path__ancestors=Subquery(_grid_path(grid)))
+
+
 class GridRoleInline(ScopedAdminMixin, admin.TabularInline):
     """The roles on a grid's page, editable there only by whoever may change the grid (a secretary,
     who may only view grids, keeps roles on the roles list)."""
@@ -184,6 +198,8 @@ class GridRoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "social_worker__name",
     )
     autocomplete_fields = ["grid", "member", "social_worker"]
+    # Only who may hold a role in the grid chosen (its roles on the grid's page: that grid).
+    choices_follow = {"member": ("grid", _members_within_grid), "social_worker": ("grid", _workers_over_grid)}
 
     @admin.display(description="所属社区（村）", ordering="grid__organization__path")
     def community(self, obj):

@@ -96,10 +96,6 @@ class ServiceActionForm(forms.ModelForm):
     """The service log form. Participants are typed in by name (the admin's autocomplete) and must
     be members of the action branch (the one submitted, when the form is posted)."""
 
-    class Media:
-        # After the admin's pickers are set up: forward.js extends the participants' one.
-        js = ["admin/js/jquery.init.js", "admin/js/autocomplete.js", "xiangcheng/forward.js"]
-
     class Meta:
         model = ServiceAction
         fields = [
@@ -126,8 +122,6 @@ class ServiceActionForm(forms.ModelForm):
             branch = branch if str(branch or "").isascii() and str(branch or "").isdigit() else None
             field.queryset = field.queryset.filter(action_branches=branch) if branch else field.queryset.none()
             field.help_text = "输入姓名查找该行动支部的成员，可选多人。"
-            # The picker asks for the members of the branch chosen above (forward.js).
-            getattr(field.widget, "widget", field.widget).attrs["data-forward"] = "action_branch"
             field.error_messages["invalid_choice"] = "参与党员须是所选行动支部的成员。"
 
 

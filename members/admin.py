@@ -1,14 +1,13 @@
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from branches.filters import TownFilter
-from branches.models import ActionBranch
 from members import venue_admin  # noqa: F401 (registers the venue admins)
 from members.forms import CompletionForm, MemberForm, VisitForm
 from members.models import (
@@ -50,6 +49,7 @@ from xiangcheng.reports import (
     report_xlsx,
     section_csv,
 )
+from xiangcheng.sites import narrowed_by
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
 
@@ -243,19 +243,6 @@ class MemberAdmin(ImportExportAdmin):
                 for title, options in fieldsets
             ]
         return fieldsets
-
-    def get_search_results(self, request, queryset, search_term):
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if (request.GET.get("model_name"), request.GET.get("field_name")) == ("serviceaction", "participants"):
-            # Participants of a service action are members of its action branch, which the form
-            # sends along as the user types (`data-forward`, forward.js); the others would only
-            # be refused on saving. Without it, members of any action branch.
-            links = ActionBranch.members.through.objects.filter(member=OuterRef("pk"))
-            branch = request.GET.get("action_branch", "")
-            if branch.isascii() and branch.isdigit():
-                links = links.filter(actionbranch=int(branch))
-            queryset = queryset.filter(Exists(links))
-        return queryset, may_have_duplicates
 
     def save_model(self, request, obj, form, change):
         member_save(member=obj, transferred_on=form.cleaned_data.get("transferred_on"))
@@ -675,6 +662,11 @@ class FulfilmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     text_search_fields = ("enterprise", "action")
     autocomplete_fields = ["pledge", "talent", "support_request", "project"]
+    # A support request and a project of the talent served (Fulfilment.clean refuses others).
+    choices_follow = {
+        "support_request": ("talent", narrowed_by("talent")),
+        "project": ("talent", narrowed_by("talents")),
+    }
     # No date_hierarchy: its year and month links scan every record on each view.
     show_full_result_count = False
 

@@ -74,7 +74,7 @@ from xiangcheng.scoping import (
     visible,
 )
 from xiangcheng.search import model_at, related_match, text_search
-from xiangcheng.sites import choice_label
+from xiangcheng.sites import choice_label, choices_follow
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
 from xiangcheng.validators import MASKS, latest_record_year
 
@@ -270,6 +270,13 @@ class ValidKeysAutocompleteMixin:
         if model_admin is not None and hasattr(model_admin, "choice_label"):
             self.choices.field.label_from_instance = partial(choice_label, model_admin)
         return super().optgroups(name, kept, attr)
+
+    @property
+    def media(self):
+        # Sends the value of the field a picker follows (`choices_follow`) as the user types; named
+        # after the scripts it needs, so that the page loads it after them.
+        after = ["admin/js/jquery.init.js", "admin/js/autocomplete.js", "xiangcheng/forward.js"]
+        return super().media + forms.Media(js=after)
 
 
 class AutocompleteSelect(ValidKeysAutocompleteMixin, admin_widgets.AutocompleteSelect):
@@ -583,16 +590,21 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
             queryset = db_field.related_model._default_manager.all()
         kwargs["queryset"] = queryset.visible_to(request.user)
 
+    def _picker(self, widget_class, db_field, kwargs):
+        follow = choices_follow(self.admin_site, db_field)
+        attrs = {"data-forward": follow[0]} if follow else None
+        return widget_class(db_field, self.admin_site, attrs=attrs, using=kwargs.get("using"))
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs["widget"] = self._picker(AutocompleteSelect, db_field, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         self._scope_choices(db_field, request, kwargs)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs["widget"] = self._picker(AutocompleteSelectMultiple, db_field, kwargs)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -602,7 +614,14 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         # An inline's rows are scoped as the record's own form is, and a save adds a few at most.
         kwargs.setdefault("form", scoped_form(self.form, request.user))
         kwargs.setdefault("formset", capped_formset(self.formset))
-        return super().get_formset(request, obj, **kwargs)
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            # A row's picker that follows the page's record (`choices_follow`) sends its key.
+            for field in formset.form.base_fields.values():
+                widget = getattr(field.widget, "widget", field.widget)
+                if widget.attrs.get("data-forward") == formset.fk.name:
+                    widget.attrs["data-forward-value"] = obj.pk
+        return formset
 
     def get_list_display(self, request):
         # Free text shows in a list up to LIST_TEXT_CHARS, whole on the record's page: a page of

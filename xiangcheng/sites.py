@@ -15,13 +15,45 @@ def choice_label(model_admin, obj) -> str:
     return label(obj) if label is not None else str(obj)
 
 
+def narrowed_by(lookup: str):
+    """A `choices_follow` narrowing: the choices whose `lookup` is the followed field's value (a
+    support request's `talent`), all of them while it is empty."""
+
+    def narrow(queryset, value):
+        return queryset if value is None else queryset.filter(**{lookup: value})
+
+    return narrow
+
+
+def choices_follow(admin_site, field):
+    """(the name of the field whose value narrows the choices of the relation `field`, and the
+    narrowing: (queryset, value or None) -> queryset), as the admin of `field`'s model declares
+    it in `choices_follow` ({field name: (followed field, narrowing)}), or None. A picker
+    following a field sends its value as the user types (forward.js), so it offers only what
+    fits the choice above it (a fulfilment's 人才诉求, those of the 服务人才 chosen); the form's
+    own rules still refuse a mismatch. Its inline rows on another record's page follow the same
+    rule, and a row follows the page's record itself (a grid's roles on the grid's page)."""
+    model_admin = admin_site._registry.get(field.model)
+    return getattr(model_admin, "choices_follow", {}).get(field.name)
+
+
 class PortalAutocompleteView(AutocompleteJsonView):
     """Django's picker answers, each named by `choice_label` (what that reads, its admin's
-    `choice_related`, fetched with the rows)."""
+    `choice_related`, fetched with the rows), narrowed to what fits the field the picker follows
+    (`choices_follow`: its value comes as a parameter of its own name, and is ignored unless it
+    could be a key of that field)."""
 
     def get_queryset(self):
         related = getattr(self.model_admin, "choice_related", ())
         queryset = super().get_queryset()
+        follow = choices_follow(self.admin_site, self.source_field)
+        if follow is not None:
+            from xiangcheng.admin import is_key
+
+            followed, narrow = follow
+            value = self.request.GET.get(followed, "")
+            key = self.source_field.model._meta.get_field(followed).target_field
+            queryset = narrow(queryset, value if value and is_key(key, value) else None)
         return queryset.select_related(*related) if related else queryset
 
     def serialize_result(self, obj, to_field_name):

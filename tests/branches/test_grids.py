@@ -191,6 +191,34 @@ def test_a_secretary_cannot_pick_a_member_or_grid_outside_their_town(tree, cast,
     assert list(GridRole.objects.values_list("grid__code", "member__name")) == [("A01-01", member.name)]
 
 
+def test_a_grid_roles_pickers_offer_only_who_may_hold_a_role_in_the_grid_chosen(tree, cast, as_user):
+    # They offered every member and social worker in scope (the whole district for staff), and
+    # saving refused those outside the grid's community.
+    grid = make_grid(tree["A01"], "A01-01")
+    MemberFactory(name="王在社区", organization=tree["A0101"])
+    MemberFactory(name="王在街道", organization=tree["A"])
+    SocialWorkerFactory(name="街道社工", organization=tree["A"])
+    SocialWorkerFactory(name="乙镇社工", organization=tree["B"])
+    client = as_user(cast["staff"])
+
+    def offered(field, term, **forwarded):
+        query = {"app_label": "branches", "model_name": "gridrole", "field_name": field, "term": term}
+        response = client.get("/admin/autocomplete/", {**query, **forwarded})
+        assert response.status_code == 200
+        return sorted(result["text"].partition("（")[0] for result in response.json()["results"])
+
+    assert offered("member", "王", grid=grid.pk) == ["王在社区"]
+    assert offered("member", "王") == ["王在社区", "王在街道"]
+    assert offered("member", "王", grid="x\x00") == ["王在社区", "王在街道"]
+    assert offered("social_worker", "社工", grid=grid.pk) == ["街道社工"]
+    assert offered("social_worker", "社工") == ["乙镇社工", "街道社工"]
+    # The pickers say what they follow: the grid chosen above, on the grid's page that grid.
+    assert 'data-forward="grid"' in client.get(f"{ROLES}add/").content.decode()
+    page = client.get(f"{GRIDS}{grid.pk}/change/").content.decode()
+    assert f'data-forward="grid" data-forward-value="{grid.pk}"' in page
+    assert "xiangcheng/forward.js" in page
+
+
 def test_a_secretary_keeps_roles_on_the_roles_list_the_grid_page_shows_them_read_only(tree, cast, as_user):
     grid = make_grid(tree["A01"], "A01-01")
     role(grid, "head", MemberFactory(organization=tree["A0101"]))

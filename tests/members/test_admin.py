@@ -11,9 +11,10 @@ from django.urls import resolve
 from django.utils import timezone
 
 from members.models import Household, Member, MemberTransfer, Pairing, Pledge, Visit
+from talent.models import SupportRequest
 from tests import clock
 from tests.conftest import admin_confirm, admin_upload, change_form_data, grant, opened
-from tests.factories import MemberFactory, resident_id
+from tests.factories import MemberFactory, TalentFactory, resident_id, talent_project
 from xiangcheng.forms import quarter_choices, quarter_parameter, year_choices, year_parameter
 
 MEMBERS = "/admin/members/member/"
@@ -420,6 +421,37 @@ def test_a_picker_tells_two_members_of_one_name_apart_by_their_branch(cast, as_u
     # The record's page names its choice the same way.
     page = client.get(f"/admin/members/pledge/{pledge.pk}/change/").content.decode()
     assert f'<option value="{second.pk}" selected>王静（{tree["A0102"]}）</option>' in page
+
+
+def test_a_fulfilments_request_and_project_pickers_follow_the_talent_served(cast, as_user, tree):
+    # They offered every talent's requests and projects in scope, and saving refused the others'.
+    first, second = TalentFactory(organization=tree["A0101"]), TalentFactory(organization=tree["A0102"])
+    SupportRequest.objects.create(talent=first, need="住房", raised_on=date(YEAR, 1, 5))
+    SupportRequest.objects.create(talent=second, need="住房补贴", raised_on=date(YEAR, 1, 5))
+    talent_project(tree["A01"], "住房一期").talents.add(first)
+    talent_project(tree["A01"], "住房二期").talents.add(second)
+    client = as_user(cast["secretary_a"])
+
+    def offered(field, **forwarded):
+        query = {"app_label": "members", "model_name": "fulfilment", "field_name": field, "term": "住房"}
+        response = client.get("/admin/autocomplete/", {**query, **forwarded})
+        assert response.status_code == 200
+        return sorted(result["text"] for result in response.json()["results"])
+
+    assert offered("support_request", talent=first.pk) == [f"{first}：住房"]
+    assert offered("support_request") == [f"{first}：住房", f"{second}：住房补贴"]
+    assert offered("support_request", talent="abc") == offered("support_request")
+    assert offered("project", talent=second.pk) == ["住房二期"]
+    # The pickers say what they follow, on the fulfilment's page and in a pledge's rows.
+    for page in ("/admin/members/fulfilment/add/", f"/admin/members/pledge/{_pledge(tree).pk}/change/"):
+        html = client.get(page).content.decode()
+        assert html.count('data-forward="talent"') >= 2 and "xiangcheng/forward.js" in html
+
+
+def _pledge(tree):
+    return Pledge.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), year=YEAR, pledged_on=date(YEAR, 1, 5)
+    )
 
 
 def test_a_second_pledge_of_a_year_is_refused_beside_the_member(cast, as_user, tree):
