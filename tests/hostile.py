@@ -63,16 +63,13 @@ def lying_xlsx(declared: int = 1_000) -> bytes:
     return bytes(data)
 
 
-def wide_row_xlsx(cells: int = 200_000) -> bytes:
-    """An XLSX whose first row holds `cells` cells of random numbers: packed about as tightly as
-    real data (so the archive checks pass it), and one row that openpyxl would build whole."""
+def sheet_data_xlsx(sheet_data: str) -> bytes:
+    """A one-sheet XLSX whose <sheetData> holds `sheet_data` (XML), with no <dimension>."""
     book = openpyxl.Workbook()
     book.active.append(["列"])
     template = io.BytesIO()
     book.save(template)
     out = io.BytesIO()
-    numbers = random.Random(14)
-    row = "".join(f"<c><v>{numbers.randrange(10**9)}</v></c>" for _ in range(cells))
     with (
         zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
@@ -84,7 +81,40 @@ def wide_row_xlsx(cells: int = 200_000) -> bytes:
             head, _, tail = source.read(part).decode().partition("<sheetData>")
             head = re.sub(r"<dimension [^>]*/>", "", head)
             _, _, tail = tail.partition("</sheetData>")
-            target.writestr(SHEET, f"{head}<sheetData><row>{row}</row></sheetData>{tail}")
+            target.writestr(SHEET, f"{head}<sheetData>{sheet_data}</sheetData>{tail}")
+    return out.getvalue()
+
+
+def wide_row_xlsx(cells: int = 200_000) -> bytes:
+    """An XLSX whose first row holds `cells` cells of random numbers: packed about as tightly as
+    real data (so the archive checks pass it), and one row that openpyxl would build whole."""
+    numbers = random.Random(14)
+    return sheet_data_xlsx(f"<row>{''.join(f'<c><v>{numbers.randrange(10**9)}</v></c>' for _ in range(cells))}</row>")
+
+
+def renamed_workbook_xlsx(names: int = 200_000) -> bytes:
+    """An XLSX whose workbook part, renamed xl/book.bin (the manifest and relations say so, as
+    openpyxl reads them), holds `names` defined names: read whole into objects."""
+    book = openpyxl.Workbook()
+    book.active.append(["列"])
+    template = io.BytesIO()
+    book.save(template)
+    defined = "".join(f'<definedName name="n{n}">Sheet!$A${n % 1000 + 1}</definedName>' for n in range(names))
+    out = io.BytesIO()
+    renamed = {"xl/workbook.xml": "xl/book.bin", "xl/_rels/workbook.xml.rels": "xl/_rels/book.bin.rels"}
+    with (
+        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            data = source.read(part).decode()
+            if part.filename == "xl/workbook.xml":
+                data = re.sub(r"<definedNames>.*?</definedNames>|<definedNames/>", "", data)
+                data = data.replace("</sheets>", f"</sheets><definedNames>{defined}</definedNames>")
+            data = data.replace("/xl/workbook.xml", "/xl/book.bin").replace(
+                'Target="xl/workbook.xml"', 'Target="xl/book.bin"'
+            )
+            target.writestr(renamed.get(part.filename, part.filename), data)
     return out.getvalue()
 
 

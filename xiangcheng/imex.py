@@ -50,7 +50,8 @@ from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet._reader import ROW_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import DATA_TAG, ROW_TAG, WorkSheetParser
+from openpyxl.xml.constants import SHARED_STRINGS
 from openpyxl.xml.functions import iterparse
 
 from xiangcheng.edits import changed_between, table_version
@@ -76,17 +77,17 @@ MAX_READ_COLUMNS = 16_384
 MAX_CELL_CHARS = 2_000
 MAX_READ_SECONDS = 20
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
-# XML elements a sheet may hold between two rows, a row's own included: a row of Excel's 16,384
-# columns (a cell, its value and perhaps a formula or rich text: a few elements each) fits; one
-# row of four million cells, which openpyxl builds whole before a column limit can look at it
-# (2.5 GB and a minute for a 13 MB file), is refused at this many.
+# XML elements a row of a sheet may hold, and the sheet outside its rows in all: a row of Excel's
+# 16,384 columns (a cell, its value and perhaps a formula or rich text: a few elements each)
+# fits; one row of four million cells, which openpyxl builds whole before a column limit can
+# look at it (2.5 GB and a minute for a 13 MB file), is refused at this many.
 MAX_XLSX_ELEMENTS_PER_ROW = 100_000
 # openpyxl holds an XLSX's shared strings in memory (the sheet itself it reads as a stream).
 MAX_XLSX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
-# Any other XML part of an XLSX (styles, the workbook, its relations and properties), which
-# openpyxl reads whole into objects: real ones are kilobytes (Excel's 64,000 cell formats, the
-# most it allows, about 6 MB); a styles part of 300,000 formats, 0.8 MB packed, took 7 s and
-# 750 MB to read.
+# Any other part of an XLSX that openpyxl reads whole into objects (styles, the workbook, their
+# relations and properties; checked as it asks for them, `_GuardedArchive`): real ones are
+# kilobytes (Excel's 64,000 cell formats, the most it allows, about 6 MB); a styles part of
+# 300,000 formats, 0.8 MB packed, took 7 s and 750 MB to read.
 MAX_XLSX_PART_BYTES = 8 * 1024 * 1024
 # A part of an XLSX may unpack to at most this many times its packed size (real sheets: 5–20×;
 # a sheet of a million repeated rows: about 700×), once it is larger than RATIO_FROM_BYTES.
@@ -168,21 +169,11 @@ def check_xlsx_archive(file) -> None:
         part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_XLSX_RATIO * max(part.compress_size, 1)
         for part in parts
     )
-    shared_strings = sum(part.file_size for part in parts if part.filename.lower().endswith("sharedstrings.xml"))
-    if unpacked > MAX_XLSX_UNPACKED_BYTES or packed_too_tight or shared_strings > MAX_XLSX_SHARED_STRINGS_BYTES:
+    if unpacked > MAX_XLSX_UNPACKED_BYTES or packed_too_tight:
         raise ImportRefused(
             f"XLSX 文件解压后约 {unpacked // (1024 * 1024)} MB，超出可导入的范围（疑似大量空行或重复内容）。"
             f"请只保留数据区域另存后导入，或拆分为每份不超过 {MAX_IMPORT_ROWS} 行。"
         )
-    for part in parts:
-        name = part.filename.lower()
-        sheet = name.startswith("xl/worksheets/") and name.endswith(".xml")  # streamed, not its .rels
-        read_whole = name.endswith((".xml", ".rels")) and not (sheet or name.endswith("sharedstrings.xml"))
-        if read_whole and part.file_size > MAX_XLSX_PART_BYTES:
-            raise ImportRefused(
-                f"XLSX 文件中的 {part.filename} 解压后约 {part.file_size // (1024 * 1024)} MB，超出可导入的范围"
-                "（疑似大量单元格格式或名称）。请把数据复制到新建的工作簿，另存后导入。"
-            )
 
 
 def _blank(value) -> bool:
@@ -202,12 +193,9 @@ def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
     dataset, width = None, 0
     for number, row in enumerate(rows, start=1):
         if number > MAX_READ_ROWS:
-            raise ImportRefused(
-                f"文件超过 {MAX_READ_ROWS} 行（含空行），已停止读取。请删除多余的空行，或拆分为每份不超过 "
-                f"{MAX_IMPORT_ROWS} 行后导入。"
-            )
+            raise _too_many_rows()
         if number % 1000 == 0 and time.monotonic() > deadline:
-            raise ImportRefused(f"文件读取超过 {MAX_READ_SECONDS} 秒，已停止。请拆分为较小的文件后导入。")
+            raise _too_long()
         if len(row) > MAX_READ_COLUMNS:
             raise ImportRefused(
                 f"第 {number} 行超过 {MAX_READ_COLUMNS} 列（含空列），已停止读取。请只保留需要导入的列，另存后导入。"
@@ -233,6 +221,17 @@ def build_dataset(rows: Iterable[Sequence]) -> tablib.Dataset:
     if dataset is None:
         raise ImportRefused("文件是空的。")
     return dataset
+
+
+def _too_many_rows() -> ImportRefused:
+    return ImportRefused(
+        f"文件超过 {MAX_READ_ROWS} 行（含空行），已停止读取。请删除多余的空行，或拆分为每份不超过 "
+        f"{MAX_IMPORT_ROWS} 行后导入。"
+    )
+
+
+def _too_long() -> ImportRefused:
+    return ImportRefused(f"文件读取超过 {MAX_READ_SECONDS} 秒，已停止。请拆分为较小的文件后导入。")
 
 
 def _check_cells(row: Sequence, number: int) -> None:
@@ -338,7 +337,10 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
             yield from _sheet_values(book.active)
         except ImportRefused:
             raise
-        except Exception:
+        except Exception as error:
+            # openpyxl wraps what its reading raised (a `_GuardedArchive` refusal) in a ValueError.
+            if isinstance(error.__cause__, ImportRefused):
+                raise error.__cause__ from None
             raise ImportRefused(_XLSX_UNREADABLE) from None
         finally:
             if book is not None:
@@ -347,6 +349,41 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
     def export_data(self, dataset, **kwargs):
         # Text starting with "=" would otherwise be written as a formula.
         return super().export_data(self.neutralized(dataset), **kwargs)
+
+
+class _GuardedArchive:
+    """The zip of an XLSX as `_RowsOnlyReader` reads it. A part openpyxl reads whole (all but the
+    sheets, which `_sheet_values` streams) may unpack to MAX_XLSX_PART_BYTES at most, its shared
+    strings to MAX_XLSX_SHARED_STRINGS_BYTES: checked on the part openpyxl asks for, which the
+    file's own manifest names (a workbook part renamed book.bin, holding 1.6 million names,
+    passed a check by name and took 21 s and 1.7 GB to read)."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self.archive = archive
+        self.allowed: dict[str, int] = {}  # parts allowed more than MAX_XLSX_PART_BYTES
+
+    def __getattr__(self, name):
+        return getattr(self.archive, name)
+
+    def read(self, name, pwd=None):
+        self._check(name)
+        return self.archive.read(name, pwd)
+
+    def open(self, name, mode="r", pwd=None, **kwargs):
+        self._check(name)
+        return self.archive.open(name, mode, pwd, **kwargs)
+
+    def streamed(self, name):
+        """A sheet, parsed as a stream under limits of its own (`_BoundedSheetParser`)."""
+        return self.archive.open(name)
+
+    def _check(self, name):
+        info = name if isinstance(name, zipfile.ZipInfo) else self.archive.getinfo(name)
+        if info.file_size > self.allowed.get(info.filename, MAX_XLSX_PART_BYTES):
+            raise ImportRefused(
+                f"XLSX 文件中的 {info.filename} 解压后约 {info.file_size // (1024 * 1024)} MB，超出可导入的范围"
+                "（疑似大量单元格格式、名称或文字）。请把数据复制到新建的工作簿，另存后导入。"
+            )
 
 
 class _UnsizedSheet(ReadOnlyWorksheet):
@@ -358,10 +395,23 @@ class _UnsizedSheet(ReadOnlyWorksheet):
     def _get_size(self):
         pass
 
+    def _get_source(self):
+        return self.parent._archive.streamed(self._worksheet_path)
+
 
 class _RowsOnlyReader(ExcelReader):
-    """openpyxl's workbook reader (`load_workbook`), read-only, opening its sheets as
-    `_UnsizedSheet`s."""
+    """openpyxl's workbook reader (`load_workbook`), read-only, through a `_GuardedArchive`,
+    opening its sheets as `_UnsizedSheet`s."""
+
+    def __init__(self, fn, **kwargs):
+        super().__init__(fn, **kwargs)
+        self.archive = _GuardedArchive(self.archive)
+
+    def read_strings(self):
+        found = self.package.find(SHARED_STRINGS)
+        if found is not None:
+            self.archive.allowed[found.PartName[1:]] = MAX_XLSX_SHARED_STRINGS_BYTES
+        super().read_strings()
 
     def read_worksheets(self):
         for sheet, rel in self.parser.find_sheets():
@@ -376,21 +426,42 @@ class _RowsOnlyReader(ExcelReader):
 
 
 class _BoundedSheetParser(WorkSheetParser):
-    """openpyxl's parser of a sheet, reading its rows alone (an import has no use for the rest)
-    and refusing the sheet where more than MAX_XLSX_ELEMENTS_PER_ROW elements come between two
-    rows: counted as they are parsed, before openpyxl builds the row (or the part after the
-    last row) whole."""
+    """openpyxl's parser of a sheet, reading its rows alone (an import has no use for the rest),
+    refusing the sheet as it is parsed, before openpyxl builds a row whole:
+    - a row of more than MAX_XLSX_ELEMENTS_PER_ROW elements, or as many outside the rows in all;
+    - more than MAX_READ_ROWS rows, those a row of an earlier number leaves out included;
+    - reading longer than MAX_READ_SECONDS.
+    Each row read is dropped from the tree with what came before it, so the memory held is that
+    of one row."""
 
     def parse(self):
-        elements = 0
-        for _, element in iterparse(self.source):
+        deadline = time.monotonic() + MAX_READ_SECONDS
+        data, in_row, inside, outside, rows, seen = None, False, 0, 0, 0, 0
+        for event, element in iterparse(self.source, events=("start", "end")):
+            if event == "start":
+                if element.tag == ROW_TAG:
+                    in_row = True
+                elif data is None and element.tag == DATA_TAG:
+                    data = element
+                continue
+            if (seen := seen + 1) % 10_000 == 0 and time.monotonic() > deadline:
+                raise _too_long()
             if element.tag == ROW_TAG:
+                if (rows := rows + 1) > MAX_READ_ROWS:
+                    raise _too_many_rows()
                 yield self.parse_row(element)
                 element.clear()
-                elements = 0
-            elif (elements := elements + 1) > MAX_XLSX_ELEMENTS_PER_ROW:
+                if data is not None:
+                    data.clear()
+                in_row, inside = False, 0
+                continue
+            if in_row:
+                inside += 1
+            else:
+                outside += 1
+            if max(inside, outside) > MAX_XLSX_ELEMENTS_PER_ROW:
                 raise ImportRefused(
-                    "XLSX 工作表中有一行内容过多（超过 Excel 一行 16384 列的上限），已停止读取。"
+                    f"XLSX 工作表中有一处内容过多（如一行超过 Excel 的 {MAX_READ_COLUMNS} 列），已停止读取。"
                     "请只保留数据区域，另存后重新导入。"
                 )
 
