@@ -30,6 +30,7 @@ from branches.forms import (
     OrganizationForm,
     SecretaryProjectForm,
     ServiceActionForm,
+    members_of_action_branch,
 )
 from branches.models import (
     MAX_BRANCH_MEMBERS,
@@ -655,13 +656,6 @@ class ServiceTotalsForm(forms.Form):
         return cleaned
 
 
-def _members_of_action_branch(members, branch):
-    """A service action's participants: members of its action branch, of any one while none is
-    chosen (`choices_follow`)."""
-    links = ActionBranch.members.through.objects.filter(member=OuterRef("pk"))
-    return members.filter(Exists(links if branch is None else links.filter(actionbranch=branch)))
-
-
 @admin.register(ServiceAction)
 class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
     """The service log. A secretary logs an action in a few taps from a phone: their action branch
@@ -691,7 +685,7 @@ class ServiceActionAdmin(PrivateFilesAdminMixin, ImportExportAdmin):
     show_full_result_count = False
     autocomplete_fields = ["participants"]
     # The others would only be refused on saving.
-    choices_follow = {"participants": ("action_branch", _members_of_action_branch)}
+    choices_follow = {"participants": ("action_branch", members_of_action_branch)}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(attachment_total=Count("attachments"))

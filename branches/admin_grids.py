@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from branches.filters import TownFilter
 from branches.models import Grid, GridLogEntry, GridRole, SocialWorker, SocialWorkerAssignment
+from branches.models.grids import members_who_may_act_in, workers_who_may_act_in
 from branches.resources import GridResource, SocialWorkerResource
 from xiangcheng.admin import ImportExportAdmin, ScopedAdminMixin, WindowFilter
 from xiangcheng.counting import count_subquery
@@ -86,20 +87,6 @@ def _names(rows, name):
 
 
 PERSON_NAME = Coalesce("member__name", "social_worker__name")
-
-
-def _grid_path(grid):
-    return Grid.objects.filter(pk=grid).values("organization__path")
-
-
-def _members_within_grid(members, grid):
-    """Members of the grid's community or below it, who may hold its roles (`_outside_grid`)."""
-    return members if grid is None else members.filter(organization__path__descendants=Subquery(_grid_path(grid)))
-
-
-def _workers_over_grid(workers, grid):
-    """Social workers of an organization the grid lies in (`_outside_grid`)."""
-    return workers if grid is None else workers.filter(organization__path__ancestors=Subquery(_grid_path(grid)))
 
 
 class GridRoleInline(ScopedAdminMixin, admin.TabularInline):
@@ -199,7 +186,7 @@ class GridRoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     )
     autocomplete_fields = ["grid", "member", "social_worker"]
     # Only who may hold a role in the grid chosen (its roles on the grid's page: that grid).
-    choices_follow = {"member": ("grid", _members_within_grid), "social_worker": ("grid", _workers_over_grid)}
+    choices_follow = {"member": ("grid", members_who_may_act_in), "social_worker": ("grid", workers_who_may_act_in)}
 
     @admin.display(description="所属社区（村）", ordering="grid__organization__path")
     def community(self, obj):

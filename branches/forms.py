@@ -1,4 +1,5 @@
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from branches.models import ActionBranch, Organization, SecretaryProject, ServiceAction
 from branches.services import organization_check_parent
@@ -92,6 +93,13 @@ class SecretaryProjectForm(MemberSubtreeForm):
         ]
 
 
+def members_of_action_branch(members, branch):
+    """A service action's participants: members of its action branch, of any one while none is
+    chosen (what its picker offers, `choices_follow`)."""
+    links = ActionBranch.members.through.objects.filter(member=OuterRef("pk"))
+    return members.filter(Exists(links if branch is None else links.filter(actionbranch=branch)))
+
+
 class ServiceActionForm(forms.ModelForm):
     """The service log form. Participants are typed in by name (the admin's autocomplete) and must
     be members of the action branch (the one submitted, when the form is posted)."""
@@ -120,7 +128,7 @@ class ServiceActionForm(forms.ModelForm):
                 self.data.get(self.add_prefix("action_branch")) if self.is_bound else self.instance.action_branch_id
             )
             branch = branch if str(branch or "").isascii() and str(branch or "").isdigit() else None
-            field.queryset = field.queryset.filter(action_branches=branch) if branch else field.queryset.none()
+            field.queryset = members_of_action_branch(field.queryset, branch) if branch else field.queryset.none()
             field.help_text = "输入姓名查找该行动支部的成员，可选多人。"
             field.error_messages["invalid_choice"] = "参与党员须是所选行动支部的成员。"
 

@@ -328,8 +328,13 @@ class EditConflictAdminMixin:
     """A change form refuses to save over a version of its record newer than the one it was
     opened on (xiangcheng/edits.py); the hidden input is written by templates/admin/change_form.html."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Once, here: a form class made per request has its fields made again.
+        self.form = rules_beside_fields(self.form)
+
     def get_form(self, request, obj=None, **kwargs):
-        form = rules_beside_fields(super().get_form(request, obj, **kwargs))
+        form = super().get_form(request, obj, **kwargs)
         if obj is None or event_model(self.model) is None:
             return form
 

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Exists, F, Func, OuterRef, Q
+from django.db.models import Exists, F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from branches.models.organizations import Organization, OrganizationType
@@ -531,7 +531,7 @@ class GridLogEntry(models.Model):
 def _outside_grid(grid: Grid, member, worker, fields=("member", "social_worker")) -> dict:
     """Errors by field for a person who may not act in `grid`: a party member who belongs neither
     to the grid's community nor below it, or a social worker whose organization the grid does not
-    lie in."""
+    lie in. The same rule as a query: `members_who_may_act_in`, `workers_who_may_act_in`."""
     errors = {}
     community = grid.organization
     if member is not None and not _within(member.organization.path, community.path):
@@ -539,6 +539,22 @@ def _outside_grid(grid: Grid, member, worker, fields=("member", "social_worker")
     if worker is not None and not _within(community.path, worker.organization.path):
         errors[fields[1]] = f"全科社工{worker}属于{worker.organization}，{grid}不在其范围内。"
     return errors
+
+
+def _community_path(grid):
+    return Subquery(Grid.objects.filter(pk=grid).values("organization__path"))
+
+
+def members_who_may_act_in(members, grid):
+    """`members` who may act in the grid of key `grid` (`_outside_grid`): of its community or
+    below it; all of them while no grid is given. What a grid role's picker offers."""
+    return members if grid is None else members.filter(organization__path__descendants=_community_path(grid))
+
+
+def workers_who_may_act_in(workers, grid):
+    """`workers` who may act in the grid of key `grid` (`_outside_grid`): of an organization the
+    grid lies in; all of them while no grid is given."""
+    return workers if grid is None else workers.filter(organization__path__ancestors=_community_path(grid))
 
 
 def _overlapping(rows, row):
