@@ -118,18 +118,18 @@ def renamed_workbook_xlsx(names: int = 200_000) -> bytes:
     return out.getvalue()
 
 
-def bloated_styles_xlsx(formats: int = 150_000) -> bytes:
+def bloated_styles_xlsx(formats: int = 150_000, *, dense: bool = False) -> bytes:
     """A one-cell XLSX whose styles part holds `formats` cell formats, varied so that it packs as
-    real XML does: openpyxl reads the styles whole, into an object each."""
+    real XML does (`dense`: as short as a format can be written): openpyxl reads the styles
+    whole, into an object each."""
     book = openpyxl.Workbook()
     book.active.append(["列"])
     template = io.BytesIO()
     book.save(template)
     out = io.BytesIO()
     numbers = random.Random(14)
-    xfs = "".join(
-        f'<xf numFmtId="{numbers.randrange(200)}" fontId="0" fillId="0" borderId="0" xfId="0"/>' for _ in range(formats)
-    )
+    written = '<xf numFmtId="{}"/>' if dense else '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    xfs = "".join(written.format(numbers.randrange(200)) for _ in range(formats))
     with (
         zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
@@ -140,3 +140,106 @@ def bloated_styles_xlsx(formats: int = 150_000) -> bytes:
                 data = re.sub(rb'<cellXfs count="\d+">', f'<cellXfs count="{formats + 1}">{xfs}'.encode(), data)
             target.writestr(part, data)
     return out.getvalue()
+
+
+def changed_parts(data: bytes, change: dict | None = None, add: dict | None = None) -> bytes:
+    """The XLSX `data` with parts changed ({name: bytes -> bytes}) and added ({name: text})."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for part in source.infolist():
+            content = source.read(part)
+            target.writestr(part.filename, (change or {}).get(part.filename, lambda same: same)(content))
+        for name, text in (add or {}).items():
+            target.writestr(name, text)
+    return out.getvalue()
+
+
+RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def one_cell_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.append(["列"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _workbook(add_to_workbook: str, relationship: str):
+    """Changes of the workbook part and its relations: `add_to_workbook` after <sheets>, or into
+    it when it is a <sheet>, and `relationship` (rId9) added."""
+
+    def workbook(content):
+        text = content.decode().replace("<workbook ", f'<workbook xmlns:r="{RELATIONSHIPS}" ', 1)
+        if add_to_workbook.startswith("<sheet "):
+            return text.replace("</sheets>", f"{add_to_workbook}</sheets>").encode()
+        return text.replace("</sheets>", f"</sheets>{add_to_workbook}").encode()
+
+    def relations(content):
+        return content.replace(b"</Relationships>", f"{relationship}</Relationships>".encode())
+
+    return {"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": relations}
+
+
+def external_links_xlsx(references: int = 100, rows: int = 20_000) -> bytes:
+    """An XLSX referring `references` times to one external link part of `rows` cached rows:
+    openpyxl keeps links by default, reading the part once per reference."""
+    cached = "".join(f'<row r="{n}"><cell r="A{n}"><v>{n}</v></cell></row>' for n in range(1, rows + 1))
+    link = (
+        '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<externalBook xmlns:r="{RELATIONSHIPS}" r:id="rId1"><sheetNames><sheetName val="S"/></sheetNames>'
+        f'<sheetDataSet><sheetData sheetId="0">{cached}</sheetData></sheetDataSet></externalBook></externalLink>'
+    )
+    link_relations = (
+        '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{RELATIONSHIPS}/externalLinkPath" Target="other.xlsx" TargetMode="External"/>'
+        "</Relationships>"
+    )
+    references_xml = "<externalReferences>" + '<externalReference r:id="rId9"/>' * references + "</externalReferences>"
+    relationship = (
+        f'<Relationship Id="rId9" Type="{RELATIONSHIPS}/externalLink" Target="externalLinks/externalLink1.xml"/>'
+    )
+    return changed_parts(
+        one_cell_xlsx(),
+        _workbook(references_xml, relationship),
+        {"xl/externalLinks/externalLink1.xml": link, "xl/externalLinks/_rels/externalLink1.xml.rels": link_relations},
+    )
+
+
+def chartsheets_xlsx(count: int, active: int = 0) -> bytes:
+    """An XLSX whose workbook lists `count` chartsheets after its data sheet, all one part, with
+    the sheet of index `active` shown on opening."""
+    chartsheet = (
+        f'<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{RELATIONSHIPS}"/>'
+    )
+    sheets = "".join(f'<sheet name="图{n}" sheetId="{n + 2}" r:id="rId9"/>' for n in range(count))
+    relationship = f'<Relationship Id="rId9" Type="{RELATIONSHIPS}/chartsheet" Target="chartsheets/sheet1.xml"/>'
+    change = _workbook(sheets, relationship)
+    if active:
+        shown = change["xl/workbook.xml"]
+        change["xl/workbook.xml"] = lambda content: re.sub(
+            rb'activeTab="\d+"', f'activeTab="{active}"'.encode(), shown(content)
+        )
+    return changed_parts(one_cell_xlsx(), change, {"xl/chartsheets/sheet1.xml": chartsheet})
+
+
+def shared_strings_xlsx(strings_xml: str) -> bytes:
+    """An XLSX whose first cell is shared string 0, of a table holding `strings_xml` (<si>s)."""
+    content_type = (
+        '<Override PartName="/xl/sharedStrings.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    )
+    table = f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings_xml}</sst>'
+    return changed_parts(
+        sheet_data_xlsx('<row r="1"><c r="A1" t="s"><v>0</v></c></row>'),
+        {"[Content_Types].xml": lambda content: content.replace(b"</Types>", f"{content_type}</Types>".encode())},
+        {"xl/sharedStrings.xml": table},
+    )
+
+
+def sheet_xml_xlsx(change) -> bytes:
+    """A one-cell XLSX whose sheet's XML is `change(xml text)`."""
+    return changed_parts(one_cell_xlsx(), {SHEET: lambda content: change(content.decode()).encode()})

@@ -29,6 +29,7 @@ import io
 import logging
 import time
 import uuid
+import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -48,10 +49,12 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import RowResult
 from import_export.tmp_storages import BaseStorage
+from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.workbook.defined_name import DefinedNameDict
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import DATA_TAG, ROW_TAG, WorkSheetParser
-from openpyxl.xml.constants import SHARED_STRINGS
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
 from openpyxl.xml.functions import iterparse
 
 from xiangcheng.edits import changed_between, table_version
@@ -82,6 +85,15 @@ MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
 # fits; one row of four million cells, which openpyxl builds whole before a column limit can
 # look at it (2.5 GB and a minute for a 13 MB file), is refused at this many.
 MAX_XLSX_ELEMENTS_PER_ROW = 100_000
+# XML nesting an XLSX part may have (real ones: a rich text run's font, 7 levels deep).
+MAX_XML_DEPTH = 32
+# Tags ("<") a part read whole may hold: Excel's 64,000 cell formats, the most it allows, fit.
+MAX_XLSX_PART_TAGS = 200_000
+# Sheets a workbook may have.
+MAX_XLSX_SHEETS = 255
+# Shared strings (a workbook's distinct texts) an XLSX may hold: a roster of 30,000 members has
+# about 200,000; a million take about 4 seconds to read.
+MAX_XLSX_SHARED_STRINGS = 1_000_000
 # openpyxl holds an XLSX's shared strings in memory (the sheet itself it reads as a stream).
 MAX_XLSX_SHARED_STRINGS_BYTES = 32 * 1024 * 1024
 # Any other part of an XLSX that openpyxl reads whole into objects (styles, the workbook, their
@@ -135,6 +147,10 @@ def unneutralize(text: str) -> str:
 
 
 _XLSX_UNREADABLE = "无法读取 XLSX 文件，请确认文件未损坏且是 .xlsx 格式。"
+_XLSX_CROWDED = (
+    f"XLSX 文件中有一处内容过多或层次过深（如一行超过 Excel 的 {MAX_READ_COLUMNS} 列），已停止读取。"
+    "请只保留数据区域，另存后重新导入。"
+)
 _ENCODING_HELP = "无法识别文件编码。请在 Excel/WPS 中另存为“CSV UTF-8（逗号分隔）”或普通 CSV（GBK），或直接上传 XLSX。"
 
 
@@ -162,7 +178,7 @@ def check_xlsx_archive(file) -> None:
     and fails its checksum)."""
     try:
         parts = zipfile.ZipFile(file).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except Exception:  # not a zip, or one Python cannot read (a "version needed" of 6.4: NotImplementedError)
         raise ImportRefused(_XLSX_UNREADABLE) from None
     unpacked = sum(part.file_size for part in parts)
     packed_too_tight = any(
@@ -329,12 +345,24 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
         check_xlsx_archive(file)
 
     def read_rows(self, in_stream):
+        # openpyxl warns once per cell it cannot read as styled (a date of serial 1e400):
+        # hundreds of thousands of warnings in one file flooded the log and stayed in the
+        # warnings registry, growing with each upload; such a cell reads as #VALUE!. Set at each
+        # read (setting it again changes nothing), as a test runner resets the filters set on
+        # import.
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
         book = None
         try:
-            reader = _RowsOnlyReader(io.BytesIO(in_stream), read_only=True, data_only=True)
+            # One time limit for the whole read (build_dataset's, begun as it asked for the rows).
+            deadline = time.monotonic() + MAX_READ_SECONDS
+            reader = _RowsOnlyReader(io.BytesIO(in_stream), deadline, read_only=True, data_only=True)
             reader.read()
             book = reader.wb
-            yield from _sheet_values(book.active)
+            if not isinstance(book.active, _UnsizedSheet):
+                raise ImportRefused(
+                    "XLSX 文件打开时显示的不是数据表（如图表页）。请切换到数据所在的工作表，保存后重新导入。"
+                )
+            yield from _sheet_values(book.active, deadline)
         except ImportRefused:
             raise
         except Exception as error:
@@ -351,12 +379,29 @@ class XLSXFormat(SafeFormat, base_formats.XLSX):
         return super().export_data(self.neutralized(dataset), **kwargs)
 
 
+def _bounded_events(source, deadline: float):
+    """The ("start" or "end", element) events of parsing the XML `source` with openpyxl's
+    iterparse (defusedxml's: no entity is declared, so none is expanded), refused once the read
+    runs past `deadline` or nests deeper than MAX_XML_DEPTH (a nest never closed was built whole:
+    3 million levels in 0.17 MB took 8.5 s and 800 MB)."""
+    depth = 0
+    for count, (event, element) in enumerate(iterparse(source, events=("start", "end")), start=1):
+        if count % 10_000 == 0 and time.monotonic() > deadline:
+            raise _too_long()
+        if event == "end":
+            depth -= 1
+        elif (depth := depth + 1) > MAX_XML_DEPTH:
+            raise ImportRefused(_XLSX_CROWDED)
+        yield event, element
+
+
 class _GuardedArchive:
     """The zip of an XLSX as `_RowsOnlyReader` reads it. A part openpyxl reads whole (all but the
-    sheets, which `_sheet_values` streams) may unpack to MAX_XLSX_PART_BYTES at most, its shared
-    strings to MAX_XLSX_SHARED_STRINGS_BYTES: checked on the part openpyxl asks for, which the
-    file's own manifest names (a workbook part renamed book.bin, holding 1.6 million names,
-    passed a check by name and took 21 s and 1.7 GB to read)."""
+    sheets, which `_sheet_values` streams, and the shared strings, `_string_table`) may unpack
+    to MAX_XLSX_PART_BYTES and hold MAX_XLSX_PART_TAGS tags at most: checked on the part
+    openpyxl asks for, which the file's own manifest names (a workbook part renamed book.bin,
+    holding 1.6 million names, passed a check by name and took 21 s and 1.7 GB to read; 800,000
+    cell formats in a 4 MB styles part took 20 s)."""
 
     def __init__(self, archive: zipfile.ZipFile):
         self.archive = archive
@@ -367,7 +412,10 @@ class _GuardedArchive:
 
     def read(self, name, pwd=None):
         self._check(name)
-        return self.archive.read(name, pwd)
+        data = self.archive.read(name, pwd)
+        if data.count(b"<") > MAX_XLSX_PART_TAGS:
+            raise ImportRefused(_XLSX_CROWDED)
+        return data
 
     def open(self, name, mode="r", pwd=None, **kwargs):
         self._check(name)
@@ -386,6 +434,53 @@ class _GuardedArchive:
             )
 
 
+STRING_TAG, TEXT_TAG = f"{{{SHEET_MAIN_NS}}}si", f"{{{SHEET_MAIN_NS}}}t"
+
+
+def _string_table(source, deadline: float) -> list[str]:
+    """openpyxl's `read_string_table` (each shared string's text without its formatting), bounded:
+    at most MAX_XLSX_SHARED_STRINGS strings, each of
+    MAX_XLSX_ELEMENTS_PER_ROW elements at most, read by the read's `deadline`, each dropped from
+    the tree once read (6 million empty strings in 0.4 MB took 37 s; one of 3 million runs, 19 s
+    and 1.3 GB)."""
+    strings, table, elements = [], None, 0
+    for event, node in _bounded_events(source, deadline):
+        if event == "start":
+            table = node if table is None else table
+            continue
+        if node.tag != STRING_TAG:
+            if (elements := elements + 1) > MAX_XLSX_ELEMENTS_PER_ROW:
+                raise ImportRefused(_XLSX_CROWDED)
+            continue
+        if len(strings) == MAX_XLSX_SHARED_STRINGS:
+            raise ImportRefused(
+                f"XLSX 文件中的文字超过 {MAX_XLSX_SHARED_STRINGS:,} 条，超出可导入的范围。"
+                "请只保留要导入的工作表和数据区域，另存后重新导入。"
+            )
+        # Plain text (the usual string) and no text read directly; formatted runs as openpyxl
+        # reads them.
+        if not len(node):
+            text = ""
+        elif len(node) == 1 and node[0].tag == TEXT_TAG:
+            text = node[0].text or ""
+        else:
+            text = Text.from_tree(node).content
+        strings.append(text.replace("x005F_", ""))
+        table.clear()
+        elements = 0
+    return strings
+
+
+class _NotASheet:
+    """A chartsheet of the workbook, in its place among the sheets but not read: an import reads
+    a data sheet (4,000 chartsheets, each read, took 8 s)."""
+
+    def __init__(self, title):
+        self.title = title
+        self.sheet_state = "visible"
+        self.defined_names = DefinedNameDict()
+
+
 class _UnsizedSheet(ReadOnlyWorksheet):
     """A read-only sheet opened without openpyxl's look for its <dimension>: in a sheet without
     one that look parses the whole sheet (a row of four million cells: 8 s and 560 MB) before
@@ -401,24 +496,34 @@ class _UnsizedSheet(ReadOnlyWorksheet):
 
 class _RowsOnlyReader(ExcelReader):
     """openpyxl's workbook reader (`load_workbook`), read-only, through a `_GuardedArchive`,
-    opening its sheets as `_UnsizedSheet`s."""
+    reading what an import needs: the shared strings (`_string_table`) and the data sheets, as
+    `_UnsizedSheet`s (at most MAX_XLSX_SHEETS); not external links (a hundred references to one
+    link were read a hundred times: 31 s in an 80 KB file) nor chartsheets."""
 
-    def __init__(self, fn, **kwargs):
-        super().__init__(fn, **kwargs)
+    def __init__(self, fn, deadline: float, **kwargs):
+        super().__init__(fn, keep_links=False, **kwargs)
         self.archive = _GuardedArchive(self.archive)
+        self.deadline = deadline
 
     def read_strings(self):
         found = self.package.find(SHARED_STRINGS)
         if found is not None:
-            self.archive.allowed[found.PartName[1:]] = MAX_XLSX_SHARED_STRINGS_BYTES
-        super().read_strings()
+            path = found.PartName[1:]
+            self.archive.allowed[path] = MAX_XLSX_SHARED_STRINGS_BYTES
+            with self.archive.open(path) as source:
+                self.shared_strings = _string_table(source, self.deadline)
 
     def read_worksheets(self):
-        for sheet, rel in self.parser.find_sheets():
+        sheets = list(self.parser.find_sheets())
+        if len(sheets) > MAX_XLSX_SHEETS:
+            raise ImportRefused(
+                f"XLSX 文件有 {len(sheets)} 个工作表，超过 {MAX_XLSX_SHEETS} 个，请只保留要导入的工作表。"
+            )
+        for sheet, rel in sheets:
             if rel.target not in self.valid_files:
                 continue
             if "chartsheet" in rel.Type:
-                self.read_chartsheet(sheet, rel)
+                self.wb._sheets.append(_NotASheet(sheet.name))
                 continue
             worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
             worksheet.sheet_state = sheet.state
@@ -426,26 +531,23 @@ class _RowsOnlyReader(ExcelReader):
 
 
 class _BoundedSheetParser(WorkSheetParser):
-    """openpyxl's parser of a sheet, reading its rows alone (an import has no use for the rest),
-    refusing the sheet as it is parsed, before openpyxl builds a row whole:
+    """openpyxl's parser of a sheet, reading its rows alone (an import has no use for the rest:
+    the read ends with them), refusing the sheet as it is parsed, before openpyxl builds a row:
     - a row of more than MAX_XLSX_ELEMENTS_PER_ROW elements, or as many outside the rows in all;
     - more than MAX_READ_ROWS rows, those a row of an earlier number leaves out included;
-    - reading longer than MAX_READ_SECONDS.
+    - past the read's `deadline`, or deeper than MAX_XML_DEPTH (`_bounded_events`).
     Each row read is dropped from the tree with what came before it, so the memory held is that
     of one row."""
 
-    def parse(self):
-        deadline = time.monotonic() + MAX_READ_SECONDS
-        data, in_row, inside, outside, rows, seen = None, False, 0, 0, 0, 0
-        for event, element in iterparse(self.source, events=("start", "end")):
+    def parse(self, deadline: float):
+        data, in_row, inside, outside, rows = None, False, 0, 0, 0
+        for event, element in _bounded_events(self.source, deadline):
             if event == "start":
                 if element.tag == ROW_TAG:
                     in_row = True
                 elif data is None and element.tag == DATA_TAG:
                     data = element
                 continue
-            if (seen := seen + 1) % 10_000 == 0 and time.monotonic() > deadline:
-                raise _too_long()
             if element.tag == ROW_TAG:
                 if (rows := rows + 1) > MAX_READ_ROWS:
                     raise _too_many_rows()
@@ -455,18 +557,17 @@ class _BoundedSheetParser(WorkSheetParser):
                     data.clear()
                 in_row, inside = False, 0
                 continue
+            if element is data:
+                return
             if in_row:
                 inside += 1
             else:
                 outside += 1
             if max(inside, outside) > MAX_XLSX_ELEMENTS_PER_ROW:
-                raise ImportRefused(
-                    f"XLSX 工作表中有一处内容过多（如一行超过 Excel 的 {MAX_READ_COLUMNS} 列），已停止读取。"
-                    "请只保留数据区域，另存后重新导入。"
-                )
+                raise ImportRefused(_XLSX_CROWDED)
 
 
-def _sheet_values(sheet):
+def _sheet_values(sheet, deadline: float):
     """The values of every row of the read-only `sheet`, as openpyxl's `iter_rows(values_only=True)`
     gives them with its range unknown (every row the sheet holds, not only the range its
     <dimension> claims: a file claiming less would lose rows silently), parsed by
@@ -483,7 +584,7 @@ def _sheet_values(sheet):
             timedelta_formats=book._timedelta_formats,
         )
         expected = 1
-        for number, cells in parser.parse():
+        for number, cells in parser.parse(deadline):
             for _ in range(expected, number):
                 yield ()
             if number >= expected:
