@@ -65,24 +65,13 @@ def lying_xlsx(declared: int = 1_000) -> bytes:
 
 def sheet_data_xlsx(sheet_data: str) -> bytes:
     """A one-sheet XLSX whose <sheetData> holds `sheet_data` (XML), with no <dimension>."""
-    book = openpyxl.Workbook()
-    book.active.append(["列"])
-    template = io.BytesIO()
-    book.save(template)
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for part in source.infolist():
-            if part.filename != SHEET:
-                target.writestr(part, source.read(part))
-                continue
-            head, _, tail = source.read(part).decode().partition("<sheetData>")
-            head = re.sub(r"<dimension [^>]*/>", "", head)
-            _, _, tail = tail.partition("</sheetData>")
-            target.writestr(SHEET, f"{head}<sheetData>{sheet_data}</sheetData>{tail}")
-    return out.getvalue()
+
+    def sheet(xml):
+        head, _, tail = xml.decode().partition("<sheetData>")
+        _, _, tail = tail.partition("</sheetData>")
+        return f"{re.sub(r'<dimension [^>]*/>', '', head)}<sheetData>{sheet_data}</sheetData>{tail}".encode()
+
+    return changed_parts(one_cell_xlsx(), {SHEET: sheet})
 
 
 def wide_row_xlsx(cells: int = 200_000) -> bytes:
@@ -95,63 +84,51 @@ def wide_row_xlsx(cells: int = 200_000) -> bytes:
 def renamed_workbook_xlsx(names: int = 200_000) -> bytes:
     """An XLSX whose workbook part, renamed xl/book.bin (the manifest and relations say so, as
     openpyxl reads them), holds `names` defined names: read whole into objects."""
-    book = openpyxl.Workbook()
-    book.active.append(["列"])
-    template = io.BytesIO()
-    book.save(template)
     defined = "".join(f'<definedName name="n{n}">Sheet!$A${n % 1000 + 1}</definedName>' for n in range(names))
-    out = io.BytesIO()
-    renamed = {"xl/workbook.xml": "xl/book.bin", "xl/_rels/workbook.xml.rels": "xl/_rels/book.bin.rels"}
-    with (
-        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for part in source.infolist():
-            data = source.read(part).decode()
-            if part.filename == "xl/workbook.xml":
-                data = re.sub(r"<definedNames>.*?</definedNames>|<definedNames/>", "", data)
-                data = data.replace("</sheets>", f"</sheets><definedNames>{defined}</definedNames>")
-            data = data.replace("/xl/workbook.xml", "/xl/book.bin").replace(
-                'Target="xl/workbook.xml"', 'Target="xl/book.bin"'
-            )
-            target.writestr(renamed.get(part.filename, part.filename), data)
-    return out.getvalue()
+
+    def renamed(content):
+        text = content.decode().replace("/xl/workbook.xml", "/xl/book.bin")
+        return text.replace('Target="xl/workbook.xml"', 'Target="xl/book.bin"').encode()
+
+    def workbook(content):
+        text = re.sub(r"<definedNames>.*?</definedNames>|<definedNames/>", "", content.decode())
+        return text.replace("</sheets>", f"</sheets><definedNames>{defined}</definedNames>")
+
+    with zipfile.ZipFile(io.BytesIO(one_cell_xlsx())) as source:
+        moved = {
+            "xl/book.bin": workbook(source.read("xl/workbook.xml")),
+            "xl/_rels/book.bin.rels": source.read("xl/_rels/workbook.xml.rels").decode(),
+        }
+    gone = {"xl/workbook.xml": None, "xl/_rels/workbook.xml.rels": None}
+    return changed_parts(one_cell_xlsx(), {**gone, "[Content_Types].xml": renamed, "_rels/.rels": renamed}, moved)
 
 
 def bloated_styles_xlsx(formats: int = 150_000, *, dense: bool = False) -> bytes:
     """A one-cell XLSX whose styles part holds `formats` cell formats, varied so that it packs as
     real XML does (`dense`: as short as a format can be written): openpyxl reads the styles
     whole, into an object each."""
-    book = openpyxl.Workbook()
-    book.active.append(["列"])
-    template = io.BytesIO()
-    book.save(template)
-    out = io.BytesIO()
     numbers = random.Random(14)
     written = '<xf numFmtId="{}"/>' if dense else '<xf numFmtId="{}" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     xfs = "".join(written.format(numbers.randrange(200)) for _ in range(formats))
-    with (
-        zipfile.ZipFile(io.BytesIO(template.getvalue())) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for part in source.infolist():
-            data = source.read(part)
-            if part.filename == "xl/styles.xml":
-                data = re.sub(rb'<cellXfs count="\d+">', f'<cellXfs count="{formats + 1}">{xfs}'.encode(), data)
-            target.writestr(part, data)
-    return out.getvalue()
+
+    def styles(content):
+        return re.sub(rb'<cellXfs count="\d+">', f'<cellXfs count="{formats + 1}">{xfs}'.encode(), content)
+
+    return changed_parts(one_cell_xlsx(), {"xl/styles.xml": styles})
 
 
 def changed_parts(data: bytes, change: dict | None = None, add: dict | None = None) -> bytes:
-    """The XLSX `data` with parts changed ({name: bytes -> bytes}) and added ({name: text})."""
+    """The XLSX `data` with parts changed ({name: bytes -> bytes, or None to drop it}) and added
+    ({name: text})."""
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(data)) as source,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
     ):
         for part in source.infolist():
-            content = source.read(part)
-            target.writestr(part.filename, (change or {}).get(part.filename, lambda same: same)(content))
+            changing = (change or {}).get(part.filename, lambda same: same)
+            if changing is not None:  # None drops the part
+                target.writestr(part.filename, changing(source.read(part)))
         for name, text in (add or {}).items():
             target.writestr(name, text)
     return out.getvalue()
