@@ -17,7 +17,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.exceptions import NON_FIELD_ERRORS, FieldError, PermissionDenied, ValidationError
 from django.db import router, transaction
-from django.db.models import Max, Min, Q, TextField
+from django.db.models import DateField, Max, Min, Q, TextField
 from django.forms.formsets import TOTAL_FORM_COUNT
 from django.http import (
     Http404,
@@ -76,7 +76,7 @@ from xiangcheng.scoping import (
 from xiangcheng.search import model_at, related_match, text_search
 from xiangcheng.sites import choice_label, choices_follow
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
-from xiangcheng.validators import MASKS, latest_record_year
+from xiangcheng.validators import MASKS, latest_record_year, not_after_today
 
 NOT_FOUND = "记录不存在，或不在您的权限范围内。"
 ORGANIZATION_CODE = re.compile(r"[A-Z0-9]{1,20}")
@@ -285,6 +285,19 @@ class AutocompleteSelect(ValidKeysAutocompleteMixin, admin_widgets.AutocompleteS
 
 class AutocompleteSelectMultiple(ValidKeysAutocompleteMixin, admin_widgets.AutocompleteSelectMultiple):
     pass
+
+
+class NoLaterThanTodayDateWidget(admin_widgets.AdminDateWidget):
+    """The admin's date box for a day that cannot be later than today (`not_after_today`: a
+    visit, a fulfilment, a log entry): its calendar offers 昨天 and 今天 but not 明天, which the
+    field would refuse (xiangcheng/static/xiangcheng/no_later_than_today.js)."""
+
+    class Media:
+        # Named after the scripts it needs, so that the page loads it after them.
+        js = ["admin/js/calendar.js", "admin/js/admin/DateTimeShortcuts.js", "xiangcheng/no_later_than_today.js"]
+
+    def __init__(self, attrs=None, format=None):
+        super().__init__({**(attrs or {}), "data-latest": "today"}, format)
 
 
 class ReadOnlyAdminMixin:
@@ -594,6 +607,17 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         if queryset is None:
             queryset = db_field.related_model._default_manager.all()
         kwargs["queryset"] = queryset.visible_to(request.user)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if (
+            isinstance(db_field, DateField)
+            and not_after_today in db_field.validators
+            and formfield is not None
+            and isinstance(formfield.widget, admin_widgets.AdminDateWidget)
+        ):
+            formfield.widget = NoLaterThanTodayDateWidget(attrs=formfield.widget.attrs)
+        return formfield
 
     def _picker(self, widget_class, db_field, kwargs):
         follow = choices_follow(self.admin_site, db_field)

@@ -25,3 +25,26 @@ def test_secretary_logs_a_visit_by_typing_a_name(login, demo, live_server):
     assert "成功添加了" in page.locator("ul.messagelist").inner_text()
     visit = Visit.objects.get(action="上门送药，了解近况")
     assert (visit.pairing, visit.visited_on) == (pairing, timezone.localdate())
+
+
+def test_the_calendar_of_a_visits_date_offers_no_tomorrow(login, demo, live_server):
+    # It offered 明天, which the field refuses ("日期不能晚于今天"); a grid role's end may lie
+    # ahead, and its calendar keeps 明天.
+    from members.models import Pairing
+
+    pairing = Pairing.objects.order_by("pk").first()
+    page = login("admin")
+    for path, added_row, tomorrow in [
+        ("/admin/members/visit/add/", False, False),
+        (f"/admin/members/pairing/{pairing.pk}/change/", True, False),  # a visit row added on the page
+        ("/admin/branches/gridrole/add/", False, True),
+    ]:
+        page.goto(f"{live_server.url}{path}")
+        if added_row:
+            page.locator("#visits-group .add-row a").click()
+        date = page.locator("#visits-group tr.dynamic-visits input.vDateField").last if added_row else None
+        date = date or page.locator("input.vDateField").last
+        date.locator("xpath=..").locator(".datetimeshortcuts a").last.click()
+        shortcuts = page.locator(".calendarbox:visible .calendar-shortcuts").inner_text()
+        assert "昨天" in shortcuts and "今天" in shortcuts
+        assert ("明天" in shortcuts) is tomorrow, (path, shortcuts)
