@@ -76,7 +76,7 @@ from xiangcheng.scoping import (
 from xiangcheng.search import model_at, related_match, text_search
 from xiangcheng.sites import choice_label, choices_follow
 from xiangcheng.targets import Status, progress_list, rule_choices, rule_label
-from xiangcheng.validators import MASKS, latest_record_year, not_after_today
+from xiangcheng.validators import MASKS, is_key, latest_record_year, not_after_today
 
 NOT_FOUND = "记录不存在，或不在您的权限范围内。"
 ORGANIZATION_CODE = re.compile(r"[A-Z0-9]{1,20}")
@@ -931,7 +931,7 @@ def scoped_form(form_class, user):
     away. A held choice the user may not open shows without links to it. Scoped per form
     instance: the class's fields are shared by all users."""
 
-    class ScopedForm(rules_beside_fields(form_class)):
+    class ScopedForm(form_class):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             # Whose page it is, for its read-only fields' links (`readonly_link`).
@@ -983,17 +983,6 @@ def bounded_delete(action):
         return action(model_admin, request, queryset)
 
     return delete_selected
-
-
-def is_key(field, value) -> bool:
-    """Whether `value` posted by a page could be a key held in `field` (its type and range, no
-    NUL): a picker's chosen value, a bulk action's rows. One that is not is dropped, as a key of
-    a row gone is; Django filtered by it and answered 500."""
-    try:
-        field.clean(value, None)
-    except ValidationError:
-        return False
-    return "\x00" not in str(value)
 
 
 def _field_or_none(model, name):

@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.urls import path, reverse
 
 from xiangcheng.replicas import reads_from_replica, writes_accounts_only
+from xiangcheng.validators import is_key
 
 
 def choice_label(model_admin, obj) -> str:
@@ -48,8 +49,6 @@ class PortalAutocompleteView(AutocompleteJsonView):
         queryset = super().get_queryset()
         follow = choices_follow(self.admin_site, self.source_field)
         if follow is not None:
-            from xiangcheng.admin import is_key
-
             followed, narrow = follow
             value = self.request.GET.get(followed, "")
             key = self.source_field.model._meta.get_field(followed).target_field

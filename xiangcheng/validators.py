@@ -57,6 +57,17 @@ def install_date_range() -> None:
     models.DateField.default_validators = [plausible_date]
 
 
+def is_key(field, value) -> bool:
+    """Whether `value` posted by a page could be a key held in `field` (its type and range, no
+    NUL): a picker's chosen value, a bulk action's rows. One that is not is dropped, as a key of
+    a row gone is; Django filtered by it and answered 500."""
+    try:
+        field.clean(value, None)
+    except ValidationError:
+        return False
+    return "\x00" not in str(value)
+
+
 def not_after_today(value: date) -> None:
     """The day something was done, began or changed: not later than today."""
     if value is not None and value > today():
