@@ -55,9 +55,12 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             )
             _keep_as_template(connection, template)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET statement_timeout = %s', [STATEMENT_TIMEOUT]
-            )
+            name = connection.settings_dict["NAME"]
+            cursor.execute(f'ALTER DATABASE "{name}" SET statement_timeout = %s', [STATEMENT_TIMEOUT])
+            # A commit does not wait for its WAL to reach the disk: a crash may lose the last
+            # commits of a database thrown away after the run anyway, and the transactional tests'
+            # commits (a flush after each) no longer wait on the disk.
+            cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
         connection.close()
     yield
     with django_db_blocker.unblock(), as_owner(connection):
