@@ -3,6 +3,7 @@
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
 
 from xiangcheng.roles import DISTRICT_APPS, DISTRICT_EXTRA, DISTRICT_STAFF, SECRETARY, SECRETARY_PERMISSIONS
 
@@ -69,3 +70,26 @@ def test_secretaries_may_view_what_they_edit_and_what_it_points_at():
             if needed not in held:
                 missing.add(f"{name} needs {needed}")
     assert missing == set()
+
+
+def test_a_flush_makes_the_roles_again_and_keeps_triggers_and_grants(transactional_db):
+    """A flush (the reset after every transactional test) empties the tables: the roles come back
+    as the file says, and the triggers (the audit trail's, its guards, the figures' change
+    counters) and the portal role's grants, which TRUNCATE keeps, are all still there."""
+
+    def triggers_and_grants():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal")
+            triggers = cursor.fetchone()[0]
+            cursor.execute(
+                "SELECT count(*) FROM pg_class JOIN pg_namespace ON pg_namespace.oid = relnamespace"
+                " WHERE nspname = 'public' AND relkind = 'r' AND has_table_privilege(pg_class.oid, 'INSERT')"
+            )
+            return triggers, cursor.fetchone()[0]
+
+    before = triggers_and_grants()
+    assert before[0] > 200
+    call_command("flush", verbosity=0, interactive=False)
+    assert Group.objects.count() == 2
+    _assert_roles_match_the_file()
+    assert triggers_and_grants() == before
