@@ -171,6 +171,14 @@ def csv_encoding(data: bytes) -> str:
     raise ImportRefused(_ENCODING_HELP)
 
 
+def _beyond_gb2312(text: str) -> bool:
+    try:
+        text.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def check_xlsx_archive(file) -> None:
     """Refuse an XLSX (a binary file object) whose zip would unpack to more than the caps, from
     its directory alone, before any XML is parsed. The sizes are the ones the directory declares;
@@ -326,9 +334,22 @@ class CSVFormat(SafeFormat, base_formats.CSV):
     def get_title(self):
         return "csv"
 
+    encoding = None
+
     def read_rows(self, in_stream):
-        text = io.TextIOWrapper(io.BytesIO(in_stream), encoding=csv_encoding(in_stream), newline="")
+        self.encoding = csv_encoding(in_stream)
+        text = io.TextIOWrapper(io.BytesIO(in_stream), encoding=self.encoding, newline="")
         return _csv_rows(csv.reader(text))
+
+    def check_headers(self, dataset):
+        # A file in another encoding (Big5, Shift JIS) mostly decodes as GB18030 too, into
+        # characters GB2312 lacks: headers read so are no columns of any table, and a list of them
+        # would be gibberish.
+        if self.encoding == "gb18030" and any(
+            _beyond_gb2312(header) for header in dataset.headers if header not in self.headers
+        ):
+            raise ImportRefused(_ENCODING_HELP)
+        super().check_headers(dataset)
 
     def export_data(self, dataset, **kwargs):
         # The BOM lets Excel and WPS recognise UTF-8 and show Chinese.
