@@ -1,3 +1,5 @@
+import calendar
+
 import pytest
 from django.utils import timezone
 
@@ -45,6 +47,18 @@ def test_the_calendar_of_a_visits_date_offers_no_tomorrow(login, demo, live_serv
         date = page.locator("#visits-group tr.dynamic-visits input.vDateField").last if added_row else None
         date = date or page.locator("input.vDateField").last
         date.locator("xpath=..").locator(".datetimeshortcuts a").last.click()
-        shortcuts = page.locator(".calendarbox:visible .calendar-shortcuts").inner_text()
+        box = page.locator(".calendarbox:visible")
+        shortcuts = box.locator(".calendar-shortcuts").inner_text()
         assert "昨天" in shortcuts and "今天" in shortcuts
         assert ("明天" in shortcuts) is tomorrow, (path, shortcuts)
+        # The month grid: today can be picked; a day after it only where 明天 can (it could be
+        # picked everywhere, and saving refused it). The next month's days, all after today.
+        today = timezone.localdate()
+        assert box.locator("td.today a").inner_text() == str(today.day)
+        later = box.locator("td.later-than-today")
+        assert later.count() == (0 if tomorrow else calendar.monthrange(today.year, today.month)[1] - today.day)
+        box.locator(".calendarnav-next").click()
+        days = box.locator("td:not(.nonday)")
+        assert days.count() >= 28
+        assert box.locator("td > a").count() == (days.count() if tomorrow else 0), path
+        assert later.count() == (0 if tomorrow else days.count())
