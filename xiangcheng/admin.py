@@ -289,8 +289,9 @@ class AutocompleteSelectMultiple(ValidKeysAutocompleteMixin, admin_widgets.Autoc
 
 class NoLaterThanTodayDateWidget(admin_widgets.AdminDateWidget):
     """The admin's date box for a day that cannot be later than today (`not_after_today`: a
-    visit, a fulfilment, a log entry): its calendar offers 昨天 and 今天 but not 明天, which the
-    field would refuse (xiangcheng/static/xiangcheng/no_later_than_today.js)."""
+    visit, a fulfilment, a log entry): its calendar offers 昨天 and 今天 but not 明天, nor any day
+    after today in its month grid, which the field would refuse
+    (xiangcheng/static/xiangcheng/no_later_than_today.js)."""
 
     class Media:
         # Named after the scripts it needs, so that the page loads it after them.
