@@ -293,3 +293,33 @@ def test_a_pairings_visits_are_cards_on_a_phone_and_a_visit_is_added_there(login
     page.wait_for_load_state()
     assert "成功修改" in page.locator("ul.messagelist").inner_text()
     assert pairing.visits.filter(action="手机补记：电话回访", visited_on=timezone.localdate()).exists()
+
+
+def test_a_pledge_with_many_fulfilments_fits_a_few_screens_on_a_phone(login, demo, live_server):
+    # Each fulfilment was an editable card: a pledge's 30 made its page 7,200 px long.
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+
+    from members.models import Fulfilment, Pledge
+
+    secretary = get_user_model().objects.get(username="secretary")
+    pledge = Pledge.objects.visible_to(secretary).filter(year=timezone.localdate().year).first()
+    Fulfilment.objects.bulk_create(
+        Fulfilment(
+            pledge=pledge,
+            kind="enterprise_need",
+            done_on=date(pledge.year, 1, 1 + n),
+            enterprise="苏州某某智能装备有限公司",
+            action="走访企业，了解用工与融资需求，协调街道相关部门跟进",
+            outcome="已解决",
+        )
+        for n in range(30)
+    )
+    page = login("secretary", **PHONE)
+    page.goto(f"{live_server.url}/admin/members/pledge/{pledge.pk}/change/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["viewport"]["width"]
+    assert page.evaluate("document.documentElement.scrollHeight") < 4 * PHONE["viewport"]["height"]
+    assert page.locator("#recorded-fulfilments li").count() == 10
+    page.locator("#recorded-fulfilments li a").first.tap()
+    page.wait_for_url("**/admin/members/fulfilment/*/change/")

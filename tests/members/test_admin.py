@@ -10,7 +10,7 @@ import pytest
 from django.urls import resolve
 from django.utils import timezone
 
-from members.models import Household, Member, MemberTransfer, Pairing, Pledge, Visit
+from members.models import Fulfilment, Household, Member, MemberTransfer, Pairing, Pledge, Visit
 from talent.models import SupportRequest
 from tests import clock
 from tests.conftest import admin_confirm, admin_upload, change_form_data, grant, opened
@@ -708,3 +708,63 @@ def test_a_list_opened_from_a_number_says_above_its_rows_what_it_is_narrowed_to(
     assert f"未走访（季度）：{year}年第二季度" in said and f"年度：{year}" in said
     assert page.index('class="active-filters"') < page.index('id="changelist-filter"')
     assert 'class="active-filters"' not in as_user(cast["staff"]).get("/admin/members/pairing/").content.decode()
+
+
+def test_a_households_pairings_link_to_those_its_user_may_list_and_say_how_many_more(cast, as_user, tree):
+    """A household of town A paired with a member of A and one of town B: its 本年结对党员 was 2
+    for A's secretary, whose list of pairings holds one; now 1, linked to that one, and the other
+    is said to lie outside their town. Staff see both, linked to both."""
+    helped = household(tree["A01"], head="两人结对户")
+    Pairing.objects.create(
+        member=MemberFactory(name="本镇党员", organization=tree["A0101"]), household=helped, year=YEAR
+    )
+    Pairing.objects.create(
+        member=MemberFactory(name="外镇党员", organization=tree["B0101"]), household=helped, year=YEAR
+    )
+    Pairing.objects.create(member=MemberFactory(organization=tree["A0101"]), household=helped, year=YEAR - 1)
+    for user, shown, outside in [("secretary_a", 1, "（另有辖区外党员 1 名）"), ("staff", 2, "")]:
+        client = as_user(cast[user])
+        row = re.search(r'<td class="field-pairing_count">(.*?)</td>', client.get(HOUSEHOLDS).content.decode())[1]
+        link = re.search(r'<a href="([^"]+)">(\d+)</a>(.*)', row)
+        assert (int(link[2]), link[3]) == (shown, outside), row
+        listed = client.get(link[1].replace("&amp;", "&"))
+        assert listed.context["cl"].result_count == shown
+        assert {pairing.household for pairing in listed.context["cl"].result_list} == {helped}
+
+
+def test_a_pledges_page_lists_its_latest_fulfilments_and_its_form_only_adds_new_ones(cast, as_user, tree):
+    """A pledge's fulfilments were each an editable card on its page: 30 made it 7,200 px long on a
+    phone. Now its ten latest are a line each, linking to their own page, with the list of all."""
+    pledge = Pledge.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), year=YEAR, pledged_on=date(YEAR, 1, 5)
+    )
+    made = [
+        Fulfilment.objects.create(
+            pledge=pledge, kind="enterprise_need", done_on=date(YEAR, 1, 6 + n), enterprise=f"企业{n}", action="走访"
+        )
+        for n in range(12)
+    ]
+    client = as_user(cast["secretary_a"])
+    page = client.get(f"/admin/members/pledge/{pledge.pk}/change/")
+    body = page.content.decode()
+    assert "已记录的履诺（12 条）" in body
+    lines = re.findall(r'<li><a href="/admin/members/fulfilment/(\d+)/change/">([^<]*)</a>', body)
+    assert [int(pk) for pk, _ in lines] == [f.pk for f in reversed(made[2:])]
+    assert lines[0][1] == f"{date(YEAR, 1, 17):%Y-%m-%d} 发现企业需求 · 企业11"
+    (inline,) = page.context["inline_admin_formsets"]
+    assert inline.formset.initial_form_count() == 0
+    everything = re.search(r'<a href="([^"]+)">在列表中查看全部 12 条</a>', body)[1].replace("&amp;", "&")
+    assert client.get(everything).context["cl"].result_count == 12
+    # A new one is still recorded from the pledge's page, and the recorded ones are kept.
+    data = {
+        **change_form_data(page),
+        **opened(pledge),
+        "fulfilments-TOTAL_FORMS": "1",
+        "fulfilments-0-kind": "enterprise_need",
+        "fulfilments-0-done_on": f"{date(YEAR, 1, 20):%Y-%m-%d}",
+        "fulfilments-0-enterprise": "新企业",
+        "fulfilments-0-action": "座谈",
+    }
+    response = client.post(f"/admin/members/pledge/{pledge.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()
+    assert pledge.fulfilments.count() == 13
