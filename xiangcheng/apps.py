@@ -56,3 +56,9 @@ class PortalAdminConfig(admin_apps.AdminConfig):
 
         AdminReadonlyField.get_admin_url = readonly_link
         ChangeList.get_filters = guarded_list_filters
+        # The side menu of every admin page reverses each address once (xiangcheng/sites.py).
+        from django.contrib.admin import sites
+
+        from xiangcheng.sites import app_list_reverse
+
+        sites.reverse = app_list_reverse

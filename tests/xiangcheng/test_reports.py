@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import InternalError, connection, transaction
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from branches.models import AccountScope
@@ -78,6 +79,24 @@ def download(client, fmt="xlsx", **params):
 
 
 # --- The dashboard ---------------------------------------------------------------------------
+
+
+def test_the_side_menu_links_under_the_address_the_portal_is_served_at(cast, as_user):
+    """The side menu's addresses are resolved once (xiangcheng/sites.py app_list_reverse): a
+    portal served under /dangjian/ links there, and the same process served at / links to /."""
+    client = as_user(cast["staff"])
+    for prefix in ("/dangjian", "", "/dangjian"):
+        # What a server does for a request under SCRIPT_NAME (Django's test client does not).
+        set_script_prefix(f"{prefix}/")
+        try:
+            body = client.get("/admin/members/member/").content.decode()
+        finally:
+            set_script_prefix("/")
+        start = body.index('id="nav-sidebar"')
+        menu = body[start : body.index("</nav>", start)]
+        assert f'href="{prefix}/admin/members/member/"' in menu
+        assert f'href="{prefix}/admin/members/member/add/"' in menu
+        assert ("/dangjian/" not in menu) if not prefix else ('href="/admin/' not in menu)
 
 
 def test_dashboard_is_the_first_page_with_sections_charts_and_the_app_list(cast, as_user, talents):
