@@ -59,6 +59,6 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         # The side menu of every admin page reverses each address once (xiangcheng/sites.py).
         from django.contrib.admin import sites
 
-        from xiangcheng.sites import app_list_reverse
+        from xiangcheng.sites import reverse_once
 
-        sites.reverse = app_list_reverse
+        sites.reverse = reverse_once

@@ -29,13 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import quote_plus
 
 import openpyxl
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import get_script_prefix, reverse
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
@@ -43,6 +41,7 @@ from xiangcheng.imex import neutralize
 from xiangcheng.periods import QUARTER_NAMES, judged_value, quarter_period
 from xiangcheng.registry import Registry
 from xiangcheng.scoping import has_model_permission, sees_whole_district, visible_within
+from xiangcheng.sites import reverse_once
 from xiangcheng.snapshots import figures, snapshot_key
 
 SITE_NAME = "相城区党建生态管理平台"
@@ -238,7 +237,7 @@ def changelist_url(model, organization=None, *, subtree: bool = True, on: date |
     if organization is not None:
         code = organization.code if on is None else judged_value(organization.code, on)
         query["org" if subtree else "org_only"] = code
-    url = _changelist_path(opts.app_label, opts.model_name, get_script_prefix())
+    url = reverse_once(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     return f"{url}?{_query_string(query)}" if query else url
 
 
@@ -256,13 +255,6 @@ def _query_string(query: dict) -> str:
         return text.replace("@", "%40") if _UNRESERVED.fullmatch(text) else quote_plus(text)
 
     return "&".join(f"{quoted(key)}={quoted(value)}" for key, value in query.items())
-
-
-@lru_cache(maxsize=256)
-def _changelist_path(app_label: str, model_name: str, prefix: str) -> str:
-    """The list's path, resolved once per model (a table of a thousand branches links 5,000
-    cells); `prefix` is in the key because the path depends on it."""
-    return reverse(f"admin:{app_label}_{model_name}_changelist")
 
 
 # --- The registry ----------------------------------------------------------------------------

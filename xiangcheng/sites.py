@@ -115,13 +115,13 @@ class PortalAdminSite(admin.AdminSite):
         ]
 
 
-def app_list_reverse(viewname, urlconf=None, args=None, kwargs=None, current_app=None):
-    """`reverse` as the admin's app list (every page's side menu) calls it: two addresses per
-    model and one per app, 124 on every page, 8 ms of a list's 40. Each is resolved once per
-    URLconf and script prefix, which are all it depends on (installed as the admin site module's
-    `reverse`, xiangcheng/apps.py)."""
-    if args:
-        return reverse(viewname, urlconf, args, kwargs, current_app)
+def reverse_once(viewname, urlconf=None, args=None, kwargs=None, current_app=None, **more):
+    """`reverse`, each address resolved once per URLconf and script prefix, which are all it
+    depends on. The admin's side menu resolves two per model and one per app on every page, 124
+    (8 ms of a list's 40; installed as the admin site module's `reverse`, xiangcheng/apps.py); a
+    report's tables link their lists from thousands of cells (`reports.changelist_url`)."""
+    if args or more:
+        return reverse(viewname, urlconf, args, kwargs, current_app, **more)
     urlconf = urlconf or get_urlconf() or settings.ROOT_URLCONF
     return _reversed(viewname, urlconf, tuple(sorted((kwargs or {}).items())), current_app, get_script_prefix())
 
@@ -136,5 +136,5 @@ def _forget_reversed(setting, **kwargs):
         _reversed.cache_clear()
 
 
-# When Django forgets its resolved URLs (a test's URLconf), so does the app list.
+# When Django forgets its resolved URLs (a test's URLconf), so does `reverse_once`.
 setting_changed.connect(_forget_reversed, dispatch_uid="xiangcheng.sites.forget_reversed")

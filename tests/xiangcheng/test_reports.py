@@ -82,8 +82,9 @@ def download(client, fmt="xlsx", **params):
 
 
 def test_the_side_menu_links_under_the_address_the_portal_is_served_at(cast, as_user):
-    """The side menu's addresses are resolved once (xiangcheng/sites.py app_list_reverse): a
-    portal served under /dangjian/ links there, and the same process served at / links to /."""
+    """The side menu's addresses, and a report's links, are resolved once (xiangcheng/sites.py
+    reverse_once): a portal served under /dangjian/ links there, and the same process served at /
+    links to /."""
     client = as_user(cast["staff"])
     for prefix in ("/dangjian", "", "/dangjian"):
         # What a server does for a request under SCRIPT_NAME (Django's test client does not).
