@@ -171,11 +171,16 @@ def csv_encoding(data: bytes) -> str:
     raise ImportRefused(_ENCODING_HELP)
 
 
-def _beyond_gb2312(text: str) -> bool:
-    try:
-        text.encode("gb2312")
-    except UnicodeEncodeError:
-        return True
+def _outside_gb2312(text: str) -> bool:
+    """Whether `text` holds a character whose GB18030 bytes lie outside GB2312's area (both bytes
+    0xA1 or above): what Big5 bytes mostly read as, and a header in simplified Chinese never holds
+    (GBK's · and — lie inside it)."""
+    for character in text:
+        if character.isascii():
+            continue
+        encoded = character.encode("gb18030")
+        if len(encoded) != 2 or encoded[0] < 0xA1 or encoded[1] < 0xA1:
+            return True
     return False
 
 
@@ -346,7 +351,7 @@ class CSVFormat(SafeFormat, base_formats.CSV):
         # characters GB2312 lacks: headers read so are no columns of any table, and a list of them
         # would be gibberish.
         if self.encoding == "gb18030" and any(
-            _beyond_gb2312(header) for header in dataset.headers if header not in self.headers
+            _outside_gb2312(header) for header in dataset.headers if header not in self.headers
         ):
             raise ImportRefused(_ENCODING_HELP)
         super().check_headers(dataset)

@@ -100,6 +100,12 @@ def test_a_big5_file_is_refused_as_an_unknown_encoding_not_with_garbled_columns(
     assert not Organization.objects.filter(code="A0103").exists()
 
 
+def test_a_gbk_file_with_an_unknown_column_is_told_the_column_not_the_encoding(cast, as_user):
+    # GBK's · and — are no Big5 gibberish: the column is named.
+    content = (HEADER.strip() + ",联系人·电话\nA01,A0103,第三支部,党支部,,是,x\n").encode("gbk")
+    assert "无法识别的列：联系人·电话" in upload(as_user(cast["staff"]), content).content.decode()
+
+
 def test_unknown_header_is_refused_before_any_row(cast, as_user):
     response = upload(
         as_user(cast["staff"]), "组织代码,名称,组织类型,上级组织代码,书记\nA0103,x,党支部,A01,张三\n".encode()
