@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Q, Sum
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -264,14 +264,39 @@ class FulfilmentInline(ScopedAdminMixin, admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).none()
 
+    # Only rows to add: shown to a user who may add them, never a recorded one to change here.
+    def has_view_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class NewRowsOnly(formset):
+            def clean(self):
+                # A page opened when recorded fulfilments were rows of this form posts them: their
+                # changes would be dropped without a word.
+                if self.initial_form_count():
+                    raise ValidationError("页面已过期：履诺记录现在在各自的页面修改。请刷新本页后重新填写。")
+                super().clean()
+
+        return NewRowsOnly
+
 
 # The latest fulfilments a pledge's page lists; the list of all of them is a link away.
 RECORDED_SHOWN = 10
 
 
-def recorded_fulfilments(pledge) -> dict:
-    """A pledge's latest fulfilments (`rows`), how many it has, and the list of them all."""
-    fulfilments = pledge.fulfilments.select_related("talent").order_by("-done_on", "-pk")
+def recorded_fulfilments(pledge, user) -> dict:
+    """A pledge's latest fulfilments `user` may see (`rows`), how many, and the list of them all."""
+    fulfilments = (
+        Fulfilment.objects.visible_to(user).filter(pledge=pledge).select_related("talent").order_by("-done_on", "-pk")
+    )
     rows = list(fulfilments[:RECORDED_SHOWN])
     return {
         "rows": rows,
@@ -320,7 +345,6 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
         return f"{member_label(obj.member)}{obj.year}年承诺"
 
     change_list_template = "admin/members/pledge/change_list.html"
-    change_form_template = "admin/members/pledge/change_form.html"
     list_display = ["member", "organization", "year", "enterprise_line", "talent_line", "relief_line"]
     # The filters that count fulfilments per pledge come last, so they count only the pledges
     # the others left (list filters apply in this order).
@@ -342,7 +366,7 @@ class PledgeAdmin(ExportOnly, ImportExportAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and obj.pk is not None:
-            context = {**context, "recorded": recorded_fulfilments(obj)}
+            context = {**context, "recorded": recorded_fulfilments(obj, request.user)}
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -622,7 +646,7 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
             .annotate(paired_total=Count("pairings", filter=year_of), paired_listed=Count("pairings", filter=listed))
         )
 
-    @admin.display(description="本年结对党员", ordering="paired_total")
+    @admin.display(description="本年结对党员", ordering="paired_listed")
     def pairing_count(self, obj):
         """The year's pairings the user may list, linked to that list, and how many more there
         are with members outside their organization's subtree."""

@@ -768,3 +768,53 @@ def test_a_pledges_page_lists_its_latest_fulfilments_and_its_form_only_adds_new_
     response = client.post(f"/admin/members/pledge/{pledge.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()
     assert pledge.fulfilments.count() == 13
+
+
+def test_a_pledge_page_opened_before_fulfilments_left_its_form_is_refused_not_half_saved(cast, as_user, tree):
+    """A page opened when recorded fulfilments were rows of the form posts them (INITIAL_FORMS 1):
+    their changes would be dropped without a word under 成功修改."""
+    pledge = Pledge.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), year=YEAR, pledged_on=date(YEAR, 1, 5)
+    )
+    recorded = Fulfilment.objects.create(
+        pledge=pledge, kind="enterprise_need", done_on=date(YEAR, 1, 6), enterprise="企业", action="走访"
+    )
+    client = as_user(cast["secretary_a"])
+    url = f"/admin/members/pledge/{pledge.pk}/change/"
+    page = client.get(url)
+    stale = {
+        **change_form_data(page),
+        **opened(pledge),
+        "fulfilments-TOTAL_FORMS": "1",
+        "fulfilments-INITIAL_FORMS": "1",
+        "fulfilments-0-id": str(recorded.pk),
+        "fulfilments-0-pledge": str(pledge.pk),
+        "fulfilments-0-kind": "enterprise_need",
+        "fulfilments-0-done_on": f"{date(YEAR, 1, 6):%Y-%m-%d}",
+        "fulfilments-0-enterprise": "企业",
+        "fulfilments-0-action": "改过的内容",
+    }
+    response = client.post(url, stale)
+    assert response.status_code == 200
+    assert "页面已过期：履诺记录现在在各自的页面修改。请刷新本页后重新填写。" in response.content.decode()
+    recorded.refresh_from_db()
+    assert recorded.action == "走访"
+
+
+def test_a_reader_of_a_pledge_sees_its_fulfilments_and_no_form_to_add_one(cast, as_user, tree):
+    from branches.models import AccountScope
+    from tests.factories import UserFactory
+
+    reader = UserFactory(username="reader")
+    AccountScope.objects.create(user=reader, organization=tree["A"])
+    grant(reader, "members.view_pledge", "members.view_fulfilment", "members.view_member")
+    pledge = Pledge.objects.create(
+        member=MemberFactory(organization=tree["A0101"]), year=YEAR, pledged_on=date(YEAR, 1, 5)
+    )
+    Fulfilment.objects.create(
+        pledge=pledge, kind="enterprise_need", done_on=date(YEAR, 1, 6), enterprise="企业", action="走访"
+    )
+    page = as_user(reader).get(f"/admin/members/pledge/{pledge.pk}/change/")
+    body = page.content.decode()
+    assert "已记录的履诺（1 条）" in body
+    assert "记录新的履诺" not in body and page.context["inline_admin_formsets"] == []
