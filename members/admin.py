@@ -649,18 +649,13 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
     @admin.display(description="本年结对党员", ordering="paired_listed")
     def pairing_count(self, obj):
         """The year's pairings the user may list, linked to that list, and how many more there
-        are with members outside their organization's subtree."""
-        listed = obj.paired_listed
-        shown = (
-            format_html(
-                '<a href="{}">{}</a>',
-                changelist_url(Pairing, household__id__exact=obj.pk, year__exact=_today().year),
-                listed,
-            )
-            if listed
-            else str(listed)
-        )
-        outside = obj.paired_total - listed
+        are with members outside their organization's subtree (the district's agencies pair
+        with households in every town): "2（另有辖区外党员 1 名）", or "辖区外党员 1 名" alone."""
+        listed, outside = obj.paired_listed, obj.paired_total - obj.paired_listed
+        if not listed:
+            return f"辖区外党员 {outside} 名" if outside else "0"
+        url = changelist_url(Pairing, household__id__exact=obj.pk, year__exact=_today().year)
+        shown = format_html('<a href="{}">{}</a>', url, listed)
         return format_html("{}（另有辖区外党员 {} 名）", shown, outside) if outside else shown
 
 

@@ -730,6 +730,12 @@ def test_a_households_pairings_link_to_those_its_user_may_list_and_say_how_many_
         listed = client.get(link[1].replace("&amp;", "&"))
         assert listed.context["cl"].result_count == shown
         assert {pairing.household for pairing in listed.context["cl"].result_list} == {helped}
+    # Paired only with a member of another town: no 0 to alarm a secretary, and nothing to open.
+    Pairing.objects.filter(household=helped, member__name="本镇党员").delete()
+    row = re.search(
+        r'<td class="field-pairing_count">(.*?)</td>', as_user(cast["secretary_a"]).get(HOUSEHOLDS).content.decode()
+    )[1]
+    assert row == "辖区外党员 1 名"
 
 
 def test_a_pledges_page_lists_its_latest_fulfilments_and_its_form_only_adds_new_ones(cast, as_user, tree):
