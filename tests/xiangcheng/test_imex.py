@@ -92,7 +92,7 @@ def test_unknown_encoding_is_refused_in_chinese(cast, as_user):
 
 
 def test_a_big5_file_is_refused_as_an_unknown_encoding_not_with_garbled_columns(cast, as_user):
-    """Big5 decodes as GB18030 too, into gibberish: the refusal listed 10 such 'columns'."""
+    """Big5 decodes as GB18030 too, into gibberish, which the refusal listed as unknown columns."""
     content = "上級組織代碼,組織代碼,名稱,組織類型,成立日期,有效\nA01,A0103,第三支部,黨支部,,是\n".encode("big5")
     text = upload(as_user(cast["staff"]), content).content.decode()
     assert "无法识别文件编码" in text
