@@ -314,14 +314,15 @@ class SafeFormat:
         headers = dataset.headers
         unknown = [header for header in headers if header not in self.headers]
         if unknown:
-            raise ImportRefused(
-                f"无法识别的列：{'、'.join(unknown) or '（空表头）'}。可用的列：{'、'.join(self.headers)}。"
-            )
+            raise ImportRefused(self.unknown_headers_refusal(unknown))
         missing = [header for header in self.required_headers if header not in headers]
         if missing:
             raise ImportRefused(f"缺少必需的列：{'、'.join(missing)}。")
         if len(set(headers)) != len(headers):
             raise ImportRefused("表头有重复的列，请删除重复列后重新导入。")
+
+    def unknown_headers_refusal(self, unknown: list[str]) -> str:
+        return f"无法识别的列：{'、'.join(unknown) or '（空表头）'}。可用的列：{'、'.join(self.headers)}。"
 
     def check_file(self, file) -> None:
         """What can be checked of the file (a binary file object) before any row is read."""
@@ -346,15 +347,12 @@ class CSVFormat(SafeFormat, base_formats.CSV):
         text = io.TextIOWrapper(io.BytesIO(in_stream), encoding=self.encoding, newline="")
         return _csv_rows(csv.reader(text))
 
-    def check_headers(self, dataset):
+    def unknown_headers_refusal(self, unknown: list[str]) -> str:
         # A file in another encoding (Big5, Shift JIS) mostly decodes as GB18030 too, into
-        # characters GB2312 lacks: headers read so are no columns of any table, and a list of them
-        # would be gibberish.
-        if self.encoding == "gb18030" and any(
-            _outside_gb2312(header) for header in dataset.headers if header not in self.headers
-        ):
-            raise ImportRefused(_ENCODING_HELP)
-        super().check_headers(dataset)
+        # characters GB2312 lacks: a list of headers read so would be gibberish.
+        if self.encoding == "gb18030" and any(map(_outside_gb2312, unknown)):
+            return _ENCODING_HELP
+        return super().unknown_headers_refusal(unknown)
 
     def export_data(self, dataset, **kwargs):
         # The BOM lets Excel and WPS recognise UTF-8 and show Chinese.
