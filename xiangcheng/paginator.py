@@ -7,7 +7,9 @@ table holds more than `EXACT_UP_TO` rows; the page then says "约". A search cou
 to `SEARCH_COUNT_UP_TO` (ten pages): past that the page says "超过 1000", offers those pages and
 no selection across them, and the user narrows the search; a common surname across a province
 would otherwise be counted row by row on every page. Any other condition (a secretary's scope, a
-filter: what a dashboard number links to) keeps the exact count, which its index serves.
+filter: what a dashboard number links to) keeps the exact count, which its index serves; a
+secretary's list counts its rows with the town matched by key (`scoping.for_counting`), while its
+page of rows keeps the join on the path for its ordering.
 """
 
 from django.core.paginator import EmptyPage, Paginator
@@ -34,6 +36,8 @@ class LargeTablePaginator(Paginator):
     # SEARCH_COUNT_UP_TO, and `more` says whether there are more.
     searched = False
     more = False
+    # The same rows as the list's, written for a count (`scoping.for_counting`); set by the admin.
+    counted_rows = None
 
     @cached_property
     def count(self):
@@ -44,10 +48,14 @@ class LargeTablePaginator(Paginator):
             if rows > EXACT_UP_TO:
                 self.estimated = True
                 return rows
+        if self.counted_rows is not None:
+            queryset = self.counted_rows
         if query is not None and self.searched:
             found = queryset.order_by()[: SEARCH_COUNT_UP_TO + 1].count()
             self.more = found > SEARCH_COUNT_UP_TO
             return min(found, SEARCH_COUNT_UP_TO)
+        if queryset is not self.object_list:
+            return queryset.count()
         return super().count
 
     def validate_number(self, number):

@@ -122,6 +122,20 @@ def visible_within(queryset, user, organization=None, *, counting: bool = False)
     return queryset.within(organization, counting=counting)
 
 
+def for_counting(queryset, user):
+    """`queryset`, rows already within what `user` may see (a list's, joined on the path), with
+    the user's subtrees also matched on the key that leads to them: the same rows, written for a
+    statement that counts them all (see `ScopedQuerySet.within`). A list's page keeps the join
+    for its ordering; its count then finds a town's rows through the key's index, at a cost that
+    follows the town instead of the district (a secretary's members at scale 2: 7.5 → 1.7 ms)."""
+    if not is_scoped(queryset.model) or sees_whole_district(user):
+        return queryset
+    paths = scope_paths(user)
+    if "__" not in queryset.model.scope_path or not below_roots(paths):
+        return queryset
+    return queryset.filter(in_subtrees(queryset.model, queryset.model.scope_path, paths, by_key=True))
+
+
 def is_scoped(model) -> bool:
     """Whether rows of `model` belong to an organization (and so must be scoped)."""
     return hasattr(model, "scope_path")

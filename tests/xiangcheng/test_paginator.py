@@ -87,3 +87,29 @@ def test_a_search_counts_its_matches_ten_pages_far_and_says_when_there_are_more(
 
 def rows(response) -> int:
     return response.text.count('name="_selected_action"')
+
+
+@pytest.mark.parametrize("query", ["", "?status__exact=on_roll", "?q=%E5%BC%A0"])
+def test_a_secretarys_list_counts_its_town_by_key_and_shows_the_same_rows(tree, cast, client, query):
+    """The count of a secretary's list reads the town's organizations once and finds its rows by
+    the key that leads to them (a cost that follows the town); the page of rows keeps the path
+    join for its ordering. The total is the rows listed, searched or not."""
+    from django.test.utils import CaptureQueriesContext
+
+    for code in ("A0101", "A0102", "A0101", "B0101"):
+        MemberFactory(organization=tree[code], name=f"张{code}")
+    client.force_login(cast["secretary_a"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/admin/members/member/{query}")
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 3
+    assert ("3 条结果" if "q=" in query else "3 党员") in response.text
+    listed = {member.name for member in response.context["cl"].result_list}
+    assert listed == {"张A0101", "张A0102"} and len(response.context["cl"].result_list) == 3
+    [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
+    assert '"members_member"."organization_id" = ANY((ARRAY(SELECT' in counted
+    # Staff's list has no scope to match.
+    client.force_login(cast["staff"])
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/admin/members/member/{query}")
+    assert not any("ANY((ARRAY(SELECT" in sql for sql in count_queries(queries.captured_queries))
