@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum, Value
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -50,7 +50,7 @@ from xiangcheng.reports import (
     report_xlsx,
     section_csv,
 )
-from xiangcheng.scoping import sees_whole_district
+from xiangcheng.scoping import has_model_permission, sees_whole_district
 from xiangcheng.sites import narrowed_by
 from xiangcheng.snapshots import figures, snapshot_key
 from xiangcheng.views import requires_scope
@@ -636,22 +636,31 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
         # A household may be paired with a member of another town, whose pairing that town's
         # secretary cannot list: counted apart, so that the number shown links to exactly the
         # pairings it counts (`pairing_count`).
+        # A user who may not list pairings at all gets the year's number, unlinked.
         year_of = Q(pairings__year=_today().year)
         listed = year_of
-        if not sees_whole_district(request.user):
+        may_list = has_model_permission(request.user, Pairing)
+        if may_list and not sees_whole_district(request.user):
             listed &= Q(pairings__in=Pairing.objects.visible_to(request.user).values("pk"))
         return (
             super()
             .get_queryset(request)
-            .annotate(paired_total=Count("pairings", filter=year_of), paired_listed=Count("pairings", filter=listed))
+            .annotate(
+                paired_total=Count("pairings", filter=year_of),
+                paired_listed=Count("pairings", filter=listed),
+                pairings_listed=Value(may_list),
+            )
         )
 
     @admin.display(description="本年结对党员", ordering="paired_listed")
     def pairing_count(self, obj):
         """The year's pairings the user may list, linked to that list, and how many more there
         are with members outside their organization's subtree (the district's agencies pair
-        with households in every town): "2（另有辖区外党员 1 名）", or "辖区外党员 1 名" alone."""
+        with households in every town): "2（另有辖区外党员 1 名）", or "辖区外党员 1 名" alone.
+        Without the permission to list pairings, the year's number alone."""
         listed, outside = obj.paired_listed, obj.paired_total - obj.paired_listed
+        if not obj.pairings_listed:
+            return str(obj.paired_total)
         if not listed:
             return f"辖区外党员 {outside} 名" if outside else "0"
         url = changelist_url(Pairing, household__id__exact=obj.pk, year__exact=_today().year)

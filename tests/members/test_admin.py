@@ -738,6 +738,29 @@ def test_a_households_pairings_link_to_those_its_user_may_list_and_say_how_many_
     assert row == "辖区外党员 1 名"
 
 
+def test_a_households_pairings_are_a_plain_number_for_a_user_who_may_not_list_pairings(cast, as_user, tree):
+    """A user who may view households but not pairings read every pairing as "辖区外党员", or got
+    a link to a list they may not open; they get the year's number, unlinked."""
+    from django.contrib.auth.models import Permission
+
+    from branches.models import AccountScope
+    from tests.factories import UserFactory
+
+    helped = household(tree["A01"], head="两人结对户")
+    for code in ("A0101", "B0101"):
+        Pairing.objects.create(member=MemberFactory(organization=tree[code]), household=helped, year=YEAR)
+    district = UserFactory(username="households_only")
+    town = UserFactory(username="town_households_only")
+    AccountScope.objects.create(user=town, organization=tree["A"])
+    grant(district, "branches.view_all_organizations")
+    view = Permission.objects.get(content_type__app_label="members", codename="view_household")
+    for user in (district, town):
+        user.user_permissions.add(view)
+        page = as_user(user).get(HOUSEHOLDS).content.decode()
+        assert re.search(r'<td class="field-pairing_count">(.*?)</td>', page)[1] == "2", user
+        assert "/admin/members/pairing/" not in page
+
+
 def test_a_pledges_page_lists_its_latest_fulfilments_and_its_form_only_adds_new_ones(cast, as_user, tree):
     """A pledge's fulfilments were each an editable card on its page: 30 made it 7,200 px long on a
     phone. Now its ten latest are a line each, linking to their own page, with the list of all."""
