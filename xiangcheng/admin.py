@@ -66,7 +66,7 @@ from xiangcheng.replicas import reads_from_replica
 from xiangcheng.reports import percent
 from xiangcheng.scoping import (
     can_see_full_numbers,
-    for_counting,
+    counted,
     in_subtrees,
     is_scoped,
     narrows_scope,
@@ -571,7 +571,7 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         # A list that searches nothing (`?q=` typed onto the cadre statistics) counts exactly.
         paginator.searched = bool(self.list_search(request) and self.get_search_fields(request))
-        paginator.counted_rows = for_counting(queryset, request.user)
+        paginator.counted_rows = counted(queryset)
         return paginator
 
     def get_actions(self, request):

@@ -7,9 +7,10 @@ table holds more than `EXACT_UP_TO` rows; the page then says "约". A search cou
 to `SEARCH_COUNT_UP_TO` (ten pages): past that the page says "超过 1000", offers those pages and
 no selection across them, and the user narrows the search; a common surname across a province
 would otherwise be counted row by row on every page. Any other condition (a secretary's scope, a
-filter: what a dashboard number links to) keeps the exact count, which its index serves; a
-secretary's list counts its rows with the town matched by key (`scoping.for_counting`), while its
-page of rows keeps the join on the path for its ordering.
+filter: what a dashboard number links to) keeps the exact count, which its index serves: the
+subtrees a list is narrowed to (a secretary's scope, a town picked) are matched by key for the
+count (`ScopedQuerySet.counted`), while its page of rows keeps the join on the path for its
+ordering.
 """
 
 from django.core.paginator import EmptyPage, Paginator
@@ -36,7 +37,7 @@ class LargeTablePaginator(Paginator):
     # SEARCH_COUNT_UP_TO, and `more` says whether there are more.
     searched = False
     more = False
-    # The same rows as the list's, written for a count (`scoping.for_counting`); set by the admin.
+    # The same rows as the list's, written for a count (`ScopedQuerySet.counted`); set by the admin.
     counted_rows = None
 
     @cached_property

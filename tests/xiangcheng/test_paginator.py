@@ -90,10 +90,11 @@ def rows(response) -> int:
 
 
 @pytest.mark.parametrize("query", ["", "?status__exact=on_roll", "?q=%E5%BC%A0"])
-def test_a_secretarys_list_counts_its_town_by_key_and_shows_the_same_rows(tree, cast, client, query):
-    """The count of a secretary's list reads the town's organizations once and finds its rows by
-    the key that leads to them (a cost that follows the town); the page of rows keeps the path
-    join for its ordering. The total is the rows listed, searched or not."""
+def test_a_list_narrowed_to_a_town_counts_it_by_key_and_shows_the_same_rows(tree, cast, client, query):
+    """The count of a secretary's list, or of staff's narrowed to a town, reads the town's
+    organizations once and finds its rows by the key that leads to them (a cost that follows
+    the town); the page of rows keeps the path join for its ordering. The total is the rows
+    listed, searched or not."""
     from django.test.utils import CaptureQueriesContext
 
     for code in ("A0101", "A0102", "A0101", "B0101"):
@@ -108,8 +109,13 @@ def test_a_secretarys_list_counts_its_town_by_key_and_shows_the_same_rows(tree, 
     assert listed == {"张A0101", "张A0102"} and len(response.context["cl"].result_list) == 3
     [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
     assert '"members_member"."organization_id" = ANY((ARRAY(SELECT' in counted
-    # Staff's list has no scope to match.
+    # Staff's list has no scope to match; narrowed to a town, it has that town's.
     client.force_login(cast["staff"])
     with CaptureQueriesContext(connection) as queries:
         client.get(f"/admin/members/member/{query}")
     assert not any("ANY((ARRAY(SELECT" in sql for sql in count_queries(queries.captured_queries))
+    with CaptureQueriesContext(connection) as queries:
+        town = client.get(f"/admin/members/member/{query or '?'}&org=A")
+    assert town.context["cl"].result_count == 3 and len(town.context["cl"].result_list) == 3
+    [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
+    assert '"members_member"."organization_id" = ANY((ARRAY(SELECT' in counted
