@@ -648,7 +648,7 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
             .annotate(
                 paired_total=Count("pairings", filter=year_of),
                 paired_listed=Count("pairings", filter=listed),
-                pairings_listed=Value(may_list),
+                may_list_pairings=Value(may_list),
             )
         )
 
@@ -659,7 +659,7 @@ class HouseholdAdmin(ExportOnly, ImportExportAdmin):
         with households in every town): "2（另有辖区外党员 1 名）", or "辖区外党员 1 名" alone.
         Without the permission to list pairings, the year's number alone."""
         listed, outside = obj.paired_listed, obj.paired_total - obj.paired_listed
-        if not obj.pairings_listed:
+        if not obj.may_list_pairings:
             return str(obj.paired_total)
         if not listed:
             return f"辖区外党员 {outside} 名" if outside else "0"

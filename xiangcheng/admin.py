@@ -517,6 +517,16 @@ class PostedSearchAdminMixin:
                 # is no changelist, which took a third of a searched or filtered page.
                 self.row_query, self.preserved_filters = self.preserved_filters, ""
 
+            def get_results(self, request):
+                # The total without the list's filters (`show_full_result_count`) is counted as
+                # the list's own count is (`ScopedQuerySet.counted`); the list's rows stay as built.
+                root = self.root_queryset
+                self.root_queryset = counted(root)
+                try:
+                    super().get_results(request)
+                finally:
+                    self.root_queryset = root
+
             def url_for_result(self, result):
                 url = super().url_for_result(result)
                 return f"{url}?{self.row_query}" if self.row_query else url

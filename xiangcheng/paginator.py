@@ -49,15 +49,15 @@ class LargeTablePaginator(Paginator):
             if rows > EXACT_UP_TO:
                 self.estimated = True
                 return rows
+        if query is None:
+            return super().count
         if self.counted_rows is not None:
             queryset = self.counted_rows
-        if query is not None and self.searched:
+        if self.searched:
             found = queryset.order_by()[: SEARCH_COUNT_UP_TO + 1].count()
             self.more = found > SEARCH_COUNT_UP_TO
             return min(found, SEARCH_COUNT_UP_TO)
-        if queryset is not self.object_list:
-            return queryset.count()
-        return super().count
+        return queryset.count()
 
     def validate_number(self, number):
         try:

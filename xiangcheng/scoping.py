@@ -60,6 +60,27 @@ class ScopedQuerySet(models.QuerySet):
         clone._joined_subtrees = self._joined_subtrees
         return clone
 
+    def __or__(self, other):
+        return self._within_both(super().__or__(other), other)
+
+    def __xor__(self, other):
+        return self._within_both(super().__xor__(other), other)
+
+    def _within_both(self, combined, other):
+        """`combined`, rows of this queryset or `other`, knowing only the subtrees both were
+        narrowed to: a subtree of one side alone would leave the other side's rows uncounted."""
+        if combined is self or combined is other:  # one side was empty: the other as it is
+            return combined
+        shared = getattr(other, "_joined_subtrees", ())
+        combined._joined_subtrees = tuple(paths for paths in self._joined_subtrees if paths in shared)
+        return combined
+
+    def _combinator_query(self, *args, **kwargs):
+        # A union's rows cannot be filtered, so none of its subtrees is matched again.
+        combined = super()._combinator_query(*args, **kwargs)
+        combined._joined_subtrees = ()
+        return combined
+
     def counted(self):
         """The same rows, written for a statement that counts them all: each subtree they were
         narrowed to by a join on the path also matched on the key that leads to it (see
@@ -101,7 +122,7 @@ class ScopedQuerySet(models.QuerySet):
         paths = [getattr(organization, "path", organization) for organization in organizations]
         if subtree:
             narrowed = self.filter(in_subtrees(self.model, self.model.scope_path, paths, by_key=counting))
-            if not counting and "__" in self.model.scope_path and below_roots(paths):
+            if not counting and by_key_applies(self.model.scope_path, paths):
                 narrowed._joined_subtrees = (*self._joined_subtrees, tuple(paths))
             return narrowed
         return self.filter(reduce(or_, (models.Q(**{self.model.scope_path: path}) for path in paths)))
@@ -112,12 +133,19 @@ def in_subtrees(model, scope_path: str, paths, *, by_key: bool = False) -> model
     least one): a join on the path, or with `by_key` (below a root: `below_roots`) the
     organizations read once and matched on the key that leads to them (see
     `ScopedQuerySet.within`)."""
-    relation, _, field = scope_path.rpartition("__")
-    if not (by_key and relation and below_roots(paths)):
+    if not (by_key and by_key_applies(scope_path, paths)):
         return reduce(or_, (models.Q(**{f"{scope_path}__descendants": path}) for path in paths))
+    relation, _, field = scope_path.rpartition("__")
     organizations = model_at(model, relation)._base_manager.order_by()
     subtree = reduce(or_, (models.Q(**{f"{field}__descendants": path}) for path in paths))
     return any_of(relation, organizations.filter(subtree).values("pk"))
+
+
+def by_key_applies(scope_path: str, paths) -> bool:
+    """Whether rows reached by `scope_path` within the subtrees of `paths` can be matched on the
+    key that leads to their organization (`in_subtrees`): a model that reaches it through a
+    foreign key, and subtrees below a root (`below_roots`)."""
+    return "__" in scope_path and below_roots(paths)
 
 
 def below_roots(paths) -> bool:

@@ -119,3 +119,25 @@ def test_a_list_narrowed_to_a_town_counts_it_by_key_and_shows_the_same_rows(tree
     assert town.context["cl"].result_count == 3 and len(town.context["cl"].result_list) == 3
     [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
     assert '"members_member"."organization_id" = ANY((ARRAY(SELECT' in counted
+
+
+def test_a_secretarys_total_beside_a_filtered_list_is_counted_by_key_too(tree, cast, client):
+    """A list that shows its total beside the filtered count ("2 条结果 (共 3 条)") counts that
+    total as it counts the list: the town matched by key."""
+    from django.test.utils import CaptureQueriesContext
+
+    from members.models import Household
+    from tests.members.test_admin import household
+
+    for code, head in (("A0101", "甲"), ("A0102", "乙"), ("A0101", "丙"), ("B0101", "丁")):
+        household(tree[code], head=head)
+    Household.objects.filter(head="丙").update(hardship="disability")
+    client.force_login(cast["secretary_a"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/admin/members/household/", {"hardship__exact": "disability"})
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.full_result_count) == (1, 3)
+    counts = [sql for sql in count_queries(queries.captured_queries) if "members_household" in sql]
+    assert len(counts) == 2 and all(
+        '"members_household"."organization_id" = ANY((ARRAY(SELECT' in sql for sql in counts
+    )

@@ -108,6 +108,23 @@ def test_counting_reads_the_same_rows_through_the_organizations_key(cast, tree):
     assert visible(Member.objects.all(), AnonymousUser(), counting=True).count() == 0
 
 
+def test_a_count_matches_by_key_only_the_subtrees_all_its_rows_lie_in(tree):
+    """A list's count (`counted`) matches again the subtrees its rows were narrowed to: of rows
+    from town A or town B, neither alone (or B's rows went uncounted), of rows from two
+    branches of A, A. A union of two towns is counted as it is."""
+    for code in ("A0101", "A0102", "B0101"):
+        MemberFactory(organization=tree[code])
+    town_a, town_b = Member.objects.within(tree["A"]), Member.objects.within(tree["B"])
+    either = town_a | town_b
+    assert either.counted().count() == either.count() == 3
+    assert "ANY(" not in str(either.counted().query)
+    branches = town_a.filter(organization=tree["A0101"]) | town_a.filter(organization=tree["A0102"])
+    assert branches.counted().count() == 2 and "= ANY((ARRAY(SELECT" in str(branches.counted().query)
+    assert (town_a ^ town_b).counted().count() == 3
+    assert (Member.objects.none() | town_b).counted().count() == 1
+    assert town_a.union(town_b).counted().count() == 3
+
+
 def test_a_secretarys_own_town_is_named_once_in_a_list_and_in_a_count(cast, as_user, tree):
     """A dashboard link to a secretary's own town (?org=) and a section counting that town
     write the subtree once: twice, the planner counts it twice and plans for a tenth of the
