@@ -581,7 +581,11 @@ class ScopedAdminMixin(PostedSearchAdminMixin, EditConflictAdminMixin):
         paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
         # A list that searches nothing (`?q=` typed onto the cadre statistics) counts exactly.
         paginator.searched = bool(self.list_search(request) and self.get_search_fields(request))
-        paginator.counted_rows = counted(queryset)
+        # A search's count is led by what it matches (each match found by its own index); the
+        # subtrees matched by key as well would lead it through every row of the town instead
+        # (a secretary's search for one name at scale 2: 2 → 38 ms).
+        if not paginator.searched:
+            paginator.counted_rows = counted(queryset)
         return paginator
 
     def get_actions(self, request):

@@ -10,7 +10,7 @@ would otherwise be counted row by row on every page. Any other condition (a secr
 filter: what a dashboard number links to) keeps the exact count, which its index serves: the
 subtrees a list is narrowed to (a secretary's scope, a town picked) are matched by key for the
 count (`ScopedQuerySet.counted`), while its page of rows keeps the join on the path for its
-ordering.
+ordering. A search's count is not: it is led by what the search matches.
 """
 
 from django.core.paginator import EmptyPage, Paginator

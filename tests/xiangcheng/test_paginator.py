@@ -89,14 +89,19 @@ def rows(response) -> int:
     return response.text.count('name="_selected_action"')
 
 
+BY_KEY = '"members_member"."organization_id" = ANY((ARRAY(SELECT'
+
+
 @pytest.mark.parametrize("query", ["", "?status__exact=on_roll", "?q=%E5%BC%A0"])
 def test_a_list_narrowed_to_a_town_counts_it_by_key_and_shows_the_same_rows(tree, cast, client, query):
     """The count of a secretary's list, or of staff's narrowed to a town, reads the town's
     organizations once and finds its rows by the key that leads to them (a cost that follows
-    the town); the page of rows keeps the path join for its ordering. The total is the rows
-    listed, searched or not."""
+    the town); the page of rows keeps the path join for its ordering. A search's count is led by
+    its matches instead: the town matched by key as well, its plan read every row of the town
+    for a name (2 → 38 ms at scale 2). The total is the rows listed, searched or not."""
     from django.test.utils import CaptureQueriesContext
 
+    searched = "q=" in query
     for code in ("A0101", "A0102", "A0101", "B0101"):
         MemberFactory(organization=tree[code], name=f"张{code}")
     client.force_login(cast["secretary_a"])
@@ -104,11 +109,11 @@ def test_a_list_narrowed_to_a_town_counts_it_by_key_and_shows_the_same_rows(tree
         response = client.get(f"/admin/members/member/{query}")
     assert response.status_code == 200
     assert response.context["cl"].result_count == 3
-    assert ("3 条结果" if "q=" in query else "3 党员") in response.text
+    assert ("3 条结果" if searched else "3 党员") in response.text
     listed = {member.name for member in response.context["cl"].result_list}
     assert listed == {"张A0101", "张A0102"} and len(response.context["cl"].result_list) == 3
     [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
-    assert '"members_member"."organization_id" = ANY((ARRAY(SELECT' in counted
+    assert (BY_KEY in counted) != searched
     # Staff's list has no scope to match; narrowed to a town, it has that town's.
     client.force_login(cast["staff"])
     with CaptureQueriesContext(connection) as queries:
@@ -118,7 +123,7 @@ def test_a_list_narrowed_to_a_town_counts_it_by_key_and_shows_the_same_rows(tree
         town = client.get(f"/admin/members/member/{query or '?'}&org=A")
     assert town.context["cl"].result_count == 3 and len(town.context["cl"].result_list) == 3
     [counted] = [sql for sql in count_queries(queries.captured_queries) if "members_member" in sql]
-    assert '"members_member"."organization_id" = ANY((ARRAY(SELECT' in counted
+    assert (BY_KEY in counted) != searched
 
 
 def test_a_secretarys_total_beside_a_filtered_list_is_counted_by_key_too(tree, cast, client):
