@@ -69,6 +69,8 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 MIDDLEWARE = [
+    # A request's frames in a part of the interpreter's stack of their own (xiangcheng/middleware.py).
+    "xiangcheng.middleware.StackRoomMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "xiangcheng.middleware.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
