@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib import admin
 from django.contrib.admin import apps as admin_apps
 from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_migrate
@@ -52,10 +53,12 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         from django.contrib.admin.helpers import AdminReadonlyField
         from django.contrib.admin.views.main import ChangeList
 
-        from xiangcheng.admin import guarded_list_filters, readonly_link
+        from xiangcheng.admin import action_checkbox, guarded_list_filters, readonly_link
 
         AdminReadonlyField.get_admin_url = readonly_link
         ChangeList.get_filters = guarded_list_filters
+        # A list row's checkbox written at once, not through the template engine.
+        admin.ModelAdmin.action_checkbox = action_checkbox
         # The side menu of every admin page reverses each address once (xiangcheng/sites.py).
         from django.contrib.admin import sites
 
