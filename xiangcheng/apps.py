@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib import admin
 from django.contrib.admin import apps as admin_apps
 from django.core.signals import request_finished, request_started
 from django.db.models.signals import post_migrate
@@ -51,6 +50,7 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         # A read-only field links only a record its user may open; a list refuses a filter value
         # it cannot apply instead of answering 500 (xiangcheng/admin.py).
         from django.contrib.admin.helpers import AdminReadonlyField
+        from django.contrib.admin.options import ModelAdmin
         from django.contrib.admin.views.main import ChangeList
 
         from xiangcheng.admin import action_checkbox, guarded_list_filters, readonly_link
@@ -58,7 +58,7 @@ class PortalAdminConfig(admin_apps.AdminConfig):
         AdminReadonlyField.get_admin_url = readonly_link
         ChangeList.get_filters = guarded_list_filters
         # A list row's checkbox written at once, not through the template engine.
-        admin.ModelAdmin.action_checkbox = action_checkbox
+        ModelAdmin.action_checkbox = action_checkbox
         # The side menu of every admin page reverses each address once (xiangcheng/sites.py).
         from django.contrib.admin import sites
 
